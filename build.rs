@@ -1,0 +1,4 @@
+// A new migration folder is only embedded when the crate rebuilds.
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}

@@ -1,0 +1,74 @@
+//! Organizer accounts in storage.
+
+use super::model::NewAccount;
+use crate::db::{new_id, unique_violation, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::schema::{accounts, meeting_organizers};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Creates an account from an already-hashed password.
+pub fn create(
+    conn: &mut DbConn,
+    account: &NewAccount,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let id = new_id();
+    let inserted = diesel::insert_into(accounts::table)
+        .values((
+            accounts::id.eq(&id),
+            accounts::email.eq(account.email.as_str()),
+            accounts::email_key.eq(account.email.key()),
+            accounts::name.eq(&account.name),
+            accounts::password_hash.eq(password_hash),
+            accounts::created_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(id),
+        Err(e) if unique_violation(&e) => Err(AppError::conflict(
+            "email_taken",
+            "an organizer account with this email exists",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The account id and password hash for a login address, if the account exists.
+pub fn credentials(conn: &mut DbConn, email_key: &str) -> AppResult<Option<(String, String)>> {
+    Ok(accounts::table
+        .filter(accounts::email_key.eq(email_key))
+        .select((accounts::id, accounts::password_hash))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn exists(conn: &mut DbConn, email_key: &str) -> AppResult<bool> {
+    Ok(credentials(conn, email_key)?.is_some())
+}
+
+pub fn id_by_email(conn: &mut DbConn, email_key: &str) -> AppResult<Option<String>> {
+    Ok(credentials(conn, email_key)?.map(|(id, _)| id))
+}
+
+/// Whether the account organizes the meeting.
+pub fn organizes(conn: &mut DbConn, meeting_id: &str, account_id: &str) -> AppResult<bool> {
+    let found: Option<String> = meeting_organizers::table
+        .filter(meeting_organizers::meeting_id.eq(meeting_id))
+        .filter(meeting_organizers::account_id.eq(account_id))
+        .select(meeting_organizers::account_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+pub fn add_organizer(conn: &mut DbConn, meeting_id: &str, account_id: &str) -> AppResult<()> {
+    diesel::insert_into(meeting_organizers::table)
+        .values((
+            meeting_organizers::meeting_id.eq(meeting_id),
+            meeting_organizers::account_id.eq(account_id),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

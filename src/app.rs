@@ -1,0 +1,226 @@
+//! The application: shared state, the HTTP server with every domain's routes, the email worker.
+
+use crate::config::Settings;
+use crate::db::{self, DatabaseUrl, DbConn, Pools};
+use crate::email::transport::Transport;
+use crate::email::worker::{host_of, Worker};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::RateLimiter;
+use crate::{accounts, meetings, registrations};
+use actix_web::dev::Service;
+use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+/// What every request handler can reach. Nothing here is state another instance would need:
+/// the database holds all of that.
+pub struct AppState {
+    pub pools: Pools,
+    pub base_url: String,
+    /// Host part of the base URL, for calendar UIDs and Message-IDs.
+    pub host: String,
+    limiter: RateLimiter,
+    mail_wakeup: Arc<Notify>,
+}
+
+impl AppState {
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.pools.read(work).await
+    }
+
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.pools.write(work).await
+    }
+
+    /// Applies the per-address limit of public writing endpoints.
+    pub fn rate_limit(&self, req: &HttpRequest) -> AppResult<()> {
+        self.limiter.check(req)
+    }
+
+    /// Tells this instance's email worker that new mail is waiting (others poll).
+    pub fn wake_mailer(&self) {
+        self.mail_wakeup.notify_one();
+    }
+}
+
+pub struct Server {
+    server: actix_web::dev::Server,
+    port: u16,
+    pub base_url: String,
+}
+
+impl Server {
+    /// Opens the database, runs the migrations, binds the address and starts the email worker.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let url = DatabaseUrl::parse(&settings.database_url)?;
+        let max = settings.max_connections;
+        let pools = {
+            let url = url.clone();
+            web::block(move || Pools::open(&url, max)).await??
+        };
+        pools
+            .write(|conn| db::migrate(conn).map_err(AppError::Unexpected))
+            .await
+            .context("cannot migrate the database")?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        let address = listener.local_addr()?;
+        let base_url = settings
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let transport = Transport::from_url(&settings.mail_url)?;
+        let from = settings.mail_from.parse().with_context(|| {
+            format!("CONVENE_MAIL_FROM is not a mailbox: {}", settings.mail_from)
+        })?;
+        tracing::info!(
+            http.address = %address,
+            db.backend = %url.describe(),
+            mail.transport = transport.describe(),
+            "convene is listening"
+        );
+        let mail_wakeup = Arc::new(Notify::new());
+        let state = web::Data::new(AppState {
+            pools: pools.clone(),
+            host: host_of(&base_url),
+            base_url: base_url.clone(),
+            limiter: RateLimiter::new(
+                settings.rate_limit_per_minute,
+                settings.trusted_proxies.clone(),
+            ),
+            mail_wakeup: mail_wakeup.clone(),
+        });
+        if settings.run_worker {
+            let worker = Worker {
+                pools,
+                transport,
+                settings: settings.worker.clone(),
+                from,
+                base_url: base_url.clone(),
+                wakeup: mail_wakeup,
+            };
+            actix_web::rt::spawn(worker.run());
+        }
+        let body_limit = settings.body_limit;
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(json_config(body_limit))
+                .app_data(web::PayloadConfig::new(body_limit))
+                .app_data(query_config())
+                .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap_fn(|req, srv| {
+                    // Log the route pattern, never the path: paths can hold tokens.
+                    let started = Instant::now();
+                    let method = req.method().clone();
+                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                    let response = srv.call(req);
+                    async move {
+                        let response = response.await?;
+                        tracing::info!(
+                            http.method = %method,
+                            http.route = %route,
+                            http.status = response.status().as_u16(),
+                            http.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                            "request"
+                        );
+                        Ok(response)
+                    }
+                })
+                .route("/healthz", web::get().to(healthz))
+                .route("/readyz", web::get().to(readyz))
+                .configure(accounts::configure)
+                .configure(meetings::configure)
+                .configure(registrations::configure)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(5)
+        .run();
+        Ok(Self {
+            server,
+            port: address.port(),
+            base_url,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn malformed(message: String) -> AppError {
+    AppError::Invalid(vec![FieldError {
+        field: None,
+        code: "malformed",
+        message,
+    }])
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    use actix_web::error::JsonPayloadError;
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _req| {
+            match error {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge,
+                JsonPayloadError::ContentType => {
+                    malformed("send JSON with Content-Type: application/json".into())
+                }
+                JsonPayloadError::Deserialize(e) => {
+                    malformed(format!("the body is not valid here: {e}"))
+                }
+                other => malformed(format!("the body could not be read: {other}")),
+            }
+            .into()
+        })
+}
+
+fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default()
+        .error_handler(|error, _req| malformed(format!("bad query: {error}")).into())
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the database answers within a second.
+async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pools.read.clone();
+    let ready = web::block(move || {
+        pool.get_timeout(Duration::from_secs(1))
+            .map(|mut conn| db::ping(&mut conn))
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    if ready {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({"status": "database unreachable"}))
+    }
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}

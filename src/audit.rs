@@ -1,0 +1,73 @@
+//! The audit log: who changed what, when. Details never hold personal data beyond ids.
+
+use crate::db::{new_id, DbConn};
+use crate::error::AppResult;
+use crate::schema::audit_log;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Who did it.
+#[derive(Debug, Clone)]
+pub enum Actor<'a> {
+    Account(&'a str),
+    Participant(&'a str),
+    System,
+}
+
+impl Actor<'_> {
+    fn label(&self) -> String {
+        match self {
+            Self::Account(id) => format!("account:{id}"),
+            Self::Participant(id) => format!("participant:{id}"),
+            Self::System => "system".to_owned(),
+        }
+    }
+}
+
+pub fn record(
+    conn: &mut DbConn,
+    actor: &Actor<'_>,
+    action: &str,
+    meeting_id: Option<&str>,
+    subject_id: Option<&str>,
+    detail: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::id.eq(new_id()),
+            audit_log::at.eq(now),
+            audit_log::actor.eq(actor.label()),
+            audit_log::action.eq(action),
+            audit_log::meeting_id.eq(meeting_id),
+            audit_log::subject_id.eq(subject_id),
+            audit_log::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One entry, as read back.
+#[derive(Debug, Queryable, serde::Serialize)]
+pub struct Entry {
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub subject_id: Option<String>,
+    pub detail: String,
+}
+
+/// The entries about one subject (a registration, a meeting), oldest first.
+pub fn about(conn: &mut DbConn, subject_id: &str) -> AppResult<Vec<Entry>> {
+    Ok(audit_log::table
+        .filter(audit_log::subject_id.eq(subject_id))
+        .order((audit_log::at.asc(), audit_log::id.asc()))
+        .select((
+            audit_log::at,
+            audit_log::actor,
+            audit_log::action,
+            audit_log::subject_id,
+            audit_log::detail,
+        ))
+        .load(conn)?)
+}

@@ -1,0 +1,114 @@
+//! Typed settings: every one has a default that works on one machine, and each can be given as a
+//! flag of `convene serve` or as an environment variable (names fixed by API.md).
+
+use clap::Args;
+use std::net::IpAddr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// A SQLite path or sqlite://path, or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = "convene.db")]
+    pub database_url: String,
+    /// Where to listen.
+    #[arg(long, env = "CONVENE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The address used in links inside emails (default: http:// + bind).
+    #[arg(long, env = "CONVENE_BASE_URL")]
+    pub base_url: Option<String>,
+    /// file://DIR (a folder of .eml files), smtp://host:port or smtps://user:pass@host:port
+    #[arg(long, env = "CONVENE_MAIL_URL", default_value = "file://mail")]
+    pub mail_url: String,
+    /// The sender of every email.
+    #[arg(
+        long,
+        env = "CONVENE_MAIL_FROM",
+        default_value = "Convene <no-reply@localhost>"
+    )]
+    pub mail_from: String,
+    /// Requests per minute from one address to public writing endpoints; 0 turns it off.
+    #[arg(long, env = "CONVENE_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
+    pub rate_limit_per_minute: u32,
+    /// Comma-separated addresses whose X-Forwarded-For is believed.
+    #[arg(long, env = "CONVENE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+impl ServeArgs {
+    pub fn into_settings(self) -> anyhow::Result<Settings> {
+        let mut settings = Settings::new(&self.database_url);
+        settings.bind = self.bind;
+        settings.base_url = self.base_url;
+        settings.mail_url = self.mail_url;
+        settings.mail_from = self.mail_from;
+        settings.rate_limit_per_minute = self.rate_limit_per_minute;
+        settings.trusted_proxies = self.trusted_proxies;
+        Ok(settings)
+    }
+}
+
+/// How the email worker paces itself.
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    /// How often the worker looks for due emails when nothing woke it.
+    pub poll_interval: Duration,
+    /// The first retry waits this long; each further one twice as long…
+    pub retry_base: Duration,
+    /// …up to this.
+    pub retry_max: Duration,
+    /// After this many failed attempts an email is marked dead.
+    pub max_attempts: i32,
+    /// How long a claimed email is left to its worker before another may take it.
+    pub lease: Duration,
+    /// How often unconfirmed registrations are checked for expiry.
+    pub housekeeping_interval: Duration,
+}
+
+impl Default for WorkerSettings {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(2),
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(3600),
+            max_attempts: 12,
+            lease: Duration::from_secs(300),
+            housekeeping_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: Option<String>,
+    pub mail_url: String,
+    pub mail_from: String,
+    pub rate_limit_per_minute: u32,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub worker: WorkerSettings,
+    /// Whether this process runs the email worker at all.
+    pub run_worker: bool,
+    pub max_connections: u32,
+    /// Largest JSON body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Settings {
+    /// The defaults of API.md, on the given database.
+    pub fn new(database_url: &str) -> Self {
+        Self {
+            database_url: database_url.to_owned(),
+            bind: "127.0.0.1:8080".into(),
+            base_url: None,
+            mail_url: "file://mail".into(),
+            mail_from: "Convene <no-reply@localhost>".into(),
+            rate_limit_per_minute: 30,
+            trusted_proxies: Vec::new(),
+            worker: WorkerSettings::default(),
+            run_worker: true,
+            max_connections: 10,
+            body_limit: 64 * 1024,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The demo: the IOM regional exchange of migrant information hubs in Mexico City, with its
+//! organisations, a published two-day meeting and a few dozen participants. Idempotent.
+
+use crate::accounts::model::NewAccount;
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::meetings::model::{MeetingDraft, MeetingForm};
+use crate::registrations::model::{
+    NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus,
+};
+use crate::values::{Email, Slug};
+use crate::{accounts, meetings, registrations};
+use chrono::{Days, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::America::Mexico_City;
+use diesel::Connection;
+
+pub const ORGANIZER_EMAIL: &str = "organizer@convene.example";
+pub const ORGANIZER_PASSWORD: &str = "convene-demo-2026";
+pub const MEETING_SLUG: &str = "mexico-city-hubs";
+
+/// The 21 migrant information hubs, by country.
+const HUBS: [(&str, &str); 21] = [
+    ("Centro de Información para Migrantes Tapachula", "MX"),
+    ("Centro de Información para Migrantes Tijuana", "MX"),
+    ("Centro de Información para Migrantes Ciudad Juárez", "MX"),
+    ("Centro de Información para Migrantes Tenosique", "MX"),
+    ("Centro de Información Tecún Umán", "GT"),
+    ("Centro de Información Esquipulas", "GT"),
+    ("Centro de Información Ciudad de Guatemala", "GT"),
+    ("Centro de Información Quetzaltenango", "GT"),
+    ("Centro de Información San Pedro Sula", "HN"),
+    ("Centro de Información Tegucigalpa", "HN"),
+    ("Centro de Información Choluteca", "HN"),
+    ("Centro de Información San Salvador", "SV"),
+    ("Centro de Información San Miguel", "SV"),
+    ("Centro de Información Santa Ana", "SV"),
+    ("Centro de Información San José", "CR"),
+    ("Centro de Información Paso Canoas", "CR"),
+    ("Centro de Información Ciudad de Panamá", "PA"),
+    ("Centro de Información Darién", "PA"),
+    ("Centro de Información Managua", "NI"),
+    ("Centro de Información Estelí", "NI"),
+    ("Migrant Information Centre Belize City", "BZ"),
+];
+
+/// UN agencies, civil society and a donor: (name, kind, country).
+const PARTNERS: [(&str, &str, &str); 8] = [
+    (
+        "Organización Internacional para las Migraciones (OIM)",
+        "un_agency",
+        "MX",
+    ),
+    (
+        "ACNUR, la Agencia de la ONU para los Refugiados",
+        "un_agency",
+        "MX",
+    ),
+    ("UNICEF Oficina Regional", "un_agency", "PA"),
+    ("Red Regional de Casas del Migrante", "civil_society", "GT"),
+    (
+        "Alianza Centroamericana por la Movilidad Humana",
+        "civil_society",
+        "CR",
+    ),
+    (
+        "Colectivo de Defensa de Personas Migrantes",
+        "civil_society",
+        "HN",
+    ),
+    ("Fondo Regional para la Movilidad Humana", "donor", "PA"),
+    ("Instituto Nacional de Migración", "government", "MX"),
+];
+
+const FIRST_NAMES: [&str; 12] = [
+    "Ana María",
+    "José",
+    "Lucía",
+    "Carlos",
+    "María José",
+    "Andrés",
+    "Gabriela",
+    "Héctor",
+    "Sofía",
+    "Julián",
+    "Valeria",
+    "Ñeco",
+];
+const LAST_NAMES: [&str; 12] = [
+    "Pérez",
+    "Hernández",
+    "López",
+    "Martínez",
+    "Rodríguez",
+    "Gómez",
+    "Díaz",
+    "Castillo",
+    "Ramírez",
+    "Peña",
+    "Núñez",
+    "Zúñiga",
+];
+
+pub struct Seeded {
+    pub created: bool,
+}
+
+/// A time of day, `days` from today, in Mexico City, as UTC.
+fn local_day(now: NaiveDateTime, days: u64, hour: u32, minute: u32) -> String {
+    let date = now.date() + Days::new(days);
+    let local = date.and_time(NaiveTime::from_hms_opt(hour, minute, 0).unwrap_or_default());
+    Mexico_City
+        .from_local_datetime(&local)
+        .earliest()
+        .map(|at| at.to_rfc3339())
+        .unwrap_or_default()
+}
+
+pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
+    conn.transaction(|conn| {
+        let account = NewAccount::parse(ORGANIZER_EMAIL, "Demo organizer (IOM)", ORGANIZER_PASSWORD)?;
+        let account_id = match accounts::store::id_by_email(conn, &account.email.key())? {
+            Some(id) => id,
+            None => {
+                let hash = account.password.hash()?;
+                accounts::store::create(conn, &account, &hash, now)?
+            }
+        };
+        let slug = Slug::parse(Some(MEETING_SLUG)).map_err(|p| anyhow::anyhow!(p.message))?;
+        if meetings::store::by_slug(conn, &slug).is_ok() {
+            return Ok(Seeded { created: false });
+        }
+        let form: MeetingForm = serde_json::from_value(serde_json::json!({
+            "slug": MEETING_SLUG,
+            "title": "Regional exchange of migrant information hubs",
+            "description": "Two days for the staff of 21 migrant information hubs in Central America and Mexico, UN agencies and civil society to share what works in informing people on the move.",
+            "venue": "Centro de Convenciones Tlatelolco",
+            "city": "Mexico City",
+            "country": "MX",
+            "timezone": "America/Mexico_City",
+            "starts_at": local_day(now, 45, 9, 0),
+            "ends_at": local_day(now, 46, 18, 0),
+            "registration_closes_at": local_day(now, 38, 23, 59),
+            "capacity": 120,
+            "per_organization_limit": 3,
+            "requires_approval": false,
+            "languages": ["es", "en"],
+            "status": "published",
+            "translations": {"es": {
+                "title": "Intercambio regional de centros de información para personas migrantes",
+                "description": "Dos días para que el personal de 21 centros de información para personas migrantes de Centroamérica y México, agencias de la ONU y la sociedad civil compartan lo que funciona para informar a las personas en movimiento."
+            }}
+        }))
+        .map_err(anyhow::Error::from)?;
+        let draft = MeetingDraft::parse(&form)?;
+        let meeting = meetings::store::create(conn, &draft, &account_id, now)?;
+
+        let organizations = HUBS
+            .iter()
+            .map(|(name, country)| (*name, "information_hub", *country))
+            .chain(PARTNERS.iter().copied());
+        for (i, (org, kind, country)) in organizations.enumerate() {
+            let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+            let last = LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()];
+            let email = format!("participant{:02}@demo.convene.example", i + 1);
+            let form = RegistrationForm {
+                full_name: Some(format!("{first} {last}")),
+                email: Some(email),
+                organization: Some(OrganizationForm {
+                    name: Some(org.to_owned()),
+                    kind: Some(kind.to_owned()),
+                    country: Some(country.to_owned()),
+                }),
+                job_title: Some(if kind == "information_hub" { "Coordinación del centro" } else { "Oficial de programas" }.to_owned()),
+                country: Some(country.to_owned()),
+                language: Some(if country == "BZ" || i % 7 == 0 { "en" } else { "es" }.to_owned()),
+                consent_data_processing: Some(true),
+                consent_press_listing: Some(i % 3 != 0),
+                dietary: (i % 6 == 0).then(|| "Vegetariana".to_owned()),
+                accessibility: None,
+                interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
+            };
+            let new = NewRegistration::parse(&form)?;
+            debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());
+            let status = match i % 10 {
+                7 => RegistrationStatus::PendingEmail,
+                9 => RegistrationStatus::Cancelled,
+                _ => RegistrationStatus::Confirmed,
+            };
+            registrations::store::insert_seeded(conn, &meeting.id, &new, status, now)?;
+        }
+        Ok(Seeded { created: true })
+    })
+}

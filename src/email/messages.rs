@@ -1,0 +1,211 @@
+//! What each email says, in the participant's language: plain text, HTML and, where a date is
+//! involved, an `.ics` file.
+
+use super::outbox::ParticipantMail;
+use crate::i18n::{catalogue, date_time, fill};
+use crate::meetings::Meeting;
+use crate::values::Language;
+use anyhow::Context;
+use icalendar::{Calendar, Component, Event, EventLike};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
+use lettre::Message;
+use maud::{html, DOCTYPE};
+
+/// Who an email is for and what its links are.
+pub struct Recipient<'a> {
+    pub full_name: &'a str,
+    pub email: &'a str,
+    pub language: Language,
+    pub confirm_link: Option<String>,
+    pub manage_link: String,
+}
+
+pub struct Rendered {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub action: Option<(String, String)>,
+    pub ics: Option<String>,
+}
+
+/// Drops line breaks and other control characters: nothing typed may start a new header line.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+pub fn render(
+    mail: &ParticipantMail,
+    meeting: &Meeting,
+    to: &Recipient<'_>,
+    host: &str,
+) -> Rendered {
+    let language = to.language;
+    let t = catalogue(language);
+    let title = meeting.title_in(language);
+    let with_meeting = |template: &str| fill(template, &[("meeting", &title)]);
+    let ics = || Some(meeting_ics(meeting, language, host));
+    let (subject, body, ics) = match mail {
+        ParticipantMail::ConfirmAddress => (t.confirm_subject, with_meeting(t.confirm_body), None),
+        ParticipantMail::AlreadyRegistered => {
+            (t.already_subject, with_meeting(t.already_body), None)
+        }
+        ParticipantMail::Confirmed => (t.confirmed_subject, with_meeting(t.confirmed_body), ics()),
+        ParticipantMail::Waitlisted { position } => (
+            t.waitlisted_subject,
+            fill(
+                t.waitlisted_body,
+                &[("meeting", &title), ("position", &position.to_string())],
+            ),
+            None,
+        ),
+        ParticipantMail::Promoted => (t.promoted_subject, with_meeting(t.promoted_body), ics()),
+        ParticipantMail::AwaitingApproval => {
+            (t.awaiting_subject, with_meeting(t.awaiting_body), None)
+        }
+        ParticipantMail::Approved => (t.approved_subject, with_meeting(t.approved_body), ics()),
+        ParticipantMail::Rejected => (t.rejected_subject, with_meeting(t.rejected_body), None),
+        ParticipantMail::Cancelled => (t.cancelled_subject, with_meeting(t.cancelled_body), None),
+    };
+    let mut paragraphs = vec![fill(t.greeting, &[("name", to.full_name)]), body];
+    let action = match (mail, &to.confirm_link) {
+        (ParticipantMail::ConfirmAddress, Some(link)) => {
+            Some((t.confirm_button.to_owned(), link.clone()))
+        }
+        _ => None,
+    };
+    let place = [meeting.venue.as_str(), meeting.city.as_str()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    paragraphs.push(format!(
+        "{}: {} – {} ({})",
+        t.when,
+        date_time(&meeting.local(meeting.starts_at), language),
+        date_time(&meeting.local(meeting.ends_at), language),
+        meeting.timezone
+    ));
+    if !place.is_empty() {
+        paragraphs.push(format!("{}: {place}", t.where_));
+    }
+    if ics.is_some() {
+        paragraphs.push(t.calendar_attached.to_owned());
+    }
+    if matches!(mail, ParticipantMail::ConfirmAddress) {
+        paragraphs.push(t.confirm_ignore.to_owned());
+    }
+    Rendered {
+        subject: one_line(&with_meeting(subject)),
+        paragraphs,
+        action,
+        ics,
+    }
+}
+
+impl Rendered {
+    pub fn text(&self, to: &Recipient<'_>, meeting: &Meeting) -> String {
+        let t = catalogue(to.language);
+        let mut text = String::new();
+        for (i, paragraph) in self.paragraphs.iter().enumerate() {
+            text.push_str(paragraph);
+            text.push_str("\n\n");
+            if i == 1 {
+                if let Some((_, link)) = &self.action {
+                    text.push_str(&format!("{link}\n\n"));
+                }
+            }
+        }
+        text.push_str(&format!("{}\n{}\n\n", t.manage_intro, to.manage_link));
+        text.push_str(&fill(
+            t.signature,
+            &[("meeting", &meeting.title_in(to.language))],
+        ));
+        text.push('\n');
+        text
+    }
+
+    pub fn html(&self, to: &Recipient<'_>, meeting: &Meeting) -> String {
+        let t = catalogue(to.language);
+        html! {
+            (DOCTYPE)
+            html lang=(to.language.as_str()) {
+                head { meta charset="utf-8"; title { (self.subject) } }
+                body style="font-family: sans-serif; line-height: 1.5; color: #1a1a1a; max-width: 40em" {
+                    @for (i, paragraph) in self.paragraphs.iter().enumerate() {
+                        p { (paragraph) }
+                        @if i == 1 {
+                            @if let Some((label, link)) = &self.action {
+                                p {
+                                    a href=(link) style="display: inline-block; padding: .6em 1.2em; background: #0b5394; color: #fff; text-decoration: none; border-radius: 4px" { (label) }
+                                }
+                                p style="font-size: .9em; color: #555" { (link) }
+                            }
+                        }
+                    }
+                    p { (t.manage_intro) br; a href=(to.manage_link) { (t.manage_link) } }
+                    p style="color: #555" { (fill(t.signature, &[("meeting", &meeting.title_in(to.language))])) }
+                }
+            }
+        }
+        .into_string()
+    }
+}
+
+/// The meeting as one calendar event, in the reader's language. Its UID is stable, so a
+/// second invitation updates the first in the reader's calendar.
+pub fn meeting_ics(meeting: &Meeting, language: Language, host: &str) -> String {
+    let location = [meeting.venue.as_str(), meeting.city.as_str()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let event = Event::new()
+        .uid(&format!("meeting-{}@{host}", meeting.id))
+        .summary(&meeting.title_in(language))
+        .description(&meeting.description_in(language))
+        .location(&location)
+        .starts(meeting.starts_at.and_utc())
+        .ends(meeting.ends_at.and_utc())
+        .done();
+    let mut calendar = Calendar::new();
+    calendar.append_property(("METHOD", "PUBLISH"));
+    calendar.push(event);
+    calendar.done().to_string()
+}
+
+/// Assembles the message: plain text and HTML, the `.ics` when there is one, and a
+/// `Message-ID` fixed by the outbox row, so a resend after a crash can be recognised.
+pub fn build(
+    rendered: &Rendered,
+    to: &Recipient<'_>,
+    meeting: &Meeting,
+    from: &Mailbox,
+    message_id: String,
+) -> anyhow::Result<Message> {
+    let address = to
+        .email
+        .parse()
+        .context("the recipient address is not deliverable")?;
+    let mailbox = Mailbox::new(Some(one_line(to.full_name)), address);
+    let body =
+        MultiPart::alternative_plain_html(rendered.text(to, meeting), rendered.html(to, meeting));
+    let builder = Message::builder()
+        .from(from.clone())
+        .to(mailbox)
+        .subject(rendered.subject.clone())
+        .message_id(Some(message_id));
+    let message = match &rendered.ics {
+        None => builder.multipart(body),
+        Some(ics) => builder.multipart(
+            MultiPart::mixed().multipart(body).singlepart(
+                Attachment::new("invite.ics".to_owned()).body(
+                    ics.clone(),
+                    ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                        .context("calendar content type")?,
+                ),
+            ),
+        ),
+    };
+    message.context("cannot assemble the email")
+}

@@ -1,0 +1,216 @@
+//! The outbox table: enqueue, claim, and record how sending went.
+
+use crate::config::WorkerSettings;
+use crate::db::{new_id, DbConn};
+use crate::error::AppResult;
+use crate::schema::outbox;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What to tell a participant. Rendered at send time, in their language, with fresh links:
+/// the outbox never holds a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ParticipantMail {
+    ConfirmAddress,
+    AlreadyRegistered,
+    Confirmed,
+    Waitlisted { position: i64 },
+    Promoted,
+    AwaitingApproval,
+    Approved,
+    Rejected,
+    Cancelled,
+}
+
+impl ParticipantMail {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ConfirmAddress => "confirm_address",
+            Self::AlreadyRegistered => "already_registered",
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted { .. } => "waitlisted",
+            Self::Promoted => "promoted",
+            Self::AwaitingApproval => "awaiting_approval",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+pub const PENDING: &str = "pending";
+pub const SENT: &str = "sent";
+pub const DEAD: &str = "dead";
+
+/// Writes an email to a participant; call it inside the transaction of the change.
+pub fn enqueue(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    registration_id: &str,
+    recipient: &str,
+    mail: &ParticipantMail,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(new_id()),
+            outbox::kind.eq(mail.kind()),
+            outbox::meeting_id.eq(meeting_id),
+            outbox::registration_id.eq(registration_id),
+            outbox::recipient.eq(recipient),
+            outbox::payload.eq(serde_json::to_string(mail).map_err(anyhow::Error::from)?),
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A row a worker has claimed.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct Claimed {
+    pub id: String,
+    pub kind: String,
+    pub meeting_id: Option<String>,
+    pub registration_id: Option<String>,
+    pub recipient: String,
+    pub payload: String,
+    pub attempts: i32,
+}
+
+/// Claims up to `batch` due rows for `lease`: they are not due again until the lease ends, so
+/// a worker that dies mid-send leaves them to be retried. On PostgreSQL, `SKIP LOCKED` keeps
+/// two workers from claiming the same row; SQLite has one writer and needs no more.
+pub fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease: chrono::Duration,
+    batch: i64,
+) -> AppResult<Vec<Claimed>> {
+    conn.transaction(|conn| {
+        // Written once, typed twice: each backend's arm is plain diesel.
+        macro_rules! due {
+            () => {
+                outbox::table
+                    .filter(outbox::status.eq(PENDING))
+                    .filter(outbox::next_attempt_at.le(now))
+                    .order((outbox::next_attempt_at.asc(), outbox::id.asc()))
+                    .limit(batch)
+                    .select(Claimed::as_select())
+            };
+        }
+        let rows = match conn {
+            DbConn::Postgres(pg) => due!().for_update().skip_locked().load(pg)?,
+            DbConn::Sqlite(sqlite) => due!().load(sqlite)?,
+        };
+        if !rows.is_empty() {
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((
+                    outbox::next_attempt_at.eq(now + lease),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                ))
+                .execute(conn)?;
+        }
+        Ok(rows
+            .into_iter()
+            .map(|row| Claimed {
+                attempts: row.attempts + 1,
+                ..row
+            })
+            .collect())
+    })
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq(SENT),
+            outbox::sent_at.eq(now),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How long to wait before attempt `attempts + 1`: doubling from the base, capped.
+pub fn backoff(settings: &WorkerSettings, attempts: i32) -> std::time::Duration {
+    let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 30) as u32);
+    settings
+        .retry_base
+        .saturating_mul(factor)
+        .min(settings.retry_max)
+}
+
+/// Records a failed attempt: retried later, or dead once the attempts are used up.
+pub fn mark_failed(
+    conn: &mut DbConn,
+    claimed: &Claimed,
+    error: &str,
+    settings: &WorkerSettings,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let dead = claimed.attempts >= settings.max_attempts;
+    let wait = chrono::Duration::from_std(backoff(settings, claimed.attempts))
+        .unwrap_or(chrono::Duration::hours(1));
+    let error: String = error.chars().take(500).collect();
+    diesel::update(outbox::table.find(&claimed.id))
+        .set((
+            outbox::status.eq(if dead { DEAD } else { PENDING }),
+            outbox::next_attempt_at.eq(now + wait),
+            outbox::last_error.eq(error),
+        ))
+        .execute(conn)?;
+    Ok(dead)
+}
+
+/// Email counts of one meeting by outbox status.
+pub fn counts(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, i64)>> {
+    Ok(outbox::table
+        .filter(outbox::meeting_id.eq(meeting_id))
+        .group_by(outbox::status)
+        .select((outbox::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Rows still waiting to go out, across all meetings.
+pub fn pending_total(conn: &mut DbConn) -> AppResult<i64> {
+    Ok(outbox::table
+        .filter(outbox::status.eq(PENDING))
+        .count()
+        .get_result(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let settings = WorkerSettings {
+            retry_base: Duration::from_secs(10),
+            retry_max: Duration::from_secs(60),
+            ..WorkerSettings::default()
+        };
+        let waits: Vec<u64> = (1..=5).map(|n| backoff(&settings, n).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 60, 60]);
+        assert_eq!(backoff(&settings, 1000).as_secs(), 60);
+    }
+
+    #[test]
+    fn mail_payload_round_trips() {
+        let mail = ParticipantMail::Waitlisted { position: 3 };
+        let json = serde_json::to_string(&mail).unwrap();
+        assert_eq!(json, r#"{"kind":"waitlisted","position":3}"#);
+        assert_eq!(
+            serde_json::from_str::<ParticipantMail>(&json).unwrap(),
+            mail
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! The background worker: sends due outbox rows, retries with backoff, and does the periodic
+//! housekeeping (expiring unconfirmed registrations).
+
+use super::messages::{self, Recipient};
+use super::outbox::{self, Claimed, ParticipantMail};
+use super::transport::Transport;
+use crate::accounts::tokens::{self, Grant, TokenKind};
+use crate::config::WorkerSettings;
+use crate::db::{now, DbConn, Pools};
+use crate::error::AppResult;
+use crate::{meetings, registrations};
+use chrono::NaiveDateTime;
+use diesel::Connection;
+use lettre::message::Mailbox;
+use lettre::Message;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::Notify;
+
+/// How many rows one claim takes.
+const BATCH: i64 = 50;
+
+pub struct Worker {
+    pub pools: Pools,
+    pub transport: Transport,
+    pub settings: WorkerSettings,
+    pub from: Mailbox,
+    pub base_url: String,
+    pub wakeup: Arc<Notify>,
+}
+
+/// The host part used in Message-IDs and calendar UIDs.
+pub fn host_of(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "convene.invalid".to_owned())
+}
+
+impl Worker {
+    pub async fn run(self) {
+        let mut last_housekeeping: Option<Instant> = None;
+        loop {
+            if last_housekeeping
+                .is_none_or(|at| at.elapsed() >= self.settings.housekeeping_interval)
+            {
+                last_housekeeping = Some(Instant::now());
+                match self
+                    .pools
+                    .write(|conn| registrations::store::expire_unconfirmed(conn, now()))
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(expired) => tracing::info!(
+                        registrations.expired = expired,
+                        "expired unconfirmed registrations"
+                    ),
+                    Err(error) => tracing::warn!(error.cause = %error, "housekeeping failed"),
+                }
+            }
+            let handled = match self.deliver_due().await {
+                Ok(handled) => handled,
+                Err(error) => {
+                    tracing::warn!(error.cause = %error, "cannot claim emails");
+                    0
+                }
+            };
+            if handled == 0 {
+                tokio::select! {
+                    _ = self.wakeup.notified() => {}
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                }
+            }
+        }
+    }
+
+    /// Claims due emails and tries each once; answers how many it tried.
+    pub async fn deliver_due(&self) -> AppResult<usize> {
+        let lease =
+            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let claimed = self
+            .pools
+            .write(move |conn| outbox::claim(conn, now(), lease, BATCH))
+            .await?;
+        let count = claimed.len();
+        for row in claimed {
+            self.deliver(row).await?;
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, row: Claimed) -> AppResult<()> {
+        let (from, base_url) = (self.from.clone(), self.base_url.clone());
+        let for_prepare = row.clone();
+        let prepared = self
+            .pools
+            .write(move |conn| Ok(prepare(conn, &for_prepare, &from, &base_url, now())))
+            .await?;
+        let outcome = match prepared {
+            Ok(message) => self.transport.send(message).await,
+            Err(error) => Err(error),
+        };
+        let settings = self.settings.clone();
+        match outcome {
+            Ok(()) => {
+                let id = row.id.clone();
+                self.pools
+                    .write(move |conn| outbox::mark_sent(conn, &id, now()))
+                    .await?;
+                tracing::info!(email.id = %row.id, email.kind = %row.kind, "email sent");
+            }
+            Err(error) => {
+                let reason = format!("{error:#}");
+                let failed = row.clone();
+                let dead = self
+                    .pools
+                    .write(move |conn| {
+                        outbox::mark_failed(conn, &failed, &reason, &settings, now())
+                    })
+                    .await?;
+                tracing::warn!(
+                    email.id = %row.id, email.kind = %row.kind, email.attempts = row.attempts,
+                    email.dead = dead, error.cause = %error, "email not sent"
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders a claimed row into a message, minting the links' tokens now: the outbox never holds
+/// a token, and each email carries its own.
+fn prepare(
+    conn: &mut DbConn,
+    row: &Claimed,
+    from: &Mailbox,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> anyhow::Result<Message> {
+    let mail: ParticipantMail = serde_json::from_str(&row.payload)?;
+    let registration_id = row
+        .registration_id
+        .as_deref()
+        .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
+    let contact = registrations::store::contact(conn, registration_id)?;
+    let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
+    let host = host_of(base_url);
+    let grant = || Grant {
+        registration_id: Some(registration_id),
+        meeting_id: Some(&contact.meeting_id),
+        ..Grant::default()
+    };
+    let message = conn.transaction(|conn| -> AppResult<Message> {
+        let manage = tokens::issue(conn, TokenKind::Manage, grant(), now)?;
+        let confirm = match mail {
+            ParticipantMail::ConfirmAddress => {
+                let expires_at = contact.created_at + registrations::model::CONFIRMATION_WINDOW;
+                let confirm_grant = Grant {
+                    expires_at: Some(expires_at),
+                    ..grant()
+                };
+                Some(tokens::issue(conn, TokenKind::Confirm, confirm_grant, now)?)
+            }
+            _ => None,
+        };
+        let to = Recipient {
+            full_name: &contact.full_name,
+            email: &contact.email,
+            language: contact.language,
+            confirm_link: confirm.map(|token| format!("{base_url}/confirm/{token}")),
+            manage_link: format!("{base_url}/manage/{manage}"),
+        };
+        let rendered = messages::render(&mail, &meeting, &to, &host);
+        Ok(messages::build(
+            &rendered,
+            &to,
+            &meeting,
+            from,
+            format!("<{}@{host}>", row.id),
+        )?)
+    })?;
+    Ok(message)
+}

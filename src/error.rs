@@ -1,0 +1,206 @@
+//! The one error type of the service and its one mapping to HTTP.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// A problem with one value, before we know which field it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn required() -> Self {
+        Self::new("required", "is required")
+    }
+}
+
+/// A problem tied to a field of the request (`field` is `None` when it belongs to none).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: Option<String>,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, problem: Problem) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            code: problem.code,
+            message: problem.message,
+        }
+    }
+}
+
+/// Collects every bad field of a request, so that all are reported at once.
+#[derive(Debug, Default)]
+pub struct Checks {
+    errors: Vec<FieldError>,
+}
+
+impl Checks {
+    /// Keeps the value, or records the problem under `field`.
+    pub fn field<T>(&mut self, field: &str, parsed: Result<T, Problem>) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.errors.push(FieldError::new(field, problem));
+                None
+            }
+        }
+    }
+    pub fn add(&mut self, field: &str, problem: Problem) {
+        self.errors.push(FieldError::new(field, problem));
+    }
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+    /// The error to answer; only meaningful after at least one problem was recorded.
+    pub fn into_error(self) -> AppError {
+        if self.errors.is_empty() {
+            AppError::Unexpected(anyhow::anyhow!(
+                "validation failed without a recorded problem"
+            ))
+        } else {
+            AppError::Invalid(self.errors)
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("not found")]
+    NotFound,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("conflict: {code}")]
+    Conflict { code: &'static str, message: String },
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("too many requests")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("service unavailable")]
+    Unavailable,
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, problem: Problem) -> Self {
+        Self::Invalid(vec![FieldError::new(field, problem)])
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+    /// The body every error answers: `{"errors": [...]}`.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let single = |code: &'static str, message: &str| {
+            vec![FieldError {
+                field: None,
+                code,
+                message: message.to_owned(),
+            }]
+        };
+        match self {
+            Self::Invalid(errors) => errors.clone(),
+            Self::NotFound => single("not_found", "not found"),
+            Self::Unauthenticated => single("unauthenticated", "a valid token is required"),
+            Self::Forbidden => single("forbidden", "this token may not do that"),
+            Self::Conflict { code, message } => single(code, message),
+            Self::PayloadTooLarge => single("too_large", "the request body is too large"),
+            Self::RateLimited { .. } => single("rate_limited", "too many requests, slow down"),
+            Self::Unavailable => single("unavailable", "the service is briefly unavailable"),
+            Self::Unexpected(_) => single("internal", "internal error"),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody {
+    errors: Vec<FieldError>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Unexpected(cause) = self {
+            tracing::error!(
+                error.cause = format!("{cause:#}"),
+                "request failed unexpectedly"
+            );
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header(("Retry-After", retry_after_secs.to_string()));
+            }
+            Self::Unavailable => {
+                response.insert_header(("Retry-After", "1"));
+            }
+            Self::Unauthenticated => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        response.json(ErrorBody {
+            errors: self.field_errors(),
+        })
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            Error::DatabaseError(_, ref info) if crate::db::is_busy_message(info.message()) => {
+                Self::Unavailable
+            }
+            other => Self::Unexpected(other.into()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        tracing::warn!(error.cause = %error, "no database connection available");
+        Self::Unavailable
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::Unexpected(anyhow::anyhow!("blocking task failed: {error}"))
+    }
+}

@@ -1,0 +1,21 @@
+//! Convene: registration and agenda service for regional, multi-stakeholder meetings.
+
+pub mod accounts;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod email;
+pub mod error;
+pub mod exports;
+pub mod i18n;
+pub mod meetings;
+pub mod registrations;
+pub mod schema;
+pub mod telemetry;
+pub mod values;
+pub mod web;
+
+pub use app::Server;
+pub use config::Settings;

@@ -1,0 +1,144 @@
+//! The `convene` command: serve, migrate, demo, organizer accounts.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use convene::accounts::model::NewAccount;
+use convene::config::ServeArgs;
+use convene::db::{self, DatabaseUrl};
+use convene::{accounts, demo, telemetry, Server};
+use std::io::BufRead;
+
+#[derive(Parser)]
+#[command(
+    name = "convene",
+    version,
+    about = "Registration and agenda service for regional meetings"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the migrations, then serve HTTP and send emails.
+    Serve(ServeArgs),
+    /// Run the migrations and exit.
+    Migrate {
+        #[arg(long, env = "DATABASE_URL", default_value = "convene.db")]
+        database_url: String,
+    },
+    /// Load the Mexico City demo meeting (once), print how to log in, then serve.
+    Demo(ServeArgs),
+    /// Organizer accounts.
+    Organizer {
+        #[command(subcommand)]
+        command: OrganizerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrganizerCommand {
+    /// Create an organizer account; the password is read from standard input.
+    Add {
+        #[arg(long, env = "DATABASE_URL", default_value = "convene.db")]
+        database_url: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read the password from standard input (the only way: never on the command line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
+    let url = DatabaseUrl::parse(database_url)?;
+    let mut conn = db::connect(&url).with_context(|| format!("cannot open {}", url.describe()))?;
+    db::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate { database_url } => {
+            open(&database_url)?;
+            println!("migrations are up to date");
+            Ok(())
+        }
+        Command::Demo(args) => {
+            let mut conn = open(&args.database_url)?;
+            let seeded = demo::seed(&mut conn, db::now()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            drop(conn);
+            let base = args
+                .base_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", args.bind));
+            println!();
+            println!(
+                "Convene demo: {} the Mexico City exchange of migrant information hubs.",
+                if seeded.created {
+                    "loaded"
+                } else {
+                    "already had"
+                }
+            );
+            println!("  Meeting    {base}/api/v1/meetings/{}", demo::MEETING_SLUG);
+            println!(
+                "  Organizer  {} / {}",
+                demo::ORGANIZER_EMAIL,
+                demo::ORGANIZER_PASSWORD
+            );
+            println!("  API token  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' \\");
+            println!(
+                "               -d '{{\"email\":\"{}\",\"password\":\"{}\"}}'",
+                demo::ORGANIZER_EMAIL,
+                demo::ORGANIZER_PASSWORD
+            );
+            println!("  Emails     written as .eml files to {}", args.mail_url);
+            println!();
+            serve(args).await
+        }
+        Command::Organizer {
+            command:
+                OrganizerCommand::Add {
+                    database_url,
+                    email,
+                    name,
+                    password_stdin,
+                },
+        } => {
+            if !password_stdin {
+                anyhow::bail!("pass --password-stdin and give the password on standard input");
+            }
+            let mut password = String::new();
+            std::io::stdin().lock().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let account = NewAccount::parse(&email, &name, password).map_err(describe)?;
+            let mut conn = open(&database_url)?;
+            let hash = account.password.hash()?;
+            accounts::store::create(&mut conn, &account, &hash, db::now()).map_err(describe)?;
+            println!("organizer account created for {}", account.email.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn describe(error: convene::error::AppError) -> anyhow::Error {
+    let problems: Vec<String> = error
+        .field_errors()
+        .into_iter()
+        .map(|e| format!("{}: {}", e.field.unwrap_or_default(), e.message))
+        .collect();
+    anyhow::anyhow!(problems.join("; "))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let server = Server::build(args.into_settings()?).await?;
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Meetings: what organizers create and publish, and what the public reads.
+
+pub mod model;
+pub mod routes;
+pub mod store;
+
+pub use model::{Meeting, MeetingStatus};
+pub use routes::configure;

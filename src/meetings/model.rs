@@ -1,0 +1,530 @@
+//! Meeting types, their parsing and the decisions about them (no I/O).
+
+use crate::error::{AppError, Checks, Problem};
+use crate::schema::meetings;
+use crate::values::{
+    optional_line, optional_multiline, required_line, CountryCode, Language, Slug,
+};
+use chrono::{DateTime, NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingStatus {
+    Draft,
+    Published,
+    Closed,
+    Cancelled,
+}
+
+impl MeetingStatus {
+    const ALL: [Self; 4] = [Self::Draft, Self::Published, Self::Closed, Self::Cancelled];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == code)
+    }
+    fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        match raw.map(str::trim) {
+            None | Some("") => Ok(Self::Draft),
+            Some(code) => Self::from_code(code).ok_or_else(|| {
+                Problem::new("invalid", "must be draft, published, closed or cancelled")
+            }),
+        }
+    }
+}
+
+/// Text of a meeting (or session) in one language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Translation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+pub type Translations = BTreeMap<Language, Translation>;
+
+/// A meeting as sent by an organizer: raw values, checked by `MeetingDraft::parse`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MeetingForm {
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub venue: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub timezone: Option<String>,
+    pub starts_at: Option<String>,
+    pub ends_at: Option<String>,
+    pub registration_opens_at: Option<String>,
+    pub registration_closes_at: Option<String>,
+    pub capacity: Option<i64>,
+    pub per_organization_limit: Option<i64>,
+    pub requires_approval: Option<bool>,
+    pub languages: Option<Vec<String>>,
+    pub status: Option<String>,
+    pub translations: Option<BTreeMap<String, Translation>>,
+}
+
+/// A meeting's every field, checked.
+#[derive(Debug, Clone)]
+pub struct MeetingDraft {
+    pub slug: Slug,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub city: String,
+    pub country: CountryCode,
+    pub timezone: Tz,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub capacity: Option<i64>,
+    pub per_organization_limit: Option<i64>,
+    pub requires_approval: bool,
+    pub languages: Vec<Language>,
+    pub status: MeetingStatus,
+    pub translations: Translations,
+}
+
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 10_000;
+
+/// An RFC 3339 time with offset, stored as UTC cut to microseconds.
+pub fn parse_time(raw: Option<&str>) -> Result<Option<NaiveDateTime>, Problem> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| Some(crate::db::truncate(at.naive_utc())))
+        .map_err(|_| {
+            Problem::new(
+                "invalid",
+                "must be an RFC 3339 time with offset, such as 2026-05-29T09:00:00-06:00",
+            )
+        })
+}
+
+fn required_time(raw: Option<&str>) -> Result<NaiveDateTime, Problem> {
+    parse_time(raw)?.ok_or_else(Problem::required)
+}
+
+fn parse_limit(raw: Option<i64>, max: i64) -> Result<Option<i64>, Problem> {
+    match raw {
+        None => Ok(None),
+        Some(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        Some(_) => Err(Problem::new(
+            "out_of_range",
+            format!("must be between 1 and {max}, or null for no limit"),
+        )),
+    }
+}
+
+fn parse_timezone(raw: Option<&str>) -> Result<Tz, Problem> {
+    let text = raw
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(Problem::required)?;
+    text.parse::<Tz>().map_err(|_| {
+        Problem::new(
+            "invalid",
+            "must be an IANA time zone such as America/Mexico_City",
+        )
+    })
+}
+
+fn parse_languages(raw: Option<&[String]>) -> Result<Vec<Language>, Problem> {
+    let Some(codes) = raw else {
+        return Ok(vec![Language::Es, Language::En]);
+    };
+    let mut languages = Vec::new();
+    for code in codes {
+        let language = Language::from_code(code.trim())
+            .ok_or_else(|| Problem::new("invalid", "languages must be \"en\" or \"es\""))?;
+        if !languages.contains(&language) {
+            languages.push(language);
+        }
+    }
+    if languages.is_empty() {
+        return Err(Problem::new("required", "name at least one language"));
+    }
+    Ok(languages)
+}
+
+fn parse_translations(
+    raw: Option<&BTreeMap<String, Translation>>,
+) -> Result<Translations, Problem> {
+    let mut translations = Translations::new();
+    for (code, text) in raw.into_iter().flatten() {
+        let language = Language::from_code(code)
+            .ok_or_else(|| Problem::new("invalid", "translations are keyed \"en\" or \"es\""))?;
+        let title = optional_line(text.title.as_deref(), MAX_TITLE)?;
+        let description = optional_multiline(text.description.as_deref(), MAX_DESCRIPTION)?;
+        if title.is_some() || description.is_some() {
+            translations.insert(language, Translation { title, description });
+        }
+    }
+    Ok(translations)
+}
+
+impl MeetingDraft {
+    /// Checks every field and reports all problems at once.
+    pub fn parse(form: &MeetingForm) -> Result<Self, AppError> {
+        let mut checks = Checks::default();
+        let slug = checks.field("slug", Slug::parse(form.slug.as_deref()));
+        let title = checks.field("title", required_line(form.title.as_deref(), MAX_TITLE));
+        let description = checks.field(
+            "description",
+            optional_multiline(form.description.as_deref(), MAX_DESCRIPTION),
+        );
+        let venue = checks.field("venue", optional_line(form.venue.as_deref(), 300));
+        let city = checks.field("city", optional_line(form.city.as_deref(), 100));
+        let country = checks.field("country", CountryCode::parse(form.country.as_deref()));
+        let timezone = checks.field("timezone", parse_timezone(form.timezone.as_deref()));
+        let starts_at = checks.field("starts_at", required_time(form.starts_at.as_deref()));
+        let ends_at = checks.field("ends_at", required_time(form.ends_at.as_deref()));
+        let opens_at = checks.field(
+            "registration_opens_at",
+            parse_time(form.registration_opens_at.as_deref()),
+        );
+        let closes_at = checks.field(
+            "registration_closes_at",
+            parse_time(form.registration_closes_at.as_deref()),
+        );
+        let capacity = checks.field("capacity", parse_limit(form.capacity, 1_000_000));
+        let per_org = checks.field(
+            "per_organization_limit",
+            parse_limit(form.per_organization_limit, 100_000),
+        );
+        let languages = checks.field("languages", parse_languages(form.languages.as_deref()));
+        let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
+        let translations = checks.field(
+            "translations",
+            parse_translations(form.translations.as_ref()),
+        );
+
+        if let (Some(starts), Some(ends)) = (starts_at, ends_at) {
+            if ends <= starts {
+                checks.add(
+                    "ends_at",
+                    Problem::new("before_start", "must be after starts_at"),
+                );
+            }
+        }
+        if let (Some(Some(opens)), Some(Some(closes))) = (opens_at, closes_at) {
+            if closes <= opens {
+                checks.add(
+                    "registration_closes_at",
+                    Problem::new("before_open", "must be after registration_opens_at"),
+                );
+            }
+        }
+        if let (Some(Some(closes)), Some(ends)) = (closes_at, ends_at) {
+            if closes > ends {
+                checks.add(
+                    "registration_closes_at",
+                    Problem::new("after_end", "must not be after the meeting ends"),
+                );
+            }
+        }
+        match (
+            slug,
+            title,
+            description,
+            venue,
+            city,
+            country,
+            timezone,
+            starts_at,
+            ends_at,
+            opens_at,
+            closes_at,
+            capacity,
+            per_org,
+            languages,
+            status,
+            translations,
+        ) {
+            (
+                Some(slug),
+                Some(title),
+                Some(description),
+                Some(venue),
+                Some(city),
+                Some(country),
+                Some(timezone),
+                Some(starts_at),
+                Some(ends_at),
+                Some(opens_at),
+                Some(closes_at),
+                Some(capacity),
+                Some(per_org),
+                Some(languages),
+                Some(status),
+                Some(translations),
+            ) if checks.is_clean() => Ok(Self {
+                slug,
+                title,
+                description: description.unwrap_or_default(),
+                venue: venue.unwrap_or_default(),
+                city: city.unwrap_or_default(),
+                country,
+                timezone,
+                starts_at,
+                ends_at,
+                registration_opens_at: opens_at,
+                registration_closes_at: closes_at,
+                capacity,
+                per_organization_limit: per_org,
+                requires_approval: form.requires_approval.unwrap_or(false),
+                languages,
+                status,
+                translations,
+            }),
+            _ => Err(checks.into_error()),
+        }
+    }
+}
+
+/// A meeting as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = meetings)]
+pub struct Meeting {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub city: String,
+    pub country: String,
+    pub timezone: String,
+    pub starts_at: NaiveDateTime,
+    pub ends_at: NaiveDateTime,
+    pub registration_opens_at: Option<NaiveDateTime>,
+    pub registration_closes_at: Option<NaiveDateTime>,
+    pub capacity: Option<i64>,
+    pub per_organization_limit: Option<i64>,
+    pub requires_approval: bool,
+    pub languages: String,
+    pub status: String,
+    pub translations: String,
+}
+
+impl Meeting {
+    pub fn tz(&self) -> Tz {
+        self.timezone.parse().unwrap_or(Tz::UTC)
+    }
+
+    /// A stored UTC time in the meeting's own zone.
+    pub fn local(&self, at: NaiveDateTime) -> DateTime<Tz> {
+        self.tz().from_utc_datetime(&at)
+    }
+
+    /// RFC 3339 in the meeting's own zone, with its offset on that day.
+    pub fn rfc3339(&self, at: NaiveDateTime) -> String {
+        self.local(at).to_rfc3339()
+    }
+
+    pub fn status(&self) -> MeetingStatus {
+        MeetingStatus::from_code(&self.status).unwrap_or(MeetingStatus::Draft)
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.status() != MeetingStatus::Draft
+    }
+
+    /// Whether registration is accepted at `now`: published and inside the window (which never
+    /// reaches past the meeting's end).
+    pub fn registration_open(&self, now: NaiveDateTime) -> bool {
+        self.status() == MeetingStatus::Published
+            && self.registration_opens_at.is_none_or(|opens| now >= opens)
+            && self
+                .registration_closes_at
+                .is_none_or(|closes| now < closes)
+            && now < self.ends_at
+    }
+
+    pub fn translations(&self) -> Translations {
+        serde_json::from_str(&self.translations).unwrap_or_default()
+    }
+
+    pub fn languages(&self) -> Vec<Language> {
+        self.languages
+            .split(',')
+            .filter_map(Language::from_code)
+            .collect()
+    }
+
+    /// The title a reader of `language` sees: the translation, else the title as given.
+    pub fn title_in(&self, language: Language) -> String {
+        self.translations()
+            .remove(&language)
+            .and_then(|t| t.title)
+            .unwrap_or_else(|| self.title.clone())
+    }
+
+    pub fn description_in(&self, language: Language) -> String {
+        self.translations()
+            .remove(&language)
+            .and_then(|t| t.description)
+            .unwrap_or_else(|| self.description.clone())
+    }
+
+    /// The meeting as its form, so a PATCH can be laid over it and checked like a new one.
+    pub fn to_form(&self) -> MeetingForm {
+        let time = |at: NaiveDateTime| Some(self.rfc3339(at));
+        MeetingForm {
+            slug: Some(self.slug.clone()),
+            title: Some(self.title.clone()),
+            description: Some(self.description.clone()),
+            venue: Some(self.venue.clone()),
+            city: Some(self.city.clone()),
+            country: Some(self.country.clone()),
+            timezone: Some(self.timezone.clone()),
+            starts_at: time(self.starts_at),
+            ends_at: time(self.ends_at),
+            registration_opens_at: self.registration_opens_at.and_then(time),
+            registration_closes_at: self.registration_closes_at.and_then(time),
+            capacity: self.capacity,
+            per_organization_limit: self.per_organization_limit,
+            requires_approval: Some(self.requires_approval),
+            languages: Some(
+                self.languages()
+                    .iter()
+                    .map(|l| l.as_str().to_owned())
+                    .collect(),
+            ),
+            status: Some(self.status.clone()),
+            translations: Some(
+                self.translations()
+                    .into_iter()
+                    .map(|(language, text)| (language.as_str().to_owned(), text))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A meeting as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct MeetingView {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub venue: String,
+    pub city: String,
+    pub country: String,
+    pub timezone: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    pub registration_opens_at: Option<String>,
+    pub registration_closes_at: Option<String>,
+    pub capacity: Option<i64>,
+    pub per_organization_limit: Option<i64>,
+    pub requires_approval: bool,
+    pub languages: Vec<Language>,
+    pub status: String,
+    pub translations: Translations,
+    pub seats_left: Option<i64>,
+    pub registration_open: bool,
+}
+
+impl MeetingView {
+    pub fn new(meeting: &Meeting, confirmed: i64, now: NaiveDateTime) -> Self {
+        Self {
+            id: meeting.id.clone(),
+            slug: meeting.slug.clone(),
+            title: meeting.title.clone(),
+            description: meeting.description.clone(),
+            venue: meeting.venue.clone(),
+            city: meeting.city.clone(),
+            country: meeting.country.clone(),
+            timezone: meeting.timezone.clone(),
+            starts_at: meeting.rfc3339(meeting.starts_at),
+            ends_at: meeting.rfc3339(meeting.ends_at),
+            registration_opens_at: meeting.registration_opens_at.map(|at| meeting.rfc3339(at)),
+            registration_closes_at: meeting.registration_closes_at.map(|at| meeting.rfc3339(at)),
+            capacity: meeting.capacity,
+            per_organization_limit: meeting.per_organization_limit,
+            requires_approval: meeting.requires_approval,
+            languages: meeting.languages(),
+            status: meeting.status.clone(),
+            translations: meeting.translations(),
+            seats_left: meeting
+                .capacity
+                .map(|capacity| (capacity - confirmed).max(0)),
+            registration_open: meeting.registration_open(now),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> MeetingForm {
+        serde_json::from_value(serde_json::json!({
+            "slug": "mexico-city-hubs-2026", "title": "Regional exchange",
+            "country": "MX", "timezone": "America/Mexico_City",
+            "starts_at": "2026-05-29T09:00:00-06:00", "ends_at": "2026-05-30T18:00:00-06:00",
+            "registration_closes_at": "2026-05-22T23:59:00-06:00",
+            "capacity": 120, "languages": ["es", "en"],
+            "translations": {"es": {"title": "Intercambio regional"}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_meeting_parses_and_keeps_utc() {
+        let draft = MeetingDraft::parse(&form()).unwrap();
+        assert_eq!(draft.starts_at.to_string(), "2026-05-29 15:00:00");
+        assert_eq!(draft.status, MeetingStatus::Draft);
+        assert_eq!(
+            draft.translations[&Language::Es].title.as_deref(),
+            Some("Intercambio regional")
+        );
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut bad = form();
+        bad.slug = Some("No Slug".into());
+        bad.country = Some("XX".into());
+        bad.timezone = Some("Mars/Olympus".into());
+        bad.ends_at = Some("2026-05-28T09:00:00-06:00".into());
+        bad.capacity = Some(0);
+        bad.languages = Some(vec!["fr".into()]);
+        bad.registration_opens_at = Some("tomorrow".into());
+        let Err(AppError::Invalid(errors)) = MeetingDraft::parse(&bad) else {
+            panic!("expected invalid")
+        };
+        let mut fields: Vec<_> = errors.iter().filter_map(|e| e.field.clone()).collect();
+        fields.sort();
+        assert_eq!(
+            fields,
+            [
+                "capacity",
+                "country",
+                "ends_at",
+                "languages",
+                "registration_opens_at",
+                "slug",
+                "timezone"
+            ]
+            .map(String::from)
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Meeting endpoints: the public list and page, and the organizer's create and change.
+
+use super::model::{MeetingDraft, MeetingForm, MeetingView};
+use super::store;
+use crate::accounts::routes::bearer_token;
+use crate::accounts::tokens::{self, TokenKind};
+use crate::accounts::{self, Organizer};
+use crate::app::AppState;
+use crate::db::now;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::web::{page_limit, slug_or_404};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/meetings", web::get().to(list_meetings))
+        .route("/api/v1/meetings", web::post().to(create_meeting))
+        .route("/api/v1/meetings/{slug}", web::get().to(show_meeting))
+        .route("/api/v1/meetings/{slug}", web::patch().to(update_meeting));
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list_meetings(
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> AppResult<HttpResponse> {
+    let limit = page_limit(query.limit.as_deref()).map_err(|p| AppError::invalid("limit", p))?;
+    let cursor = query.cursor.clone();
+    let (items, next_cursor) = state
+        .read(move |conn| {
+            let at = now();
+            let mut meetings = store::published(conn, limit + 1, cursor.as_deref())?;
+            let next = if meetings.len() as i64 > limit {
+                meetings.truncate(limit as usize);
+                meetings.last().map(|m| m.id.clone())
+            } else {
+                None
+            };
+            let ids: Vec<String> = meetings.iter().map(|m| m.id.clone()).collect();
+            let counts = store::confirmed_counts(conn, &ids)?;
+            let views: Vec<MeetingView> = meetings
+                .iter()
+                .map(|m| MeetingView::new(m, counts.get(&m.id).copied().unwrap_or(0), at))
+                .collect();
+            Ok((views, next))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+}
+
+async fn create_meeting(
+    state: web::Data<AppState>,
+    who: Organizer,
+    form: web::Json<MeetingForm>,
+) -> AppResult<HttpResponse> {
+    let draft = MeetingDraft::parse(&form)?;
+    let view = state
+        .write(move |conn| {
+            let at = now();
+            let meeting = store::create(conn, &draft, &who.account_id, at)?;
+            Ok(MeetingView::new(&meeting, 0, at))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Public meetings for everyone; a draft only for its organizers.
+async fn show_meeting(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<MeetingView>> {
+    let slug = slug_or_404(&slug)?;
+    let token = bearer_token(&req);
+    let view = state
+        .read(move |conn| {
+            let at = now();
+            let meeting = store::by_slug(conn, &slug)?;
+            if !meeting.is_public() {
+                let account = match token {
+                    Some(token) => tokens::find(conn, TokenKind::Organizer, &token, at)?
+                        .and_then(|t| t.account_id),
+                    None => None,
+                };
+                let organizes = match account {
+                    Some(account) => accounts::store::organizes(conn, &meeting.id, &account)?,
+                    None => false,
+                };
+                if !organizes {
+                    return Err(AppError::NotFound);
+                }
+            }
+            let confirmed = store::confirmed_count(conn, &meeting.id)?;
+            Ok(MeetingView::new(&meeting, confirmed, at))
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Lays the sent fields over the meeting and checks the result like a new meeting.
+async fn update_meeting(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> AppResult<web::Json<MeetingView>> {
+    let slug = slug_or_404(&slug)?;
+    let patch = patch.into_inner();
+    let view = state
+        .write(move |conn| {
+            let at = now();
+            let meeting = store::organized_by(conn, &slug, &who.account_id)?;
+            let mut form = serde_json::to_value(meeting.to_form()).map_err(anyhow::Error::from)?;
+            if let Some(fields) = form.as_object_mut() {
+                fields.extend(patch);
+            }
+            let form: MeetingForm = serde_json::from_value(form).map_err(|e| {
+                AppError::Invalid(vec![FieldError {
+                    field: None,
+                    code: "malformed",
+                    message: e.to_string(),
+                }])
+            })?;
+            let draft = MeetingDraft::parse(&form)?;
+            let updated = store::update(conn, &meeting.id, &draft, &who.account_id, at)?;
+            let confirmed = store::confirmed_count(conn, &updated.id)?;
+            Ok(MeetingView::new(&updated, confirmed, at))
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(web::Json(view))
+}

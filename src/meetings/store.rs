@@ -1,0 +1,218 @@
+//! Meetings in storage.
+
+use super::model::{Meeting, MeetingDraft, MeetingStatus};
+use crate::accounts;
+use crate::audit;
+use crate::db::{new_id, unique_violation, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::registrations::model::RegistrationStatus;
+use crate::schema::{meetings, registrations};
+use crate::values::Slug;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+fn slug_taken() -> AppError {
+    AppError::conflict("slug_taken", "a meeting with this slug exists")
+}
+
+/// Creates a meeting organized by its creator.
+pub fn create(
+    conn: &mut DbConn,
+    draft: &MeetingDraft,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Meeting> {
+    conn.transaction(|conn| {
+        let id = new_id();
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(meetings::table)
+                .values((
+                    meetings::id.eq(&id),
+                    values(draft),
+                    meetings::queue_counter.eq(0i64),
+                    meetings::created_by.eq(account_id),
+                    meetings::created_at.eq(now),
+                    meetings::updated_at.eq(now),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => return Err(slug_taken()),
+            Err(e) => return Err(e.into()),
+        }
+        accounts::store::add_organizer(conn, &id, account_id)?;
+        audit::record(
+            conn,
+            &audit::Actor::Account(account_id),
+            "meeting.created",
+            Some(&id),
+            Some(&id),
+            draft.slug.as_str(),
+            now,
+        )?;
+        by_id(conn, &id)
+    })
+}
+
+#[allow(clippy::type_complexity)]
+fn values(
+    draft: &MeetingDraft,
+) -> (
+    diesel::dsl::Eq<meetings::slug, &str>,
+    diesel::dsl::Eq<meetings::title, &str>,
+    diesel::dsl::Eq<meetings::description, &str>,
+    diesel::dsl::Eq<meetings::venue, &str>,
+    diesel::dsl::Eq<meetings::city, &str>,
+    diesel::dsl::Eq<meetings::country, &str>,
+    diesel::dsl::Eq<meetings::timezone, &'static str>,
+    diesel::dsl::Eq<meetings::starts_at, NaiveDateTime>,
+    diesel::dsl::Eq<meetings::ends_at, NaiveDateTime>,
+    diesel::dsl::Eq<meetings::registration_opens_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<meetings::registration_closes_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<meetings::capacity, Option<i64>>,
+    diesel::dsl::Eq<meetings::per_organization_limit, Option<i64>>,
+    diesel::dsl::Eq<meetings::requires_approval, bool>,
+    diesel::dsl::Eq<meetings::languages, String>,
+    diesel::dsl::Eq<meetings::status, &'static str>,
+    diesel::dsl::Eq<meetings::translations, String>,
+) {
+    let languages: Vec<_> = draft.languages.iter().map(|l| l.as_str()).collect();
+    (
+        meetings::slug.eq(draft.slug.as_str()),
+        meetings::title.eq(draft.title.as_str()),
+        meetings::description.eq(draft.description.as_str()),
+        meetings::venue.eq(draft.venue.as_str()),
+        meetings::city.eq(draft.city.as_str()),
+        meetings::country.eq(draft.country.as_str()),
+        meetings::timezone.eq(draft.timezone.name()),
+        meetings::starts_at.eq(draft.starts_at),
+        meetings::ends_at.eq(draft.ends_at),
+        meetings::registration_opens_at.eq(draft.registration_opens_at),
+        meetings::registration_closes_at.eq(draft.registration_closes_at),
+        meetings::capacity.eq(draft.capacity),
+        meetings::per_organization_limit.eq(draft.per_organization_limit),
+        meetings::requires_approval.eq(draft.requires_approval),
+        meetings::languages.eq(languages.join(",")),
+        meetings::status.eq(draft.status.as_str()),
+        meetings::translations.eq(serde_json::to_string(&draft.translations).unwrap_or_default()),
+    )
+}
+
+/// Changes every field of a meeting. Raised limits fill freed seats from the waiting list in
+/// the same transaction.
+pub fn update(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    draft: &MeetingDraft,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Meeting> {
+    conn.transaction(|conn| {
+        lock(conn, meeting_id)?;
+        let updated = conn.transaction(|conn| {
+            diesel::update(meetings::table.find(meeting_id))
+                .set((values(draft), meetings::updated_at.eq(now)))
+                .execute(conn)
+        });
+        match updated {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => return Err(slug_taken()),
+            Err(e) => return Err(e.into()),
+        }
+        let meeting = by_id(conn, meeting_id)?;
+        let actor = audit::Actor::Account(account_id);
+        audit::record(
+            conn,
+            &actor,
+            "meeting.updated",
+            Some(meeting_id),
+            Some(meeting_id),
+            &meeting.status,
+            now,
+        )?;
+        crate::registrations::store::fill_free_seats(conn, &meeting, &actor, now)?;
+        Ok(meeting)
+    })
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Meeting> {
+    Ok(meetings::table
+        .find(id)
+        .select(Meeting::as_select())
+        .first(conn)?)
+}
+
+pub fn by_slug(conn: &mut DbConn, slug: &Slug) -> AppResult<Meeting> {
+    Ok(meetings::table
+        .filter(meetings::slug.eq(slug.as_str()))
+        .select(Meeting::as_select())
+        .first(conn)?)
+}
+
+/// A meeting the public may see: anything but a draft.
+pub fn public_by_slug(conn: &mut DbConn, slug: &Slug) -> AppResult<Meeting> {
+    let meeting = by_slug(conn, slug)?;
+    if meeting.is_public() {
+        Ok(meeting)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The meeting, if this account organizes it: 404 when it does not exist, 403 when it is
+/// someone else's.
+pub fn organized_by(conn: &mut DbConn, slug: &Slug, account_id: &str) -> AppResult<Meeting> {
+    let meeting = by_slug(conn, slug)?;
+    if accounts::store::organizes(conn, &meeting.id, account_id)? {
+        Ok(meeting)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Published meetings in start order, after the cursor (a meeting id).
+pub fn published(conn: &mut DbConn, limit: i64, after: Option<&str>) -> AppResult<Vec<Meeting>> {
+    let mut query = meetings::table
+        .filter(meetings::status.eq(MeetingStatus::Published.as_str()))
+        .select(Meeting::as_select())
+        .order(meetings::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(meetings::id.gt(after.to_owned()));
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Confirmed registrations per meeting (seats taken).
+pub fn confirmed_counts(
+    conn: &mut DbConn,
+    meeting_ids: &[String],
+) -> AppResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = registrations::table
+        .filter(registrations::meeting_id.eq_any(meeting_ids))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .group_by(registrations::meeting_id)
+        .select((registrations::meeting_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+pub fn confirmed_count(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
+    Ok(confirmed_counts(conn, &[meeting_id.to_owned()])?
+        .get(meeting_id)
+        .copied()
+        .unwrap_or(0))
+}
+
+/// Locks the meeting row for the rest of the transaction and answers a number that grows with
+/// every call: seat decisions are made one at a time per meeting, on every backend and across
+/// server processes, and the number orders the waiting list.
+pub fn lock(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
+    Ok(diesel::update(meetings::table.find(meeting_id))
+        .set(meetings::queue_counter.eq(meetings::queue_counter + 1))
+        .returning(meetings::queue_counter)
+        .get_result(conn)?)
+}

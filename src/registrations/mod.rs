@@ -1,0 +1,8 @@
+//! Registrations: the heart. Registering, confirming the address, seats and the waiting list,
+//! approval, cancellation, the participant's self-service and the organizer's lists.
+
+pub mod model;
+pub mod routes;
+pub mod store;
+
+pub use routes::configure;

@@ -1,0 +1,270 @@
+//! Registration endpoints: public, participant (manage token) and organizer.
+
+use super::model::{ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView};
+use super::store::{self, Decision};
+use crate::accounts::{Organizer, Participant};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::db::now;
+use crate::error::{AppError, AppResult, Checks};
+use crate::exports;
+use crate::meetings;
+use crate::values::Slug;
+use crate::web::{page_limit, slug_or_404, Page};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/v1/meetings/{slug}/registrations",
+        web::post().to(register),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/registrations",
+        web::get().to(list_registrations),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/registrations.csv",
+        web::get().to(export_registrations),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/registrations/{id}/{action}",
+        web::post().to(decide_registration),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/stats",
+        web::get().to(meeting_stats),
+    )
+    .route(
+        "/api/v1/registrations/confirm",
+        web::post().to(confirm_registration),
+    )
+    .route("/api/v1/registration", web::get().to(own_registration))
+    .route(
+        "/api/v1/registration",
+        web::patch().to(update_own_registration),
+    )
+    .route(
+        "/api/v1/registration/cancel",
+        web::post().to(cancel_own_registration),
+    )
+    .route(
+        "/api/v1/registration/calendar.ics",
+        web::get().to(own_calendar),
+    );
+}
+
+async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    form: web::Json<RegistrationForm>,
+) -> AppResult<HttpResponse> {
+    state.rate_limit(&req)?;
+    let slug = slug_or_404(&slug)?;
+    let new = NewRegistration::parse(&form)?;
+    state
+        .write(move |conn| store::register(conn, &slug, &new, now()))
+        .await?;
+    state.wake_mailer();
+    // The same answer whether or not the address was registered before.
+    Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "pending_email"})))
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    token: Option<String>,
+}
+
+async fn confirm_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<ConfirmBody>,
+) -> AppResult<HttpResponse> {
+    state.rate_limit(&req)?;
+    let token = body.into_inner().token.unwrap_or_default();
+    let view = state
+        .write(move |conn| store::confirm(conn, &token, now()))
+        .await?;
+    state.wake_mailer();
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn own_registration(
+    state: web::Data<AppState>,
+    who: Participant,
+) -> AppResult<web::Json<RegistrationView>> {
+    let view = state
+        .read(move |conn| store::view(conn, &who.registration_id))
+        .await?;
+    Ok(web::Json(view))
+}
+
+async fn update_own_registration(
+    state: web::Data<AppState>,
+    who: Participant,
+    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> AppResult<web::Json<RegistrationView>> {
+    let patch = patch.into_inner();
+    let view = state
+        .write(move |conn| store::update_own(conn, &who.registration_id, patch, now()))
+        .await?;
+    Ok(web::Json(view))
+}
+
+async fn cancel_own_registration(
+    state: web::Data<AppState>,
+    who: Participant,
+) -> AppResult<web::Json<RegistrationView>> {
+    let view = state
+        .write(move |conn| {
+            let id = who.registration_id;
+            store::cancel(conn, &id, None, &Actor::Participant(&id), now())
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(web::Json(view))
+}
+
+async fn own_calendar(state: web::Data<AppState>, who: Participant) -> AppResult<HttpResponse> {
+    let host = state.host.clone();
+    let ics = state
+        .read(move |conn| {
+            let contact = store::contact(conn, &who.registration_id)?;
+            let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
+            Ok(crate::email::messages::meeting_ics(
+                &meeting,
+                contact.language,
+                &host,
+            ))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"meeting.ics\"",
+        ))
+        .body(ics))
+}
+
+fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, Page)> {
+    let mut checks = Checks::default();
+    let filter = ListFilter::parse(query, &mut checks);
+    let limit = checks.field("limit", page_limit(query.limit.as_deref()));
+    match (filter, limit) {
+        (Some(filter), Some(limit)) if checks.is_clean() => Ok((
+            filter,
+            Page {
+                limit,
+                cursor: query.cursor.clone().filter(|c| !c.is_empty()),
+            },
+        )),
+        _ => Err(checks.into_error()),
+    }
+}
+
+async fn list_registrations(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let (filter, page) = parse_list_query(&query)?;
+    let (items, next_cursor) = state
+        .read(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::list(conn, &meeting, &filter, page.limit, page.cursor.as_deref())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+}
+
+async fn export_registrations(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let (filter, _) = parse_list_query(&query)?;
+    let (file_name, csv) = state
+        .read(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            let mut rows = Vec::new();
+            let mut cursor = None;
+            loop {
+                let (page, next) = store::list(conn, &meeting, &filter, 1000, cursor.as_deref())?;
+                rows.extend(page);
+                match next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            let file_name = format!(
+                "{}-registrations-{}.csv",
+                meeting.slug,
+                now().format("%Y-%m-%d")
+            );
+            Ok((file_name, exports::registrations_csv(&rows)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .body(csv))
+}
+
+async fn decide_registration(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<web::Json<RegistrationView>> {
+    let (slug, id, action) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let decision = match action.as_str() {
+        "approve" => Some(Decision::Approve),
+        "reject" => Some(Decision::Reject),
+        "check-in" => Some(Decision::CheckIn),
+        "cancel" => None,
+        _ => return Err(AppError::NotFound),
+    };
+    let view = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            match decision {
+                Some(decision) => {
+                    store::decide(conn, &meeting, &id, decision, &who.account_id, now())
+                }
+                None => store::cancel(
+                    conn,
+                    &id,
+                    Some(&slug),
+                    &Actor::Account(&who.account_id),
+                    now(),
+                ),
+            }
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(web::Json(view))
+}
+
+async fn meeting_stats(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<web::Json<store::Stats>> {
+    let slug: Slug = slug_or_404(&slug)?;
+    let stats = state
+        .read(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::stats(conn, &meeting)
+        })
+        .await?;
+    Ok(web::Json(stats))
+}

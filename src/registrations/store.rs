@@ -1,0 +1,813 @@
+//! Registrations in storage. One transaction per use case; every status change writes its audit
+//! entry and its email in that same transaction. Seat decisions run under the meeting lock
+//! (`meetings::store::lock`), so capacity and per-organisation limits hold under concurrency.
+
+use super::model::{
+    seat_available, ListFilter, NewOrganization, NewRegistration, Organization, Registration,
+    RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
+};
+use crate::accounts::tokens::{self, TokenKind};
+use crate::audit::{self, Actor};
+use crate::db::{new_id, unique_violation, DbConn};
+use crate::email::{outbox, ParticipantMail};
+use crate::error::{AppError, AppResult, Problem};
+use crate::meetings::{self, Meeting};
+use crate::schema::{organizations, registrations};
+use crate::values::{Language, Slug};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+use RegistrationStatus as Status;
+
+fn invalid_transition(status: Status) -> AppError {
+    AppError::conflict(
+        "invalid_transition",
+        format!(
+            "not possible for a registration that is {}",
+            status.as_str()
+        ),
+    )
+}
+
+/// Registers, or, for an address already registered, emails its manage link instead. Both
+/// answer alike, so a stranger cannot learn who is registered.
+pub fn register(
+    conn: &mut DbConn,
+    slug: &Slug,
+    new: &NewRegistration,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let meeting = meetings::store::public_by_slug(conn, slug)?;
+        if !meeting.registration_open(now) {
+            return Err(AppError::conflict(
+                "registration_closed",
+                "registration for this meeting is closed",
+            ));
+        }
+        let organization_id = organization_id(conn, &new.organization, now)?;
+        let id = new_id();
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(registrations::table)
+                .values((
+                    registrations::id.eq(&id),
+                    registrations::meeting_id.eq(&meeting.id),
+                    registrations::email.eq(new.email.as_str()),
+                    registrations::email_key.eq(new.email.key()),
+                    registrations::consent_data_processing.eq(true),
+                    registrations::status.eq(Status::PendingEmail.as_str()),
+                    registrations::created_at.eq(now),
+                    registrations::status_changed_at.eq(now),
+                    fields(new, &organization_id),
+                ))
+                .execute(conn)
+        });
+        let participant = match inserted {
+            Ok(_) => {
+                audit::record(
+                    conn,
+                    &Actor::Participant(&id),
+                    "registration.created",
+                    Some(&meeting.id),
+                    Some(&id),
+                    Status::PendingEmail.as_str(),
+                    now,
+                )?;
+                outbox::enqueue(
+                    conn,
+                    &meeting.id,
+                    &id,
+                    new.email.as_str(),
+                    &ParticipantMail::ConfirmAddress,
+                    now,
+                )?;
+                return Ok(());
+            }
+            Err(e) if unique_violation(&e) => registrations::table
+                .filter(registrations::meeting_id.eq(&meeting.id))
+                .filter(registrations::email_key.eq(new.email.key()))
+                .select(Registration::as_select())
+                .first(conn)?,
+            Err(e) => return Err(e.into()),
+        };
+        if participant.status().can_register_again() {
+            // A cancelled or expired registration starts afresh, at the back of any queue.
+            diesel::update(registrations::table.find(&participant.id))
+                .set((
+                    registrations::status.eq(Status::PendingEmail.as_str()),
+                    registrations::queue_ticket.eq(None::<i64>),
+                    registrations::created_at.eq(now),
+                    registrations::confirmed_at.eq(None::<NaiveDateTime>),
+                    registrations::checked_in_at.eq(None::<NaiveDateTime>),
+                    registrations::status_changed_at.eq(now),
+                    fields(new, &organization_id),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &Actor::Participant(&participant.id),
+                "registration.restarted",
+                Some(&meeting.id),
+                Some(&participant.id),
+                Status::PendingEmail.as_str(),
+                now,
+            )?;
+            outbox::enqueue(
+                conn,
+                &meeting.id,
+                &participant.id,
+                &participant.email,
+                &ParticipantMail::ConfirmAddress,
+                now,
+            )?;
+        } else {
+            outbox::enqueue(
+                conn,
+                &meeting.id,
+                &participant.id,
+                &participant.email,
+                &ParticipantMail::AlreadyRegistered,
+                now,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+#[allow(clippy::type_complexity)]
+fn fields<'a>(
+    new: &'a NewRegistration,
+    organization_id: &'a str,
+) -> (
+    diesel::dsl::Eq<registrations::full_name, &'a str>,
+    diesel::dsl::Eq<registrations::organization_id, &'a str>,
+    diesel::dsl::Eq<registrations::job_title, Option<&'a str>>,
+    diesel::dsl::Eq<registrations::country, &'a str>,
+    diesel::dsl::Eq<registrations::language, &'static str>,
+    diesel::dsl::Eq<registrations::dietary, Option<&'a str>>,
+    diesel::dsl::Eq<registrations::accessibility, Option<&'a str>>,
+    diesel::dsl::Eq<registrations::interpretation, Option<&'a str>>,
+    diesel::dsl::Eq<registrations::consent_press_listing, bool>,
+    diesel::dsl::Eq<registrations::search_text, String>,
+) {
+    (
+        registrations::full_name.eq(new.full_name.as_str()),
+        registrations::organization_id.eq(organization_id),
+        registrations::job_title.eq(new.job_title.as_deref()),
+        registrations::country.eq(new.country.as_str()),
+        registrations::language.eq(new.language.as_str()),
+        registrations::dietary.eq(new.dietary.as_deref()),
+        registrations::accessibility.eq(new.accessibility.as_deref()),
+        registrations::interpretation.eq(new.interpretation.as_deref()),
+        registrations::consent_press_listing.eq(new.consent_press_listing),
+        registrations::search_text.eq(new.search_text()),
+    )
+}
+
+/// The id of the organisation, created on first mention.
+pub fn organization_id(
+    conn: &mut DbConn,
+    org: &NewOrganization,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let key = org.key();
+    let find = |conn: &mut DbConn| -> QueryResult<Option<String>> {
+        organizations::table
+            .filter(organizations::name_key.eq(&key))
+            .filter(organizations::country.eq(org.country.as_str()))
+            .select(organizations::id)
+            .first(conn)
+            .optional()
+    };
+    if let Some(id) = find(conn)? {
+        return Ok(id);
+    }
+    let id = new_id();
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(organizations::table)
+            .values((
+                organizations::id.eq(&id),
+                organizations::name.eq(&org.name),
+                organizations::name_key.eq(&key),
+                organizations::kind.eq(org.kind.as_str()),
+                organizations::country.eq(org.country.as_str()),
+                organizations::created_at.eq(now),
+            ))
+            .execute(conn)
+    });
+    match inserted {
+        Ok(_) => Ok(id),
+        // Someone else named it first, a moment ago.
+        Err(e) if unique_violation(&e) => find(conn)?.ok_or(AppError::NotFound),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Registration> {
+    Ok(registrations::table
+        .find(id)
+        .select(Registration::as_select())
+        .first(conn)?)
+}
+
+fn with_organization(conn: &mut DbConn, id: &str) -> AppResult<(Registration, Organization)> {
+    Ok(registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::id.eq(id))
+        .select((Registration::as_select(), Organization::as_select()))
+        .first(conn)?)
+}
+
+/// A registration of this meeting, or 404 (also when it belongs to another meeting).
+fn in_meeting(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<Registration> {
+    let registration = by_id(conn, id)?;
+    if registration.meeting_id == meeting.id {
+        Ok(registration)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// Place on the waiting list, 1 for the head.
+fn waitlist_position(conn: &mut DbConn, meeting_id: &str, ticket: i64) -> AppResult<i64> {
+    Ok(registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .filter(registrations::queue_ticket.le(ticket))
+        .count()
+        .get_result(conn)?)
+}
+
+/// The registration as its participant and organizers see it.
+pub fn view(conn: &mut DbConn, id: &str) -> AppResult<RegistrationView> {
+    let (registration, organization) = with_organization(conn, id)?;
+    let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+    let position = match (registration.status(), registration.queue_ticket) {
+        (Status::Waitlisted, Some(ticket)) => Some(waitlist_position(conn, &meeting.id, ticket)?),
+        _ => None,
+    };
+    Ok(RegistrationView::new(
+        &meeting,
+        registration,
+        organization,
+        position,
+    ))
+}
+
+fn set_status(
+    conn: &mut DbConn,
+    registration: &Registration,
+    to: Status,
+    ticket: Option<i64>,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let confirmed_at = match to {
+        Status::Confirmed => Some(now),
+        _ => registration.confirmed_at,
+    };
+    diesel::update(registrations::table.find(&registration.id))
+        .set((
+            registrations::status.eq(to.as_str()),
+            registrations::queue_ticket.eq(ticket),
+            registrations::confirmed_at.eq(confirmed_at),
+            registrations::status_changed_at.eq(now),
+        ))
+        .execute(conn)?;
+    let detail = format!("{} -> {}", registration.status, to.as_str());
+    audit::record(
+        conn,
+        actor,
+        &format!("registration.{}", to.as_str()),
+        Some(&registration.meeting_id),
+        Some(&registration.id),
+        &detail,
+        now,
+    )
+}
+
+fn confirmed_in(conn: &mut DbConn, meeting_id: &str, organization_id: &str) -> AppResult<i64> {
+    Ok(registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::organization_id.eq(organization_id))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Gives a seat if one is free (capacity and organisation limit), else a place on the waiting
+/// list. Call it under the meeting lock; `ticket` comes from that lock.
+fn seat_or_waitlist(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration: &Registration,
+    ticket: i64,
+    seated_mail: ParticipantMail,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let in_organization = confirmed_in(conn, &meeting.id, &registration.organization_id)?;
+    let (to, mail) = if seat_available(meeting, in_meeting, in_organization) {
+        set_status(conn, registration, Status::Confirmed, None, actor, now)?;
+        (Status::Confirmed, seated_mail)
+    } else {
+        set_status(
+            conn,
+            registration,
+            Status::Waitlisted,
+            Some(ticket),
+            actor,
+            now,
+        )?;
+        let position = waitlist_position(conn, &meeting.id, ticket)?;
+        (Status::Waitlisted, ParticipantMail::Waitlisted { position })
+    };
+    tracing::debug!(registration.status = to.as_str(), "seat decided");
+    outbox::enqueue(
+        conn,
+        &meeting.id,
+        &registration.id,
+        &registration.email,
+        &mail,
+        now,
+    )
+}
+
+/// Confirms the address behind a confirm token: the registration becomes confirmed,
+/// waitlisted or pending approval. Confirming twice changes nothing.
+pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<RegistrationView> {
+    let token = tokens::find(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+    let id = token.registration_id.ok_or(AppError::NotFound)?;
+    conn.transaction(|conn| {
+        let registration = by_id(conn, &id)?;
+        if registration.status() == Status::PendingEmail {
+            let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+            let ticket = meetings::store::lock(conn, &meeting.id)?;
+            // Read again under the lock: a concurrent confirmation may have got here first.
+            let registration = by_id(conn, &id)?;
+            let actor = Actor::Participant(&id);
+            if registration.status() == Status::PendingEmail {
+                if meeting.requires_approval {
+                    set_status(
+                        conn,
+                        &registration,
+                        Status::PendingApproval,
+                        None,
+                        &actor,
+                        now,
+                    )?;
+                    outbox::enqueue(
+                        conn,
+                        &meeting.id,
+                        &id,
+                        &registration.email,
+                        &ParticipantMail::AwaitingApproval,
+                        now,
+                    )?;
+                } else {
+                    seat_or_waitlist(
+                        conn,
+                        &meeting,
+                        &registration,
+                        ticket,
+                        ParticipantMail::Confirmed,
+                        &actor,
+                        now,
+                    )?;
+                }
+            }
+        }
+        view(conn, &id)
+    })
+}
+
+/// Cancels; a freed seat goes to the waiting list in the same transaction.
+pub fn cancel(
+    conn: &mut DbConn,
+    id: &str,
+    meeting_slug: Option<&Slug>,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        let registration = by_id(conn, id)?;
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+        if meeting_slug.is_some_and(|slug| slug.as_str() != meeting.slug) {
+            return Err(AppError::NotFound);
+        }
+        meetings::store::lock(conn, &meeting.id)?;
+        let registration = by_id(conn, id)?;
+        let was = registration.status();
+        if !was.cancellable() {
+            return Err(invalid_transition(was));
+        }
+        set_status(conn, &registration, Status::Cancelled, None, actor, now)?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            id,
+            &registration.email,
+            &ParticipantMail::Cancelled,
+            now,
+        )?;
+        if was == Status::Confirmed {
+            fill_free_seats(conn, &meeting, actor, now)?;
+        }
+        view(conn, id)
+    })
+}
+
+/// What an organizer may do to a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    CheckIn,
+}
+
+pub fn decide(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    decision: Decision,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        in_meeting(conn, meeting, id)?;
+        let ticket = meetings::store::lock(conn, &meeting.id)?;
+        let registration = by_id(conn, id)?;
+        let actor = Actor::Account(account_id);
+        match (decision, registration.status()) {
+            (Decision::Approve, Status::PendingApproval) => {
+                seat_or_waitlist(
+                    conn,
+                    meeting,
+                    &registration,
+                    ticket,
+                    ParticipantMail::Approved,
+                    &actor,
+                    now,
+                )?;
+            }
+            (Decision::Reject, Status::PendingApproval) => {
+                set_status(conn, &registration, Status::Rejected, None, &actor, now)?;
+                outbox::enqueue(
+                    conn,
+                    &meeting.id,
+                    id,
+                    &registration.email,
+                    &ParticipantMail::Rejected,
+                    now,
+                )?;
+            }
+            (Decision::CheckIn, Status::Confirmed) => {
+                if registration.checked_in_at.is_none() {
+                    diesel::update(registrations::table.find(id))
+                        .set(registrations::checked_in_at.eq(now))
+                        .execute(conn)?;
+                    audit::record(
+                        conn,
+                        &actor,
+                        "registration.checked_in",
+                        Some(&meeting.id),
+                        Some(id),
+                        "",
+                        now,
+                    )?;
+                }
+            }
+            (_, status) => return Err(invalid_transition(status)),
+        }
+        view(conn, id)
+    })
+}
+
+/// Gives free seats to the waiting list, first come first served, skipping those whose
+/// organisation is at its limit. Call it under the meeting lock.
+pub fn fill_free_seats(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let waiting: Vec<Registration> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .order((registrations::queue_ticket.asc(), registrations::id.asc()))
+        .select(Registration::as_select())
+        .load(conn)?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let mut in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let mut by_organization: HashMap<String, i64> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()))
+        .group_by(registrations::organization_id)
+        .select((registrations::organization_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut promoted = 0;
+    for registration in waiting {
+        if meeting
+            .capacity
+            .is_some_and(|capacity| in_meeting >= capacity)
+        {
+            break;
+        }
+        let in_organization = by_organization
+            .entry(registration.organization_id.clone())
+            .or_default();
+        if !seat_available(meeting, in_meeting, *in_organization) {
+            continue;
+        }
+        set_status(conn, &registration, Status::Confirmed, None, actor, now)?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            &registration.id,
+            &registration.email,
+            &ParticipantMail::Promoted,
+            now,
+        )?;
+        in_meeting += 1;
+        *in_organization += 1;
+        promoted += 1;
+    }
+    Ok(promoted)
+}
+
+/// Expires registrations whose address was not confirmed in time; answers how many.
+pub fn expire_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let stale: Vec<Registration> = registrations::table
+            .filter(registrations::status.eq(Status::PendingEmail.as_str()))
+            .filter(registrations::created_at.lt(now - CONFIRMATION_WINDOW))
+            .select(Registration::as_select())
+            .limit(1000)
+            .load(conn)?;
+        for registration in &stale {
+            set_status(
+                conn,
+                registration,
+                Status::Expired,
+                None,
+                &Actor::System,
+                now,
+            )?;
+        }
+        Ok(stale.len())
+    })
+}
+
+/// What the email worker needs to write to a participant.
+pub struct Contact {
+    pub meeting_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub language: Language,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn contact(conn: &mut DbConn, id: &str) -> AppResult<Contact> {
+    let registration = by_id(conn, id)?;
+    Ok(Contact {
+        language: registration.language(),
+        meeting_id: registration.meeting_id,
+        email: registration.email,
+        full_name: registration.full_name,
+        created_at: registration.created_at,
+    })
+}
+
+/// The participant changes their own details (never the address) and consents.
+pub fn update_own(
+    conn: &mut DbConn,
+    id: &str,
+    patch: serde_json::Map<String, serde_json::Value>,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        let (registration, organization) = with_organization(conn, id)?;
+        let mut form = serde_json::to_value(registration.to_form(&organization))
+            .map_err(anyhow::Error::from)?;
+        if let Some(email) = patch.get("email") {
+            if email.as_str().map(str::trim).map(str::to_lowercase)
+                != Some(registration.email.to_lowercase())
+            {
+                return Err(AppError::invalid(
+                    "email",
+                    Problem::new(
+                        "immutable",
+                        "the email address cannot be changed; cancel and register again instead",
+                    ),
+                ));
+            }
+        }
+        if let Some(fields) = form.as_object_mut() {
+            fields.extend(patch);
+        }
+        let form = serde_json::from_value(form).map_err(|e| {
+            AppError::Invalid(vec![crate::error::FieldError {
+                field: None,
+                code: "malformed",
+                message: e.to_string(),
+            }])
+        })?;
+        let new = NewRegistration::parse(&form)?;
+        let organization_id = organization_id(conn, &new.organization, now)?;
+        if organization_id != registration.organization_id
+            && registration.status() == Status::Confirmed
+        {
+            let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+            meetings::store::lock(conn, &meeting.id)?;
+            let taken = confirmed_in(conn, &meeting.id, &organization_id)?;
+            if meeting
+                .per_organization_limit
+                .is_some_and(|limit| taken >= limit)
+            {
+                return Err(AppError::invalid(
+                    "organization",
+                    Problem::new(
+                        "limit_reached",
+                        "this organisation has no places left at this meeting",
+                    ),
+                ));
+            }
+        }
+        diesel::update(registrations::table.find(id))
+            .set(fields(&new, &organization_id))
+            .execute(conn)?;
+        let detail = format!("press_listing={}", new.consent_press_listing);
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.updated",
+            Some(&registration.meeting_id),
+            Some(id),
+            &detail,
+            now,
+        )?;
+        view(conn, id)
+    })
+}
+
+/// A page of the organizer's list, in registration order, and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    limit: i64,
+    after: Option<&str>,
+) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
+    let mut query = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .select((Registration::as_select(), Organization::as_select()))
+        .order(registrations::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(registrations::status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.organization_kind {
+        query = query.filter(organizations::kind.eq(kind.as_str()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(registrations::country.eq(country.as_str().to_owned()));
+    }
+    if let Some(q) = &filter.q {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            registrations::search_text
+                .like(format!("%{escaped}%"))
+                .escape('\\'),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(registrations::id.gt(after.to_owned()));
+    }
+    let mut rows: Vec<(Registration, Organization)> = query.load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(r, _)| r.id.clone())
+    } else {
+        None
+    };
+    let positions = waitlist_positions(conn, &meeting.id)?;
+    let views = rows
+        .into_iter()
+        .map(|(registration, organization)| {
+            let position = positions.get(&registration.id).copied();
+            RegistrationView::new(meeting, registration, organization, position)
+        })
+        .collect();
+    Ok((views, next))
+}
+
+/// Every waitlisted registration's place, in one query.
+fn waitlist_positions(conn: &mut DbConn, meeting_id: &str) -> AppResult<HashMap<String, i64>> {
+    let ids: Vec<String> = registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .order((registrations::queue_ticket.asc(), registrations::id.asc()))
+        .select(registrations::id)
+        .load(conn)?;
+    Ok(ids.into_iter().zip(1..).collect())
+}
+
+/// Counts for the organizer.
+#[derive(Debug, serde::Serialize)]
+pub struct Stats {
+    pub seats_left: Option<i64>,
+    pub by_status: HashMap<String, i64>,
+    pub by_organization_kind: HashMap<String, i64>,
+    pub by_country: HashMap<String, i64>,
+    pub emails: HashMap<String, i64>,
+}
+
+/// Counts by status; organisation kinds and countries count confirmed participants.
+pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
+    let by_status: HashMap<String, i64> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .group_by(registrations::status)
+        .select((registrations::status, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let confirmed = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()));
+    let by_organization_kind = confirmed
+        .group_by(organizations::kind)
+        .select((organizations::kind, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let by_country = confirmed
+        .group_by(registrations::country)
+        .select((registrations::country, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut emails: HashMap<String, i64> = [outbox::PENDING, outbox::SENT, outbox::DEAD]
+        .into_iter()
+        .map(|status| (status.to_owned(), 0))
+        .collect();
+    emails.extend(outbox::counts(conn, &meeting.id)?);
+    let taken = by_status
+        .get(Status::Confirmed.as_str())
+        .copied()
+        .unwrap_or(0);
+    Ok(Stats {
+        seats_left: meeting.capacity.map(|capacity| (capacity - taken).max(0)),
+        by_status,
+        by_organization_kind,
+        by_country,
+        emails,
+    })
+}
+
+/// Adds a registration already in `status`, writing no email: for seeding demo data.
+pub fn insert_seeded(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    new: &NewRegistration,
+    status: Status,
+    created_at: NaiveDateTime,
+) -> AppResult<String> {
+    let organization_id = organization_id(conn, &new.organization, created_at)?;
+    let id = new_id();
+    diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(&id),
+            registrations::meeting_id.eq(meeting_id),
+            registrations::email.eq(new.email.as_str()),
+            registrations::email_key.eq(new.email.key()),
+            registrations::consent_data_processing.eq(true),
+            registrations::status.eq(status.as_str()),
+            registrations::created_at.eq(created_at),
+            registrations::status_changed_at.eq(created_at),
+            registrations::confirmed_at.eq((status == Status::Confirmed).then_some(created_at)),
+            fields(new, &organization_id),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        &Actor::System,
+        "registration.seeded",
+        Some(meeting_id),
+        Some(&id),
+        status.as_str(),
+        created_at,
+    )?;
+    Ok(id)
+}

@@ -1,0 +1,144 @@
+//! The one diesel schema, shared by SQLite and PostgreSQL (see the migrations).
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        email -> Text,
+        email_key -> Text,
+        name -> Text,
+        password_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        name_key -> Text,
+        kind -> Text,
+        country -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        venue -> Text,
+        city -> Text,
+        country -> Text,
+        timezone -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
+        capacity -> Nullable<BigInt>,
+        per_organization_limit -> Nullable<BigInt>,
+        requires_approval -> Bool,
+        languages -> Text,
+        status -> Text,
+        translations -> Text,
+        queue_counter -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_organizers (meeting_id, account_id) {
+        meeting_id -> Text,
+        account_id -> Text,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        full_name -> Text,
+        organization_id -> Text,
+        job_title -> Nullable<Text>,
+        country -> Text,
+        language -> Text,
+        dietary -> Nullable<Text>,
+        accessibility -> Nullable<Text>,
+        interpretation -> Nullable<Text>,
+        consent_data_processing -> Bool,
+        consent_press_listing -> Bool,
+        status -> Text,
+        queue_ticket -> Nullable<BigInt>,
+        search_text -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        checked_in_at -> Nullable<Timestamp>,
+        status_changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Text,
+        digest -> Text,
+        kind -> Text,
+        account_id -> Nullable<Text>,
+        registration_id -> Nullable<Text>,
+        meeting_id -> Nullable<Text>,
+        label -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        meeting_id -> Nullable<Text>,
+        registration_id -> Nullable<Text>,
+        recipient -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        meeting_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(meetings -> accounts (created_by));
+diesel::joinable!(meeting_organizers -> meetings (meeting_id));
+diesel::joinable!(meeting_organizers -> accounts (account_id));
+diesel::joinable!(registrations -> meetings (meeting_id));
+diesel::joinable!(registrations -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    organizations,
+    meetings,
+    meeting_organizers,
+    registrations,
+    tokens,
+    outbox,
+    audit_log,
+);

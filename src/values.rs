@@ -1,0 +1,368 @@
+//! Value types shared by several domains, each valid by construction: parse once at the edge.
+
+use crate::error::Problem;
+use serde::{Deserialize, Serialize};
+
+/// Rejects control characters, which have no place in single-line text (and would let input
+/// break out of email headers or CSV rows).
+fn has_control(text: &str, allow_newlines: bool) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\r' || c == '\t')))
+}
+
+/// Required single-line text, trimmed, 1..=max characters.
+pub fn required_line(raw: Option<&str>, max: usize) -> Result<String, Problem> {
+    optional_line(raw, max)?.ok_or_else(Problem::required)
+}
+
+/// Optional single-line text: missing or blank becomes `None`.
+pub fn optional_line(raw: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
+    optional_text(raw, max, false)
+}
+
+/// Optional text that may span lines (descriptions, needs).
+pub fn optional_multiline(raw: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
+    optional_text(raw, max, true)
+}
+
+fn optional_text(
+    raw: Option<&str>,
+    max: usize,
+    multiline: bool,
+) -> Result<Option<String>, Problem> {
+    let Some(text) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(Problem::new(
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if has_control(text, multiline) {
+        return Err(Problem::new("invalid", "contains control characters"));
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// An email address as typed, trimmed. Uniqueness uses `key()`, the lowercase form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        let text = raw
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::required)?;
+        let invalid = || Problem::new("invalid", "not an email address");
+        if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = text.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.contains('@')
+            && !local.chars().any(|c| {
+                matches!(
+                    c,
+                    '<' | '>' | '(' | ')' | ',' | ';' | ':' | '"' | '[' | ']' | '\\'
+                )
+            });
+        if !(domain_ok && local_ok) {
+            return Err(invalid());
+        }
+        Ok(Self(text.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+    /// For values read back from storage, which were valid when written.
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> Self {
+        email.0
+    }
+}
+
+/// The languages Convene speaks.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    En,
+    Es,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::En, Language::Es];
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        match raw.map(str::trim) {
+            None | Some("") => Err(Problem::required()),
+            Some(code) => Self::from_code(code)
+                .ok_or_else(|| Problem::new("invalid", "must be \"en\" or \"es\"")),
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code.to_ascii_lowercase().as_str() {
+            "en" => Some(Self::En),
+            "es" => Some(Self::Es),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Es => "es",
+        }
+    }
+}
+
+/// ISO 3166-1 alpha-2 codes (and XK, widely used for Kosovo).
+const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ \
+BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
+CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ \
+EC EE EG EH ER ES ET FI FJ FK FM FO FR \
+GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU \
+ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ \
+LA LB LC LI LK LR LS LT LU LV LY \
+MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ \
+NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA \
+RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ \
+TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ \
+VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";
+
+/// A country, as an ISO 3166-1 alpha-2 code in capitals.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub struct CountryCode(String);
+
+impl CountryCode {
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        let text = raw
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::required)?;
+        let code = text.to_ascii_uppercase();
+        if code.len() == 2 && COUNTRY_CODES.split(' ').any(|known| known == code) {
+            Ok(Self(code))
+        } else {
+            Err(Problem::new(
+                "invalid",
+                "must be an ISO 3166-1 alpha-2 country code such as \"MX\"",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn from_stored(stored: String) -> Self {
+        Self(stored)
+    }
+}
+
+impl From<CountryCode> for String {
+    fn from(code: CountryCode) -> Self {
+        code.0
+    }
+}
+
+/// What kind of body an organisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    InformationHub,
+    UnAgency,
+    CivilSociety,
+    Government,
+    Academia,
+    Donor,
+    Media,
+    Other,
+}
+
+impl OrganizationKind {
+    pub const ALL: [OrganizationKind; 8] = [
+        Self::InformationHub,
+        Self::UnAgency,
+        Self::CivilSociety,
+        Self::Government,
+        Self::Academia,
+        Self::Donor,
+        Self::Media,
+        Self::Other,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InformationHub => "information_hub",
+            Self::UnAgency => "un_agency",
+            Self::CivilSociety => "civil_society",
+            Self::Government => "government",
+            Self::Academia => "academia",
+            Self::Donor => "donor",
+            Self::Media => "media",
+            Self::Other => "other",
+        }
+    }
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == code)
+    }
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        let text = raw
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::required)?;
+        Self::from_code(text).ok_or_else(|| {
+            let known: Vec<_> = Self::ALL.iter().map(|k| k.as_str()).collect();
+            Problem::new("invalid", format!("must be one of {}", known.join(", ")))
+        })
+    }
+}
+
+/// A meeting's address part: lowercase letters, digits and dashes, 3..=64 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        let text = raw
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::required)?;
+        let ok = (3..=64).contains(&text.len())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !text.starts_with('-')
+            && !text.ends_with('-');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Problem::new(
+                "invalid",
+                "must be 3 to 64 lowercase letters, digits or dashes",
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Slug {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        Self::parse(Some(&raw)).map_err(|p| p.message)
+    }
+}
+
+impl From<Slug> for String {
+    fn from(slug: Slug) -> Self {
+        slug.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_accepts_ordinary_addresses_and_keys_them_lowercase() {
+        let email = Email::parse(Some("  Ana.Perez@Example.ORG ")).unwrap();
+        assert_eq!(email.as_str(), "Ana.Perez@Example.ORG");
+        assert_eq!(email.key(), "ana.perez@example.org");
+        assert!(Email::parse(Some("josé@correo.gt")).is_ok());
+    }
+
+    #[test]
+    fn email_rejects_what_is_not_an_address() {
+        for bad in [
+            "ana",
+            "ana@",
+            "@x.org",
+            "ana@localhost",
+            "ana@x..org",
+            "a b@x.org",
+            "ana@x.org\r\nBcc: evil@x.org",
+            "<ana@x.org>",
+            "ana@@x.org",
+        ] {
+            assert_eq!(
+                Email::parse(Some(bad)).unwrap_err().code,
+                "invalid",
+                "{bad}"
+            );
+        }
+        assert_eq!(Email::parse(None).unwrap_err().code, "required");
+        let long = format!("{}@x.org", "a".repeat(250));
+        assert!(Email::parse(Some(&long)).is_err());
+    }
+
+    #[test]
+    fn country_codes_are_real_ones() {
+        assert_eq!(CountryCode::parse(Some("gt")).unwrap().as_str(), "GT");
+        for code in ["MX", "BZ", "CR", "SV", "HN", "NI", "PA"] {
+            assert!(CountryCode::parse(Some(code)).is_ok());
+        }
+        for bad in ["XX", "MEX", "M", "ZZ", "  "] {
+            assert!(CountryCode::parse(Some(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(COUNTRY_CODES.split(' ').count(), 250);
+    }
+
+    #[test]
+    fn text_is_trimmed_bounded_and_single_line() {
+        assert_eq!(required_line(Some("  Ana "), 10).unwrap(), "Ana");
+        assert_eq!(required_line(Some("   "), 10).unwrap_err().code, "required");
+        assert_eq!(required_line(Some("ñññññ"), 5).unwrap(), "ñññññ");
+        assert_eq!(
+            required_line(Some("ññññññ"), 5).unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(required_line(Some("a\nb"), 5).unwrap_err().code, "invalid");
+        assert_eq!(
+            optional_multiline(Some("a\nb"), 5).unwrap().unwrap(),
+            "a\nb"
+        );
+        assert_eq!(optional_line(Some(""), 5).unwrap(), None);
+    }
+
+    #[test]
+    fn slugs_and_kinds() {
+        assert!(Slug::parse(Some("mexico-city-hubs-2026")).is_ok());
+        for bad in ["Mexico", "a", "-ab", "ab-", "a_b", "../etc"] {
+            assert!(Slug::parse(Some(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(
+            OrganizationKind::parse(Some("un_agency")).unwrap(),
+            OrganizationKind::UnAgency
+        );
+        assert!(OrganizationKind::parse(Some("UN")).is_err());
+        assert_eq!(Language::parse(Some("ES")).unwrap(), Language::Es);
+        assert!(Language::parse(Some("fr")).is_err());
+    }
+}

@@ -1,0 +1,124 @@
+//! Pieces every HTTP surface shares: client addresses behind proxies, rate limits, paging.
+
+use crate::error::{AppError, Problem};
+use crate::values::Slug;
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+/// The address a request comes from. `X-Forwarded-For` is believed only from a trusted proxy,
+/// and then read from the right, skipping further trusted proxies.
+pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect::<Vec<_>>();
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            Err(_) => return Some(peer),
+        }
+    }
+    Some(peer)
+}
+
+/// Requests per minute per address on public writing endpoints. In memory, per instance: a
+/// brake on abuse, not an account of it.
+pub struct RateLimiter {
+    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    trusted: Vec<IpAddr>,
+}
+
+impl RateLimiter {
+    pub fn new(per_minute: u32, trusted: Vec<IpAddr>) -> Self {
+        let limiter =
+            NonZeroU32::new(per_minute).map(|n| governor::RateLimiter::keyed(Quota::per_minute(n)));
+        Self { limiter, trusted }
+    }
+
+    pub fn check(&self, req: &HttpRequest) -> Result<(), AppError> {
+        let (Some(limiter), Some(ip)) = (&self.limiter, client_ip(req, &self.trusted)) else {
+            return Ok(());
+        };
+        limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })?;
+        if limiter.len() > 100_000 {
+            limiter.retain_recent();
+        }
+        Ok(())
+    }
+}
+
+/// A page request: how many, after which item.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: i64,
+    pub cursor: Option<String>,
+}
+
+/// `?limit=`: 100 unless given, at most 1000.
+pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(100),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=1000).contains(&n) => Ok(n),
+            _ => Err(Problem::new(
+                "out_of_range",
+                "must be a whole number from 1 to 1000",
+            )),
+        },
+    }
+}
+
+/// A slug from the path; anything that cannot be a slug names no meeting.
+pub fn slug_or_404(raw: &str) -> Result<Slug, AppError> {
+    Slug::parse(Some(raw)).map_err(|_| AppError::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let req = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "1.2.3.4, 10.0.0.1"))
+            .to_http_request();
+        assert_eq!(client_ip(&req, &[proxy]), Some("1.2.3.4".parse().unwrap()));
+        assert_eq!(client_ip(&req, &[]), Some(proxy));
+        let spoofed = TestRequest::default()
+            .peer_addr("5.6.7.8:5000".parse().unwrap())
+            .insert_header(("X-Forwarded-For", "1.2.3.4"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&spoofed, &[proxy]),
+            Some("5.6.7.8".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn page_limits_are_bounded() {
+        assert_eq!(page_limit(None).unwrap(), 100);
+        assert_eq!(page_limit(Some("1000")).unwrap(), 1000);
+        assert!(page_limit(Some("1001")).is_err());
+        assert!(page_limit(Some("0")).is_err());
+        assert!(page_limit(Some("ten")).is_err());
+    }
+}
