@@ -147,6 +147,28 @@ impl Pools {
     }
 }
 
+impl Pools {
+    /// Runs blocking diesel work on a pooled read connection, off the async executor.
+    pub async fn read<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.read.clone();
+        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+
+    /// Like `read`, on the writer pool (one connection on SQLite).
+    pub async fn write<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.write.clone();
+        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+}
+
 /// Runs the embedded migrations of the connection's backend. On PostgreSQL an advisory lock
 /// keeps two instances starting at once from racing each other.
 pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
@@ -238,27 +260,5 @@ mod tests {
     fn timestamps_are_cut_to_microseconds() {
         let at = now();
         assert_eq!(at.nanosecond() % 1_000, 0);
-    }
-}
-
-impl Pools {
-    /// Runs blocking diesel work on a pooled read connection, off the async executor.
-    pub async fn read<T, F>(&self, work: F) -> crate::error::AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.read.clone();
-        actix_web::web::block(move || work(&mut *pool.get()?)).await?
-    }
-
-    /// Like `read`, on the writer pool (one connection on SQLite).
-    pub async fn write<T, F>(&self, work: F) -> crate::error::AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.write.clone();
-        actix_web::web::block(move || work(&mut *pool.get()?)).await?
     }
 }

@@ -342,6 +342,9 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
     let id = token.registration_id.ok_or(AppError::NotFound)?;
     conn.transaction(|conn| {
         let registration = by_id(conn, &id)?;
+        if registration.status() == Status::Expired {
+            return Err(AppError::NotFound);
+        }
         if registration.status() == Status::PendingEmail {
             let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
             let ticket = meetings::store::lock(conn, &meeting.id)?;

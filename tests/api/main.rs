@@ -1,0 +1,9 @@
+//! One test binary for the whole HTTP API, on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod access;
+mod capacity;
+mod meetings;
+mod outbox;
+mod registration;

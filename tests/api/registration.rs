@@ -1,0 +1,304 @@
+//! Registering, confirming, self-service and the organizer's decisions.
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::on_both_backends;
+use serde_json::json;
+
+on_both_backends! {
+    async fn full_flow_register_confirm_and_register_again(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+
+        let answer = app.register(&slug, TestApp::registration_body("ana@example.org")).await;
+        assert_eq!(answer.status, 202);
+        assert_eq!(answer.body, json!({"status": "pending_email"}));
+
+        let mail = app.smtp.wait_for("ana@example.org", 1).await.remove(0);
+        assert_eq!(mail.subject, "Confirme su inscripción: Intercambio regional de centros de información");
+        assert!(mail.text.contains("Hola, Ana María Pérez:"), "{}", mail.text);
+        assert!(mail.html.contains("Confirmar mi inscripción"));
+        assert!(mail.text.contains(&format!("{}/confirm/", app.address)));
+        assert!(mail.message_id.ends_with("@127.0.0.1"), "{}", mail.message_id);
+
+        let confirmed = app.confirm(&mail.confirm_token()).await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+        assert_eq!(confirmed.body["status"], "confirmed");
+        assert_eq!(confirmed.body["email"], "ana@example.org");
+        assert!(confirmed.body["confirmed_at"].as_str().unwrap().ends_with("-06:00"));
+
+        let welcome = app.smtp.wait_for("ana@example.org", 2).await.remove(1);
+        assert_eq!(welcome.subject, "Su lugar está confirmado: Intercambio regional de centros de información");
+        let (name, content_type, ics) = &welcome.attachments[0];
+        assert_eq!((name.as_str(), content_type.as_str()), ("invite.ics", "text/calendar"));
+        let ics = String::from_utf8(ics.clone()).unwrap();
+        assert!(ics.contains("BEGIN:VEVENT") && ics.contains("DTSTART:20300529T150000Z"), "{ics}");
+
+        // Confirming twice changes nothing and sends nothing.
+        assert_eq!(app.confirm(&mail.confirm_token()).await.body["status"], "confirmed");
+
+        // The same address, in other letters: the same answer, an email, no second registration.
+        let again = app.register(&slug, TestApp::registration_body("ANA@example.org")).await;
+        assert_eq!((again.status, again.body.clone()), (202, json!({"status": "pending_email"})));
+        let notice = app.smtp.wait_for("ana@example.org", 3).await.remove(2);
+        assert_eq!(notice.subject, "Ya tiene una inscripción: Intercambio regional de centros de información");
+        let manage = notice.manage_token();
+        let own = app.get("/api/v1/registration", Some(&manage)).await;
+        assert_eq!(own.body["status"], "confirmed");
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+        assert_eq!(app.smtp.to("ana@example.org").len(), 3);
+    }
+
+    async fn emails_follow_the_participant_language(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("joe@example.org");
+        body["language"] = json!("en");
+        body["full_name"] = json!("Joe Bloggs");
+        let token = app.register_and_read_token(&slug, body).await;
+        let first = app.smtp.to("joe@example.org").remove(0);
+        assert_eq!(first.subject, "Please confirm your registration: Regional exchange of migrant information hubs");
+        assert!(first.text.contains("Hello Joe Bloggs,"));
+        assert!(first.text.contains("29 May 2030, 09:00"), "{}", first.text);
+        app.confirm(&token).await;
+        let second = app.smtp.wait_for("joe@example.org", 2).await.remove(1);
+        assert_eq!(second.subject, "Your place is confirmed: Regional exchange of migrant information hubs");
+    }
+
+    async fn every_bad_field_is_named_and_nothing_is_written(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let bad = json!({
+            "full_name": " ", "email": "not-an-address",
+            "organization": {"name": "", "kind": "club", "country": "XX"},
+            "job_title": "x".repeat(201), "country": "Mexico", "language": "fr",
+            "consent_data_processing": false, "dietary": "d".repeat(1001),
+            "accessibility": null, "interpretation": null
+        });
+        let answer = app.register(&slug, bad).await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        let mut fields = answer.field_errors();
+        fields.sort();
+        assert_eq!(fields, [
+            "consent_data_processing", "country", "dietary", "email", "full_name", "job_title",
+            "language", "organization.country", "organization.kind", "organization.name",
+        ]);
+        for error in answer.body["errors"].as_array().unwrap() {
+            assert!(!error["message"].as_str().unwrap().is_empty());
+        }
+        // Missing consent alone, and a missing organisation alone.
+        let mut no_consent = TestApp::registration_body("a@example.org");
+        no_consent.as_object_mut().unwrap().remove("consent_data_processing");
+        assert_eq!(app.register(&slug, no_consent).await.field_errors(), ["consent_data_processing"]);
+        let mut no_org = TestApp::registration_body("a@example.org");
+        no_org.as_object_mut().unwrap().remove("organization");
+        assert!(app.register(&slug, no_org).await.field_errors().contains(&"organization".to_owned()));
+        // A wrong type is a 422 too, never a 500.
+        let mut wrong_type = TestApp::registration_body("a@example.org");
+        wrong_type["consent_data_processing"] = json!("yes");
+        assert_eq!(app.register(&slug, wrong_type).await.status, 422);
+
+        let stats = app.stats(&organizer, &slug).await;
+        assert_eq!(stats["by_status"], json!({}));
+        assert_eq!(stats["emails"], json!({"pending": 0, "sent": 0, "dead": 0}));
+    }
+
+    async fn oversized_bodies_closed_windows_and_unknown_meetings(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut huge = TestApp::registration_body("big@example.org");
+        huge["dietary"] = json!("x".repeat(200_000));
+        assert_eq!(app.register(&slug, huge).await.status, 413);
+
+        let closed = app.meeting(&organizer, json!({"registration_closes_at": "2020-01-01T00:00:00-06:00"})).await;
+        let answer = app.register(&closed, TestApp::registration_body("late@example.org")).await;
+        assert_eq!((answer.status, answer.error_code()), (409, "registration_closed".to_owned()));
+        let not_yet = app.meeting(&organizer, json!({"registration_opens_at": "2030-01-01T00:00:00-06:00"})).await;
+        assert_eq!(app.register(&not_yet, TestApp::registration_body("early@example.org")).await.status, 409);
+
+        let draft = app.meeting(&organizer, json!({"status": "draft"})).await;
+        assert_eq!(app.register(&draft, TestApp::registration_body("d@example.org")).await.status, 404);
+        assert_eq!(app.register("no-such-meeting", TestApp::registration_body("d@example.org")).await.status, 404);
+        assert_eq!(app.register("Bad Slug!", TestApp::registration_body("d@example.org")).await.status, 404);
+        assert!(app.smtp.all().is_empty());
+    }
+
+    async fn participants_manage_their_own_registration(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        app.confirm(&token).await;
+        let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+
+        let own = app.get("/api/v1/registration", Some(&manage)).await;
+        assert_eq!(own.status, 200);
+        assert_eq!(own.body["organization"]["name"], "Centro de Información Tapachula");
+
+        let changed = app.patch("/api/v1/registration", Some(&manage), json!({
+            "job_title": "Directora", "consent_press_listing": true, "dietary": "Sin gluten"
+        })).await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+        assert_eq!(changed.body["job_title"], "Directora");
+        assert_eq!(changed.body["consent_press_listing"], true);
+        assert_eq!(changed.body["full_name"], "Ana María Pérez");
+
+        let refused = app.patch("/api/v1/registration", Some(&manage), json!({
+            "email": "other@example.org", "country": "ZZ"
+        })).await;
+        assert_eq!(refused.status, 422);
+        assert_eq!(refused.field_errors(), ["email"]);
+        let refused = app.patch("/api/v1/registration", Some(&manage), json!({"country": "ZZ", "full_name": ""})).await;
+        let mut fields = refused.field_errors();
+        fields.sort();
+        assert_eq!(fields, ["country", "full_name"]);
+        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.body["country"], "MX");
+
+        let calendar = app.client.get(format!("{}/api/v1/registration/calendar.ics", app.address)).bearer_auth(&manage).send().await.unwrap();
+        assert_eq!(calendar.status(), 200);
+        assert!(calendar.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"));
+        assert!(calendar.text().await.unwrap().contains("SUMMARY:Intercambio regional"));
+
+        let cancelled = app.post("/api/v1/registration/cancel", Some(&manage), json!({})).await;
+        assert_eq!((cancelled.status, cancelled.body["status"].as_str()), (200, Some("cancelled")));
+        let mail = app.smtp.wait_for("ana@example.org", 3).await.remove(2);
+        assert_eq!(mail.subject, "Su inscripción ha sido cancelada: Intercambio regional de centros de información");
+        let twice = app.post("/api/v1/registration/cancel", Some(&manage), json!({})).await;
+        assert_eq!((twice.status, twice.error_code()), (409, "invalid_transition".to_owned()));
+
+        // Cancelled, the address may register afresh.
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        assert_eq!(app.confirm(&token).await.body["status"], "confirmed");
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+    }
+
+    async fn unconfirmed_registrations_expire_after_48_hours(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("slow@example.org")).await;
+        app.register_and_read_token(&slug, TestApp::registration_body("fresh@example.org")).await;
+        let mut conn = app.db.connect();
+        {
+            use convene::schema::registrations::dsl::*;
+            use diesel::prelude::*;
+            diesel::update(registrations.filter(email.eq("slow@example.org")))
+                .set(created_at.eq(convene::db::now() - chrono::Duration::hours(49)))
+                .execute(&mut conn).unwrap();
+        }
+        let expired = convene::registrations::store::expire_unconfirmed(&mut conn, convene::db::now()).unwrap();
+        assert_eq!(expired, 1);
+        let statuses: Vec<_> = app.registrations(&organizer, &slug, "").await.iter()
+            .map(|r| (r["email"].as_str().unwrap().to_owned(), r["status"].as_str().unwrap().to_owned())).collect();
+        assert!(statuses.contains(&("slow@example.org".into(), "expired".into())));
+        assert!(statuses.contains(&("fresh@example.org".into(), "pending_email".into())));
+        // Its confirm link no longer works; registering again does.
+        assert_eq!(app.confirm(&token).await.status, 404);
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("slow@example.org")).await;
+        assert_eq!(app.confirm(&token).await.body["status"], "confirmed");
+    }
+
+    async fn organizers_approve_reject_check_in_and_cancel(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"requires_approval": true, "capacity": 1})).await;
+        let mut ids = Vec::new();
+        for who in ["a@example.org", "b@example.org", "c@example.org"] {
+            let token = app.register_and_read_token(&slug, TestApp::registration_body(who)).await;
+            let answer = app.confirm(&token).await;
+            assert_eq!(answer.body["status"], "pending_approval");
+            ids.push(answer.body["id"].as_str().unwrap().to_owned());
+            let awaiting = app.smtp.wait_for(who, 2).await.remove(1);
+            assert!(awaiting.subject.starts_with("Su inscripción está pendiente de aprobación"));
+        }
+        let act = |id: &str, action: &str| format!("/api/v1/meetings/{slug}/registrations/{id}/{action}");
+        let approved = app.post(&act(&ids[0], "approve"), Some(&organizer), json!({})).await;
+        assert_eq!((approved.status, approved.body["status"].as_str()), (200, Some("confirmed")));
+        assert!(app.smtp.wait_for("a@example.org", 3).await[2].subject.starts_with("Su inscripción ha sido aprobada"));
+        // Full: the next approval goes to the waiting list.
+        let second = app.post(&act(&ids[1], "approve"), Some(&organizer), json!({})).await;
+        assert_eq!((second.body["status"].as_str(), second.body["waitlist_position"].as_i64()), (Some("waitlisted"), Some(1)));
+        assert!(app.smtp.wait_for("b@example.org", 3).await[2].text.contains("número 1"));
+        let rejected = app.post(&act(&ids[2], "reject"), Some(&organizer), json!({})).await;
+        assert_eq!(rejected.body["status"], "rejected");
+        assert!(app.smtp.wait_for("c@example.org", 3).await[2].subject.starts_with("No fue posible aceptar"));
+        // Invalid transitions.
+        for (id, action) in [(&ids[0], "approve"), (&ids[2], "approve"), (&ids[2], "reject"), (&ids[1], "check-in"), (&ids[2], "cancel")] {
+            let answer = app.post(&act(id, action), Some(&organizer), json!({})).await;
+            assert_eq!((answer.status, answer.error_code()), (409, "invalid_transition".to_owned()), "{action}");
+        }
+        assert_eq!(app.post(&act("nope", "approve"), Some(&organizer), json!({})).await.status, 404);
+        assert_eq!(app.post(&act(&ids[0], "explode"), Some(&organizer), json!({})).await.status, 404);
+        let checked = app.post(&act(&ids[0], "check-in"), Some(&organizer), json!({})).await;
+        assert!(checked.body["checked_in_at"].is_string());
+        // The organizer cancels the confirmed one: the waiting list moves up.
+        let cancelled = app.post(&act(&ids[0], "cancel"), Some(&organizer), json!({})).await;
+        assert_eq!(cancelled.body["status"], "cancelled");
+        let promoted = app.smtp.wait_for("b@example.org", 4).await.remove(3);
+        assert!(promoted.subject.starts_with("Se liberó un lugar"), "{}", promoted.subject);
+        let waiting = app.registrations(&organizer, &slug, "status=confirmed").await;
+        assert_eq!(waiting.len(), 1);
+        assert_eq!(waiting[0]["email"], "b@example.org");
+
+        // Every change is in the audit log.
+        let mut conn = app.db.connect();
+        let entries = convene::audit::about(&mut conn, &ids[0]).unwrap();
+        let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["registration.created", "registration.pending_approval", "registration.confirmed", "registration.checked_in", "registration.cancelled"]);
+        assert!(entries[2].actor.starts_with("account:"));
+    }
+
+    async fn the_organizer_list_filters_pages_and_exports(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let people = [
+            ("ana@example.org", "Ana Peña", "information_hub", "MX"),
+            ("luis@example.org", "=HYPERLINK(\"http://x\")", "un_agency", "GT"),
+            ("sara@example.org", "Sara 100%_done", "civil_society", "GT"),
+        ];
+        for (email, name, kind, country) in people {
+            let mut body = TestApp::registration_body(email);
+            body["full_name"] = json!(name);
+            body["country"] = json!(country);
+            body["organization"] = json!({"name": format!("Org {kind}"), "kind": kind, "country": country});
+            app.register_and_read_token(&slug, body).await;
+        }
+        let page = app.get(&format!("/api/v1/meetings/{slug}/registrations?limit=2"), Some(&organizer)).await;
+        assert_eq!(page.body["items"].as_array().unwrap().len(), 2);
+        let cursor = page.body["next_cursor"].as_str().unwrap();
+        let rest = app.get(&format!("/api/v1/meetings/{slug}/registrations?limit=2&cursor={cursor}"), Some(&organizer)).await;
+        assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
+        assert!(rest.body["next_cursor"].is_null());
+
+        let emails = |items: Vec<serde_json::Value>| items.iter().map(|r| r["email"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        assert_eq!(emails(app.registrations(&organizer, &slug, "country=GT").await), ["luis@example.org", "sara@example.org"]);
+        assert_eq!(emails(app.registrations(&organizer, &slug, "organization_kind=un_agency").await), ["luis@example.org"]);
+        assert_eq!(emails(app.registrations(&organizer, &slug, "q=PEÑA").await), ["ana@example.org"]);
+        assert_eq!(emails(app.registrations(&organizer, &slug, "q=100%25_").await), ["sara@example.org"]);
+        assert!(app.registrations(&organizer, &slug, "q=%25").await.len() == 1);
+        assert!(app.registrations(&organizer, &slug, "q=' OR 1=1 --").await.is_empty());
+        assert_eq!(app.registrations(&organizer, &slug, "status=pending_email").await.len(), 3);
+        let bad = app.get(&format!("/api/v1/meetings/{slug}/registrations?status=happy&limit=5000&country=XX"), Some(&organizer)).await;
+        let mut fields = bad.field_errors();
+        fields.sort();
+        assert_eq!((bad.status, fields), (422, vec!["country".to_owned(), "limit".into(), "status".into()]));
+
+        let csv = app.client.get(format!("{}/api/v1/meetings/{slug}/registrations.csv", app.address)).bearer_auth(&organizer).send().await.unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(csv.headers()["content-disposition"].to_str().unwrap().contains(&slug));
+        let bytes = csv.bytes().await.unwrap();
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let headers = reader.headers().unwrap().clone();
+        assert_eq!(&headers[7], "email");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 3);
+        let names: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
+        assert_eq!(names, ["Ana Peña", "'=HYPERLINK(\"http://x\")", "Sara 100%_done"]);
+        assert_eq!(&rows[0][17], "");
+        assert_eq!(&rows[0][18], "es-en");
+    }
+}
