@@ -136,7 +136,11 @@ impl Drop for TestDb {
 /// One message as the SMTP server received it, parsed by an independent MIME parser.
 #[derive(Debug, Clone)]
 pub struct Mail {
+    /// The SMTP envelope's recipients.
     pub to: Vec<String>,
+    /// The addresses of the `To:` header.
+    pub to_header: Vec<String>,
+    pub header_names: Vec<String>,
 
     pub subject: String,
     pub text: String,
@@ -164,7 +168,22 @@ impl Mail {
                 )
             })
             .collect();
+        let to_header = message
+            .to()
+            .map(|to| {
+                to.iter()
+                    .filter_map(|a| a.address().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let header_names = message
+            .headers()
+            .iter()
+            .map(|h| h.name().to_owned())
+            .collect();
         Self {
+            to_header,
+            header_names,
             subject: message.subject().unwrap_or("").to_owned(),
             text: message
                 .body_text(0)

@@ -302,3 +302,24 @@ on_both_backends! {
         assert_eq!(&rows[0][18], "es-en");
     }
 }
+
+on_both_backends! {
+    async fn typed_names_cannot_reach_email_headers(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["full_name"] = json!("Ana\r\nBcc: evil@example.org");
+        assert_eq!(app.register(&slug, body).await.field_errors(), ["full_name"]);
+
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["full_name"] = json!("Ana <evil@example.org>, \"Bcc: evil@example.org\" =?utf-8?q?x?=");
+        assert_eq!(app.register(&slug, body).await.status, 202);
+        let mail = app.smtp.wait_for("ana@example.org", 1).await.remove(0);
+        assert_eq!(mail.to, ["ana@example.org"]);
+        assert_eq!(mail.to_header, ["ana@example.org"]);
+        assert!(!mail.header_names.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
+        assert!(mail.text.contains("Ana <evil@example.org>"), "the name is shown as typed");
+        assert_eq!(app.smtp.all().len(), 1);
+    }
+}
