@@ -6,7 +6,7 @@ use crate::email::transport::Transport;
 use crate::email::worker::{host_of, Worker};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::RateLimiter;
-use crate::{accounts, meetings, registrations};
+use crate::{accounts, meetings, press, registrations};
 use actix_web::dev::Service;
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -145,6 +145,7 @@ impl Server {
                 .configure(accounts::configure)
                 .configure(meetings::configure)
                 .configure(registrations::configure)
+                .configure(press::configure)
                 .default_service(web::to(not_found))
         })
         .listen(listener)?

@@ -1,8 +1,35 @@
-//! File exports. Every cell a person typed is written so that a spreadsheet shows it as text
-//! and never runs it as a formula.
+//! File exports: CSV streamed page by page, XLSX written in constant memory. Every cell a
+//! person typed is written so that a spreadsheet shows it as text and never runs it.
 
-use crate::error::AppResult;
-use crate::registrations::model::RegistrationView;
+use crate::db::{DbConn, Pools};
+use crate::error::{AppError, AppResult};
+use actix_web::web::Bytes;
+use actix_web::HttpResponse;
+use rust_xlsxwriter::{Format, Workbook};
+
+/// A column of an export: its header and its width in a spreadsheet.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub name: &'static str,
+    pub width: f64,
+}
+
+impl Column {
+    pub const fn new(name: &'static str, width: f64) -> Self {
+        Self { name, width }
+    }
+}
+
+/// A cell: text someone typed (neutralised against formulas in CSV), or a value Convene wrote
+/// (ids, codes, times, numbers).
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Value(String),
+}
+
+/// Rows come a page at a time; `None` ends the export.
+pub type NextPage = Box<dyn FnMut(&mut DbConn) -> AppResult<Option<Vec<Vec<Cell>>>> + Send>;
 
 /// A cell safe to open in a spreadsheet: text that would start a formula gets a leading `'`.
 pub fn safe_cell(text: &str) -> String {
@@ -12,66 +39,127 @@ pub fn safe_cell(text: &str) -> String {
     }
 }
 
-/// All fields of the registrations, as UTF-8 CSV with a byte-order mark (so spreadsheet
-/// programs read accents right) and RFC 4180 quoting.
-pub fn registrations_csv(rows: &[RegistrationView]) -> AppResult<Vec<u8>> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
+fn csv_chunk(rows: &[Vec<Cell>]) -> AppResult<Bytes> {
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 96));
+    for row in rows {
         writer
-            .write_record([
-                "id",
-                "status",
-                "waitlist_position",
-                "created_at",
-                "confirmed_at",
-                "checked_in_at",
-                "full_name",
-                "email",
-                "organization",
-                "organization_kind",
-                "organization_country",
-                "job_title",
-                "country",
-                "language",
-                "consent_data_processing",
-                "consent_press_listing",
-                "dietary",
-                "accessibility",
-                "interpretation",
-            ])
+            .write_record(row.iter().map(|cell| match cell {
+                Cell::Text(text) => safe_cell(text),
+                Cell::Value(value) => value.clone(),
+            }))
             .map_err(anyhow::Error::from)?;
-        for r in rows {
-            let optional = |value: &Option<String>| safe_cell(value.as_deref().unwrap_or(""));
-            writer
-                .write_record([
-                    r.id.clone(),
-                    r.status.clone(),
-                    r.waitlist_position
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    r.created_at.clone(),
-                    r.confirmed_at.clone().unwrap_or_default(),
-                    r.checked_in_at.clone().unwrap_or_default(),
-                    safe_cell(&r.full_name),
-                    safe_cell(&r.email),
-                    safe_cell(&r.organization.name),
-                    r.organization.kind.clone(),
-                    r.organization.country.clone(),
-                    optional(&r.job_title),
-                    r.country.clone(),
-                    r.language.clone(),
-                    r.consent_data_processing.to_string(),
-                    r.consent_press_listing.to_string(),
-                    optional(&r.dietary),
-                    optional(&r.accessibility),
-                    optional(&r.interpretation),
-                ])
-                .map_err(anyhow::Error::from)?;
-        }
-        writer.flush().map_err(anyhow::Error::from)?;
     }
-    Ok(out)
+    Ok(Bytes::from(
+        writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?,
+    ))
+}
+
+fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"));
+    response
+}
+
+/// UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents right), RFC 4180
+/// quoting, streamed: pages are read on a blocking thread and sent as they come, so memory
+/// stays flat however long the list.
+pub fn csv_response(
+    pools: &Pools,
+    columns: &'static [Column],
+    mut next_page: NextPage,
+    file_name: &str,
+) -> HttpResponse {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(4);
+    let pool = pools.read.clone();
+    let mut header = b"\xEF\xBB\xBF".to_vec();
+    header.extend_from_slice(
+        &csv_chunk(&[columns
+            .iter()
+            .map(|c| Cell::Value(c.name.to_owned()))
+            .collect()])
+        .unwrap_or_default(),
+    );
+    actix_web::rt::spawn(actix_web::web::block(move || {
+        let mut produce = || -> AppResult<()> {
+            let mut conn = pool.get()?;
+            while let Some(rows) = next_page(&mut conn)? {
+                if sender.blocking_send(csv_chunk(&rows)).is_err() {
+                    return Ok(()); // the client went away
+                }
+            }
+            Ok(())
+        };
+        if let Err(error) = produce() {
+            tracing::error!(error.cause = %error, "export failed midway");
+            let _ = sender.blocking_send(Err(error));
+        }
+    }));
+    let head =
+        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(header)) });
+    let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        let chunk = receiver.recv().await?;
+        Some((chunk.map_err(actix_web::Error::from), receiver))
+    });
+    attachment("text/csv; charset=utf-8", file_name)
+        .streaming(futures_util::StreamExt::chain(head, body))
+}
+
+/// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string
+/// (never a formula). Rows go to a temporary file as they come (constant memory).
+pub fn xlsx(
+    conn: &mut DbConn,
+    sheet: &str,
+    columns: &[Column],
+    mut next_page: NextPage,
+) -> AppResult<Vec<u8>> {
+    let fail = |e: rust_xlsxwriter::XlsxError| {
+        AppError::Unexpected(anyhow::anyhow!("cannot write the XLSX file: {e}"))
+    };
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let worksheet = workbook
+        .add_worksheet_with_constant_memory()
+        .map_err(fail)?;
+    worksheet.set_name(sheet).map_err(fail)?;
+    for (i, column) in columns.iter().enumerate() {
+        let col = i as u16;
+        worksheet
+            .set_column_width(col, column.width)
+            .map_err(fail)?;
+        worksheet
+            .write_string_with_format(0, col, column.name, &bold)
+            .map_err(fail)?;
+    }
+    worksheet.set_freeze_panes(1, 0).map_err(fail)?;
+    let mut row_number: u32 = 1;
+    while let Some(rows) = next_page(conn)? {
+        for row in rows {
+            for (i, cell) in row.into_iter().enumerate() {
+                let (Cell::Text(text) | Cell::Value(text)) = cell;
+                if !text.is_empty() {
+                    worksheet
+                        .write_string(row_number, i as u16, text)
+                        .map_err(fail)?;
+                }
+            }
+            row_number += 1;
+        }
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
+pub fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
+    attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        file_name,
+    )
+    .body(bytes)
 }
 
 #[cfg(test)]
@@ -90,5 +178,19 @@ mod tests {
         assert_eq!(safe_cell("\tx"), "'\tx");
         assert_eq!(safe_cell("Peña"), "Peña");
         assert_eq!(safe_cell(""), "");
+    }
+
+    #[test]
+    fn csv_quotes_per_rfc_4180() {
+        let chunk = csv_chunk(&[vec![
+            Cell::Text("Pérez, \"Ana\"".into()),
+            Cell::Value("MX".into()),
+            Cell::Text("a\nb".into()),
+        ]])
+        .unwrap();
+        assert_eq!(
+            &chunk[..],
+            "\"Pérez, \"\"Ana\"\"\",MX,\"a\nb\"\n".as_bytes()
+        );
     }
 }

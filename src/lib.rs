@@ -11,6 +11,7 @@ pub mod error;
 pub mod exports;
 pub mod i18n;
 pub mod meetings;
+pub mod press;
 pub mod registrations;
 pub mod schema;
 pub mod telemetry;

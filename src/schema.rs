@@ -141,4 +141,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     outbox,
     audit_log,
+    press_access_log,
 );
+
+diesel::table! {
+    press_access_log (id) {
+        id -> Text,
+        token_id -> Text,
+        meeting_id -> Text,
+        at -> Timestamp,
+        format -> Text,
+    }
+}
+
+diesel::joinable!(press_access_log -> tokens (token_id));

@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -48,6 +49,7 @@ pub fn digest(token: &str) -> String {
 #[diesel(table_name = tokens)]
 pub struct TokenRow {
     pub id: String,
+    pub digest: String,
     pub kind: String,
     pub account_id: Option<String>,
     pub registration_id: Option<String>,
@@ -66,17 +68,33 @@ pub struct Grant<'a> {
     pub expires_at: Option<NaiveDateTime>,
 }
 
-/// Stores the digest of a new token and answers the token itself, which is not kept.
+/// A token just made: its id, and the token itself, which is not kept.
+pub struct Issued {
+    pub id: String,
+    pub token: String,
+}
+
+/// Stores the digest of a new token and answers the token itself.
 pub fn issue(
     conn: &mut DbConn,
     kind: TokenKind,
     grant: Grant<'_>,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    Ok(issue_with_id(conn, kind, grant, now)?.token)
+}
+
+pub fn issue_with_id(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    grant: Grant<'_>,
+    now: NaiveDateTime,
+) -> AppResult<Issued> {
     let token = generate();
+    let id = new_id();
     diesel::insert_into(tokens::table)
         .values((
-            tokens::id.eq(new_id()),
+            tokens::id.eq(&id),
             tokens::digest.eq(digest(&token)),
             tokens::kind.eq(kind.as_str()),
             tokens::account_id.eq(grant.account_id),
@@ -87,7 +105,7 @@ pub fn issue(
             tokens::created_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(Issued { id, token })
 }
 
 /// The live token of that kind, if any: not revoked, not expired.
@@ -97,17 +115,26 @@ pub fn find(
     token: &str,
     now: NaiveDateTime,
 ) -> AppResult<Option<TokenRow>> {
+    Ok(find_any(conn, token, now)?.filter(|row| row.kind == kind.as_str()))
+}
+
+/// The live token, whatever its kind.
+pub fn find_any(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<Option<TokenRow>> {
     // Anything but our 64 hex digits cannot be a token: skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
+    let wanted = digest(token);
     let row = tokens::table
-        .filter(tokens::digest.eq(digest(token)))
-        .filter(tokens::kind.eq(kind.as_str()))
+        .filter(tokens::digest.eq(&wanted))
         .select(TokenRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|t| t.revoked_at.is_none() && t.expires_at.is_none_or(|at| at > now)))
+    Ok(row.filter(|t| {
+        bool::from(t.digest.as_bytes().ct_eq(wanted.as_bytes()))
+            && t.revoked_at.is_none()
+            && t.expires_at.is_none_or(|at| at > now)
+    }))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Registration types, parsing and seat decisions (no I/O).
 
 use crate::error::{AppError, Checks, Problem};
+use crate::exports::{Cell, Column};
 use crate::meetings::Meeting;
 use crate::schema::{organizations, registrations};
 use crate::values::{
@@ -362,6 +363,60 @@ impl RegistrationView {
             accessibility: registration.accessibility,
             interpretation: registration.interpretation,
         }
+    }
+}
+
+/// Every field, for the organizer's exports.
+pub const REGISTRATION_COLUMNS: [Column; 19] = [
+    Column::new("id", 38.0),
+    Column::new("status", 16.0),
+    Column::new("waitlist_position", 10.0),
+    Column::new("created_at", 26.0),
+    Column::new("confirmed_at", 26.0),
+    Column::new("checked_in_at", 26.0),
+    Column::new("full_name", 30.0),
+    Column::new("email", 32.0),
+    Column::new("organization", 45.0),
+    Column::new("organization_kind", 18.0),
+    Column::new("organization_country", 10.0),
+    Column::new("job_title", 30.0),
+    Column::new("country", 9.0),
+    Column::new("language", 9.0),
+    Column::new("consent_data_processing", 12.0),
+    Column::new("consent_press_listing", 12.0),
+    Column::new("dietary", 30.0),
+    Column::new("accessibility", 30.0),
+    Column::new("interpretation", 16.0),
+];
+
+impl RegistrationView {
+    pub fn cells(self) -> Vec<Cell> {
+        let text = |value: Option<String>| Cell::Text(value.unwrap_or_default());
+        vec![
+            Cell::Value(self.id),
+            Cell::Value(self.status),
+            Cell::Value(
+                self.waitlist_position
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::Value(self.created_at),
+            Cell::Value(self.confirmed_at.unwrap_or_default()),
+            Cell::Value(self.checked_in_at.unwrap_or_default()),
+            Cell::Text(self.full_name),
+            Cell::Text(self.email),
+            Cell::Text(self.organization.name),
+            Cell::Value(self.organization.kind),
+            Cell::Value(self.organization.country),
+            text(self.job_title),
+            Cell::Value(self.country),
+            Cell::Value(self.language),
+            Cell::Value(self.consent_data_processing.to_string()),
+            Cell::Value(self.consent_press_listing.to_string()),
+            text(self.dietary),
+            text(self.accessibility),
+            text(self.interpretation),
+        ]
     }
 }
 

@@ -1,14 +1,17 @@
 //! Registration endpoints: public, participant (manage token) and organizer.
 
-use super::model::{ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView};
+use super::model::{
+    ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView,
+    REGISTRATION_COLUMNS,
+};
 use super::store::{self, Decision};
 use crate::accounts::{Organizer, Participant};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::now;
 use crate::error::{AppError, AppResult, Checks};
-use crate::exports;
-use crate::meetings;
+use crate::exports::{self, NextPage};
+use crate::meetings::{self, Meeting};
 use crate::values::Slug;
 use crate::web::{page_limit, slug_or_404, Page};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -26,6 +29,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route(
         "/api/v1/meetings/{slug}/registrations.csv",
         web::get().to(export_registrations),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/registrations.xlsx",
+        web::get().to(export_registrations_xlsx),
     )
     .route(
         "/api/v1/meetings/{slug}/registrations/{id}/{action}",
@@ -181,6 +188,31 @@ async fn list_registrations(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
 }
 
+/// Pages of the organizer's list, for the file exports.
+fn registration_pages(meeting: Meeting, filter: ListFilter) -> NextPage {
+    let mut cursor: Option<String> = None;
+    let mut done = false;
+    Box::new(move |conn| {
+        if done {
+            return Ok(None);
+        }
+        let (page, next) = store::list(conn, &meeting, &filter, 1000, cursor.as_deref())?;
+        done = next.is_none();
+        cursor = next;
+        Ok(Some(
+            page.into_iter().map(RegistrationView::cells).collect(),
+        ))
+    })
+}
+
+fn file_name(meeting: &Meeting, extension: &str) -> String {
+    format!(
+        "{}-registrations-{}.{extension}",
+        meeting.slug,
+        now().format("%Y-%m-%d")
+    )
+}
+
 async fn export_registrations(
     state: web::Data<AppState>,
     who: Organizer,
@@ -189,34 +221,40 @@ async fn export_registrations(
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let (filter, _) = parse_list_query(&query)?;
-    let (file_name, csv) = state
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
+        .await?;
+    let name = file_name(&meeting, "csv");
+    Ok(exports::csv_response(
+        &state.pools,
+        &REGISTRATION_COLUMNS,
+        registration_pages(meeting, filter),
+        &name,
+    ))
+}
+
+async fn export_registrations_xlsx(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let (filter, _) = parse_list_query(&query)?;
+    let (name, bytes) = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let mut rows = Vec::new();
-            let mut cursor = None;
-            loop {
-                let (page, next) = store::list(conn, &meeting, &filter, 1000, cursor.as_deref())?;
-                rows.extend(page);
-                match next {
-                    Some(next) => cursor = Some(next),
-                    None => break,
-                }
-            }
-            let file_name = format!(
-                "{}-registrations-{}.csv",
-                meeting.slug,
-                now().format("%Y-%m-%d")
-            );
-            Ok((file_name, exports::registrations_csv(&rows)?))
+            let name = file_name(&meeting, "xlsx");
+            let bytes = exports::xlsx(
+                conn,
+                "Registrations",
+                &REGISTRATION_COLUMNS,
+                registration_pages(meeting, filter),
+            )?;
+            Ok((name, bytes))
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(csv))
+    Ok(exports::xlsx_response(bytes, &name))
 }
 
 async fn decide_registration(

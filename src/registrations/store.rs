@@ -734,6 +734,8 @@ pub struct Stats {
     pub by_organization_kind: HashMap<String, i64>,
     pub by_country: HashMap<String, i64>,
     pub emails: HashMap<String, i64>,
+    /// The same counts as the press sees them: confirmed participants who agreed to be listed.
+    pub press: crate::press::store::PressSummary,
 }
 
 /// Counts by status; organisation kinds and countries count confirmed participants.
@@ -776,6 +778,7 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         by_organization_kind,
         by_country,
         emails,
+        press: crate::press::store::summary(conn, &meeting.id)?,
     })
 }
 

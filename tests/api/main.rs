@@ -6,4 +6,5 @@ mod access;
 mod capacity;
 mod meetings;
 mod outbox;
+mod press;
 mod registration;

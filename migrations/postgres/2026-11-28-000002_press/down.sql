@@ -1,0 +1,3 @@
+DROP INDEX registrations_press;
+DROP INDEX tokens_meeting_kind;
+DROP TABLE press_access_log;

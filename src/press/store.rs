@@ -1,0 +1,286 @@
+//! Press tokens, their use log, and the attendee list in storage.
+
+use super::model::{Attendee, AttendeeCursor, Format, NewPressToken};
+use crate::accounts::tokens::{self, Grant, Issued, TokenKind};
+use crate::audit::{self, Actor};
+use crate::db::{new_id, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::registrations::model::RegistrationStatus;
+use crate::schema::{organizations, press_access_log, registrations, tokens as token_rows};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One page of the press list: confirmed participants who consented, in name order, with only
+/// the five public fields.
+pub fn attendees(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    after: Option<&AttendeeCursor>,
+    limit: i64,
+) -> AppResult<Vec<Attendee>> {
+    let mut query = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .filter(registrations::consent_press_listing.eq(true))
+        .select((
+            registrations::id,
+            registrations::full_name,
+            organizations::name,
+            organizations::kind,
+            registrations::country,
+            registrations::job_title,
+        ))
+        .order((registrations::full_name.asc(), registrations::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(
+            registrations::full_name
+                .gt(after.full_name.clone())
+                .or(registrations::full_name
+                    .eq(after.full_name.clone())
+                    .and(registrations::id.gt(after.id.clone()))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Counts a press officer may quote: of listed attendees only.
+#[derive(Debug, Serialize)]
+pub struct PressSummary {
+    pub attendees: i64,
+    pub organizations: i64,
+    pub countries: i64,
+    pub by_organization_kind: BTreeMap<String, i64>,
+    pub by_country: BTreeMap<String, i64>,
+    /// Organisations per kind ("21 hubs"), and the countries they come from.
+    pub organizations_by_kind: BTreeMap<String, i64>,
+}
+
+pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
+    let rows: Vec<(String, String, String)> = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .filter(registrations::consent_press_listing.eq(true))
+        .select((
+            organizations::id,
+            organizations::kind,
+            registrations::country,
+        ))
+        .load(conn)?;
+    let mut by_organization_kind = BTreeMap::new();
+    let mut by_country = BTreeMap::new();
+    let mut organizations = BTreeMap::new();
+    for (organization, kind, country) in &rows {
+        *by_organization_kind.entry(kind.clone()).or_insert(0) += 1;
+        *by_country.entry(country.clone()).or_insert(0) += 1;
+        organizations.insert(organization.clone(), kind.clone());
+    }
+    let mut organizations_by_kind = BTreeMap::new();
+    for kind in organizations.values() {
+        *organizations_by_kind.entry(kind.clone()).or_insert(0) += 1;
+    }
+    Ok(PressSummary {
+        attendees: rows.len() as i64,
+        organizations: organizations.len() as i64,
+        countries: by_country.len() as i64,
+        by_organization_kind,
+        by_country,
+        organizations_by_kind,
+    })
+}
+
+pub fn create_token(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    account_id: &str,
+    new: &NewPressToken,
+    now: NaiveDateTime,
+) -> AppResult<Issued> {
+    conn.transaction(|conn| {
+        let grant = Grant {
+            meeting_id: Some(meeting_id),
+            account_id: Some(account_id),
+            label: Some(&new.label),
+            expires_at: Some(new.expires_at),
+            ..Grant::default()
+        };
+        let issued = tokens::issue_with_id(conn, TokenKind::Press, grant, now)?;
+        audit::record(
+            conn,
+            &Actor::Account(account_id),
+            "press_token.created",
+            Some(meeting_id),
+            Some(&issued.id),
+            &new.label,
+            now,
+        )?;
+        Ok(issued)
+    })
+}
+
+/// A press token as organizers see it: never the token itself.
+#[derive(Debug, Serialize)]
+pub struct PressTokenView {
+    pub id: String,
+    pub label: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub active: bool,
+    pub uses: i64,
+    pub last_used_at: Option<String>,
+}
+
+fn utc(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339()
+}
+
+pub fn list_tokens(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<PressTokenView>> {
+    type Row = (
+        String,
+        Option<String>,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = token_rows::table
+        .filter(token_rows::meeting_id.eq(meeting_id))
+        .filter(token_rows::kind.eq(TokenKind::Press.as_str()))
+        .order(token_rows::created_at.asc())
+        .select((
+            token_rows::id,
+            token_rows::label,
+            token_rows::created_at,
+            token_rows::expires_at,
+            token_rows::revoked_at,
+        ))
+        .load(conn)?;
+    let uses: Vec<(String, i64, Option<NaiveDateTime>)> = press_access_log::table
+        .filter(press_access_log::meeting_id.eq(meeting_id))
+        .group_by(press_access_log::token_id)
+        .select((
+            press_access_log::token_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::max(press_access_log::at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, label, created_at, expires_at, revoked_at)| {
+            let (count, last) = uses
+                .iter()
+                .find(|(token, _, _)| *token == id)
+                .map(|(_, count, last)| (*count, *last))
+                .unwrap_or((0, None));
+            PressTokenView {
+                active: revoked_at.is_none() && expires_at.is_none_or(|at| at > now),
+                label: label.unwrap_or_default(),
+                created_at: utc(created_at),
+                expires_at: expires_at.map(utc),
+                revoked_at: revoked_at.map(utc),
+                uses: count,
+                last_used_at: last.map(utc),
+                id,
+            }
+        })
+        .collect())
+}
+
+/// Revokes a press token of this meeting; revoking twice is harmless.
+pub fn revoke(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    token_id: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let this_token = token_rows::table
+            .filter(token_rows::id.eq(token_id))
+            .filter(token_rows::meeting_id.eq(meeting_id))
+            .filter(token_rows::kind.eq(TokenKind::Press.as_str()));
+        let found: Option<Option<NaiveDateTime>> = this_token
+            .select(token_rows::revoked_at)
+            .first(conn)
+            .optional()?;
+        match found {
+            None => return Err(AppError::NotFound),
+            Some(Some(_)) => return Ok(()),
+            Some(None) => {
+                diesel::update(this_token)
+                    .set(token_rows::revoked_at.eq(now))
+                    .execute(conn)?;
+            }
+        }
+        audit::record(
+            conn,
+            &Actor::Account(account_id),
+            "press_token.revoked",
+            Some(meeting_id),
+            Some(token_id),
+            "",
+            now,
+        )
+    })
+}
+
+pub fn record_use(
+    conn: &mut DbConn,
+    token_id: &str,
+    meeting_id: &str,
+    format: Format,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(press_access_log::table)
+        .values((
+            press_access_log::id.eq(new_id()),
+            press_access_log::token_id.eq(token_id),
+            press_access_log::meeting_id.eq(meeting_id),
+            press_access_log::at.eq(now),
+            press_access_log::format.eq(format.as_str()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct UseEntry {
+    pub at: String,
+    pub token_id: String,
+    pub label: String,
+    pub format: String,
+}
+
+/// The most recent uses of the meeting's press tokens, newest first.
+pub fn uses(conn: &mut DbConn, meeting_id: &str, limit: i64) -> AppResult<Vec<UseEntry>> {
+    let rows: Vec<(NaiveDateTime, String, Option<String>, String)> = press_access_log::table
+        .inner_join(token_rows::table)
+        .filter(press_access_log::meeting_id.eq(meeting_id))
+        .order((press_access_log::at.desc(), press_access_log::id.desc()))
+        .limit(limit)
+        .select((
+            press_access_log::at,
+            press_access_log::token_id,
+            token_rows::label,
+            press_access_log::format,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, token_id, label, format)| UseEntry {
+            at: utc(at),
+            token_id,
+            label: label.unwrap_or_default(),
+            format,
+        })
+        .collect())
+}
