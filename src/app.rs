@@ -6,7 +6,7 @@ use crate::email::transport::Transport;
 use crate::email::worker::{host_of, Worker};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::RateLimiter;
-use crate::{accounts, meetings, press, registrations};
+use crate::{accounts, agenda, meetings, press, registrations};
 use actix_web::dev::Service;
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -146,6 +146,7 @@ impl Server {
                 .configure(meetings::configure)
                 .configure(registrations::configure)
                 .configure(press::configure)
+                .configure(agenda::configure)
                 .default_service(web::to(not_found))
         })
         .listen(listener)?
@@ -172,6 +173,7 @@ fn malformed(message: String) -> AppError {
         field: None,
         code: "malformed",
         message,
+        session: None,
     }])
 }
 

@@ -62,6 +62,10 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// How often unconfirmed registrations are checked for expiry.
     pub housekeeping_interval: Duration,
+    /// Agenda edits are told to participants once none has come for this long…
+    pub agenda_quiet_period: Duration,
+    /// …or once the first of them has waited this long.
+    pub agenda_max_wait: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -73,6 +77,8 @@ impl Default for WorkerSettings {
             max_attempts: 12,
             lease: Duration::from_secs(300),
             housekeeping_interval: Duration::from_secs(60),
+            agenda_quiet_period: Duration::from_secs(300),
+            agenda_max_wait: Duration::from_secs(900),
         }
     }
 }

@@ -2,14 +2,16 @@
 //! organisations, a published two-day meeting and a few dozen participants. Idempotent.
 
 use crate::accounts::model::NewAccount;
+use crate::agenda::model::{NewRoom, RoomForm, SessionDraft, SessionForm};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::meetings::model::{MeetingDraft, MeetingForm};
+use crate::meetings::Meeting;
 use crate::registrations::model::{
     NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus,
 };
 use crate::values::{Email, Slug};
-use crate::{accounts, meetings, registrations};
+use crate::{accounts, agenda, meetings, registrations};
 use chrono::{Days, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::America::Mexico_City;
 use diesel::Connection;
@@ -158,6 +160,7 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
             .iter()
             .map(|(name, country)| (*name, "information_hub", *country))
             .chain(PARTNERS.iter().copied());
+        let mut confirmed_ids = Vec::new();
         for (i, (org, kind, country)) in organizations.enumerate() {
             let first = FIRST_NAMES[i % FIRST_NAMES.len()];
             let last = LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()];
@@ -186,8 +189,274 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
                 9 => RegistrationStatus::Cancelled,
                 _ => RegistrationStatus::Confirmed,
             };
-            registrations::store::insert_seeded(conn, &meeting.id, &new, status, now)?;
+            let id = registrations::store::insert_seeded(conn, &meeting.id, &new, status, now)?;
+            if status == RegistrationStatus::Confirmed {
+                confirmed_ids.push(id);
+            }
         }
+        programme(conn, &meeting, &account_id, &confirmed_ids, now)?;
         Ok(Seeded { created: true })
     })
+}
+
+/// Two days: opening plenary, panels of hubs and UN agencies, workshops in two rooms in
+/// parallel, breaks, closing; some in Spanish with interpretation.
+fn programme(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    account_id: &str,
+    people: &[String],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let room = |conn: &mut DbConn, name: &str, capacity: i64| {
+        let new = NewRoom::parse(&RoomForm {
+            name: Some(name.to_owned()),
+            capacity: Some(capacity),
+        })?;
+        agenda::store::create_room(conn, meeting, &new, account_id, now).map(|r| r.id)
+    };
+    let hall = room(conn, "Salón Tlatelolco", 150)?;
+    let juarez = room(conn, "Sala Juárez", 40)?;
+    let hidalgo = room(conn, "Sala Hidalgo", 40)?;
+    let person = |i: usize| {
+        people
+            .get(i % people.len().max(1))
+            .map(|id| serde_json::json!({"registration_id": id, "role": "speaker"}))
+    };
+    let guest = |name: &str, organization: &str, role: &str| serde_json::json!({"name": name, "organization": organization, "role": role});
+    // (day, start, end, kind, room, language, interpretation, title EN, title ES, speakers)
+    let sessions = [
+        (
+            0,
+            (9, 0),
+            (9, 45),
+            "plenary",
+            Some(&hall),
+            "es",
+            true,
+            "Opening: information as protection",
+            "Apertura: la información como protección",
+            vec![
+                guest("Jefa de Misión", "OIM México", "speaker"),
+                guest("Coordinación regional", "OIM Centroamérica", "moderator"),
+            ],
+        ),
+        (
+            0,
+            (9, 45),
+            (11, 0),
+            "panel",
+            Some(&hall),
+            "es",
+            true,
+            "Hubs in the field: what people on the move ask",
+            "Los centros en el terreno: lo que preguntan las personas en movimiento",
+            [person(0), person(4), person(8), person(11)]
+                .into_iter()
+                .flatten()
+                .chain([guest("Periodista invitada", "Radio Progreso", "moderator")])
+                .collect(),
+        ),
+        (
+            0,
+            (11, 0),
+            (11, 30),
+            "break",
+            None,
+            "both",
+            false,
+            "Coffee",
+            "Café",
+            vec![],
+        ),
+        (
+            0,
+            (11, 30),
+            (13, 0),
+            "workshop",
+            Some(&juarez),
+            "es",
+            false,
+            "Checking information before sharing it",
+            "Verificar la información antes de compartirla",
+            [person(1), person(5)].into_iter().flatten().collect(),
+        ),
+        (
+            0,
+            (11, 30),
+            (13, 0),
+            "workshop",
+            Some(&hidalgo),
+            "both",
+            false,
+            "Reaching people through WhatsApp and community radio",
+            "Llegar a las personas por WhatsApp y radio comunitaria",
+            [person(2), person(14)].into_iter().flatten().collect(),
+        ),
+        (
+            0,
+            (13, 0),
+            (14, 30),
+            "break",
+            None,
+            "both",
+            false,
+            "Lunch",
+            "Almuerzo",
+            vec![],
+        ),
+        (
+            0,
+            (14, 30),
+            (16, 0),
+            "panel",
+            Some(&hall),
+            "en",
+            true,
+            "UN agencies and hubs: referral pathways",
+            "Agencias de la ONU y centros: rutas de derivación",
+            [person(18), person(19)]
+                .into_iter()
+                .flatten()
+                .chain([guest("Protection Officer", "UNHCR", "speaker")])
+                .collect(),
+        ),
+        (
+            0,
+            (16, 0),
+            (17, 30),
+            "networking",
+            Some(&hall),
+            "both",
+            false,
+            "Country tables",
+            "Mesas por país",
+            vec![],
+        ),
+        (
+            1,
+            (9, 0),
+            (10, 30),
+            "workshop",
+            Some(&juarez),
+            "es",
+            false,
+            "Protecting personal data in the hubs",
+            "Protección de datos personales en los centros",
+            [person(3)]
+                .into_iter()
+                .flatten()
+                .chain([guest("Oficial de protección de datos", "OIM", "speaker")])
+                .collect(),
+        ),
+        (
+            1,
+            (9, 0),
+            (10, 30),
+            "workshop",
+            Some(&hidalgo),
+            "es",
+            true,
+            "Information for children and adolescents on the move",
+            "Información para niñas, niños y adolescentes en movimiento",
+            [person(6), person(9)].into_iter().flatten().collect(),
+        ),
+        (
+            1,
+            (10, 30),
+            (11, 0),
+            "break",
+            None,
+            "both",
+            false,
+            "Coffee",
+            "Café",
+            vec![],
+        ),
+        (
+            1,
+            (11, 0),
+            (12, 30),
+            "panel",
+            Some(&hall),
+            "es",
+            true,
+            "Civil society and donors: sustaining the network",
+            "Sociedad civil y donantes: sostener la red",
+            [person(16), person(17)]
+                .into_iter()
+                .flatten()
+                .chain([guest(
+                    "Moderador",
+                    "Red Regional de Casas del Migrante",
+                    "moderator",
+                )])
+                .collect(),
+        ),
+        (
+            1,
+            (12, 30),
+            (14, 0),
+            "break",
+            None,
+            "both",
+            false,
+            "Lunch",
+            "Almuerzo",
+            vec![],
+        ),
+        (
+            1,
+            (14, 0),
+            (16, 30),
+            "plenary",
+            Some(&hall),
+            "es",
+            true,
+            "A regional action plan",
+            "Un plan de acción regional",
+            vec![guest("Relatoría", "OIM", "rapporteur")],
+        ),
+        (
+            1,
+            (16, 30),
+            (18, 0),
+            "plenary",
+            Some(&hall),
+            "es",
+            true,
+            "Closing and next steps",
+            "Clausura y próximos pasos",
+            vec![guest("Jefa de Misión", "OIM México", "speaker")],
+        ),
+    ];
+    for (
+        day,
+        (start_h, start_m),
+        (end_h, end_m),
+        kind,
+        room,
+        language,
+        interpretation,
+        title_en,
+        title_es,
+        speakers,
+    ) in sessions
+    {
+        let form: SessionForm = serde_json::from_value(serde_json::json!({
+            "title": title_en,
+            "kind": kind,
+            "starts_at": local_day(now, 45 + day, start_h, start_m),
+            "ends_at": local_day(now, 45 + day, end_h, end_m),
+            "room_id": room,
+            "language": language,
+            "interpretation": interpretation,
+            "translations": {"es": {"title": title_es}},
+            "speakers": speakers,
+        }))
+        .map_err(anyhow::Error::from)?;
+        let draft = SessionDraft::parse(&form, meeting)?;
+        agenda::store::create_session(conn, meeting, &draft, account_id, now)?;
+    }
+    Ok(())
 }

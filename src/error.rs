@@ -28,6 +28,9 @@ pub struct FieldError {
     pub field: Option<String>,
     pub code: &'static str,
     pub message: String,
+    /// For a clash: the session that is in the way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<serde_json::Value>,
 }
 
 impl FieldError {
@@ -36,6 +39,7 @@ impl FieldError {
             field: Some(field.to_owned()),
             code: problem.code,
             message: problem.message,
+            session: None,
         }
     }
 }
@@ -87,6 +91,9 @@ pub enum AppError {
     Forbidden,
     #[error("conflict: {code}")]
     Conflict { code: &'static str, message: String },
+    /// A conflict with something that can be named, such as the session in a room's way.
+    #[error("conflict: {}", .0.code)]
+    Clash(FieldError),
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("too many requests")]
@@ -116,6 +123,7 @@ impl AppError {
                 field: None,
                 code,
                 message: message.to_owned(),
+                session: None,
             }]
         };
         match self {
@@ -124,6 +132,7 @@ impl AppError {
             Self::Unauthenticated => single("unauthenticated", "a valid token is required"),
             Self::Forbidden => single("forbidden", "this token may not do that"),
             Self::Conflict { code, message } => single(code, message),
+            Self::Clash(error) => vec![error.clone()],
             Self::PayloadTooLarge => single("too_large", "the request body is too large"),
             Self::RateLimited { .. } => single("rate_limited", "too many requests, slow down"),
             Self::Unavailable => single("unavailable", "the service is briefly unavailable"),
@@ -144,7 +153,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Conflict { .. } | Self::Clash(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

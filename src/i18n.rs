@@ -44,6 +44,11 @@ pub struct Catalogue {
 
     pub cancelled_subject: &'static str,
     pub cancelled_body: &'static str,
+
+    pub agenda_subject: &'static str,
+    pub agenda_body: &'static str,
+    pub agenda_cancelled: &'static str,
+    pub agenda_calendar: &'static str,
 }
 
 pub static EN: Catalogue = Catalogue {
@@ -88,6 +93,11 @@ pub static EN: Catalogue = Catalogue {
 
     cancelled_subject: "Your registration is cancelled: {meeting}",
     cancelled_body: "Your registration for {meeting} has been cancelled. If this was not intended, you can register again while registration is open.",
+
+    agenda_subject: "Programme changes: {meeting}",
+    agenda_body: "The organizers of {meeting} have changed the programme:",
+    agenda_cancelled: "cancelled",
+    agenda_calendar: "The attached calendar file (agenda.ics) holds the updated programme; importing it updates the sessions already in your calendar.",
 };
 
 pub static ES: Catalogue = Catalogue {
@@ -132,6 +142,11 @@ pub static ES: Catalogue = Catalogue {
 
     cancelled_subject: "Su inscripción ha sido cancelada: {meeting}",
     cancelled_body: "Su inscripción en {meeting} ha sido cancelada. Si no era su intención, puede volver a inscribirse mientras la inscripción esté abierta.",
+
+    agenda_subject: "Cambios en el programa: {meeting}",
+    agenda_body: "El equipo organizador de {meeting} modificó el programa:",
+    agenda_cancelled: "cancelada",
+    agenda_calendar: "El archivo de calendario adjunto (agenda.ics) contiene el programa actualizado; al importarlo se actualizan las sesiones que ya están en su calendario.",
 };
 
 pub fn catalogue(language: Language) -> &'static Catalogue {

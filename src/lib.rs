@@ -1,6 +1,7 @@
 //! Convene: registration and agenda service for regional, multi-stakeholder meetings.
 
 pub mod accounts;
+pub mod agenda;
 pub mod app;
 pub mod audit;
 pub mod config;

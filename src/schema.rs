@@ -126,6 +126,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rooms (id) {
+        id -> Text,
+        meeting_id -> Text,
+        name -> Text,
+        capacity -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        meeting_id -> Text,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        room_id -> Nullable<Text>,
+        language -> Text,
+        interpretation -> Bool,
+        position -> Integer,
+        translations -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_speakers (id) {
+        id -> Text,
+        session_id -> Text,
+        meeting_id -> Text,
+        role -> Text,
+        registration_id -> Nullable<Text>,
+        name -> Nullable<Text>,
+        organization -> Nullable<Text>,
+        person_key -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    agenda_changes (id) {
+        id -> Text,
+        meeting_id -> Text,
+        session_id -> Text,
+        at -> Timestamp,
+        change -> Text,
+        notified_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(meetings -> accounts (created_by));
 diesel::joinable!(meeting_organizers -> meetings (meeting_id));
 diesel::joinable!(meeting_organizers -> accounts (account_id));
@@ -142,6 +196,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     audit_log,
     press_access_log,
+    rooms,
+    sessions,
+    session_speakers,
+    agenda_changes,
 );
 
 diesel::table! {
@@ -155,3 +213,6 @@ diesel::table! {
 }
 
 diesel::joinable!(press_access_log -> tokens (token_id));
+diesel::joinable!(sessions -> rooms (room_id));
+diesel::joinable!(session_speakers -> sessions (session_id));
+diesel::joinable!(session_speakers -> registrations (registration_id));

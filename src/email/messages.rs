@@ -2,11 +2,13 @@
 //! involved, an `.ics` file.
 
 use super::outbox::ParticipantMail;
-use crate::i18n::{catalogue, date_time, fill};
+use crate::agenda::calendar;
+use crate::agenda::model::SessionSnapshot;
+use crate::agenda::store::AgendaItem;
+use crate::i18n::{catalogue, date_time, fill, Catalogue};
 use crate::meetings::Meeting;
 use crate::values::Language;
 use anyhow::Context;
-use icalendar::{Calendar, Component, Event, EventLike};
 use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
 use lettre::Message;
 use maud::{html, DOCTYPE};
@@ -21,6 +23,7 @@ pub struct Recipient<'a> {
 }
 
 pub struct Rendered {
+    pub attachment_name: &'static str,
     pub subject: String,
     pub paragraphs: Vec<String>,
     pub action: Option<(String, String)>,
@@ -34,9 +37,46 @@ pub fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// A session's time and place, in the meeting's zone: "29 May 2030, 09:00–10:30, Sala A".
+fn slot(snapshot: &SessionSnapshot, meeting: &Meeting, language: Language) -> String {
+    let end = meeting.local(snapshot.ends_at);
+    let mut text = format!(
+        "{}–{}",
+        date_time(&meeting.local(snapshot.starts_at), language),
+        end.format("%H:%M")
+    );
+    if let Some(room) = &snapshot.room {
+        text.push_str(&format!(", {room}"));
+    }
+    text
+}
+
+fn change_lines(
+    mail: &ParticipantMail,
+    meeting: &Meeting,
+    language: Language,
+    t: &Catalogue,
+) -> Vec<String> {
+    let ParticipantMail::AgendaChanged { changes } = mail else {
+        return Vec::new();
+    };
+    changes
+        .iter()
+        .map(|change| {
+            let title = change.before.title_in(language);
+            let before = slot(&change.before, meeting, language);
+            match &change.after {
+                Some(after) => format!("• {title}: {before} → {}", slot(after, meeting, language)),
+                None => format!("• {title} ({before}): {}", t.agenda_cancelled),
+            }
+        })
+        .collect()
+}
+
 pub fn render(
     mail: &ParticipantMail,
     meeting: &Meeting,
+    agenda: &[AgendaItem],
     to: &Recipient<'_>,
     host: &str,
 ) -> Rendered {
@@ -44,7 +84,7 @@ pub fn render(
     let t = catalogue(language);
     let title = meeting.title_in(language);
     let with_meeting = |template: &str| fill(template, &[("meeting", &title)]);
-    let ics = || Some(meeting_ics(meeting, language, host));
+    let ics = || Some(calendar::participant_ics(meeting, agenda, language, host));
     let (subject, body, ics) = match mail {
         ParticipantMail::ConfirmAddress => (t.confirm_subject, with_meeting(t.confirm_body), None),
         ParticipantMail::AlreadyRegistered => {
@@ -66,8 +106,12 @@ pub fn render(
         ParticipantMail::Approved => (t.approved_subject, with_meeting(t.approved_body), ics()),
         ParticipantMail::Rejected => (t.rejected_subject, with_meeting(t.rejected_body), None),
         ParticipantMail::Cancelled => (t.cancelled_subject, with_meeting(t.cancelled_body), None),
+        ParticipantMail::AgendaChanged { .. } => {
+            (t.agenda_subject, with_meeting(t.agenda_body), ics())
+        }
     };
     let mut paragraphs = vec![fill(t.greeting, &[("name", to.full_name)]), body];
+    paragraphs.extend(change_lines(mail, meeting, language, t));
     let action = match (mail, &to.confirm_link) {
         (ParticipantMail::ConfirmAddress, Some(link)) => {
             Some((t.confirm_button.to_owned(), link.clone()))
@@ -89,13 +133,21 @@ pub fn render(
     if !place.is_empty() {
         paragraphs.push(format!("{}: {place}", t.where_));
     }
-    if ics.is_some() {
-        paragraphs.push(t.calendar_attached.to_owned());
+    match (&ics, mail) {
+        (Some(_), ParticipantMail::AgendaChanged { .. }) => {
+            paragraphs.push(t.agenda_calendar.to_owned())
+        }
+        (Some(_), _) => paragraphs.push(t.calendar_attached.to_owned()),
+        (None, _) => {}
     }
     if matches!(mail, ParticipantMail::ConfirmAddress) {
         paragraphs.push(t.confirm_ignore.to_owned());
     }
     Rendered {
+        attachment_name: match mail {
+            ParticipantMail::AgendaChanged { .. } => "agenda.ics",
+            _ => "invite.ics",
+        },
         subject: one_line(&with_meeting(subject)),
         paragraphs,
         action,
@@ -152,28 +204,6 @@ impl Rendered {
     }
 }
 
-/// The meeting as one calendar event, in the reader's language. Its UID is stable, so a
-/// second invitation updates the first in the reader's calendar.
-pub fn meeting_ics(meeting: &Meeting, language: Language, host: &str) -> String {
-    let location = [meeting.venue.as_str(), meeting.city.as_str()]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let event = Event::new()
-        .uid(&format!("meeting-{}@{host}", meeting.id))
-        .summary(&meeting.title_in(language))
-        .description(&meeting.description_in(language))
-        .location(&location)
-        .starts(meeting.starts_at.and_utc())
-        .ends(meeting.ends_at.and_utc())
-        .done();
-    let mut calendar = Calendar::new();
-    calendar.append_property(("METHOD", "PUBLISH"));
-    calendar.push(event);
-    calendar.done().to_string()
-}
-
 /// Assembles the message: plain text and HTML, the `.ics` when there is one, and a
 /// `Message-ID` fixed by the outbox row, so a resend after a crash can be recognised.
 pub fn build(
@@ -199,7 +229,7 @@ pub fn build(
         None => builder.multipart(body),
         Some(ics) => builder.multipart(
             MultiPart::mixed().multipart(body).singlepart(
-                Attachment::new("invite.ics".to_owned()).body(
+                Attachment::new(rendered.attachment_name.to_owned()).body(
                     ics.clone(),
                     ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
                         .context("calendar content type")?,

@@ -16,12 +16,17 @@ pub enum ParticipantMail {
     ConfirmAddress,
     AlreadyRegistered,
     Confirmed,
-    Waitlisted { position: i64 },
+    Waitlisted {
+        position: i64,
+    },
     Promoted,
     AwaitingApproval,
     Approved,
     Rejected,
     Cancelled,
+    AgendaChanged {
+        changes: Vec<crate::agenda::model::SessionChange>,
+    },
 }
 
 impl ParticipantMail {
@@ -36,6 +41,7 @@ impl ParticipantMail {
             Self::Approved => "approved",
             Self::Rejected => "rejected",
             Self::Cancelled => "cancelled",
+            Self::AgendaChanged { .. } => "agenda_changed",
         }
     }
 }

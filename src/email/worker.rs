@@ -58,6 +58,22 @@ impl Worker {
                     Err(error) => tracing::warn!(error.cause = %error, "housekeeping failed"),
                 }
             }
+            let (quiet, max_wait) = (
+                self.settings.agenda_quiet_period,
+                self.settings.agenda_max_wait,
+            );
+            let notices = self
+                .pools
+                .write(move |conn| {
+                    let span = |d: std::time::Duration| {
+                        chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(5))
+                    };
+                    crate::agenda::store::notify_changes(conn, now(), span(quiet), span(max_wait))
+                })
+                .await;
+            if let Err(error) = notices {
+                tracing::warn!(error.cause = %error, "cannot send agenda change notices");
+            }
             let handled = match self.deliver_due().await {
                 Ok(handled) => handled,
                 Err(error) => {
@@ -170,7 +186,8 @@ fn prepare(
             confirm_link: confirm.map(|token| format!("{base_url}/confirm/{token}")),
             manage_link: format!("{base_url}/manage/{manage}"),
         };
-        let rendered = messages::render(&mail, &meeting, &to, &host);
+        let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+        let rendered = messages::render(&mail, &meeting, &agenda, &to, &host);
         Ok(messages::build(
             &rendered,
             &to,

@@ -320,6 +320,7 @@ pub struct Meeting {
     pub languages: String,
     pub status: String,
     pub translations: String,
+    pub updated_at: NaiveDateTime,
 }
 
 impl Meeting {

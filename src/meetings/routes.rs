@@ -8,7 +8,7 @@ use crate::accounts::{self, Organizer};
 use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::web::{page_limit, slug_or_404};
+use crate::web::{cached, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -74,7 +74,7 @@ async fn show_meeting(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> AppResult<web::Json<MeetingView>> {
+) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let token = bearer_token(&req);
     let view = state
@@ -96,10 +96,11 @@ async fn show_meeting(
                 }
             }
             let confirmed = store::confirmed_count(conn, &meeting.id)?;
-            Ok(MeetingView::new(&meeting, confirmed, at))
+            let view = MeetingView::new(&meeting, confirmed, at);
+            Ok(serde_json::to_vec(&view).map_err(anyhow::Error::from)?)
         })
         .await?;
-    Ok(web::Json(view))
+    Ok(cached(&req, "application/json", view))
 }
 
 /// Lays the sent fields over the meeting and checks the result like a new meeting.
@@ -124,6 +125,7 @@ async fn update_meeting(
                     field: None,
                     code: "malformed",
                     message: e.to_string(),
+                    session: None,
                 }])
             })?;
             let draft = MeetingDraft::parse(&form)?;

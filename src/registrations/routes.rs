@@ -139,8 +139,10 @@ async fn own_calendar(state: web::Data<AppState>, who: Participant) -> AppResult
         .read(move |conn| {
             let contact = store::contact(conn, &who.registration_id)?;
             let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-            Ok(crate::email::messages::meeting_ics(
+            let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+            Ok(crate::agenda::calendar::participant_ics(
                 &meeting,
+                &agenda,
                 contact.language,
                 &host,
             ))

@@ -619,6 +619,7 @@ pub fn update_own(
                 field: None,
                 code: "malformed",
                 message: e.to_string(),
+                session: None,
             }])
         })?;
         let new = NewRegistration::parse(&form)?;

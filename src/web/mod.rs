@@ -2,9 +2,11 @@
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;
-use actix_web::HttpRequest;
+use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use actix_web::{HttpRequest, HttpResponse};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
+use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 
@@ -81,6 +83,32 @@ pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
                 "must be a whole number from 1 to 1000",
             )),
         },
+    }
+}
+
+/// A public read with an `ETag` made from its body: a client that already has this version
+/// (`If-None-Match`) gets `304` and no body.
+pub fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let known = req
+        .headers()
+        .get_all(IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == etag || tag == "*");
+    let mut response = if known {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((ETAG, etag))
+        .insert_header((CACHE_CONTROL, "no-cache"));
+    if known {
+        response.finish()
+    } else {
+        response.content_type(content_type).body(body)
     }
 }
 

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod agenda;
 mod capacity;
 mod meetings;
 mod outbox;

@@ -1,0 +1,9 @@
+//! The agenda: rooms, sessions and their speakers, checked for clashes; the public programme
+//! and its calendars; and batched notices to participants when sessions move.
+
+pub mod calendar;
+pub mod model;
+pub mod routes;
+pub mod store;
+
+pub use routes::configure;

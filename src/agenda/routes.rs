@@ -1,0 +1,235 @@
+//! Agenda endpoints: the organizer edits rooms and sessions; everyone reads the programme.
+
+use super::model::{NewRoom, RoomForm, SessionDraft, SessionForm, SessionView};
+use super::{calendar, store};
+use crate::accounts::Organizer;
+use crate::app::AppState;
+use crate::db::now;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::meetings;
+use crate::values::Language;
+use crate::web::{cached, slug_or_404};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/meetings/{slug}/agenda", web::get().to(show_agenda))
+        .route(
+            "/api/v1/meetings/{slug}/agenda.ics",
+            web::get().to(agenda_calendar),
+        )
+        .route("/api/v1/meetings/{slug}/rooms", web::get().to(list_rooms))
+        .route("/api/v1/meetings/{slug}/rooms", web::post().to(create_room))
+        .route(
+            "/api/v1/meetings/{slug}/rooms/{id}",
+            web::patch().to(update_room),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/rooms/{id}",
+            web::delete().to(delete_room),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/sessions",
+            web::post().to(create_session),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/sessions/{id}",
+            web::patch().to(update_session),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/sessions/{id}",
+            web::delete().to(delete_session),
+        );
+}
+
+#[derive(Deserialize)]
+struct LanguageQuery {
+    lang: Option<String>,
+}
+
+impl LanguageQuery {
+    fn language(&self) -> Option<Language> {
+        self.lang.as_deref().and_then(Language::from_code)
+    }
+}
+
+/// The programme in start order, times in the meeting's zone; `?lang=es` picks translations.
+async fn show_agenda(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<LanguageQuery>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let language = query.language();
+    let body = state
+        .read(move |conn| {
+            let meeting = meetings::store::public_by_slug(conn, &slug)?;
+            let items: Vec<SessionView> = store::agenda(conn, &meeting.id)?
+                .iter()
+                .map(|item| item.view(&meeting, language, false))
+                .collect();
+            Ok(serde_json::to_vec(&serde_json::json!({
+                "meeting": meeting.slug,
+                "timezone": meeting.timezone,
+                "items": items,
+                "next_cursor": null,
+            }))
+            .map_err(anyhow::Error::from)?)
+        })
+        .await?;
+    Ok(cached(&req, "application/json", body))
+}
+
+async fn agenda_calendar(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<LanguageQuery>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let language = query.language().unwrap_or_default();
+    let host = state.host.clone();
+    let body = state
+        .read(move |conn| {
+            let meeting = meetings::store::public_by_slug(conn, &slug)?;
+            let items = store::agenda(conn, &meeting.id)?;
+            Ok(calendar::agenda_ics(&meeting, &items, language, &host).into_bytes())
+        })
+        .await?;
+    Ok(cached(&req, "text/calendar; charset=utf-8", body))
+}
+
+async fn list_rooms(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let rooms = state
+        .read(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::rooms(conn, &meeting.id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": rooms, "next_cursor": null})))
+}
+
+async fn create_room(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    form: web::Json<RoomForm>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let new = NewRoom::parse(&form)?;
+    let room = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::create_room(conn, &meeting, &new, &who.account_id, now())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(room))
+}
+
+async fn update_room(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+    form: web::Json<RoomForm>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let new = NewRoom::parse(&form)?;
+    let room = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::update_room(conn, &meeting, &id, &new, &who.account_id, now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(room))
+}
+
+async fn delete_room(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::delete_room(conn, &meeting, &id, &who.account_id, now())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn create_session(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    form: web::Json<SessionForm>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let view = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            let draft = SessionDraft::parse(&form, &meeting)?;
+            let item = store::create_session(conn, &meeting, &draft, &who.account_id, now())?;
+            Ok(item.view(&meeting, None, true))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Lays the sent fields over the session and checks the result like a new one.
+async fn update_session(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let patch = patch.into_inner();
+    let view = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            let mut form = serde_json::to_value(store::session_form(conn, &meeting, &id)?)
+                .map_err(anyhow::Error::from)?;
+            if let Some(fields) = form.as_object_mut() {
+                fields.extend(patch);
+            }
+            let form: SessionForm = serde_json::from_value(form).map_err(|e| {
+                AppError::Invalid(vec![FieldError {
+                    field: None,
+                    code: "malformed",
+                    message: e.to_string(),
+                    session: None,
+                }])
+            })?;
+            let draft = SessionDraft::parse(&form, &meeting)?;
+            let item = store::update_session(conn, &meeting, &id, &draft, &who.account_id, now())?;
+            Ok(item.view(&meeting, None, true))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn delete_session(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            store::delete_session(conn, &meeting, &id, &who.account_id, now())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
