@@ -17,6 +17,11 @@ use tokio::sync::Notify;
 
 /// What every request handler can reach. Nothing here is state another instance would need:
 /// the database holds all of that.
+/// No scripts at all, styles from our one stylesheet, forms only to ourselves, no framing.
+pub const CONTENT_SECURITY_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 pub struct AppState {
     pub pools: Pools,
     pub base_url: String,
@@ -121,7 +126,14 @@ impl Server {
                 .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(query_config())
-                .wrap(middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(
+                    middleware::DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                        .add(("X-Frame-Options", "DENY"))
+                        // Page addresses can hold tokens: never pass them on to another site.
+                        .add(("Referrer-Policy", "no-referrer")),
+                )
                 .wrap_fn(|req, srv| {
                     // Log the route pattern, never the path: paths can hold tokens.
                     let started = Instant::now();
@@ -147,6 +159,13 @@ impl Server {
                 .configure(registrations::configure)
                 .configure(press::configure)
                 .configure(agenda::configure)
+                .configure(meetings::pages::configure)
+                .configure(registrations::pages::configure)
+                .configure(press::pages::configure)
+                .route(
+                    "/static/convene.css",
+                    web::get().to(crate::web::page::stylesheet),
+                )
                 .default_service(web::to(not_found))
         })
         .listen(listener)?

@@ -135,20 +135,6 @@ impl Language {
     }
 }
 
-/// ISO 3166-1 alpha-2 codes (and XK, widely used for Kosovo).
-const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ \
-BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
-CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ \
-EC EE EG EH ER ES ET FI FJ FK FM FO FR \
-GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU \
-ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ \
-LA LB LC LI LK LR LS LT LU LV LY \
-MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ \
-NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA \
-RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ \
-TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ \
-VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW";
-
 /// A country, as an ISO 3166-1 alpha-2 code in capitals.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
@@ -161,7 +147,7 @@ impl CountryCode {
             .filter(|t| !t.is_empty())
             .ok_or_else(Problem::required)?;
         let code = text.to_ascii_uppercase();
-        if code.len() == 2 && COUNTRY_CODES.split(' ').any(|known| known == code) {
+        if code.len() == 2 && crate::i18n::countries::is_known(&code) {
             Ok(Self(code))
         } else {
             Err(Problem::new(
@@ -331,7 +317,7 @@ mod tests {
         for bad in ["XX", "MEX", "M", "ZZ", "  "] {
             assert!(CountryCode::parse(Some(bad)).is_err(), "{bad}");
         }
-        assert_eq!(COUNTRY_CODES.split(' ').count(), 250);
+        assert_eq!(crate::i18n::countries::COUNTRIES.len(), 250);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Meetings: what organizers create and publish, and what the public reads.
 
 pub mod model;
+pub mod pages;
 pub mod routes;
 pub mod store;
 

@@ -2,6 +2,7 @@
 //! participants who agreed to be listed, and only their public fields.
 
 pub mod model;
+pub mod pages;
 pub mod routes;
 pub mod store;
 

@@ -136,7 +136,7 @@ async fn list_attendees(
 }
 
 /// Pages of the press list, for the file exports.
-fn attendee_pages(meeting_id: String) -> NextPage {
+pub fn attendee_pages(meeting_id: String) -> NextPage {
     let mut cursor: Option<AttendeeCursor> = None;
     let mut done = false;
     Box::new(move |conn| {
@@ -150,7 +150,7 @@ fn attendee_pages(meeting_id: String) -> NextPage {
     })
 }
 
-fn file_name(meeting: &Meeting, what: &str, extension: &str) -> String {
+pub fn file_name(meeting: &Meeting, what: &str, extension: &str) -> String {
     format!(
         "{}-{what}-{}.{extension}",
         meeting.slug,

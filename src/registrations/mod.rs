@@ -2,6 +2,7 @@
 //! approval, cancellation, the participant's self-service and the organizer's lists.
 
 pub mod model;
+pub mod pages;
 pub mod routes;
 pub mod store;
 

@@ -306,7 +306,7 @@ impl Registration {
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
-    #[serde(skip)]
+    #[serde(skip_serializing)]
     pub id: String,
     pub name: String,
     pub kind: String,

@@ -818,3 +818,25 @@ pub fn insert_seeded(
     )?;
     Ok(id)
 }
+
+/// The organisations already registered for a meeting, for the registration form's picker.
+pub fn organizations_of(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<Organization>> {
+    Ok(organizations::table
+        .filter(
+            organizations::id.eq_any(
+                registrations::table
+                    .filter(registrations::meeting_id.eq(meeting_id))
+                    .select(registrations::organization_id),
+            ),
+        )
+        .order((organizations::name.asc(), organizations::id.asc()))
+        .select(Organization::as_select())
+        .load(conn)?)
+}
+
+pub fn organization(conn: &mut DbConn, id: &str) -> AppResult<Organization> {
+    Ok(organizations::table
+        .find(id)
+        .select(Organization::as_select())
+        .first(conn)?)
+}

@@ -1,4 +1,8 @@
-//! Pieces every HTTP surface shares: client addresses behind proxies, rate limits, paging.
+//! Pieces every HTTP surface shares: client addresses behind proxies, rate limits, paging,
+//! ETags, and the HTML shell.
+
+pub mod forms;
+pub mod page;
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;

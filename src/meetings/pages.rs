@@ -1,0 +1,228 @@
+//! Public pages: the list of meetings and a meeting with its programme.
+
+use super::{store, Meeting};
+use crate::agenda::store::AgendaItem;
+use crate::app::AppState;
+use crate::db::now;
+use crate::i18n::{date_time, fill, Catalogue};
+use crate::values::Language;
+use crate::web::page::{ok, page, PageContext};
+use crate::web::slug_or_404;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use maud::{html, Markup};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/m/{slug}", web::get().to(meeting_page));
+}
+
+/// "29 May 2030, 09:00 – 30 May 2030, 18:00"
+pub fn when(meeting: &Meeting, language: Language) -> String {
+    format!(
+        "{} – {}",
+        date_time(&meeting.local(meeting.starts_at), language),
+        date_time(&meeting.local(meeting.ends_at), language)
+    )
+}
+
+pub fn place(meeting: &Meeting) -> String {
+    [meeting.venue.as_str(), meeting.city.as_str()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Seats left or "waiting list only", and whether registration is open.
+pub fn availability(
+    meeting: &Meeting,
+    confirmed: i64,
+    at: NaiveDateTime,
+    t: &Catalogue,
+    language: Language,
+) -> Markup {
+    let seats = meeting
+        .capacity
+        .map(|capacity| (capacity - confirmed).max(0));
+    html! {
+        @if meeting.registration_open(at) {
+            p {
+                span.badge.ok { (t.registration_open) }
+                " "
+                @match seats {
+                    Some(0) => span.badge.warn { (t.waitlist_only) },
+                    Some(n) => span.badge { (fill(t.seats_left, &[("n", &n.to_string())])) },
+                    None => {},
+                }
+            }
+            @if let Some(closes) = meeting.registration_closes_at {
+                p.muted { (fill(t.registration_open_until, &[("date", &date_time(&meeting.local(closes), language))])) }
+            }
+        } @else {
+            p { span.badge.bad { (t.registration_closed) } }
+        }
+    }
+}
+
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let result = state
+        .read(|conn| {
+            let meetings = store::published(conn, 1000, None)?;
+            let ids: Vec<String> = meetings.iter().map(|m| m.id.clone()).collect();
+            Ok((meetings, store::confirmed_counts(conn, &ids)?))
+        })
+        .await;
+    page(&ctx, result.map(|(meetings, counts)| {
+        let t = ctx.t();
+        let at = now();
+        ok(&ctx, t.meetings_heading, html! {
+            h1 { (t.meetings_heading) }
+            @if meetings.is_empty() { p { (t.no_meetings) } }
+            @for meeting in &meetings {
+                article.card {
+                    h2 { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+                    p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+                    (availability(meeting, counts.get(&meeting.id).copied().unwrap_or(0), at, t, ctx.lang))
+                    p { a.button href={ "/m/" (meeting.slug) } { (t.more_and_register) } }
+                }
+            }
+        })
+    }))
+}
+
+pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
+    match kind {
+        "plenary" => t.kind_plenary,
+        "panel" => t.kind_panel,
+        "workshop" => t.kind_workshop,
+        "break" => t.kind_break,
+        "networking" => t.kind_networking,
+        _ => t.kind_other,
+    }
+}
+
+pub fn role_label(t: &Catalogue, role: &str) -> &'static str {
+    match role {
+        "moderator" => t.role_moderator,
+        "rapporteur" => t.role_rapporteur,
+        _ => t.role_speaker,
+    }
+}
+
+fn session_language(t: &Catalogue, language: &str) -> &'static str {
+    match language {
+        "en" => t.session_language_en,
+        "es" => t.session_language_es,
+        _ => t.session_language_both,
+    }
+}
+
+/// The programme grouped by day, then by room, each session with its people and marks.
+pub fn agenda_markup(meeting: &Meeting, items: &[AgendaItem], ctx: &PageContext) -> Markup {
+    let t = ctx.t();
+    // Day → rooms (in name order, sessions without a room first) → sessions in time order.
+    type Rooms<'a> = Vec<(Option<&'a str>, Vec<&'a AgendaItem>)>;
+    let mut days: Vec<(chrono::NaiveDate, Rooms)> = Vec::new();
+    for item in items {
+        let day = meeting.local(item.session.starts_at).date_naive();
+        if days.last().is_none_or(|(last, _)| *last != day) {
+            days.push((day, Vec::new()));
+        }
+        let rooms = &mut days.last_mut().expect("a day was just pushed").1;
+        let room = item.room.as_ref().map(|r| r.name.as_str());
+        match rooms.iter_mut().find(|(name, _)| *name == room) {
+            Some((_, list)) => list.push(item),
+            None => rooms.push((room, vec![item])),
+        }
+    }
+    for (_, rooms) in &mut days {
+        rooms.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    html! {
+        @if items.is_empty() { p { (t.no_sessions) } }
+        @for (day, rooms) in &days {
+            section.day {
+                h3 { (date_time(&day.and_hms_opt(0, 0, 0).unwrap_or_default(), ctx.lang).split(',').next().unwrap_or("")) }
+                @for (room, sessions) in rooms {
+                    @if rooms.len() > 1 { h4 { (room.unwrap_or(t.no_room)) } }
+                    @for item in sessions {
+                        @let session = &item.session;
+                        div class={ "session kind-" (session.kind) } {
+                            div {
+                                span.time { (meeting.local(session.starts_at).format("%H:%M")) "–" (meeting.local(session.ends_at).format("%H:%M")) }
+                                " · " (kind_label(t, &session.kind))
+                                @if let Some(room) = &item.room { " · " (room.name) }
+                            }
+                            strong { (session.title_in(ctx.lang)) }
+                            @let description = session.description_in(ctx.lang);
+                            @if !description.is_empty() { p { (description) } }
+                            @if session.kind != "break" {
+                                div.muted {
+                                    (session_language(t, &session.language))
+                                    @if session.interpretation { " · " span.badge { (t.interpretation_mark) } }
+                                }
+                            }
+                            @if !item.speakers.is_empty() {
+                                ul {
+                                    @for speaker in &item.speakers {
+                                        li {
+                                            (speaker.name)
+                                            @if let Some(organization) = &speaker.organization { " (" (organization) ")" }
+                                            " — " (role_label(t, &speaker.role))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn meeting_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let result = match slug_or_404(&slug) {
+        Err(e) => Err(e),
+        Ok(slug) => {
+            state
+                .read(move |conn| {
+                    let meeting = store::public_by_slug(conn, &slug)?;
+                    let confirmed = store::confirmed_count(conn, &meeting.id)?;
+                    let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+                    Ok((meeting, confirmed, agenda))
+                })
+                .await
+        }
+    };
+    page(&ctx, result.map(|(meeting, confirmed, agenda)| {
+        let t = ctx.t();
+        let title = meeting.title_in(ctx.lang);
+        let at = now();
+        ok(&ctx, &title, html! {
+            h1 { (title) }
+            dl.facts {
+                dt { (t.when) } dd { (when(&meeting, ctx.lang)) " (" (meeting.timezone) ")" }
+                dt { (t.where_) } dd { (place(&meeting)) }
+            }
+            @let description = meeting.description_in(ctx.lang);
+            @if !description.is_empty() { p { (description) } }
+            (availability(&meeting, confirmed, at, t, ctx.lang))
+            @if meeting.registration_open(at) {
+                p { a.button href={ "/m/" (meeting.slug) "/register" } { (t.register_cta) } }
+            }
+            h2 { (t.programme) }
+            @if !agenda.is_empty() {
+                p { a href={ "/api/v1/meetings/" (meeting.slug) "/agenda.ics?lang=" (ctx.lang.as_str()) } { (t.add_to_calendar) } }
+            }
+            (agenda_markup(&meeting, &agenda, &ctx))
+        })
+    }))
+}

@@ -1,0 +1,138 @@
+//! The press page: the meeting, the counts a press officer may quote, and the downloads.
+
+use super::model::{Format, ATTENDEE_COLUMNS};
+use super::store;
+use crate::accounts::tokens::{self, TokenKind};
+use crate::app::AppState;
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::exports;
+use crate::i18n::{countries, fill};
+use crate::meetings::pages::{place, when};
+use crate::meetings::{self, Meeting};
+use crate::registrations::pages::kind_label;
+use crate::web::page::{ok, page, PageContext};
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/press/{token}", web::get().to(press_page))
+        .route("/press/{token}/attendees.csv", web::get().to(press_csv))
+        .route("/press/{token}/attendees.xlsx", web::get().to(press_xlsx));
+}
+
+/// The meeting of a live press token, and the use recorded.
+fn press_meeting(conn: &mut DbConn, token: &str, format: Format) -> AppResult<Meeting> {
+    let at = now();
+    let row = tokens::find(conn, TokenKind::Press, token, at)?.ok_or(AppError::NotFound)?;
+    let meeting =
+        meetings::store::by_id(conn, row.meeting_id.as_deref().ok_or(AppError::NotFound)?)?;
+    store::record_use(conn, &row.id, &meeting.id, format, at)?;
+    Ok(meeting)
+}
+
+async fn press_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let link = token.clone();
+    let result = state
+        .write(move |conn| {
+            let meeting = press_meeting(conn, &token, Format::Summary)?;
+            let summary = store::summary(conn, &meeting.id)?;
+            Ok((meeting, summary))
+        })
+        .await;
+    page(&ctx, result.map(|(meeting, summary)| {
+        let t = ctx.t();
+        let title = meeting.title_in(ctx.lang);
+        ok(&ctx, t.press_heading, html! {
+            h1 { (t.press_heading) }
+            p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+            p.notice {
+                (fill(t.press_counts, &[
+                    ("attendees", &summary.attendees.to_string()),
+                    ("organizations", &summary.organizations.to_string()),
+                    ("countries", &summary.countries.to_string()),
+                ]))
+            }
+            p.muted { (t.press_note) }
+            p {
+                a.button href={ "/press/" (link) "/attendees.csv" } download { (t.download_csv) }
+                " "
+                a.button.secondary href={ "/press/" (link) "/attendees.xlsx" } download { (t.download_xlsx) }
+            }
+            div.charts {
+                section {
+                    h2 { (t.by_kind) }
+                    table {
+                        @for (kind, count) in &summary.organizations_by_kind {
+                            tr { td { (kind_label(t, kind)) } td { (count) } }
+                        }
+                    }
+                }
+                section {
+                    h2 { (t.by_country) }
+                    table {
+                        @for (country, count) in &summary.by_country {
+                            tr { td { (countries::name(country, ctx.lang)) } td { (count) } }
+                        }
+                    }
+                }
+            }
+        })
+    }))
+}
+
+async fn press_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = state
+        .write(move |conn| press_meeting(conn, &token, Format::Csv))
+        .await
+        .map(|meeting| {
+            let name = super::routes::file_name(&meeting, "attendees", "csv");
+            exports::csv_response(
+                &state.pools,
+                &ATTENDEE_COLUMNS,
+                super::routes::attendee_pages(meeting.id),
+                &name,
+            )
+        });
+    page(&ctx, result)
+}
+
+async fn press_xlsx(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = async {
+        let meeting = state
+            .write(move |conn| press_meeting(conn, &token, Format::Xlsx))
+            .await?;
+        let name = super::routes::file_name(&meeting, "attendees", "xlsx");
+        let bytes = state
+            .read(move |conn| {
+                exports::xlsx(
+                    conn,
+                    "Attendees",
+                    &ATTENDEE_COLUMNS,
+                    super::routes::attendee_pages(meeting.id),
+                )
+            })
+            .await?;
+        Ok(exports::xlsx_response(bytes, &name))
+    }
+    .await;
+    page(&ctx, result)
+}

@@ -1,0 +1,721 @@
+//! Participant pages: the registration form, the confirmation link, and self-service.
+
+use super::model::{NewRegistration, OrganizationForm, RegistrationForm, RegistrationView};
+use super::store;
+use crate::accounts::tokens::{self, Grant, TokenKind};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::i18n::{countries, fill, Catalogue};
+use crate::meetings::pages::{availability, place, when};
+use crate::meetings::{self, Meeting};
+use crate::values::{Language, OrganizationKind};
+use crate::web::forms::{checkbox, error_summary, Field, FormState};
+use crate::web::page::{ok, page, PageContext};
+use crate::web::slug_or_404;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/m/{slug}/register", web::get().to(registration_form))
+        .route("/m/{slug}/register", web::post().to(submit_registration))
+        .route("/confirm/{token}", web::get().to(confirm_page))
+        .route("/manage/{token}", web::get().to(manage_page))
+        .route("/manage/{token}", web::post().to(save_details))
+        .route("/manage/{token}/press", web::post().to(set_press_consent))
+        .route("/manage/{token}/cancel", web::get().to(cancel_question))
+        .route(
+            "/manage/{token}/cancel",
+            web::post().to(cancel_registration),
+        )
+        .route("/manage/{token}/calendar.ics", web::get().to(calendar));
+}
+
+type Fields = web::Form<HashMap<String, String>>;
+
+pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
+    match kind {
+        "information_hub" => t.org_information_hub,
+        "un_agency" => t.org_un_agency,
+        "civil_society" => t.org_civil_society,
+        "government" => t.org_government,
+        "academia" => t.org_academia,
+        "donor" => t.org_donor,
+        "media" => t.org_media,
+        _ => t.org_other,
+    }
+}
+
+pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
+    match status {
+        "pending_email" => t.status_pending_email,
+        "pending_approval" => t.status_pending_approval,
+        "confirmed" => t.status_confirmed,
+        "waitlisted" => t.status_waitlisted,
+        "rejected" => t.status_rejected,
+        "cancelled" => t.status_cancelled,
+        _ => t.status_expired,
+    }
+}
+
+/// Sorts names as a reader expects: ignoring case and accents (Å with A, É with E).
+fn sort_key(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'å' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+/// Countries by name in the reader's language.
+pub fn country_options(language: Language) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = countries::COUNTRIES
+        .iter()
+        .map(|(code, _, _)| (code.to_string(), countries::name(code, language).to_owned()))
+        .collect();
+    options.sort_by_cached_key(|(_, name)| sort_key(name));
+    options
+}
+
+fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
+    OrganizationKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
+        .collect()
+}
+
+fn language_options() -> Vec<(String, String)> {
+    Language::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_owned(),
+                crate::i18n::catalogue(*l).lang_name.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The fields every participant form shares (registration and self-service).
+fn details_fields(
+    t: &Catalogue,
+    ctx: &PageContext,
+    form: &FormState,
+    organizations: &[super::model::Organization],
+    with_email: bool,
+) -> Markup {
+    let mut picker: Vec<(String, String)> = organizations
+        .iter()
+        .map(|o| {
+            (
+                o.id.clone(),
+                format!("{} ({})", o.name, countries::name(&o.country, ctx.lang)),
+            )
+        })
+        .collect();
+    picker.push(("other".to_owned(), t.organization_other.to_owned()));
+    html! {
+        fieldset {
+            legend { (t.about_you) }
+            (Field::new("full_name", t.full_name).required().autocomplete("name").input(form))
+            @if with_email {
+                (Field::new("email", t.email).kind("email").required().autocomplete("email").hint(t.email_hint).input(form))
+            }
+            (Field::new("job_title", t.job_title).autocomplete("organization-title").input(form))
+            (Field::new("country", t.country).required().select(form, t.choose, &country_options(ctx.lang)))
+            (Field::new("language", t.email_language).required().select(form, t.choose, &language_options()))
+        }
+        fieldset {
+            legend { (t.organization) }
+            @if !organizations.is_empty() {
+                (Field::new("organization", t.organization_pick).select(form, t.choose, &picker))
+            }
+            (Field::new("organization_name", t.organization_name).autocomplete("organization").input(form))
+            (Field::new("organization_kind", t.organization_kind).select(form, t.choose, &kind_options(t)))
+            (Field::new("organization_country", t.organization_country).select(form, t.choose, &country_options(ctx.lang)))
+        }
+        fieldset {
+            legend { (t.needs) }
+            p.muted { (t.needs_hint) }
+            (Field::new("dietary", t.dietary).textarea(form))
+            (Field::new("accessibility", t.accessibility).textarea(form))
+            (Field::new("interpretation", t.interpretation).input(form))
+        }
+    }
+}
+
+/// The form's fields as the API's registration body. A picked organisation brings its own
+/// name, kind and country.
+fn form_to_body(
+    conn: &mut DbConn,
+    values: &HashMap<String, String>,
+) -> AppResult<RegistrationForm> {
+    let get = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let organization = match get("organization").filter(|o| o != "other") {
+        Some(id) => {
+            let known = store::organization(conn, &id).ok();
+            OrganizationForm {
+                name: known.as_ref().map(|o| o.name.clone()),
+                kind: known.as_ref().map(|o| o.kind.clone()),
+                country: known.map(|o| o.country),
+            }
+        }
+        None => OrganizationForm {
+            name: get("organization_name"),
+            kind: get("organization_kind"),
+            country: get("organization_country"),
+        },
+    };
+    Ok(RegistrationForm {
+        full_name: get("full_name"),
+        email: get("email"),
+        organization: Some(organization),
+        job_title: get("job_title"),
+        country: get("country"),
+        language: get("language"),
+        consent_data_processing: Some(
+            values
+                .get("consent_data_processing")
+                .is_some_and(|v| v == "on"),
+        ),
+        consent_press_listing: Some(
+            values
+                .get("consent_press_listing")
+                .is_some_and(|v| v == "on"),
+        ),
+        dietary: get("dietary"),
+        accessibility: get("accessibility"),
+        interpretation: get("interpretation"),
+    })
+}
+
+/// API field names to the form's input names.
+fn input_name(field: &str) -> String {
+    field.replace('.', "_")
+}
+
+fn register_page(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    organizations: &[super::model::Organization],
+    form: &FormState,
+) -> HttpResponse {
+    let t = ctx.t();
+    let title = fill(
+        t.register_heading,
+        &[("meeting", &meeting.title_in(ctx.lang))],
+    );
+    let status = if form.has_errors() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let markup = crate::web::page::layout(
+        ctx,
+        &title,
+        html! {
+            h1 { (title) }
+            p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+            (error_summary(form, t))
+            form method="post" action={ "/m/" (meeting.slug) "/register" } novalidate {
+                (details_fields(t, ctx, form, organizations, true))
+                fieldset {
+                    legend { (t.consents) }
+                    (checkbox(form, "consent_data_processing", t.consent_data, true))
+                    (checkbox(form, "consent_press_listing", t.consent_press, false))
+                }
+                button type="submit" { (t.submit_registration) }
+            }
+        },
+    );
+    crate::web::page::respond(ctx, status, markup)
+}
+
+async fn load_open_meeting(
+    state: &AppState,
+    slug: &str,
+) -> AppResult<(Meeting, Vec<super::model::Organization>)> {
+    let slug = slug_or_404(slug)?;
+    state
+        .read(move |conn| {
+            let meeting = meetings::store::public_by_slug(conn, &slug)?;
+            let organizations = store::organizations_of(conn, &meeting.id)?;
+            Ok((meeting, organizations))
+        })
+        .await
+}
+
+async fn registration_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let result = load_open_meeting(&state, &slug)
+        .await
+        .map(|(meeting, organizations)| {
+            if !meeting.registration_open(now()) {
+                return closed_page(&ctx, &meeting);
+            }
+            let mut form = FormState::default();
+            form.values
+                .insert("language".into(), ctx.lang.as_str().into());
+            register_page(&ctx, &meeting, &organizations, &form)
+        });
+    page(&ctx, result)
+}
+
+fn closed_page(ctx: &PageContext, meeting: &Meeting) -> HttpResponse {
+    let t = ctx.t();
+    let title = meeting.title_in(ctx.lang);
+    let markup = crate::web::page::layout(
+        ctx,
+        &title,
+        html! {
+            h1 { (title) }
+            (availability(meeting, 0, now(), t, ctx.lang))
+            p { a href={ "/m/" (meeting.slug) } { (title) } }
+        },
+    );
+    crate::web::page::respond(ctx, actix_web::http::StatusCode::CONFLICT, markup)
+}
+
+async fn submit_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    if let Err(error) = state.rate_limit(&req) {
+        return crate::web::page::error_page(&ctx, &error);
+    }
+    let (meeting, organizations) = match load_open_meeting(&state, &slug).await {
+        Ok(found) => found,
+        Err(error) => return crate::web::page::error_page(&ctx, &error),
+    };
+    let values = fields.into_inner();
+    let for_parse = values.clone();
+    let slug = meeting.slug.clone();
+    let result = state
+        .write(move |conn| {
+            let form = form_to_body(conn, &for_parse)?;
+            let new = NewRegistration::parse(&form)?;
+            let slug = slug_or_404(&slug)?;
+            store::register(conn, &slug, &new, now())?;
+            Ok(new.email)
+        })
+        .await;
+    let t = ctx.t();
+    match result {
+        Ok(email) => {
+            state.wake_mailer();
+            // The same page whether or not the address was registered before.
+            ok(
+                &ctx,
+                t.check_inbox_heading,
+                html! {
+                    h1 { (t.check_inbox_heading) }
+                    div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", email.as_str())])) } }
+                    p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+                },
+            )
+        }
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            register_page(&ctx, &meeting, &organizations, &form)
+        }
+        Err(AppError::Conflict {
+            code: "registration_closed",
+            ..
+        }) => closed_page(&ctx, &meeting),
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+/// A fresh manage link for a registration, for pages reached without one.
+fn manage_token(conn: &mut DbConn, view: &RegistrationView, meeting_id: &str) -> AppResult<String> {
+    let grant = Grant {
+        registration_id: Some(&view.id),
+        meeting_id: Some(meeting_id),
+        ..Grant::default()
+    };
+    tokens::issue(conn, TokenKind::Manage, grant, now())
+}
+
+fn outcome(t: &Catalogue, view: &RegistrationView) -> Markup {
+    html! {
+        @match view.status.as_str() {
+            "confirmed" => { h1 { (t.confirmed_heading) } }
+            "waitlisted" => {
+                h1 { (t.waitlisted_heading) }
+                p { (fill(t.waitlist_position, &[("n", &view.waitlist_position.unwrap_or(0).to_string())])) }
+            }
+            "pending_approval" => { h1 { (t.awaiting_heading) } p { (t.awaiting_page_body) } }
+            status => { h1 { (t.your_registration) } p { (status_label(t, status)) } }
+        }
+    }
+}
+
+async fn confirm_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    if let Err(error) = state.rate_limit(&req) {
+        return crate::web::page::error_page(&ctx, &error);
+    }
+    let token = token.into_inner();
+    let result = state
+        .write(move |conn| {
+            let view = store::confirm(conn, &token, now())?;
+            let meeting_id = store::by_id(conn, &view.id)?.meeting_id;
+            let meeting = meetings::store::by_id(conn, &meeting_id)?;
+            let manage = manage_token(conn, &view, &meeting.id)?;
+            Ok((view, meeting, manage))
+        })
+        .await;
+    state.wake_mailer();
+    let t = ctx.t();
+    match result {
+        Ok((view, meeting, manage)) => ok(
+            &ctx,
+            t.your_registration,
+            html! {
+                (outcome(t, &view))
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                p { a.button href={ "/manage/" (manage) } { (t.see_registration) } }
+            },
+        ),
+        Err(AppError::NotFound) => crate::web::page::respond(
+            &ctx,
+            actix_web::http::StatusCode::NOT_FOUND,
+            crate::web::page::layout(
+                &ctx,
+                t.link_invalid,
+                html! {
+                    h1 { (t.link_invalid) }
+                    p { a href="/" { (t.back_home) } }
+                },
+            ),
+        ),
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+/// The registration behind a manage link, or the "link invalid" page.
+async fn managed(
+    state: &AppState,
+    token: String,
+) -> AppResult<(
+    String,
+    RegistrationView,
+    Meeting,
+    Vec<super::model::Organization>,
+)> {
+    state
+        .read(move |conn| {
+            let row =
+                tokens::find(conn, TokenKind::Manage, &token, now())?.ok_or(AppError::NotFound)?;
+            let id = row.registration_id.ok_or(AppError::NotFound)?;
+            let view = store::view(conn, &id)?;
+            let meeting_id = store::by_id(conn, &id)?.meeting_id;
+            let meeting = meetings::store::by_id(conn, &meeting_id)?;
+            let organizations = store::organizations_of(conn, &meeting.id)?;
+            Ok((id, view, meeting, organizations))
+        })
+        .await
+}
+
+fn view_values(view: &RegistrationView) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            values.insert(k.to_owned(), v.to_owned());
+        }
+    };
+    put("full_name", Some(&view.full_name));
+    put("job_title", view.job_title.as_deref());
+    put("country", Some(&view.country));
+    put("language", Some(&view.language));
+    put("organization", Some(&view.organization.id));
+    put("organization_name", Some(&view.organization.name));
+    put("organization_kind", Some(&view.organization.kind));
+    put("organization_country", Some(&view.organization.country));
+    put("dietary", view.dietary.as_deref());
+    put("accessibility", view.accessibility.as_deref());
+    put("interpretation", view.interpretation.as_deref());
+    values
+}
+
+fn manage_markup(
+    ctx: &PageContext,
+    token: &str,
+    view: &RegistrationView,
+    meeting: &Meeting,
+    organizations: &[super::model::Organization],
+    form: &FormState,
+    notice: Option<&str>,
+) -> HttpResponse {
+    let t = ctx.t();
+    let active = !matches!(view.status.as_str(), "cancelled" | "expired" | "rejected");
+    let markup = crate::web::page::layout(
+        ctx,
+        t.your_registration,
+        html! {
+            h1 { (t.your_registration) }
+            p { strong { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } } br; (when(meeting, ctx.lang)) br; (place(meeting)) }
+            @if let Some(notice) = notice { div.notice.ok role="status" { p { (notice) } } }
+            dl.facts {
+                dt { (t.status_label) }
+                dd {
+                    (status_label(t, &view.status))
+                    @if let Some(position) = view.waitlist_position { " (" (position) ")" }
+                }
+                dt { (t.email) } dd { (view.email) }
+            }
+            @if active {
+                p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
+                h2 { (t.press_list) }
+                p { (if view.consent_press_listing { t.press_on } else { t.press_off }) }
+                form method="post" action={ "/manage/" (token) "/press" } {
+                    input type="hidden" name="consent_press_listing" value=(if view.consent_press_listing { "off" } else { "on" });
+                    button.secondary type="submit" { (if view.consent_press_listing { t.press_withdraw } else { t.press_give }) }
+                }
+                h2 { (t.your_details) }
+                (error_summary(form, t))
+                form method="post" action={ "/manage/" (token) } novalidate {
+                    (details_fields(t, ctx, form, organizations, false))
+                    button type="submit" { (t.save) }
+                }
+                h2 { (t.cancel_heading) }
+                p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
+            }
+        },
+    );
+    let status = if form.has_errors() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    crate::web::page::respond(ctx, status, markup)
+}
+
+async fn manage_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = managed(&state, token.clone())
+        .await
+        .map(|(_, view, meeting, organizations)| {
+            let form = FormState::new(view_values(&view));
+            manage_markup(&ctx, &token, &view, &meeting, &organizations, &form, None)
+        });
+    page(&ctx, result)
+}
+
+/// The form's fields as a change of the participant's own registration.
+fn details_patch(
+    conn: &mut DbConn,
+    values: &HashMap<String, String>,
+) -> AppResult<serde_json::Map<String, serde_json::Value>> {
+    let form = form_to_body(conn, values)?;
+    let mut patch = serde_json::to_value(&form).map_err(anyhow::Error::from)?;
+    let fields = patch
+        .as_object_mut()
+        .ok_or_else(|| anyhow::anyhow!("a form is an object"))?;
+    for key in ["email", "consent_data_processing", "consent_press_listing"] {
+        fields.remove(key);
+    }
+    Ok(fields.clone())
+}
+
+async fn save_details(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let (id, view, meeting, organizations) = match managed(&state, token.clone()).await {
+        Ok(found) => found,
+        Err(error) => return crate::web::page::error_page(&ctx, &error),
+    };
+    let values = fields.into_inner();
+    let for_patch = values.clone();
+    let result = state
+        .write(move |conn| {
+            let patch = details_patch(conn, &for_patch)?;
+            store::update_own(conn, &id, patch, now())
+        })
+        .await;
+    let t = ctx.t();
+    match result {
+        Ok(saved) => manage_markup(
+            &ctx,
+            &token,
+            &saved,
+            &meeting,
+            &organizations,
+            &FormState::new(view_values(&saved)),
+            Some(t.saved),
+        ),
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            manage_markup(&ctx, &token, &view, &meeting, &organizations, &form, None)
+        }
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+async fn set_press_consent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let consent = fields
+        .get("consent_press_listing")
+        .is_some_and(|v| v == "on");
+    let result = async {
+        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let mut patch = serde_json::Map::new();
+        patch.insert("consent_press_listing".into(), consent.into());
+        let saved = state
+            .write(move |conn| store::update_own(conn, &id, patch, now()))
+            .await?;
+        let form = FormState::new(view_values(&saved));
+        Ok(manage_markup(
+            &ctx,
+            &token,
+            &saved,
+            &meeting,
+            &organizations,
+            &form,
+            Some(ctx.t().saved),
+        ))
+    }
+    .await;
+    page(&ctx, result)
+}
+
+/// The confirmation step before cancelling.
+async fn cancel_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = managed(&state, token.clone())
+        .await
+        .map(|(_, _, meeting, _)| {
+            let t = ctx.t();
+            ok(
+                &ctx,
+                t.cancel_heading,
+                html! {
+                    h1 { (t.cancel_heading) }
+                    p { strong { (meeting.title_in(ctx.lang)) } }
+                    p { (t.cancel_question) }
+                    form method="post" action={ "/manage/" (token) "/cancel" } {
+                        button.danger type="submit" { (t.cancel_yes) }
+                        " "
+                        a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
+                    }
+                },
+            )
+        });
+    page(&ctx, result)
+}
+
+async fn cancel_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = async {
+        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let cancelled = state
+            .write(move |conn| {
+                let view = store::view(conn, &id)?;
+                if view.status == "cancelled" {
+                    return Ok(view);
+                }
+                store::cancel(conn, &id, None, &Actor::Participant(&id), now())
+            })
+            .await?;
+        state.wake_mailer();
+        let form = FormState::new(view_values(&cancelled));
+        Ok(manage_markup(
+            &ctx,
+            &token,
+            &cancelled,
+            &meeting,
+            &organizations,
+            &form,
+            Some(ctx.t().cancelled_done),
+        ))
+    }
+    .await;
+    page(&ctx, result)
+}
+
+async fn calendar(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let host = state.host.clone();
+    let token = token.into_inner();
+    let result = state
+        .read(move |conn| {
+            let row =
+                tokens::find(conn, TokenKind::Manage, &token, now())?.ok_or(AppError::NotFound)?;
+            let id = row.registration_id.ok_or(AppError::NotFound)?;
+            let contact = store::contact(conn, &id)?;
+            let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
+            let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+            Ok(crate::agenda::calendar::participant_ics(
+                &meeting,
+                &agenda,
+                contact.language,
+                &host,
+            ))
+        })
+        .await
+        .map(|ics| {
+            HttpResponse::Ok()
+                .content_type("text/calendar; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    "attachment; filename=\"meeting.ics\"",
+                ))
+                .body(ics)
+        });
+    page(&ctx, result)
+}

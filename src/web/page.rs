@@ -1,0 +1,228 @@
+//! The HTML shell every page shares: language choice, layout, error pages, the stylesheet.
+
+use crate::error::AppError;
+use crate::i18n::{catalogue, Catalogue};
+use crate::values::Language;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use maud::{html, Markup, DOCTYPE};
+
+pub const STYLESHEET: &str = include_str!("../../static/convene.css");
+
+/// What every page needs to know about its reader.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub lang: Language,
+    /// The path, for the language switch.
+    pub path: String,
+    /// Set when `?lang=` chose the language: remembered in a cookie.
+    chosen: bool,
+    /// The organizer's name, on dashboard pages.
+    pub organizer: Option<String>,
+}
+
+/// `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
+pub fn language_of(req: &HttpRequest) -> (Language, bool) {
+    let from_query = req
+        .query_string()
+        .split('&')
+        .filter_map(|pair| pair.strip_prefix("lang="))
+        .find_map(Language::from_code);
+    if let Some(language) = from_query {
+        return (language, true);
+    }
+    if let Some(language) = req
+        .cookie("lang")
+        .and_then(|c| Language::from_code(c.value()))
+    {
+        return (language, false);
+    }
+    let header = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (preferred(header).unwrap_or_default(), false)
+}
+
+/// The first of our languages in an `Accept-Language` header, by weight.
+pub fn preferred(header: &str) -> Option<Language> {
+    let mut best: Option<(Language, f32)> = None;
+    for part in header.split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim();
+        let weight = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        if let Some(language) = Language::from_code(primary) {
+            if weight > 0.0 && best.is_none_or(|(_, w)| weight > w) {
+                best = Some((language, weight));
+            }
+        }
+    }
+    best.map(|(language, _)| language)
+}
+
+impl PageContext {
+    pub fn new(req: &HttpRequest) -> Self {
+        let (lang, chosen) = language_of(req);
+        Self {
+            lang,
+            path: req.path().to_owned(),
+            chosen,
+            organizer: None,
+        }
+    }
+    pub fn t(&self) -> &'static Catalogue {
+        catalogue(self.lang)
+    }
+}
+
+/// Wraps a page's content in the shared layout.
+pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
+    let t = ctx.t();
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Convene" }
+                link rel="stylesheet" href="/static/convene.css";
+            }
+            body {
+                a.skip href="#main" { (t.skip_to_content) }
+                header.site {
+                    div.bar {
+                        a.brand href="/" { "Convene" }
+                        nav aria-label=(t.language_label) {
+                            ul.langs {
+                                @for language in Language::ALL {
+                                    li {
+                                        @let name = catalogue(language).lang_name;
+                                        @if language == ctx.lang {
+                                            a href={ (ctx.path) "?lang=" (language.as_str()) } aria-current="true" lang=(language.as_str()) { (name) }
+                                        } @else {
+                                            a href={ (ctx.path) "?lang=" (language.as_str()) } lang=(language.as_str()) hreflang=(language.as_str()) { (name) }
+                                        }
+                                    }
+                                }
+                                @if let Some(name) = &ctx.organizer {
+                                    li { a href="/organizer" { (name) } }
+                                    li {
+                                        form.inline method="post" action="/organizer/logout" {
+                                            button.small.secondary type="submit" { (t.logout) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (content) }
+                footer.site { p { "Convene" } }
+            }
+        }
+    }
+}
+
+/// An HTML response, remembering a language chosen with `?lang=`.
+pub fn respond(ctx: &PageContext, status: StatusCode, markup: Markup) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.content_type("text/html; charset=utf-8");
+    if ctx.chosen {
+        response.cookie(
+            Cookie::build("lang", ctx.lang.as_str())
+                .path("/")
+                .same_site(SameSite::Lax)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        );
+    }
+    response.body(markup.into_string())
+}
+
+pub fn ok(ctx: &PageContext, title: &str, content: Markup) -> HttpResponse {
+    respond(ctx, StatusCode::OK, layout(ctx, title, content))
+}
+
+/// The page for an error, in the reader's language, with the status the error maps to.
+pub fn error_page(ctx: &PageContext, error: &AppError) -> HttpResponse {
+    use actix_web::ResponseError;
+    let t = ctx.t();
+    if let AppError::Unexpected(cause) = error {
+        tracing::error!(
+            error.cause = format!("{cause:#}"),
+            "page failed unexpectedly"
+        );
+    }
+    let (heading, body) = match error {
+        AppError::NotFound => (t.not_found_heading, t.not_found_body),
+        AppError::RateLimited { .. } => (t.too_many_heading, t.too_many_body),
+        AppError::Forbidden | AppError::Unauthenticated => (t.error_heading, t.forbidden_body),
+        _ => (t.error_heading, t.error_body),
+    };
+    let markup = layout(
+        ctx,
+        heading,
+        html! {
+            h1 { (heading) }
+            p { (body) }
+            p { a href="/" { (t.back_home) } }
+        },
+    );
+    let mut response = respond(ctx, error.status_code(), markup);
+    if let AppError::RateLimited { retry_after_secs } = error {
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(*retry_after_secs),
+        );
+    }
+    response
+}
+
+/// Renders the page, or the error page.
+pub fn page(ctx: &PageContext, result: Result<HttpResponse, AppError>) -> HttpResponse {
+    result.unwrap_or_else(|error| error_page(ctx, &error))
+}
+
+/// The message for a field error, in the reader's language.
+pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("consent_data_processing", _) => t.error_consent,
+        ("email", "invalid") => t.error_email,
+        (_, "required") => t.error_required,
+        (_, "too_long") => t.error_too_long,
+        _ => t.error_invalid,
+    }
+}
+
+pub async fn stylesheet(req: HttpRequest) -> HttpResponse {
+    let mut response = super::cached(
+        &req,
+        "text/css; charset=utf-8",
+        STYLESHEET.as_bytes().to_vec(),
+    );
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_by_weight() {
+        assert_eq!(preferred("es-MX,es;q=0.9,en;q=0.8"), Some(Language::Es));
+        assert_eq!(preferred("fr-FR, en;q=0.5, es;q=0.7"), Some(Language::Es));
+        assert_eq!(preferred("de, fr"), None);
+        assert_eq!(preferred("en-GB"), Some(Language::En));
+        assert_eq!(preferred("es;q=0"), None);
+    }
+}
