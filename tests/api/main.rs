@@ -4,8 +4,10 @@ mod helpers;
 
 mod access;
 mod agenda;
+mod browser;
 mod capacity;
 mod meetings;
 mod outbox;
+mod pages;
 mod press;
 mod registration;

@@ -1,0 +1,254 @@
+//! Click-throughs in a real headless Chromium, driven over WebDriver (chromedriver). Screenshots
+//! of the main pages go to `test-artifacts/` (not committed) for a person to look at.
+
+use crate::helpers::{spawn_app, Backend};
+use crate::on_both_backends;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn browser_required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+        || std::env::var("CONVENE_TEST_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
+}
+
+/// Chromium under chromedriver, closed when dropped.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    shots: std::path::PathBuf,
+}
+
+impl Browser {
+    /// A headless phone-sized Chromium; `None` (with a loud notice) when none is installed,
+    /// a failure under `CI=true`.
+    pub async fn start(name: &str) -> Option<Self> {
+        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
+        let Some(driver_path) = driver_path else {
+            assert!(
+                !browser_required(),
+                "chromium-driver is required (CI=true) but not installed"
+            );
+            let _ = writeln!(std::io::stderr(), "\n!!! chromedriver not installed: browser test {name} SKIPPED (apt-get install chromium chromium-driver)\n");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--no-first-run", "--disable-quic", "--window-size=390,900", "--lang=es"],
+            "prefs": {"intl.accept_languages": "es"}
+        }));
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..50 {
+            match ClientBuilder::native()
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(connected) => {
+                    client = Some(connected);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("test-artifacts")
+            .join(name);
+        std::fs::create_dir_all(&shots).unwrap();
+        Some(Self {
+            client: client.expect("chromedriver answers"),
+            driver,
+            shots,
+        })
+    }
+
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).unwrap();
+    }
+
+    pub async fn text(&self) -> String {
+        match self.client.find(Locator::Css("main")).await {
+            Ok(main) => main.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits for the page (after a click, the next one) to show `needle`.
+    pub async fn wait_for(&self, needle: &str) {
+        for _ in 0..100 {
+            if self.text().await.contains(needle) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {needle:?}: {}", self.text().await);
+    }
+
+    pub async fn fill(&self, id: &str, value: &str) {
+        let field = self
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("a field #{id}"));
+        field.clear().await.ok();
+        field.send_keys(value).await.unwrap();
+    }
+
+    pub async fn choose(&self, id: &str, value: &str) {
+        let select = self.client.find(Locator::Id(id)).await.unwrap();
+        select
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|_| panic!("option {value} of #{id}"));
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+async fn participant_flow(backend: Backend) {
+    let Some(browser) = Browser::start(&format!("participant-{backend:?}").to_lowercase()).await
+    else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": 30})).await;
+    app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+        "title": "Opening", "kind": "plenary", "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+        "interpretation": true, "translations": {"es": {"title": "Apertura"}}, "speakers": [{"name": "Ana Pérez", "organization": "OIM"}]
+    })).await;
+    let b = &browser;
+
+    b.client
+        .goto(&format!("{}/?lang=es", app.address))
+        .await
+        .unwrap();
+    b.wait_for("Reuniones").await;
+    b.screenshot("01-home").await;
+    b.click(&format!("a[href='/m/{slug}']")).await;
+    b.wait_for("Apertura").await;
+    b.screenshot("02-meeting").await;
+    b.click(&format!("a[href='/m/{slug}/register']")).await;
+    b.wait_for("Nombre completo").await;
+    b.screenshot("03-form").await;
+    b.fill("full_name", "María José Zúñiga").await;
+    b.fill("email", "maria@example.org").await;
+    b.fill("job_title", "Coordinadora").await;
+    b.choose("country", "GT").await;
+    b.fill("organization_name", "Centro de Información Tecún Umán")
+        .await;
+    b.choose("organization_kind", "information_hub").await;
+    b.choose("organization_country", "GT").await;
+    b.click("#consent_data_processing").await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Revise su correo").await;
+    b.screenshot("04-check-inbox").await;
+
+    let mail = app.smtp.wait_for("maria@example.org", 1).await.remove(0);
+    assert!(
+        mail.subject.starts_with("Confirme su inscripción"),
+        "the email speaks Spanish too"
+    );
+    let link = mail
+        .text
+        .lines()
+        .find(|l| l.contains("/confirm/"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    b.client.goto(&link).await.unwrap();
+    b.wait_for("Su lugar está confirmado").await;
+    b.screenshot("05-confirmed").await;
+    b.click("a.button").await;
+    b.wait_for("Confirmada").await;
+    b.screenshot("06-manage").await;
+    b.click("a[href$='/cancel']").await;
+    b.wait_for("¿Seguro que quiere cancelar?").await;
+    b.screenshot("07-cancel-question").await;
+    b.click("button.danger").await;
+    b.wait_for("Su inscripción ha sido cancelada.").await;
+    b.screenshot("08-cancelled").await;
+    assert_eq!(
+        app.registrations(&organizer, &slug, "status=cancelled")
+            .await
+            .len(),
+        1
+    );
+
+    // The press page offers the CSV, and it downloads.
+    let press = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+            json!({"label": "EFE"}),
+        )
+        .await;
+    b.client
+        .goto(press.body["link"].as_str().unwrap())
+        .await
+        .unwrap();
+    b.wait_for("Lista de participantes para la prensa").await;
+    b.screenshot("09-press").await;
+    let href = b
+        .client
+        .find(Locator::Css("a[href$='attendees.csv']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let csv = app
+        .client
+        .get(format!("{}{href}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv
+        .text()
+        .await
+        .unwrap()
+        .starts_with("\u{feff}full_name,organization"));
+    browser.close().await;
+}
+
+on_both_backends! {
+    async fn a_participant_registers_confirms_and_cancels_in_a_browser(backend) {
+        participant_flow(backend).await;
+    }
+}

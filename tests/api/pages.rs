@@ -1,0 +1,194 @@
+//! HTML pages without a browser: forms that come back with every message, escaping, headers,
+//! well-formed markup, language choice.
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::on_both_backends;
+use serde_json::json;
+
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+pub async fn fetch(app: &TestApp, path: &str, accept_language: Option<&str>) -> Page {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    if let Some(language) = accept_language {
+        request = request.header("Accept-Language", language);
+    }
+    let response = request.send().await.unwrap();
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+/// Parses the page as HTML5 and fails on any parse error; checks the headers every page has.
+pub fn assert_sound(page: &Page, what: &str) {
+    let document = scraper::Html::parse_document(&page.body);
+    assert!(
+        document.errors.is_empty(),
+        "{what}: HTML errors {:?}",
+        document.errors
+    );
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && !csp.contains("script-src")
+            && csp.contains("default-src 'none'"),
+        "{what}: {csp}"
+    );
+    assert_eq!(page.headers["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(page.headers["referrer-policy"], "no-referrer", "{what}");
+    assert!(
+        !page.body.contains("<script"),
+        "{what}: no scripts, and nothing typed becomes one"
+    );
+}
+
+fn select<'a>(document: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    document
+        .select(&scraper::Selector::parse(css).unwrap())
+        .collect()
+}
+
+on_both_backends! {
+    async fn a_form_with_every_field_wrong_comes_back_with_every_message(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let page = post_form(&app, &format!("/m/{slug}/register?lang=es"), &[
+            ("full_name", "Ana <b>Pérez</b>"), ("email", "not-an-address"), ("organization", "other"),
+            ("organization_country", "XX"), ("dietary", "sin gluten"),
+        ]).await;
+        assert_eq!(page.status, 422);
+        assert_sound(&page, "the form with errors");
+        let document = scraper::Html::parse_document(&page.body);
+        let invalid: Vec<_> = select(&document, "[aria-invalid=true]").iter().map(|e| e.value().attr("name").unwrap().to_owned()).collect();
+        for field in ["email", "country", "language", "organization_name", "organization_kind", "organization_country", "consent_data_processing"] {
+            assert!(invalid.contains(&field.to_owned()), "{field} is marked: {invalid:?}");
+            let error = select(&document, &format!("#{field}-error"));
+            assert_eq!(error.len(), 1, "{field} has its message");
+            let input = select(&document, &format!("[name={field}]"))[0];
+            assert!(input.value().attr("aria-describedby").unwrap().contains(&format!("{field}-error")), "{field} message is bound");
+        }
+        assert_eq!(select(&document, "#email-error")[0].text().collect::<String>(), "No es una dirección de correo válida.");
+        assert_eq!(select(&document, "#country-error")[0].text().collect::<String>(), "Este campo es obligatorio.");
+        // What was typed is kept, as text.
+        assert_eq!(select(&document, "#full_name")[0].value().attr("value"), Some("Ana <b>Pérez</b>"));
+        assert_eq!(select(&document, "#email")[0].value().attr("value"), Some("not-an-address"));
+        assert_eq!(select(&document, "#dietary")[0].text().collect::<String>(), "sin gluten");
+        assert!(select(&document, "[role=alert]").len() == 1);
+        // Labels are bound to every input.
+        for input in select(&document, "input[type=text], input[type=email], select, textarea") {
+            let id = input.value().attr("id").unwrap();
+            assert_eq!(select(&document, &format!("label[for={id}]")).len(), 1, "a label for {id}");
+        }
+        assert_eq!(app.stats(&organizer, &slug).await["by_status"], json!({}), "nothing was written");
+    }
+
+    async fn names_show_as_text_on_every_page(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"title": "<script>alert(1)</script> Reunión"})).await;
+        let evil = "<script>alert(1)</script>";
+        let page = post_form(&app, &format!("/m/{slug}/register"), &[
+            ("full_name", evil), ("email", "x@example.org"), ("country", "MX"), ("language", "es"),
+            ("organization", "other"), ("organization_name", evil), ("organization_kind", "other"),
+            ("organization_country", "MX"), ("consent_data_processing", "on"), ("consent_press_listing", "on"),
+        ]).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let confirm = app.smtp.wait_for("x@example.org", 1).await[0].confirm_token();
+        let manage = app.smtp.to("x@example.org")[0].manage_token();
+        app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+            "title": evil, "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+            "speakers": [{"name": evil, "organization": evil}]
+        })).await;
+        let press = app.post(&format!("/api/v1/meetings/{slug}/press-tokens"), Some(&organizer), json!({"label": evil})).await.body["token"].as_str().unwrap().to_owned();
+        for path in ["/".to_owned(), format!("/m/{slug}"), format!("/m/{slug}/register"), format!("/confirm/{confirm}"),
+                     format!("/manage/{manage}"), format!("/manage/{manage}/cancel"), format!("/press/{press}")] {
+            let page = fetch(&app, &path, None).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert_sound(&page, &path);
+            assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path} shows the text");
+        }
+    }
+
+    async fn pages_speak_the_reader_language(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let path = format!("/m/{slug}");
+        let english = fetch(&app, &path, None).await;
+        assert!(english.body.contains("<html lang=\"en\">") && english.body.contains("Programme"));
+        let spanish = fetch(&app, &path, Some("es-MX,es;q=0.9,en;q=0.5")).await;
+        assert!(spanish.body.contains("<html lang=\"es\">") && spanish.body.contains("Programa"));
+        assert!(spanish.body.contains("Intercambio regional de centros de información"), "the translated title");
+        let chosen = fetch(&app, &format!("{path}?lang=es"), Some("en")).await;
+        assert!(chosen.body.contains("<html lang=\"es\">"));
+        let cookie = chosen.headers["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.starts_with("lang=es"), "{cookie}");
+        let remembered = app.client.get(format!("{}{path}", app.address)).header("Cookie", "lang=es").header("Accept-Language", "en").send().await.unwrap().text().await.unwrap();
+        assert!(remembered.contains("<html lang=\"es\">"), "the cookie wins over Accept-Language");
+        for language in ["en", "es"] {
+            let page = fetch(&app, &format!("/?lang={language}"), None).await;
+            assert_sound(&page, "home");
+            let document = scraper::Html::parse_document(&page.body);
+            assert_eq!(select(&document, "nav a[hreflang], nav a[aria-current]").len(), 2, "a language switch");
+        }
+        let missing = fetch(&app, "/m/no-such-meeting?lang=es", None).await;
+        assert_eq!(missing.status, 404);
+        assert!(missing.body.contains("No encontrado"));
+    }
+
+    async fn participants_change_consent_and_cancel_from_their_page(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        let confirmed = fetch(&app, &format!("/confirm/{token}"), Some("es")).await;
+        assert!(confirmed.body.contains("Su lugar está confirmado"));
+        let manage = app.smtp.to("ana@example.org")[0].manage_token();
+        let press = format!("/api/v1/meetings/{slug}/attendees");
+        let page = post_form(&app, &format!("/manage/{manage}/press"), &[("consent_press_listing", "on")]).await;
+        assert!(page.body.contains("You are on the attendee list given to the press."));
+        assert_eq!(app.get(&press, Some(&organizer)).await.body["items"].as_array().unwrap().len(), 1);
+        post_form(&app, &format!("/manage/{manage}/press"), &[("consent_press_listing", "off")]).await;
+        assert!(app.get(&press, Some(&organizer)).await.body["items"].as_array().unwrap().is_empty());
+
+        let saved = post_form(&app, &format!("/manage/{manage}"), &[
+            ("full_name", "Ana María Pérez"), ("job_title", "Directora"), ("country", "GT"), ("language", "en"),
+            ("organization", "other"), ("organization_name", "Centro Nuevo"), ("organization_kind", "civil_society"), ("organization_country", "GT"),
+        ]).await;
+        assert_eq!(saved.status, 200);
+        let own = app.get("/api/v1/registration", Some(&manage)).await.body;
+        assert_eq!((own["job_title"].as_str(), own["country"].as_str(), own["organization"]["name"].as_str()), (Some("Directora"), Some("GT"), Some("Centro Nuevo")));
+        let bad = post_form(&app, &format!("/manage/{manage}"), &[("full_name", ""), ("country", "GT"), ("language", "en"), ("organization", "other")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("full_name-error"));
+
+        let question = fetch(&app, &format!("/manage/{manage}/cancel"), None).await;
+        assert!(question.body.contains("Do you really want to cancel?"));
+        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.body["status"], "confirmed", "asking changes nothing");
+        let done = post_form(&app, &format!("/manage/{manage}/cancel"), &[]).await;
+        assert!(done.body.contains("Your registration is cancelled."));
+        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.body["status"], "cancelled");
+        assert_eq!(fetch(&app, &format!("/manage/{}", "0".repeat(64)), None).await.status, 404);
+    }
+}
