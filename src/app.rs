@@ -162,6 +162,11 @@ impl Server {
                 .configure(meetings::pages::configure)
                 .configure(registrations::pages::configure)
                 .configure(press::pages::configure)
+                .configure(accounts::pages::configure)
+                .configure(meetings::dashboard::configure)
+                .configure(registrations::dashboard::configure)
+                .configure(agenda::dashboard::configure)
+                .configure(press::dashboard::configure)
                 .route(
                     "/static/convene.css",
                     web::get().to(crate::web::page::stylesheet),

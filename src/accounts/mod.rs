@@ -2,6 +2,7 @@
 //! API tokens, participants' manage and confirm tokens, press tokens), stored only as digests.
 
 pub mod model;
+pub mod pages;
 pub mod routes;
 pub mod store;
 pub mod tokens;

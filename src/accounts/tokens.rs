@@ -21,6 +21,8 @@ pub enum TokenKind {
     Manage,
     /// Lets a press contact read one meeting's attendee list.
     Press,
+    /// An organizer's dashboard session (the cookie).
+    Session,
 }
 
 impl TokenKind {
@@ -30,6 +32,7 @@ impl TokenKind {
             Self::Confirm => "confirm",
             Self::Manage => "manage",
             Self::Press => "press",
+            Self::Session => "session",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and its calendars; and batched notices to participants when sessions move.
 
 pub mod calendar;
+pub mod dashboard;
 pub mod model;
 pub mod routes;
 pub mod store;

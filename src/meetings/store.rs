@@ -216,3 +216,14 @@ pub fn lock(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
         .returning(meetings::queue_counter)
         .get_result(conn)?)
 }
+
+/// The meetings an account organizes, newest first.
+pub fn organized_list(conn: &mut DbConn, account_id: &str) -> AppResult<Vec<Meeting>> {
+    use crate::schema::meeting_organizers;
+    Ok(meetings::table
+        .inner_join(meeting_organizers::table)
+        .filter(meeting_organizers::account_id.eq(account_id))
+        .order(meetings::starts_at.desc())
+        .select(Meeting::as_select())
+        .load(conn)?)
+}

@@ -191,7 +191,7 @@ async fn list_registrations(
 }
 
 /// Pages of the organizer's list, for the file exports.
-fn registration_pages(meeting: Meeting, filter: ListFilter) -> NextPage {
+pub fn registration_pages(meeting: Meeting, filter: ListFilter) -> NextPage {
     let mut cursor: Option<String> = None;
     let mut done = false;
     Box::new(move |conn| {

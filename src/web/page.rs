@@ -18,8 +18,8 @@ pub struct PageContext {
     pub path: String,
     /// Set when `?lang=` chose the language: remembered in a cookie.
     chosen: bool,
-    /// The organizer's name, on dashboard pages.
-    pub organizer: Option<String>,
+    /// The organizer's name and CSRF token, on dashboard pages.
+    pub organizer: Option<(String, String)>,
 }
 
 /// `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
@@ -110,10 +110,11 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                                         }
                                     }
                                 }
-                                @if let Some(name) = &ctx.organizer {
+                                @if let Some((name, csrf)) = &ctx.organizer {
                                     li { a href="/organizer" { (name) } }
                                     li {
                                         form.inline method="post" action="/organizer/logout" {
+                                            input type="hidden" name="csrf" value=(csrf);
                                             button.small.secondary type="submit" { (t.logout) }
                                         }
                                     }

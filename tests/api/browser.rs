@@ -114,6 +114,17 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Sets a date/time field as the browser's picker would (typing into one depends on locale).
+    pub async fn set_value(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .expect("the value is set");
+    }
+
     pub async fn choose(&self, id: &str, value: &str) {
         let select = self.client.find(Locator::Id(id)).await.unwrap();
         select
@@ -247,7 +258,122 @@ async fn participant_flow(backend: Backend) {
     browser.close().await;
 }
 
+async fn organizer_flow(backend: Backend) {
+    let Some(browser) = Browser::start(&format!("organizer-{backend:?}").to_lowercase()).await
+    else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(&organizer, json!({"requires_approval": true}))
+        .await;
+    let token = app
+        .register_and_read_token(
+            &slug,
+            crate::helpers::TestApp::registration_body("ana@example.org"),
+        )
+        .await;
+    app.confirm(&token).await;
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let b = &browser;
+    b.client
+        .goto(&format!("{}/?lang=en", app.address))
+        .await
+        .unwrap();
+    b.client
+        .goto(&format!("{}/organizer", app.address))
+        .await
+        .unwrap();
+    b.wait_for("Organizer login").await;
+    b.screenshot("01-login").await;
+    b.fill("email", &email).await;
+    b.fill("password", "a long organizer password").await;
+    b.click("button[type=submit]").await;
+    b.wait_for("Your meetings").await;
+    b.click(&format!("a[href='/organizer/m/{slug}']")).await;
+    b.wait_for("By status").await;
+    b.screenshot("02-summary").await;
+
+    b.click(&format!("a[href='/organizer/m/{slug}/registrations']"))
+        .await;
+    b.wait_for("Awaiting approval").await;
+    b.screenshot("03-registrations").await;
+    b.click("button[aria-label^='Approve']").await;
+    b.wait_for("Check in").await;
+    assert_eq!(
+        app.registrations(&organizer, &slug, "").await[0]["status"],
+        "confirmed"
+    );
+
+    b.click(&format!("a[href='/organizer/m/{slug}/agenda']"))
+        .await;
+    b.wait_for("Add room").await;
+    b.fill("room_name", "Sala Juárez").await;
+    b.click("form[action$='/rooms'] button").await;
+    b.wait_for("Sala Juárez").await;
+    for title in ["Apertura", "Taller paralelo"] {
+        b.fill("title", title).await;
+        b.set_value("starts_at", "2030-05-29T09:00").await;
+        b.set_value("ends_at", "2030-05-29T10:00").await;
+        let room = b
+            .client
+            .find(Locator::Css("#room_id option:nth-child(2)"))
+            .await
+            .unwrap()
+            .attr("value")
+            .await
+            .unwrap()
+            .unwrap();
+        b.choose("room_id", &room).await;
+        b.click("form[action$='/sessions'] button[type=submit]")
+            .await;
+        if title == "Apertura" {
+            b.wait_for("09:00–10:00").await;
+        }
+    }
+    // The second one clashes: the form comes back saying with what.
+    b.wait_for("Sala Juárez is taken at that time by \"Apertura\"")
+        .await;
+    let room_field = b.client.find(Locator::Id("room_id")).await.unwrap();
+    assert_eq!(
+        room_field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    b.screenshot("04-agenda-conflict").await;
+
+    b.click(&format!("a[href='/organizer/m/{slug}/press']"))
+        .await;
+    b.wait_for("Create press link").await;
+    b.fill("label", "Agencia EFE").await;
+    b.click("form[action$='/press'] button[type=submit]").await;
+    b.wait_for("it is shown only once").await;
+    let link = b
+        .client
+        .find(Locator::Css(".once"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(link.contains("/press/"));
+    b.screenshot("05-press-link").await;
+    let press = reqwest::get(&link).await.unwrap();
+    assert_eq!(press.status(), 200, "the link works");
+    browser.close().await;
+}
+
 on_both_backends! {
+    async fn an_organizer_approves_plans_and_shares_in_a_browser(backend) {
+        organizer_flow(backend).await;
+    }
+
     async fn a_participant_registers_confirms_and_cancels_in_a_browser(backend) {
         participant_flow(backend).await;
     }

@@ -192,3 +192,132 @@ on_both_backends! {
         assert_eq!(fetch(&app, &format!("/manage/{}", "0".repeat(64)), None).await.status, 404);
     }
 }
+
+/// Logs in through the form; answers the session cookie.
+pub async fn log_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}/organizer/login", app.address))
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("next", "/organizer"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")?
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(response.status(), 303);
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    Some(cookie.split(';').next().unwrap().to_owned())
+}
+
+pub async fn with_cookie(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> Page {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut request = client
+        .request(method, format!("{}{path}", app.address))
+        .header("Cookie", cookie);
+    if !form.is_empty() {
+        request = request.form(form);
+    }
+    let response = request.send().await.unwrap();
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+fn csrf_of(page: &Page) -> String {
+    let document = scraper::Html::parse_document(&page.body);
+    select(&document, "input[name=csrf]")[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn the_dashboard_needs_a_login_its_csrf_token_and_the_meeting(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"requires_approval": true})).await;
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        let id = app.confirm(&token).await.body["id"].as_str().unwrap().to_owned();
+
+        let anonymous = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/registrations"), "x=y", &[]).await;
+        assert_eq!(anonymous.status, 303);
+        assert!(anonymous.headers["location"].to_str().unwrap().starts_with("/organizer/login?next="));
+
+        let email = {
+            use diesel::prelude::*;
+            convene::schema::accounts::table.select(convene::schema::accounts::email).first::<String>(&mut app.db.connect()).unwrap()
+        };
+        assert!(log_in(&app, &email, "not the password").await.is_none(), "a wrong password gets no session");
+        let cookie = log_in(&app, &email, "a long organizer password").await.expect("a session");
+        for path in ["/organizer".to_owned(), format!("/organizer/m/{slug}"), format!("/organizer/m/{slug}/registrations"),
+                     format!("/organizer/m/{slug}/waitlist"), format!("/organizer/m/{slug}/agenda"), format!("/organizer/m/{slug}/press"),
+                     format!("/organizer/m/{slug}/edit"), "/organizer/meetings/new".to_owned()] {
+            let page = with_cookie(&app, reqwest::Method::GET, &path, &cookie, &[]).await;
+            assert_eq!(page.status, 200, "{path}");
+            assert_sound(&page, &path);
+        }
+        let table = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/registrations"), &cookie, &[]).await;
+        let csrf = csrf_of(&table);
+        let approve = format!("/organizer/m/{slug}/registrations/{id}/approve");
+        let refused = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("back", "")]).await;
+        assert_eq!(refused.status, 403, "a form without the CSRF token is refused");
+        let forged = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", "0123456789abcdef0123456789abcdef")]).await;
+        assert_eq!(forged.status, 403);
+        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "pending_approval", "nothing changed");
+        let approved = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", &csrf)]).await;
+        assert_eq!(approved.status, 303);
+        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "confirmed");
+
+        // Someone else's meeting is forbidden, even with a valid session.
+        let other = app.organizer().await;
+        let theirs = app.meeting(&other, json!({})).await;
+        assert_eq!(with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{theirs}"), &cookie, &[]).await.status, 403);
+
+        // Creating a meeting through the form, with times in its own zone.
+        let created = with_cookie(&app, reqwest::Method::POST, "/organizer/meetings/new", &cookie, &[
+            ("csrf", &csrf), ("title", "Taller regional"), ("slug", "taller-regional"), ("country", "GT"),
+            ("timezone", "America/Guatemala"), ("starts_at", "2030-06-10T09:00"), ("ends_at", "2030-06-10T17:00"),
+            ("capacity", "40"), ("status", "published"), ("title_en", "Regional workshop"),
+        ]).await;
+        assert_eq!(created.status, 303, "{}", created.body);
+        let meeting = app.get("/api/v1/meetings/taller-regional", None).await.body;
+        assert_eq!(meeting["starts_at"], "2030-06-10T09:00:00-06:00");
+        assert_eq!(meeting["translations"]["en"]["title"], "Regional workshop");
+        let bad = with_cookie(&app, reqwest::Method::POST, "/organizer/meetings/new", &cookie, &[("csrf", &csrf), ("capacity", "many")]).await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("capacity-error") && bad.body.contains("title-error") && bad.body.contains("starts_at-error"));
+
+        // Logging out ends the session for good.
+        let out = with_cookie(&app, reqwest::Method::POST, "/organizer/logout", &cookie, &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, 303);
+        assert_eq!(with_cookie(&app, reqwest::Method::GET, "/organizer", &cookie, &[]).await.status, 303);
+    }
+}

@@ -1,0 +1,513 @@
+//! The organizer's meetings: the list, creating and editing one, and its summary with charts.
+
+use super::model::{MeetingDraft, MeetingForm, Translation};
+use super::{store, Meeting};
+use crate::app::AppState;
+use crate::db::now;
+use crate::error::{AppError, Checks, FieldError, Problem};
+use crate::i18n::{countries, Catalogue};
+use crate::registrations::pages::{country_options, kind_label, status_label};
+use crate::values::Language;
+use crate::web::dashboard::{bar_chart, meeting_page, or_error, require, see_other, Tab};
+use crate::web::forms::{checkbox, error_summary, Field, FormState};
+use crate::web::page::{layout, respond, PageContext};
+use crate::web::slug_or_404;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDateTime, TimeZone};
+use chrono_tz::Tz;
+use maud::{html, Markup};
+use std::collections::{BTreeMap, HashMap};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizer", web::get().to(my_meetings))
+        .route("/organizer/meetings/new", web::get().to(new_meeting_form))
+        .route("/organizer/meetings/new", web::post().to(create_meeting))
+        .route("/organizer/m/{slug}", web::get().to(summary))
+        .route("/organizer/m/{slug}/edit", web::get().to(edit_meeting_form))
+        .route("/organizer/m/{slug}/edit", web::post().to(update_meeting));
+}
+
+type Fields = web::Form<HashMap<String, String>>;
+
+/// A `datetime-local` value ("2030-05-29T09:00") in the zone, as RFC 3339.
+pub fn local_to_rfc3339(value: &str, zone: Tz) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let naive = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    Some(zone.from_local_datetime(&naive).earliest()?.to_rfc3339())
+}
+
+/// A stored time as a `datetime-local` value in the meeting's zone.
+pub fn to_local_input(meeting: &Meeting, at: NaiveDateTime) -> String {
+    meeting.local(at).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+fn number(value: Option<&String>, field: &str, checks: &mut Checks) -> Option<i64> {
+    let text = value.map(|v| v.trim()).filter(|v| !v.is_empty())?;
+    match text.parse() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            checks.add(field, Problem::new("invalid", "must be a whole number"));
+            None
+        }
+    }
+}
+
+/// The dashboard form as the API's meeting body; times are local to the chosen zone.
+fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldError>) {
+    let get = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let zone: Tz = get("timezone")
+        .and_then(|z| z.parse().ok())
+        .unwrap_or(Tz::UTC);
+    let mut checks = Checks::default();
+    let mut time = |name: &str| match get(name) {
+        None => None,
+        Some(value) => match local_to_rfc3339(&value, zone) {
+            Some(at) => Some(at),
+            None => {
+                checks.add(name, Problem::new("invalid", "not a date and time"));
+                None
+            }
+        },
+    };
+    let (starts_at, ends_at) = (time("starts_at"), time("ends_at"));
+    let (opens, closes) = (
+        time("registration_opens_at"),
+        time("registration_closes_at"),
+    );
+    let capacity = number(values.get("capacity"), "capacity", &mut checks);
+    let per_org = number(
+        values.get("per_organization_limit"),
+        "per_organization_limit",
+        &mut checks,
+    );
+    let mut translations = BTreeMap::new();
+    for language in Language::ALL {
+        let code = language.as_str();
+        translations.insert(
+            code.to_owned(),
+            Translation {
+                title: get(&format!("title_{code}")),
+                description: get(&format!("description_{code}")),
+            },
+        );
+    }
+    let form = MeetingForm {
+        slug: get("slug"),
+        title: get("title"),
+        description: get("description"),
+        venue: get("venue"),
+        city: get("city"),
+        country: get("country"),
+        timezone: get("timezone"),
+        starts_at,
+        ends_at,
+        registration_opens_at: opens,
+        registration_closes_at: closes,
+        capacity,
+        per_organization_limit: per_org,
+        requires_approval: Some(values.get("requires_approval").is_some_and(|v| v == "on")),
+        languages: Some(vec!["es".into(), "en".into()]),
+        status: get("status"),
+        translations: Some(translations),
+    };
+    match checks.into_error() {
+        AppError::Invalid(errors) => (form, errors),
+        _ => (form, Vec::new()),
+    }
+}
+
+/// Checks the whole form: problems found reading it, and those of the meeting, all at once.
+fn parse_meeting(values: &HashMap<String, String>) -> Result<MeetingDraft, Vec<FieldError>> {
+    let (form, mut errors) = meeting_form(values);
+    match MeetingDraft::parse(&form) {
+        Ok(draft) if errors.is_empty() => Ok(draft),
+        Ok(_) => Err(errors),
+        Err(AppError::Invalid(more)) => {
+            let known: Vec<Option<String>> = errors.iter().map(|e| e.field.clone()).collect();
+            errors.extend(more.into_iter().filter(|e| !known.contains(&e.field)));
+            Err(errors)
+        }
+        Err(_) => Err(errors),
+    }
+}
+
+fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut put = |k: &str, v: String| {
+        values.insert(k.to_owned(), v);
+    };
+    put("slug", meeting.slug.clone());
+    put("title", meeting.title.clone());
+    put("description", meeting.description.clone());
+    put("venue", meeting.venue.clone());
+    put("city", meeting.city.clone());
+    put("country", meeting.country.clone());
+    put("timezone", meeting.timezone.clone());
+    put("starts_at", to_local_input(meeting, meeting.starts_at));
+    put("ends_at", to_local_input(meeting, meeting.ends_at));
+    if let Some(at) = meeting.registration_opens_at {
+        put("registration_opens_at", to_local_input(meeting, at));
+    }
+    if let Some(at) = meeting.registration_closes_at {
+        put("registration_closes_at", to_local_input(meeting, at));
+    }
+    if let Some(n) = meeting.capacity {
+        put("capacity", n.to_string());
+    }
+    if let Some(n) = meeting.per_organization_limit {
+        put("per_organization_limit", n.to_string());
+    }
+    if meeting.requires_approval {
+        put("requires_approval", "on".into());
+    }
+    put("status", meeting.status.clone());
+    for (language, text) in meeting.translations() {
+        if let Some(title) = text.title {
+            put(&format!("title_{}", language.as_str()), title);
+        }
+        if let Some(description) = text.description {
+            put(&format!("description_{}", language.as_str()), description);
+        }
+    }
+    values
+}
+
+fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup {
+    let statuses = [
+        ("draft", t.meeting_draft),
+        ("published", t.meeting_published),
+        ("closed", t.meeting_closed),
+        ("cancelled", t.meeting_cancelled),
+    ]
+    .map(|(v, l)| (v.to_owned(), l.to_owned()));
+    let zones: Vec<(String, String)> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .filter(|z| z.name().contains('/') && !z.name().starts_with("Etc/"))
+        .map(|z| (z.name().to_owned(), z.name().replace('_', " ")))
+        .collect();
+    html! {
+        fieldset {
+            legend { (t.title) }
+            (Field::new("title", t.title).required().input(form))
+            (Field::new("slug", t.slug).required().input(form))
+            (Field::new("description", t.description).textarea(form))
+            (Field::new("title_es", t.title_es).input(form))
+            (Field::new("description_es", t.description_es).textarea(form))
+            (Field::new("title_en", t.title_en).input(form))
+            (Field::new("description_en", t.description_en).textarea(form))
+        }
+        fieldset {
+            legend { (t.where_) }
+            (Field::new("venue", t.venue).input(form))
+            (Field::new("city", t.city).input(form))
+            (Field::new("country", t.meeting_country).required().select(form, t.choose, &country_options(ctx.lang)))
+        }
+        fieldset {
+            legend { (t.when) }
+            (Field::new("timezone", t.timezone).required().select(form, t.choose, &zones))
+            p.muted { (t.local_times_hint) }
+            (Field::new("starts_at", t.starts).kind("datetime-local").required().input(form))
+            (Field::new("ends_at", t.ends).kind("datetime-local").required().input(form))
+            (Field::new("registration_opens_at", t.registration_opens).kind("datetime-local").input(form))
+            (Field::new("registration_closes_at", t.registration_closes).kind("datetime-local").input(form))
+        }
+        fieldset {
+            legend { (t.registrations) }
+            (Field::new("capacity", t.capacity).kind("number").hint(t.no_limit_hint).input(form))
+            (Field::new("per_organization_limit", t.per_organization_limit).kind("number").hint(t.no_limit_hint).input(form))
+            (checkbox(form, "requires_approval", t.requires_approval, false))
+            (Field::new("status", t.meeting_status).required().select(form, t.choose, &statuses))
+        }
+    }
+}
+
+async fn my_meetings(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let account = current.account_id.clone();
+    let result = state.read(move |conn| store::organized_list(conn, &account)).await.map(|meetings| {
+        let t = ctx.t();
+        respond(&ctx, StatusCode::OK, layout(&ctx, t.your_meetings, html! {
+            h1 { (t.your_meetings) }
+            p { a.button href="/organizer/meetings/new" { (t.new_meeting) } }
+            @if meetings.is_empty() { p { (t.empty_list) } }
+            ul {
+                @for meeting in &meetings {
+                    li {
+                        a href={ "/organizer/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) }
+                        " · " (crate::meetings::pages::when(meeting, ctx.lang))
+                        " · " span.badge { (meeting.status) }
+                    }
+                }
+            }
+        }))
+    });
+    or_error(&ctx, result)
+}
+
+fn meeting_form_page(
+    ctx: &PageContext,
+    csrf: Markup,
+    action: &str,
+    heading: &str,
+    form: &FormState,
+    status: StatusCode,
+) -> HttpResponse {
+    let t = ctx.t();
+    respond(
+        ctx,
+        status,
+        layout(
+            ctx,
+            heading,
+            html! {
+                p { a href="/organizer" { (t.your_meetings) } }
+                h1 { (heading) }
+                (error_summary(form, t))
+                form method="post" action=(action) novalidate {
+                    (csrf)
+                    (meeting_fields(t, ctx, form))
+                    button type="submit" { (t.save) }
+                }
+            },
+        ),
+    )
+}
+
+async fn new_meeting_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let mut form = FormState::default();
+    form.values
+        .insert("timezone".into(), "America/Mexico_City".into());
+    form.values.insert("status".into(), "draft".into());
+    meeting_form_page(
+        &ctx,
+        current.field(),
+        "/organizer/meetings/new",
+        ctx.t().new_meeting,
+        &form,
+        StatusCode::OK,
+    )
+}
+
+fn input_name(field: &str) -> String {
+    match field {
+        "translations" => "title_es".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+async fn create_meeting(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    fields: Fields,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = fields.into_inner();
+    if let Err(error) = current.check(&values) {
+        return crate::web::page::error_page(&ctx, &error);
+    }
+    let t = ctx.t();
+    let draft = match parse_meeting(&values) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            return meeting_form_page(
+                &ctx,
+                current.field(),
+                "/organizer/meetings/new",
+                t.new_meeting,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let account = current.account_id.clone();
+    match state
+        .write(move |conn| store::create(conn, &draft, &account, now()))
+        .await
+    {
+        Ok(meeting) => see_other(&format!("/organizer/m/{}", meeting.slug)),
+        Err(AppError::Conflict {
+            code: "slug_taken", ..
+        }) => {
+            let mut form = FormState::new(values);
+            form.errors.insert("slug".into(), t.error_invalid);
+            meeting_form_page(
+                &ctx,
+                current.field(),
+                "/organizer/meetings/new",
+                t.new_meeting,
+                &form,
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+/// The meeting, if the logged-in organizer organizes it.
+pub async fn organized(
+    state: &AppState,
+    slug: &str,
+    account_id: &str,
+) -> Result<Meeting, AppError> {
+    let slug = slug_or_404(slug)?;
+    let account = account_id.to_owned();
+    state
+        .read(move |conn| store::organized_by(conn, &slug, &account))
+        .await
+}
+
+async fn summary(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let for_stats = meeting.clone();
+        let stats = state.read(move |conn| crate::registrations::store::stats(conn, &for_stats)).await?;
+        let t = ctx.t();
+        let mut by_status: Vec<(String, i64)> = stats.by_status.iter().map(|(s, n)| (status_label(t, s).to_owned(), *n)).collect();
+        by_status.sort_by_key(|row| std::cmp::Reverse(row.1));
+        let mut by_kind: Vec<(String, i64)> = stats.by_organization_kind.iter().map(|(k, n)| (kind_label(t, k).to_owned(), *n)).collect();
+        by_kind.sort_by_key(|row| std::cmp::Reverse(row.1));
+        let mut by_country: Vec<(String, i64)> = stats.by_country.iter().map(|(c, n)| (countries::name(c, ctx.lang).to_owned(), *n)).collect();
+        by_country.sort_by_key(|row| std::cmp::Reverse(row.1));
+        let base = format!("/organizer/m/{}", meeting.slug);
+        Ok(meeting_page(&ctx, &meeting, Tab::Summary, StatusCode::OK, html! {
+            p {
+                (crate::meetings::pages::when(&meeting, ctx.lang)) " · " span.badge { (meeting.status) }
+                " · " a href={ "/m/" (meeting.slug) } { "/m/" (meeting.slug) }
+            }
+            @if let Some(left) = stats.seats_left { p { (crate::i18n::fill(t.seats_left, &[("n", &left.to_string())])) } }
+            p.muted {
+                (t.emails_pending) ": " (stats.emails.get("pending").copied().unwrap_or(0))
+                " · " (t.emails_dead) ": " (stats.emails.get("dead").copied().unwrap_or(0))
+            }
+            div.charts {
+                (bar_chart(t.by_status, t.empty_list, &by_status))
+                (bar_chart(t.by_kind, t.empty_list, &by_kind))
+                (bar_chart(t.by_country, t.empty_list, &by_country))
+            }
+            h2 { (t.exports) }
+            p {
+                a.button.secondary href={ (base) "/registrations.csv" } { (t.download_csv) } " "
+                a.button.secondary href={ (base) "/registrations.xlsx" } { (t.download_xlsx) }
+            }
+        }))
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn edit_meeting_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = organized(&state, &slug, &current.account_id)
+        .await
+        .map(|meeting| {
+            let form = FormState::new(meeting_values(&meeting));
+            edit_page(&ctx, &current.field(), &meeting, &form, StatusCode::OK)
+        });
+    or_error(&ctx, result)
+}
+
+fn edit_page(
+    ctx: &PageContext,
+    csrf: &Markup,
+    meeting: &Meeting,
+    form: &FormState,
+    status: StatusCode,
+) -> HttpResponse {
+    let t = ctx.t();
+    meeting_page(
+        ctx,
+        meeting,
+        Tab::Edit,
+        status,
+        html! {
+            (error_summary(form, t))
+            form method="post" action={ "/organizer/m/" (meeting.slug) "/edit" } novalidate {
+                (csrf)
+                (meeting_fields(t, ctx, form))
+                button type="submit" { (t.save) }
+            }
+        },
+    )
+}
+
+async fn update_meeting(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = fields.into_inner();
+    if let Err(error) = current.check(&values) {
+        return crate::web::page::error_page(&ctx, &error);
+    }
+    let meeting = match organized(&state, &slug, &current.account_id).await {
+        Ok(meeting) => meeting,
+        Err(error) => return crate::web::page::error_page(&ctx, &error),
+    };
+    let t = ctx.t();
+    let draft = match parse_meeting(&values) {
+        Ok(draft) => draft,
+        Err(errors) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            return edit_page(
+                &ctx,
+                &current.field(),
+                &meeting,
+                &form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+    };
+    let (account, id) = (current.account_id.clone(), meeting.id.clone());
+    match state
+        .write(move |conn| store::update(conn, &id, &draft, &account, now()))
+        .await
+    {
+        Ok(updated) => {
+            state.wake_mailer();
+            see_other(&format!("/organizer/m/{}", updated.slug))
+        }
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}

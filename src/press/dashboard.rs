@@ -1,0 +1,212 @@
+//! The organizer's press links: create one (shown once), see their use, revoke them.
+
+use super::model::{NewPressToken, PressTokenForm};
+use super::store;
+use crate::app::AppState;
+use crate::db::now;
+use crate::error::AppError;
+use crate::meetings::dashboard::organized;
+use crate::meetings::Meeting;
+use crate::web::dashboard::{meeting_page, or_error, require, see_other, Tab};
+use crate::web::forms::{error_summary, Field, FormState};
+use crate::web::page::PageContext;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizer/m/{slug}/press", web::get().to(press_links))
+        .route("/organizer/m/{slug}/press", web::post().to(create_link))
+        .route(
+            "/organizer/m/{slug}/press/{id}/revoke",
+            web::post().to(revoke_link),
+        );
+}
+
+type Fields = web::Form<HashMap<String, String>>;
+
+async fn render(
+    state: &AppState,
+    ctx: &PageContext,
+    csrf: Markup,
+    meeting: &Meeting,
+    form: &FormState,
+    new_link: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let id = meeting.id.clone();
+    let (links, uses) = state
+        .read(move |conn| {
+            Ok((
+                store::list_tokens(conn, &id, now())?,
+                store::uses(conn, &id, 100)?,
+            ))
+        })
+        .await?;
+    let t = ctx.t();
+    let base = format!("/organizer/m/{}/press", meeting.slug);
+    Ok(meeting_page(
+        ctx,
+        meeting,
+        Tab::Press,
+        status,
+        html! {
+            @if let Some(link) = new_link {
+                div.notice.ok role="status" {
+                    p { (t.press_link_once) }
+                    p.once { (link) }
+                }
+            }
+            h2 { (t.create_press_link) }
+            (error_summary(form, t))
+            form method="post" action=(base) novalidate {
+                (csrf.clone())
+                (Field::new("label", t.label).required().input(form))
+                (Field::new("expires_at", t.expires).kind("datetime-local").input(form))
+                button type="submit" { (t.create_press_link) }
+            }
+            h2 { (t.press) }
+            @if links.is_empty() { p { (t.empty_list) } }
+            @else {
+                div.table-wrap {
+                    table {
+                        thead { tr { th { (t.label) } th { (t.expires) } th { (t.uses) } th { "" } } }
+                        tbody {
+                            @for link in &links {
+                                tr {
+                                    td { (link.label) }
+                                    td { (link.expires_at.as_deref().unwrap_or("")) }
+                                    td { (link.uses) }
+                                    td {
+                                        @if link.active {
+                                            form.inline method="post" action={ (base) "/" (link.id) "/revoke" } {
+                                                (csrf.clone())
+                                                button.small.secondary type="submit" aria-label={ (t.revoke) ": " (link.label) } { (t.revoke) }
+                                            }
+                                        } @else { span.badge { (t.revoked) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { (t.usage_log) }
+            @if uses.is_empty() { p { (t.empty_list) } }
+            ul { @for entry in &uses { li { (entry.at) " · " (entry.label) " · " (entry.format) } } }
+        },
+    ))
+}
+
+async fn press_links(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        render(
+            &state,
+            &ctx,
+            current.field(),
+            &meeting,
+            &FormState::default(),
+            None,
+            StatusCode::OK,
+        )
+        .await
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn create_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    fields: Fields,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let values = fields.into_inner();
+    let result = async {
+        current.check(&values)?;
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let expires = values
+            .get("expires_at")
+            .and_then(|v| crate::meetings::dashboard::local_to_rfc3339(v, meeting.tz()));
+        let form = PressTokenForm {
+            label: values.get("label").cloned(),
+            expires_at: expires,
+        };
+        let (for_store, account) = (meeting.clone(), current.account_id.clone());
+        let created = state
+            .write(move |conn| {
+                let new = NewPressToken::parse(&form, now())?;
+                store::create_token(conn, &for_store.id, &account, &new, now())
+            })
+            .await;
+        match created {
+            Ok(issued) => {
+                let link = format!("{}/press/{}", state.base_url, issued.token);
+                render(
+                    &state,
+                    &ctx,
+                    current.field(),
+                    &meeting,
+                    &FormState::default(),
+                    Some(&link),
+                    StatusCode::CREATED,
+                )
+                .await
+            }
+            Err(AppError::Invalid(errors)) => {
+                let form = FormState::new(values).with_errors(&errors, ctx.t(), str::to_owned);
+                render(
+                    &state,
+                    &ctx,
+                    current.field(),
+                    &meeting,
+                    &form,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(error) => Err(error),
+        }
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn revoke_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    fields: Fields,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (slug, id) = path.into_inner();
+    let result = async {
+        current.check(&fields)?;
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let (meeting_id, account) = (meeting.id.clone(), current.account_id.clone());
+        state
+            .write(move |conn| store::revoke(conn, &meeting_id, &id, &account, now()))
+            .await?;
+        Ok(see_other(&format!("/organizer/m/{}/press", meeting.slug)))
+    }
+    .await;
+    or_error(&ctx, result)
+}

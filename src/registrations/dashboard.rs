@@ -1,0 +1,265 @@
+//! The organizer's registrations: the table with filters, search and paging, the decisions,
+//! the waiting list in order, and the full exports.
+
+use super::model::{ListFilter, ListQuery, RegistrationStatus, REGISTRATION_COLUMNS};
+use super::pages::status_label;
+use super::store::{self, Decision};
+use crate::app::AppState;
+use crate::audit::Actor;
+use crate::db::now;
+use crate::error::{AppError, Checks};
+use crate::exports;
+use crate::meetings::dashboard::organized;
+use crate::web::dashboard::{meeting_page, or_error, require, see_other, Tab};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/organizer/m/{slug}/registrations",
+        web::get().to(registrations_table),
+    )
+    .route(
+        "/organizer/m/{slug}/registrations/{id}/{action}",
+        web::post().to(decide),
+    )
+    .route("/organizer/m/{slug}/waitlist", web::get().to(waiting_list))
+    .route(
+        "/organizer/m/{slug}/registrations.csv",
+        web::get().to(export_csv),
+    )
+    .route(
+        "/organizer/m/{slug}/registrations.xlsx",
+        web::get().to(export_xlsx),
+    );
+}
+
+const PAGE: i64 = 50;
+
+async fn registrations_table(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let mut checks = Checks::default();
+        let filter = ListFilter::parse(&query, &mut checks).unwrap_or_default();
+        let cursor = query.cursor.clone().filter(|c| !c.is_empty());
+        let for_list = meeting.clone();
+        let (rows, next) = state.read(move |conn| store::list(conn, &for_list, &filter, PAGE, cursor.as_deref())).await?;
+        let t = ctx.t();
+        let base = format!("/organizer/m/{}", meeting.slug);
+        let status = query.status.clone().unwrap_or_default();
+        let q = query.q.clone().unwrap_or_default();
+        let back = format!("{base}/registrations?status={}&q={}", status, percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC));
+        Ok(meeting_page(&ctx, &meeting, Tab::Registrations, StatusCode::OK, html! {
+            form method="get" action={ (base) "/registrations" } {
+                div.field {
+                    label for="status" { (t.status_label) }
+                    select id="status" name="status" {
+                        option value="" { (t.all) }
+                        @for s in RegistrationStatus::ALL {
+                            option value=(s.as_str()) selected[s.as_str() == status] { (status_label(t, s.as_str())) }
+                        }
+                    }
+                }
+                div.field { label for="q" { (t.search) } input type="text" id="q" name="q" value=(q); }
+                button.secondary type="submit" { (t.filter) }
+            }
+            @if rows.is_empty() { p { (t.empty_list) } }
+            div.table-wrap {
+                table {
+                    thead { tr { th { (t.name) } th { (t.organization) } th { (t.meeting_country) } th { (t.status_label) } th { span.muted { "" } } } }
+                    tbody {
+                        @for r in &rows {
+                            tr {
+                                td { (r.full_name) br; span.muted { (r.email) } }
+                                td { (r.organization.name) }
+                                td { (r.country) }
+                                td {
+                                    (status_label(t, &r.status))
+                                    @if let Some(p) = r.waitlist_position { " (" (p) ")" }
+                                    @if r.checked_in_at.is_some() { br; span.badge.ok { (t.checked_in) } }
+                                }
+                                td.actions {
+                                    @let actions = match r.status.as_str() {
+                                        "pending_approval" => vec![("approve", t.approve), ("reject", t.reject), ("cancel", t.cancel)],
+                                        "confirmed" if r.checked_in_at.is_none() => vec![("check-in", t.check_in), ("cancel", t.cancel)],
+                                        "confirmed" | "waitlisted" | "pending_email" => vec![("cancel", t.cancel)],
+                                        _ => vec![],
+                                    };
+                                    @for (action, label) in actions {
+                                        form.inline method="post" action={ (base) "/registrations/" (r.id) "/" (action) } {
+                                            (current.field())
+                                            input type="hidden" name="back" value=(back);
+                                            button.small.secondary[action != "approve"] type="submit" aria-label={ (label) ": " (r.full_name) } { (label) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(next) = next {
+                p { a href={ (back) "&cursor=" (next) } { (t.next_page) } }
+            }
+        }))
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn decide(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+    fields: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (slug, id, action) = path.into_inner();
+    let result = async {
+        current.check(&fields)?;
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let decision = match action.as_str() {
+            "approve" => Some(Decision::Approve),
+            "reject" => Some(Decision::Reject),
+            "check-in" => Some(Decision::CheckIn),
+            "cancel" => None,
+            _ => return Err(AppError::NotFound),
+        };
+        let account = current.account_id.clone();
+        let for_decision = meeting.clone();
+        state
+            .write(move |conn| match decision {
+                Some(decision) => {
+                    store::decide(conn, &for_decision, &id, decision, &account, now())
+                }
+                None => {
+                    let slug = crate::web::slug_or_404(&for_decision.slug)?;
+                    store::cancel(conn, &id, Some(&slug), &Actor::Account(&account), now())
+                }
+            })
+            .await?;
+        state.wake_mailer();
+        let default = format!("/organizer/m/{}/registrations", meeting.slug);
+        let back = fields
+            .get("back")
+            .filter(|b| b.starts_with(&default))
+            .cloned()
+            .unwrap_or(default);
+        Ok(see_other(&back))
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn waiting_list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let for_list = meeting.clone();
+        let filter = ListFilter {
+            status: Some(RegistrationStatus::Waitlisted),
+            ..ListFilter::default()
+        };
+        let (mut rows, _) = state
+            .read(move |conn| store::list(conn, &for_list, &filter, 1000, None))
+            .await?;
+        rows.sort_by_key(|r| r.waitlist_position);
+        let t = ctx.t();
+        Ok(meeting_page(
+            &ctx,
+            &meeting,
+            Tab::Waitlist,
+            StatusCode::OK,
+            html! {
+                @if rows.is_empty() { p { (t.empty_list) } }
+                ol {
+                    @for r in &rows {
+                        li { (r.full_name) " — " (r.organization.name) " (" (r.country) ")" }
+                    }
+                }
+            },
+        ))
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+fn export_name(slug: &str, extension: &str) -> String {
+    format!(
+        "{slug}-registrations-{}.{extension}",
+        now().format("%Y-%m-%d")
+    )
+}
+
+/// All registrations, every field, every status.
+async fn export_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = organized(&state, &slug, &current.account_id)
+        .await
+        .map(|meeting| {
+            let name = export_name(&meeting.slug, "csv");
+            exports::csv_response(
+                &state.pools,
+                &REGISTRATION_COLUMNS,
+                super::routes::registration_pages(meeting, ListFilter::default()),
+                &name,
+            )
+        });
+    or_error(&ctx, result)
+}
+
+async fn export_xlsx(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let (current, ctx) = match require(&state, &req).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let name = export_name(&meeting.slug, "xlsx");
+        let bytes = state
+            .read(move |conn| {
+                exports::xlsx(
+                    conn,
+                    "Registrations",
+                    &REGISTRATION_COLUMNS,
+                    super::routes::registration_pages(meeting, ListFilter::default()),
+                )
+            })
+            .await?;
+        Ok(exports::xlsx_response(bytes, &name))
+    }
+    .await;
+    or_error(&ctx, result)
+}

@@ -1,0 +1,120 @@
+//! The organizer dashboard's shared frame: who is logged in, the meeting's tabs, charts.
+
+use super::page::{layout, respond, PageContext};
+use crate::accounts::pages::{session, to_login, OrganizerSession};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::meetings::Meeting;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use maud::{html, Markup};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Summary,
+    Registrations,
+    Waitlist,
+    Agenda,
+    Press,
+    Edit,
+}
+
+/// The logged-in organizer and a page context that shows them, or the way to the login page.
+pub async fn require(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<(OrganizerSession, PageContext), HttpResponse> {
+    let mut ctx = PageContext::new(req);
+    match session(state, req).await {
+        Ok(Some(current)) => {
+            ctx.organizer = Some((current.name.clone(), current.csrf.clone()));
+            Ok((current, ctx))
+        }
+        Ok(None) => Err(to_login(req)),
+        Err(error) => Err(super::page::error_page(&ctx, &error)),
+    }
+}
+
+/// A meeting's dashboard page with its tabs.
+pub fn meeting_page(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    tab: Tab,
+    status: StatusCode,
+    content: Markup,
+) -> HttpResponse {
+    let t = ctx.t();
+    let base = format!("/organizer/m/{}", meeting.slug);
+    let tabs = [
+        (Tab::Summary, base.clone(), t.summary),
+        (
+            Tab::Registrations,
+            format!("{base}/registrations"),
+            t.registrations,
+        ),
+        (Tab::Waitlist, format!("{base}/waitlist"), t.waiting_list),
+        (Tab::Agenda, format!("{base}/agenda"), t.programme),
+        (Tab::Press, format!("{base}/press"), t.press),
+        (Tab::Edit, format!("{base}/edit"), t.edit_meeting),
+    ];
+    let title = meeting.title_in(ctx.lang);
+    let markup = layout(
+        ctx,
+        &title,
+        html! {
+            p { a href="/organizer" { (t.your_meetings) } }
+            h1 { (title) }
+            nav aria-label=(t.organizers) {
+                ul.tabs {
+                    @for (this, href, label) in &tabs {
+                        li {
+                            @if *this == tab { a href=(href) aria-current="page" { (label) } }
+                            @else { a href=(href) { (label) } }
+                        }
+                    }
+                }
+            }
+            (content)
+        },
+    );
+    respond(ctx, status, markup)
+}
+
+/// Redirects after a successful form, so a reload does not post again.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", location.to_owned()))
+        .finish()
+}
+
+/// A horizontal bar chart drawn on the server: no script, readable without colour.
+pub fn bar_chart(title: &str, empty: &str, rows: &[(String, i64)]) -> Markup {
+    let max = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1) as f64;
+    let row_height = 26.0;
+    let height = (rows.len().max(1) as f64) * row_height + 8.0;
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|(label, n)| format!("{label}: {n}"))
+        .collect();
+    if rows.is_empty() {
+        return html! { figure { figcaption { strong { (title) } } p.muted { (empty) } } };
+    }
+    html! {
+        figure {
+            figcaption { strong { (title) } }
+            svg viewBox={ "0 0 320 " (height) } role="img" aria-label={ (title) ". " (summary.join(", ")) } {
+                @for (i, (label, count)) in rows.iter().enumerate() {
+                    @let y = i as f64 * row_height + 4.0;
+                    text x="0" y=(y + 15.0) { (label.chars().take(22).collect::<String>()) }
+                    rect x="150" y=(y + 3.0) width=(((*count as f64) / max * 130.0).max(1.0)) height="16" {}
+                    text x=(155.0 + (*count as f64) / max * 130.0) y=(y + 15.0) { (count) }
+                }
+            }
+        }
+    }
+}
+
+/// Renders a dashboard result: the page, or the error page (a 403 for another's meeting).
+pub fn or_error(ctx: &PageContext, result: Result<HttpResponse, AppError>) -> HttpResponse {
+    super::page::page(ctx, result)
+}
