@@ -248,6 +248,12 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn not_found() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
+/// Unknown addresses: a JSON error under the API, a page elsewhere.
+async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
+    if req.path().starts_with("/api/") {
+        Err(AppError::NotFound)
+    } else {
+        let ctx = crate::web::page::PageContext::new(&req);
+        Ok(crate::web::page::error_page(&ctx, &AppError::NotFound))
+    }
 }

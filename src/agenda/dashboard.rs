@@ -100,7 +100,11 @@ async fn render(
             form method="post" action={ (base) "/sessions" } novalidate {
                 (csrf.clone())
                 (Field::new("title", t.title).required().input(session_form))
-                (Field::new("title_en", t.title_en).input(session_form))
+                (Field::new("description", t.description).textarea(session_form))
+            (Field::new("title_es", t.title_es).input(session_form))
+            (Field::new("description_es", t.description_es).textarea(session_form))
+            (Field::new("title_en", t.title_en).input(session_form))
+            (Field::new("description_en", t.description_en).textarea(session_form))
                 (Field::new("kind", t.kind).select(session_form, t.choose, &kinds))
                 p.muted { (t.local_times_hint) }
                 (Field::new("starts_at", t.starts).kind("datetime-local").required().input(session_form))
@@ -282,7 +286,7 @@ async fn add_session(
         }
         let form = SessionForm {
             title: get("title"),
-            description: None,
+            description: get("description"),
             kind: get("kind"),
             starts_at: time("starts_at"),
             ends_at: time("ends_at"),
