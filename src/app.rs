@@ -123,7 +123,6 @@ impl Server {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
-                .app_data(json_config(body_limit))
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(query_config())
                 .wrap(
@@ -173,6 +172,9 @@ impl Server {
                 )
                 .default_service(web::to(not_found))
         })
+        .client_request_timeout(settings.client_request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .keep_alive(Duration::from_secs(30))
         .listen(listener)?
         .shutdown_timeout(5)
         .run();
@@ -199,26 +201,6 @@ fn malformed(message: String) -> AppError {
         message,
         session: None,
     }])
-}
-
-fn json_config(limit: usize) -> web::JsonConfig {
-    use actix_web::error::JsonPayloadError;
-    web::JsonConfig::default()
-        .limit(limit)
-        .error_handler(|error, _req| {
-            match error {
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge,
-                JsonPayloadError::ContentType => {
-                    malformed("send JSON with Content-Type: application/json".into())
-                }
-                JsonPayloadError::Deserialize(e) => {
-                    malformed(format!("the body is not valid here: {e}"))
-                }
-                other => malformed(format!("the body could not be read: {other}")),
-            }
-            .into()
-        })
 }
 
 fn query_config() -> web::QueryConfig {

@@ -98,6 +98,8 @@ pub struct Settings {
     pub max_connections: u32,
     /// Largest JSON body accepted, in bytes.
     pub body_limit: usize,
+    /// A client must send its request head within this; slower ones get 408 and are dropped.
+    pub client_request_timeout: Duration,
 }
 
 impl Settings {
@@ -115,6 +117,7 @@ impl Settings {
             run_worker: true,
             max_connections: 10,
             body_limit: 64 * 1024,
+            client_request_timeout: Duration::from_secs(10),
         }
     }
 }

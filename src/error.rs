@@ -213,3 +213,36 @@ impl From<actix_web::error::BlockingError> for AppError {
         Self::Unexpected(anyhow::anyhow!("blocking task failed: {error}"))
     }
 }
+
+/// A deserialisation error as a field error: `organization.kind`, `speakers[0].name`.
+pub fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = error.path().to_string();
+    let inner = error.into_inner();
+    let message = inner.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    // The path already ends with the unknown field's name.
+    if message.starts_with("unknown field `") {
+        return AppError::Invalid(vec![FieldError {
+            field: Some(path),
+            code: "unknown_field",
+            message: "is not a field of this request".into(),
+            session: None,
+        }]);
+    }
+    let field = (path != "." && !path.is_empty()).then_some(path);
+    AppError::Invalid(vec![FieldError {
+        field,
+        code: "invalid",
+        message,
+        session: None,
+    }])
+}
+
+/// Parses a JSON value into `T`, naming the field on failure.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
+    serde_path_to_error::deserialize(value).map_err(field_error)
+}

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LoginForm {
     email: Option<String>,
     password: Option<String>,
@@ -29,7 +30,7 @@ struct LoginForm {
 async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    form: web::Json<LoginForm>,
+    form: crate::web::body::Body<LoginForm>,
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let form = form.into_inner();

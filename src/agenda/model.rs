@@ -50,6 +50,7 @@ code_enum!(
 );
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RoomForm {
     pub name: Option<String>,
     pub capacity: Option<i64>,
@@ -84,6 +85,7 @@ impl NewRoom {
 
 /// A speaker as sent: a registration of the meeting, or a named guest.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SpeakerForm {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_id: Option<String>,
@@ -148,6 +150,7 @@ impl NewSpeaker {
 
 /// A session as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionForm {
     pub title: Option<String>,
     pub description: Option<String>,

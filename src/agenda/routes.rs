@@ -5,7 +5,7 @@ use super::{calendar, store};
 use crate::accounts::Organizer;
 use crate::app::AppState;
 use crate::db::now;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::AppResult;
 use crate::meetings;
 use crate::values::Language;
 use crate::web::{cached, slug_or_404};
@@ -119,7 +119,7 @@ async fn create_room(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    form: web::Json<RoomForm>,
+    form: crate::web::body::Body<RoomForm>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let new = NewRoom::parse(&form)?;
@@ -136,7 +136,7 @@ async fn update_room(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
-    form: web::Json<RoomForm>,
+    form: crate::web::body::Body<RoomForm>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let slug = slug_or_404(&slug)?;
@@ -170,7 +170,7 @@ async fn create_session(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    form: web::Json<SessionForm>,
+    form: crate::web::body::Body<SessionForm>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let view = state
@@ -189,7 +189,7 @@ async fn update_session(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
-    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let slug = slug_or_404(&slug)?;
@@ -202,14 +202,7 @@ async fn update_session(
             if let Some(fields) = form.as_object_mut() {
                 fields.extend(patch);
             }
-            let form: SessionForm = serde_json::from_value(form).map_err(|e| {
-                AppError::Invalid(vec![FieldError {
-                    field: None,
-                    code: "malformed",
-                    message: e.to_string(),
-                    session: None,
-                }])
-            })?;
+            let form: SessionForm = crate::error::from_value(form)?;
             let draft = SessionDraft::parse(&form, &meeting)?;
             let item = store::update_session(conn, &meeting, &id, &draft, &who.account_id, now())?;
             Ok(item.view(&meeting, None, true))

@@ -30,6 +30,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type Fields = web::Form<HashMap<String, String>>;
 
+pub fn meeting_status_label(t: &Catalogue, status: &str) -> &'static str {
+    match status {
+        "published" => t.meeting_published,
+        "closed" => t.meeting_closed,
+        "cancelled" => t.meeting_cancelled,
+        _ => t.meeting_draft,
+    }
+}
+
 /// A `datetime-local` value ("2030-05-29T09:00") in the zone, as RFC 3339.
 pub fn local_to_rfc3339(value: &str, zone: Tz) -> Option<String> {
     let value = value.trim();
@@ -249,7 +258,7 @@ async fn my_meetings(state: web::Data<AppState>, req: HttpRequest) -> HttpRespon
                     li {
                         a href={ "/organizer/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) }
                         " · " (crate::meetings::pages::when(meeting, ctx.lang))
-                        " · " span.badge { (meeting.status) }
+                        " · " span.badge { (meeting_status_label(ctx.t(), &meeting.status)) }
                     }
                 }
             }
@@ -401,7 +410,7 @@ async fn summary(
         let base = format!("/organizer/m/{}", meeting.slug);
         Ok(meeting_page(&ctx, &meeting, Tab::Summary, StatusCode::OK, html! {
             p {
-                (crate::meetings::pages::when(&meeting, ctx.lang)) " · " span.badge { (meeting.status) }
+                (crate::meetings::pages::when(&meeting, ctx.lang)) " · " span.badge { (meeting_status_label(ctx.t(), &meeting.status)) }
                 " · " a href={ "/m/" (meeting.slug) } { "/m/" (meeting.slug) }
             }
             @if let Some(left) = stats.seats_left { p { (crate::i18n::fill(t.seats_left, &[("n", &left.to_string())])) } }

@@ -57,6 +57,7 @@ pub type Translations = BTreeMap<Language, Translation>;
 
 /// A meeting as sent by an organizer: raw values, checked by `MeetingDraft::parse`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MeetingForm {
     pub slug: Option<String>,
     pub title: Option<String>,

@@ -7,7 +7,7 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::app::AppState;
 use crate::db::now;
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::web::{cached, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -56,7 +56,7 @@ async fn list_meetings(
 async fn create_meeting(
     state: web::Data<AppState>,
     who: Organizer,
-    form: web::Json<MeetingForm>,
+    form: crate::web::body::Body<MeetingForm>,
 ) -> AppResult<HttpResponse> {
     let draft = MeetingDraft::parse(&form)?;
     let view = state
@@ -108,7 +108,7 @@ async fn update_meeting(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
 ) -> AppResult<web::Json<MeetingView>> {
     let slug = slug_or_404(&slug)?;
     let patch = patch.into_inner();
@@ -120,14 +120,7 @@ async fn update_meeting(
             if let Some(fields) = form.as_object_mut() {
                 fields.extend(patch);
             }
-            let form: MeetingForm = serde_json::from_value(form).map_err(|e| {
-                AppError::Invalid(vec![FieldError {
-                    field: None,
-                    code: "malformed",
-                    message: e.to_string(),
-                    session: None,
-                }])
-            })?;
+            let form: MeetingForm = crate::error::from_value(form)?;
             let draft = MeetingDraft::parse(&form)?;
             let updated = store::update(conn, &meeting.id, &draft, &who.account_id, at)?;
             let confirmed = store::confirmed_count(conn, &updated.id)?;

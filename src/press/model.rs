@@ -73,6 +73,7 @@ impl AttendeeCursor {
 
 /// A new press token as sent.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PressTokenForm {
     pub label: Option<String>,
     pub expires_at: Option<String>,

@@ -221,7 +221,7 @@ async fn create_press_token(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    form: web::Json<PressTokenForm>,
+    form: crate::web::body::Body<PressTokenForm>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let base_url = state.base_url.clone();

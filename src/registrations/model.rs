@@ -80,6 +80,7 @@ pub fn seat_available(
 
 /// An organisation as sent in a registration.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrganizationForm {
     pub name: Option<String>,
     pub kind: Option<String>,
@@ -88,6 +89,7 @@ pub struct OrganizationForm {
 
 /// A registration as sent: raw values, checked by `NewRegistration::parse`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegistrationForm {
     pub full_name: Option<String>,
     pub email: Option<String>,

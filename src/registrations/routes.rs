@@ -65,7 +65,7 @@ async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-    form: web::Json<RegistrationForm>,
+    form: crate::web::body::Body<RegistrationForm>,
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let slug = slug_or_404(&slug)?;
@@ -79,6 +79,7 @@ async fn register(
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ConfirmBody {
     token: Option<String>,
 }
@@ -86,7 +87,7 @@ struct ConfirmBody {
 async fn confirm_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<ConfirmBody>,
+    body: crate::web::body::Body<ConfirmBody>,
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let token = body.into_inner().token.unwrap_or_default();
@@ -110,7 +111,7 @@ async fn own_registration(
 async fn update_own_registration(
     state: web::Data<AppState>,
     who: Participant,
-    patch: web::Json<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
 ) -> AppResult<web::Json<RegistrationView>> {
     let patch = patch.into_inner();
     let view = state

@@ -614,14 +614,7 @@ pub fn update_own(
         if let Some(fields) = form.as_object_mut() {
             fields.extend(patch);
         }
-        let form = serde_json::from_value(form).map_err(|e| {
-            AppError::Invalid(vec![crate::error::FieldError {
-                field: None,
-                code: "malformed",
-                message: e.to_string(),
-                session: None,
-            }])
-        })?;
+        let form = crate::error::from_value(form)?;
         let new = NewRegistration::parse(&form)?;
         let organization_id = organization_id(conn, &new.organization, now)?;
         if organization_id != registration.organization_id

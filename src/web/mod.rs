@@ -1,6 +1,7 @@
 //! Pieces every HTTP surface shares: client addresses behind proxies, rate limits, paging,
 //! ETags, and the HTML shell.
 
+pub mod body;
 pub mod dashboard;
 pub mod forms;
 pub mod page;

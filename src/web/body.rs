@@ -1,0 +1,70 @@
+//! The JSON body of a request, read so that every problem names its field: a wrong type or an
+//! unknown field answers 422 with the field's path, an oversized body 413.
+
+use crate::error::{field_error, AppError, FieldError};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+use std::future::Future;
+use std::pin::Pin;
+
+/// Like `web::Json`, with errors in our shape.
+pub struct Body<T>(pub T);
+
+impl<T> Body<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Body<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = bytes.await.map_err(|error| {
+                if error.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::Invalid(vec![FieldError {
+                        field: None,
+                        code: "malformed",
+                        message: "the body could not be read".into(),
+                        session: None,
+                    }])
+                }
+            })?;
+            if !is_json {
+                return Err(AppError::Invalid(vec![FieldError {
+                    field: None,
+                    code: "malformed",
+                    message: "send JSON with Content-Type: application/json".into(),
+                    session: None,
+                }]));
+            }
+            let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+            let value = serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
+            Ok(Body(value))
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! Hostile and careless input: unknown fields, wrong types, wrong content, slow clients.
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::on_both_backends;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+on_both_backends! {
+    async fn unknown_fields_and_wrong_types_are_named(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["is_admin"] = json!(true);
+        let answer = app.register(&slug, body).await;
+        assert_eq!((answer.status, answer.field_errors(), answer.error_code()), (422, vec!["is_admin".to_owned()], "unknown_field".to_owned()));
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["organization"]["website"] = json!("x");
+        assert_eq!(app.register(&slug, body).await.field_errors(), ["organization.website"]);
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["consent_press_listing"] = json!("yes");
+        assert_eq!(app.register(&slug, body).await.field_errors(), ["consent_press_listing"]);
+
+        let patch = app.patch(&format!("/api/v1/meetings/{slug}"), Some(&organizer), json!({"colour": "red"})).await;
+        assert_eq!((patch.status, patch.field_errors()), (422, vec!["colour".to_owned()]));
+        let patch = app.patch(&format!("/api/v1/meetings/{slug}"), Some(&organizer), json!({"capacity": "lots"})).await;
+        assert_eq!((patch.status, patch.field_errors()), (422, vec!["capacity".to_owned()]));
+        let session = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+            "title": "X", "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+            "speakers": [{"name": "Ana", "twitter": "@ana"}]
+        })).await;
+        assert_eq!((session.status, session.field_errors()), (422, vec!["speakers[0].twitter".to_owned()]));
+
+        let text = app.client.post(format!("{}/api/v1/meetings/{slug}/registrations", app.address))
+            .header("Content-Type", "text/plain").body(TestApp::registration_body("a@example.org").to_string()).send().await.unwrap();
+        assert_eq!(text.status(), 422);
+        let broken = app.client.post(format!("{}/api/v1/meetings/{slug}/registrations", app.address))
+            .header("Content-Type", "application/json").body("{\"full_name\": ").send().await.unwrap();
+        assert_eq!(broken.status(), 422);
+        assert_eq!(app.stats(&organizer, &slug).await["by_status"], json!({}), "nothing was written");
+    }
+
+    async fn slow_clients_are_dropped(backend) {
+        let app = spawn_app_with(backend, |s| s.client_request_timeout = Duration::from_millis(300)).await;
+        let address = app.address.trim_start_matches("http://").to_owned();
+        let answer = tokio::task::spawn_blocking(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            stream.write_all(b"POST /api/v1/auth/token HTTP/1.1\r\nHost: x\r\n").unwrap();
+            let started = std::time::Instant::now();
+            let mut answer = String::new();
+            let _ = stream.read_to_string(&mut answer);
+            (answer, started.elapsed())
+        })
+        .await
+        .unwrap();
+        assert!(answer.0.starts_with("HTTP/1.1 408"), "{:?}", answer.0);
+        assert!(answer.1 < Duration::from_secs(3), "dropped after the timeout, not kept");
+    }
+}
