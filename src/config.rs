@@ -32,6 +32,15 @@ pub struct ServeArgs {
     /// Comma-separated addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "CONVENE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// How often the email worker looks for due emails, in milliseconds.
+    #[arg(long, env = "CONVENE_MAIL_POLL_MS", default_value_t = 2000)]
+    pub mail_poll_ms: u64,
+    /// The first retry of a failed email waits this long (doubling, up to an hour), in ms.
+    #[arg(long, env = "CONVENE_MAIL_RETRY_BASE_MS", default_value_t = 10_000)]
+    pub mail_retry_base_ms: u64,
+    /// How long an email being sent is left to its worker before another may send it, in ms.
+    #[arg(long, env = "CONVENE_MAIL_LEASE_MS", default_value_t = 60_000)]
+    pub mail_lease_ms: u64,
 }
 
 impl ServeArgs {
@@ -43,6 +52,9 @@ impl ServeArgs {
         settings.mail_from = self.mail_from;
         settings.rate_limit_per_minute = self.rate_limit_per_minute;
         settings.trusted_proxies = self.trusted_proxies;
+        settings.worker.poll_interval = Duration::from_millis(self.mail_poll_ms.max(10));
+        settings.worker.retry_base = Duration::from_millis(self.mail_retry_base_ms.max(10));
+        settings.worker.lease = Duration::from_millis(self.mail_lease_ms.max(100));
         Ok(settings)
     }
 }
@@ -75,7 +87,8 @@ impl Default for WorkerSettings {
             retry_base: Duration::from_secs(10),
             retry_max: Duration::from_secs(3600),
             max_attempts: 12,
-            lease: Duration::from_secs(300),
+            // Longer than the SMTP timeout (20 s), so a slow send is not taken over.
+            lease: Duration::from_secs(60),
             housekeeping_interval: Duration::from_secs(60),
             agenda_quiet_period: Duration::from_secs(300),
             agenda_max_wait: Duration::from_secs(900),

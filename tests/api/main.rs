@@ -1,5 +1,6 @@
 //! One test binary for the whole HTTP API, on SQLite and PostgreSQL.
 
+mod faults;
 mod helpers;
 mod hostile;
 
