@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// How long an email being sent is left to its worker before another may send it, in ms.
     #[arg(long, env = "CONVENE_MAIL_LEASE_MS", default_value_t = 60_000)]
     pub mail_lease_ms: u64,
+    /// Days after a meeting ends when its personal data is purged (anonymous counts stay);
+    /// 0 keeps it.
+    #[arg(long, env = "CONVENE_PURGE_AFTER_DAYS", default_value_t = 90)]
+    pub purge_after_days: u32,
 }
 
 impl ServeArgs {
@@ -55,6 +59,7 @@ impl ServeArgs {
         settings.worker.poll_interval = Duration::from_millis(self.mail_poll_ms.max(10));
         settings.worker.retry_base = Duration::from_millis(self.mail_retry_base_ms.max(10));
         settings.worker.lease = Duration::from_millis(self.mail_lease_ms.max(100));
+        settings.worker.purge_after_days = self.purge_after_days;
         Ok(settings)
     }
 }
@@ -78,6 +83,8 @@ pub struct WorkerSettings {
     pub agenda_quiet_period: Duration,
     /// …or once the first of them has waited this long.
     pub agenda_max_wait: Duration,
+    /// Personal data of a meeting is purged this many days after it ends (0: never).
+    pub purge_after_days: u32,
 }
 
 impl Default for WorkerSettings {
@@ -92,6 +99,7 @@ impl Default for WorkerSettings {
             housekeeping_interval: Duration::from_secs(60),
             agenda_quiet_period: Duration::from_secs(300),
             agenda_max_wait: Duration::from_secs(900),
+            purge_after_days: 90,
         }
     }
 }

@@ -30,6 +30,14 @@ enum Command {
     },
     /// Load the Mexico City demo meeting (once), print how to log in, then serve.
     Demo(ServeArgs),
+    /// Purge the personal data of meetings that ended more than DAYS days ago (anonymous
+    /// counts stay); the running server also does this every minute.
+    Purge {
+        #[arg(long, env = "DATABASE_URL", default_value = "convene.db")]
+        database_url: String,
+        #[arg(long, env = "CONVENE_PURGE_AFTER_DAYS", default_value_t = 90)]
+        days: u32,
+    },
     /// Organizer accounts.
     Organizer {
         #[command(subcommand)]
@@ -102,6 +110,15 @@ async fn main() -> anyhow::Result<()> {
             println!("  Emails     written as .eml files to {}", args.mail_url);
             println!();
             serve(args).await
+        }
+        Command::Purge { database_url, days } => {
+            let mut conn = open(&database_url)?;
+            let at = db::now();
+            let before = at - chrono::Duration::days(days.into());
+            let purged = convene::registrations::store::purge_ended(&mut conn, before, at)
+                .map_err(describe)?;
+            println!("purged the personal data of {purged} meeting(s) that ended more than {days} days ago");
+            Ok(())
         }
         Command::Organizer {
             command:

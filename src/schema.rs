@@ -46,6 +46,8 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
+        purged_counts -> Nullable<Text>,
     }
 }
 

@@ -45,6 +45,7 @@ impl Worker {
                 .is_none_or(|at| at.elapsed() >= self.settings.housekeeping_interval)
             {
                 last_housekeeping = Some(Instant::now());
+                self.purge().await;
                 match self
                     .pools
                     .write(|conn| registrations::store::expire_unconfirmed(conn, now()))
@@ -87,6 +88,33 @@ impl Worker {
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
             }
+        }
+    }
+
+    /// Purges the personal data of meetings that ended long enough ago.
+    async fn purge(&self) {
+        let days = self.settings.purge_after_days;
+        if days == 0 {
+            return;
+        }
+        let purged = self
+            .pools
+            .write(move |conn| {
+                let at = now();
+                registrations::store::purge_ended(
+                    conn,
+                    at - chrono::Duration::days(days.into()),
+                    at,
+                )
+            })
+            .await;
+        match purged {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                meetings.purged = n,
+                "purged the personal data of ended meetings"
+            ),
+            Err(error) => tracing::warn!(error.cause = %error, "purge failed"),
         }
     }
 

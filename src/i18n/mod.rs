@@ -245,6 +245,11 @@ pub struct Catalogue {
     pub emails_pending: &'static str,
     pub emails_dead: &'static str,
     pub empty_list: &'static str,
+    pub delete_heading: &'static str,
+    pub delete_button: &'static str,
+    pub delete_question: &'static str,
+    pub delete_yes: &'static str,
+    pub deleted_done: &'static str,
 }
 
 pub static EN: Catalogue = Catalogue {
@@ -486,6 +491,11 @@ pub static EN: Catalogue = Catalogue {
     emails_pending: "Emails waiting to go out",
     emails_dead: "Emails that could not be sent",
     empty_list: "Nothing here yet.",
+    delete_heading: "Delete your registration and your data",
+    delete_button: "Delete my registration and data…",
+    delete_question: "This deletes your registration, your details and your place for good. It cannot be undone.",
+    delete_yes: "Yes, delete everything",
+    deleted_done: "Your registration and your data have been deleted.",
 };
 
 pub static ES: Catalogue = Catalogue {
@@ -727,6 +737,11 @@ pub static ES: Catalogue = Catalogue {
     emails_pending: "Correos por enviar",
     emails_dead: "Correos que no se pudieron enviar",
     empty_list: "Todavía no hay nada aquí.",
+    delete_heading: "Eliminar su inscripción y sus datos",
+    delete_button: "Eliminar mi inscripción y mis datos…",
+    delete_question: "Esto elimina para siempre su inscripción, sus datos y su lugar. No se puede deshacer.",
+    delete_yes: "Sí, eliminar todo",
+    deleted_done: "Su inscripción y sus datos han sido eliminados.",
 };
 
 pub fn catalogue(language: Language) -> &'static Catalogue {

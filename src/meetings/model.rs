@@ -322,6 +322,8 @@ pub struct Meeting {
     pub status: String,
     pub translations: String,
     pub updated_at: NaiveDateTime,
+    /// Anonymous counts kept when the personal data was purged.
+    pub purged_counts: Option<String>,
 }
 
 impl Meeting {

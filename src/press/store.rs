@@ -49,7 +49,7 @@ pub fn attendees(
 }
 
 /// Counts a press officer may quote: of listed attendees only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, serde::Deserialize)]
 pub struct PressSummary {
     pub attendees: i64,
     pub organizations: i64,

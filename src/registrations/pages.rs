@@ -30,6 +30,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/manage/{token}/cancel",
             web::post().to(cancel_registration),
         )
+        .route("/manage/{token}/delete", web::get().to(delete_question))
+        .route(
+            "/manage/{token}/delete",
+            web::post().to(delete_registration),
+        )
         .route("/manage/{token}/calendar.ics", web::get().to(calendar));
 }
 
@@ -506,6 +511,8 @@ fn manage_markup(
                 h2 { (t.cancel_heading) }
                 p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
             }
+            h2 { (t.delete_heading) }
+            p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
         },
     );
     let status = if form.has_errors() {
@@ -678,6 +685,60 @@ async fn cancel_registration(
             &organizations,
             &form,
             Some(ctx.t().cancelled_done),
+        ))
+    }
+    .await;
+    page(&ctx, result)
+}
+
+/// The confirmation step before deleting everything.
+async fn delete_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = managed(&state, token.clone()).await.map(|_| {
+        let t = ctx.t();
+        ok(
+            &ctx,
+            t.delete_heading,
+            html! {
+                h1 { (t.delete_heading) }
+                p { (t.delete_question) }
+                form method="post" action={ "/manage/" (token) "/delete" } {
+                    button.danger type="submit" { (t.delete_yes) }
+                    " "
+                    a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
+                }
+            },
+        )
+    });
+    page(&ctx, result)
+}
+
+async fn delete_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = async {
+        let (id, _, _, _) = managed(&state, token).await?;
+        state
+            .write(move |conn| store::delete_own(conn, &id, now()))
+            .await?;
+        state.wake_mailer();
+        let t = ctx.t();
+        Ok(ok(
+            &ctx,
+            t.deleted_done,
+            html! {
+                h1 { (t.deleted_done) }
+                p { a href="/" { (t.back_home) } }
+            },
         ))
     }
     .await;

@@ -52,6 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::patch().to(update_own_registration),
     )
     .route(
+        "/api/v1/registration",
+        web::delete().to(delete_own_registration),
+    )
+    .route(
         "/api/v1/registration/cancel",
         web::post().to(cancel_own_registration),
     )
@@ -132,6 +136,18 @@ async fn cancel_own_registration(
         .await?;
     state.wake_mailer();
     Ok(web::Json(view))
+}
+
+/// Deletes the participant's registration and personal data, at their request.
+async fn delete_own_registration(
+    state: web::Data<AppState>,
+    who: Participant,
+) -> AppResult<HttpResponse> {
+    state
+        .write(move |conn| store::delete_own(conn, &who.registration_id, now()))
+        .await?;
+    state.wake_mailer();
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn own_calendar(state: web::Data<AppState>, who: Participant) -> AppResult<HttpResponse> {

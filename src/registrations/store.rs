@@ -721,7 +721,7 @@ fn waitlist_positions(conn: &mut DbConn, meeting_id: &str) -> AppResult<HashMap<
 }
 
 /// Counts for the organizer.
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub struct Stats {
     pub seats_left: Option<i64>,
     pub by_status: HashMap<String, i64>,
@@ -734,6 +734,14 @@ pub struct Stats {
 
 /// Counts by status; organisation kinds and countries count confirmed participants.
 pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
+    // A purged meeting has only the anonymous counts kept at purge time.
+    if let Some(kept) = meeting
+        .purged_counts
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+    {
+        return Ok(kept);
+    }
     let by_status: HashMap<String, i64> = registrations::table
         .filter(registrations::meeting_id.eq(&meeting.id))
         .group_by(registrations::status)
@@ -832,4 +840,71 @@ pub fn organization(conn: &mut DbConn, id: &str) -> AppResult<Organization> {
         .find(id)
         .select(Organization::as_select())
         .first(conn)?)
+}
+
+/// Deletes a registration at its participant's request: the row, its tokens and its unsent
+/// emails go; a freed seat goes to the waiting list. The audit log keeps only the id.
+pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let meeting_id = by_id(conn, id)?.meeting_id;
+        let meeting = meetings::store::by_id(conn, &meeting_id)?;
+        meetings::store::lock(conn, &meeting.id)?;
+        let was = by_id(conn, id)?.status();
+        diesel::delete(registrations::table.find(id)).execute(conn)?;
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.deleted",
+            Some(&meeting.id),
+            Some(id),
+            was.as_str(),
+            now,
+        )?;
+        if was == Status::Confirmed {
+            fill_free_seats(conn, &meeting, &Actor::System, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Purges the personal data of meetings that ended before `ended_before`, keeping their
+/// anonymous counts; answers how many meetings were purged.
+pub fn purge_ended(
+    conn: &mut DbConn,
+    ended_before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    use crate::schema::meetings;
+    let due: Vec<String> = meetings::table
+        .filter(meetings::ends_at.lt(ended_before))
+        .filter(meetings::purged_at.is_null())
+        .select(meetings::id)
+        .load(conn)?;
+    for meeting_id in &due {
+        conn.transaction(|conn| -> AppResult<()> {
+            crate::meetings::store::lock(conn, meeting_id)?;
+            let meeting = crate::meetings::store::by_id(conn, meeting_id)?;
+            let kept = stats(conn, &meeting)?;
+            let counted: i64 = kept.by_status.values().sum();
+            diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
+                .execute(conn)?;
+            diesel::update(meetings::table.find(meeting_id))
+                .set((
+                    meetings::purged_at.eq(now),
+                    meetings::purged_counts
+                        .eq(serde_json::to_string(&kept).map_err(anyhow::Error::from)?),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &Actor::System,
+                "meeting.purged",
+                Some(meeting_id),
+                Some(meeting_id),
+                &format!("{counted} registrations"),
+                now,
+            )
+        })?;
+    }
+    Ok(due.len())
 }

@@ -12,4 +12,5 @@ mod meetings;
 mod outbox;
 mod pages;
 mod press;
+mod privacy;
 mod registration;

@@ -1,0 +1,2 @@
+ALTER TABLE meetings DROP COLUMN purged_counts;
+ALTER TABLE meetings DROP COLUMN purged_at;
