@@ -151,6 +151,10 @@ impl Server {
                         Ok(response)
                     }
                 })
+                .route(
+                    "/api/v1/openapi.json",
+                    web::get().to(crate::openapi::openapi_json),
+                )
                 .route("/healthz", web::get().to(healthz))
                 .route("/readyz", web::get().to(readyz))
                 .configure(accounts::configure)
@@ -208,12 +212,14 @@ fn query_config() -> web::QueryConfig {
         .error_handler(|error, _req| malformed(format!("bad query: {error}")).into())
 }
 
-async fn healthz() -> HttpResponse {
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up", responses((status = 200, description = "Up", body = crate::openapi::Health)))]
+pub(crate) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
 /// Ready when the database answers within a second.
-async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+#[utoipa::path(get, path = "/readyz", tag = "operations", summary = "The database answers", responses((status = 200, description = "Ready", body = crate::openapi::Health), (status = 503, description = "The database does not answer", body = crate::openapi::Health)))]
+pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pools.read.clone();
     let ready = web::block(move || {
         pool.get_timeout(Duration::from_secs(1))

@@ -23,13 +23,15 @@ impl Problem {
 }
 
 /// A problem tied to a field of the request (`field` is `None` when it belongs to none).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: Option<String>,
+    #[schema(value_type = String)]
     pub code: &'static str,
     pub message: String,
     /// For a clash: the session that is in the way.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub session: Option<serde_json::Value>,
 }
 
@@ -141,8 +143,9 @@ impl AppError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
+/// Every error answer: `{"errors": [{"field", "code", "message"}]}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
     errors: Vec<FieldError>,
 }
 

@@ -12,6 +12,7 @@ pub mod error;
 pub mod exports;
 pub mod i18n;
 pub mod meetings;
+pub mod openapi;
 pub mod press;
 pub mod registrations;
 pub mod schema;

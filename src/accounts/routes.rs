@@ -5,6 +5,7 @@ use super::store;
 use super::tokens::{self, Grant, TokenKind};
 use crate::app::AppState;
 use crate::db::now;
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::values::Email;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
@@ -22,12 +23,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LoginForm {
+pub(crate) struct LoginForm {
     email: Option<String>,
     password: Option<String>,
 }
 
-async fn create_token(
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = crate::openapi::LoginBody, responses((status = 201, description = "A token, valid 30 days", body = crate::openapi::TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+pub(crate) async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: crate::web::body::Body<LoginForm>,

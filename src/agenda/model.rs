@@ -49,7 +49,7 @@ code_enum!(
     SpeakerRole { Speaker = "speaker", Moderator = "moderator", Rapporteur = "rapporteur" }
 );
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoomForm {
     pub name: Option<String>,
@@ -84,7 +84,7 @@ impl NewRoom {
 }
 
 /// A speaker as sent: a registration of the meeting, or a named guest.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpeakerForm {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,7 +149,7 @@ impl NewSpeaker {
 }
 
 /// A session as sent.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionForm {
     pub title: Option<String>,
@@ -341,7 +341,7 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::rooms)]
 pub struct Room {
     pub id: String,
@@ -352,7 +352,7 @@ pub struct Room {
 }
 
 /// A speaker as shown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SpeakerView {
     pub role: String,
     pub name: String,
@@ -361,14 +361,14 @@ pub struct SpeakerView {
     pub registration_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoomRef {
     pub id: String,
     pub name: String,
 }
 
 /// A session as the API shows it, times in the meeting's zone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub title: String,

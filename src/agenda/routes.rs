@@ -3,9 +3,11 @@
 use super::model::{NewRoom, RoomForm, SessionDraft, SessionForm, SessionView};
 use super::{calendar, store};
 use crate::accounts::Organizer;
+use crate::agenda::model::Room;
 use crate::app::AppState;
 use crate::db::now;
 use crate::error::AppResult;
+use crate::error::ErrorBody;
 use crate::meetings;
 use crate::values::Language;
 use crate::web::{cached, slug_or_404};
@@ -43,7 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize)]
-struct LanguageQuery {
+pub(crate) struct LanguageQuery {
     lang: Option<String>,
 }
 
@@ -54,7 +56,8 @@ impl LanguageQuery {
 }
 
 /// The programme in start order, times in the meeting's zone; `?lang=es` picks translations.
-async fn show_agenda(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda", tag = "public", summary = "Sessions in start order, with rooms and speakers", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "The programme", body = crate::openapi::Agenda), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+pub(crate) async fn show_agenda(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -81,7 +84,8 @@ async fn show_agenda(
     Ok(cached(&req, "application/json", body))
 }
 
-async fn agenda_calendar(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda.ics", tag = "public", summary = "The programme as iCalendar", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "iCalendar", body = String, content_type = "text/calendar"), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+pub(crate) async fn agenda_calendar(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -100,7 +104,8 @@ async fn agenda_calendar(
     Ok(cached(&req, "text/calendar; charset=utf-8", body))
 }
 
-async fn list_rooms(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Rooms", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Rooms", body = crate::openapi::Page<Room>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn list_rooms(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -115,7 +120,8 @@ async fn list_rooms(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": rooms, "next_cursor": null})))
 }
 
-async fn create_room(
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Add a room", params(("slug" = String, Path, description = "The meeting slug")), request_body = RoomForm, responses((status = 201, description = "Created", body = Room), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn create_room(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -132,7 +138,8 @@ async fn create_room(
     Ok(HttpResponse::Created().json(room))
 }
 
-async fn update_room(
+#[utoipa::path(patch, path = "/api/v1/meetings/{slug}/rooms/{id}", tag = "organizer", summary = "Rename or resize a room", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), request_body = RoomForm, responses((status = 200, description = "Changed", body = Room), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn update_room(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
@@ -150,7 +157,8 @@ async fn update_room(
     Ok(HttpResponse::Ok().json(room))
 }
 
-async fn delete_room(
+#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/rooms/{id}", tag = "organizer", summary = "Remove an unused room", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Removed"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn delete_room(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
@@ -166,7 +174,8 @@ async fn delete_room(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn create_session(
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/sessions", tag = "organizer", summary = "Add a session", params(("slug" = String, Path, description = "The meeting slug")), request_body = SessionForm, responses((status = 201, description = "Created", body = SessionView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn create_session(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -185,7 +194,8 @@ async fn create_session(
 }
 
 /// Lays the sent fields over the session and checks the result like a new one.
-async fn update_session(
+#[utoipa::path(patch, path = "/api/v1/meetings/{slug}/sessions/{id}", tag = "organizer", summary = "Change a session", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), request_body = SessionForm, responses((status = 200, description = "Changed", body = SessionView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn update_session(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
@@ -211,7 +221,8 @@ async fn update_session(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn delete_session(
+#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/sessions/{id}", tag = "organizer", summary = "Remove a session", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Removed"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn delete_session(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,

@@ -44,7 +44,7 @@ impl MeetingStatus {
 }
 
 /// Text of a meeting (or session) in one language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Translation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,7 +56,7 @@ pub struct Translation {
 pub type Translations = BTreeMap<Language, Translation>;
 
 /// A meeting as sent by an organizer: raw values, checked by `MeetingDraft::parse`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeetingForm {
     pub slug: Option<String>,
@@ -422,7 +422,7 @@ impl Meeting {
 }
 
 /// A meeting as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MeetingView {
     pub id: String,
     pub slug: String,

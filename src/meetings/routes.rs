@@ -7,6 +7,7 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::app::AppState;
 use crate::db::now;
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::web::{cached, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,12 +21,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     limit: Option<String>,
     cursor: Option<String>,
 }
 
-async fn list_meetings(
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::openapi::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
+pub(crate) async fn list_meetings(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
@@ -53,7 +55,8 @@ async fn list_meetings(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
 }
 
-async fn create_meeting(
+#[utoipa::path(post, path = "/api/v1/meetings", tag = "organizer", summary = "Create a meeting (the creator organizes it)", request_body = MeetingForm, responses((status = 201, description = "Created", body = MeetingView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn create_meeting(
     state: web::Data<AppState>,
     who: Organizer,
     form: crate::web::body::Body<MeetingForm>,
@@ -70,7 +73,8 @@ async fn create_meeting(
 }
 
 /// Public meetings for everyone; a draft only for its organizers.
-async fn show_meeting(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}", tag = "public", summary = "One meeting, with seats_left and registration_open (drafts only for their organizers)", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "The meeting", body = MeetingView), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+pub(crate) async fn show_meeting(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -104,7 +108,8 @@ async fn show_meeting(
 }
 
 /// Lays the sent fields over the meeting and checks the result like a new meeting.
-async fn update_meeting(
+#[utoipa::path(patch, path = "/api/v1/meetings/{slug}", tag = "organizer", summary = "Change any fields, or publish", params(("slug" = String, Path, description = "The meeting slug")), request_body = MeetingForm, responses((status = 200, description = "Changed", body = MeetingView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn update_meeting(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// The five fields the press may see. Nothing else about a participant leaves through press
 /// access: the query selects only these.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Attendee {
     #[serde(skip)]
     pub id: String,
@@ -72,7 +72,7 @@ impl AttendeeCursor {
 }
 
 /// A new press token as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PressTokenForm {
     pub label: Option<String>,

@@ -10,9 +10,11 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::app::AppState;
 use crate::db::{now, DbConn};
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::exports::{self, NextPage};
 use crate::meetings::{self, Meeting};
+use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::web::{page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -99,12 +101,13 @@ fn authorize(
 }
 
 #[derive(Deserialize)]
-struct PageQuery {
+pub(crate) struct PageQuery {
     limit: Option<String>,
     cursor: Option<String>,
 }
 
-async fn list_attendees(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::openapi::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+pub(crate) async fn list_attendees(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -158,7 +161,8 @@ pub fn file_name(meeting: &Meeting, what: &str, extension: &str) -> String {
     )
 }
 
-async fn attendees_csv(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.csv", tag = "press", summary = "The attendee list as CSV", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+pub(crate) async fn attendees_csv(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -177,7 +181,8 @@ async fn attendees_csv(
     ))
 }
 
-async fn attendees_xlsx(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.xlsx", tag = "press", summary = "The attendee list as XLSX", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+pub(crate) async fn attendees_xlsx(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -201,7 +206,8 @@ async fn attendees_xlsx(
     Ok(exports::xlsx_response(bytes, &name))
 }
 
-async fn attendees_summary(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees/summary", tag = "press", summary = "Counts of listed attendees to quote", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Counts", body = PressSummary), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+pub(crate) async fn attendees_summary(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -217,7 +223,8 @@ async fn attendees_summary(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-async fn create_press_token(
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Create a press token (shown once)", params(("slug" = String, Path, description = "The meeting slug")), request_body = PressTokenForm, responses((status = 201, description = "The token and its link", body = crate::openapi::PressTokenCreated), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn create_press_token(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -245,7 +252,8 @@ async fn create_press_token(
         .json(created))
 }
 
-async fn list_press_tokens(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Press tokens with their use", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Tokens (never the tokens themselves)", body = crate::openapi::Page<PressTokenView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn list_press_tokens(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -260,7 +268,8 @@ async fn list_press_tokens(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
 }
 
-async fn revoke_press_token(
+#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/press-tokens/{id}", tag = "organizer", summary = "Revoke a press token", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Revoked"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn revoke_press_token(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
@@ -276,7 +285,8 @@ async fn revoke_press_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn press_log(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::openapi::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn press_log(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,

@@ -49,7 +49,7 @@ pub fn attendees(
 }
 
 /// Counts a press officer may quote: of listed attendees only.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PressSummary {
     pub attendees: i64,
     pub organizations: i64,
@@ -124,7 +124,7 @@ pub fn create_token(
 }
 
 /// A press token as organizers see it: never the token itself.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PressTokenView {
     pub id: String,
     pub label: String,
@@ -252,7 +252,7 @@ pub fn record_use(
     Ok(())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UseEntry {
     pub at: String,
     pub token_id: String,

@@ -79,7 +79,7 @@ pub fn seat_available(
 }
 
 /// An organisation as sent in a registration.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationForm {
     pub name: Option<String>,
@@ -88,7 +88,7 @@ pub struct OrganizationForm {
 }
 
 /// A registration as sent: raw values, checked by `NewRegistration::parse`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationForm {
     pub full_name: Option<String>,
@@ -305,10 +305,11 @@ impl Registration {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = organizations)]
 pub struct Organization {
     #[serde(skip_serializing)]
+    #[schema(ignore)]
     pub id: String,
     pub name: String,
     pub kind: String,
@@ -316,7 +317,7 @@ pub struct Organization {
 }
 
 /// A registration as organizers and its participant see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegistrationView {
     pub id: String,
     pub meeting: String,

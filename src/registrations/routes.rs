@@ -9,9 +9,11 @@ use crate::accounts::{Organizer, Participant};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::now;
+use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult, Checks};
 use crate::exports::{self, NextPage};
 use crate::meetings::{self, Meeting};
+use crate::registrations::store::Stats;
 use crate::values::Slug;
 use crate::web::{page_limit, slug_or_404, Page};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -65,7 +67,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn register(
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations", tag = "public", summary = "Register (the same answer for known addresses)", params(("slug" = String, Path, description = "The meeting slug")), request_body = RegistrationForm, responses((status = 202, description = "Accepted: a confirmation email is on its way", body = crate::openapi::Accepted), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+pub(crate) async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
@@ -84,11 +87,12 @@ async fn register(
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfirmBody {
+pub(crate) struct ConfirmBody {
     token: Option<String>,
 }
 
-async fn confirm_registration(
+#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = crate::openapi::ConfirmBody, responses((status = 200, description = "The registration now", body = RegistrationView), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+pub(crate) async fn confirm_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: crate::web::body::Body<ConfirmBody>,
@@ -102,7 +106,8 @@ async fn confirm_registration(
     Ok(HttpResponse::Ok().json(view))
 }
 
-async fn own_registration(
+#[utoipa::path(get, path = "/api/v1/registration", tag = "participant", summary = "The participant's own registration", responses((status = 200, description = "The registration", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+pub(crate) async fn own_registration(
     state: web::Data<AppState>,
     who: Participant,
 ) -> AppResult<web::Json<RegistrationView>> {
@@ -112,7 +117,8 @@ async fn own_registration(
     Ok(web::Json(view))
 }
 
-async fn update_own_registration(
+#[utoipa::path(patch, path = "/api/v1/registration", tag = "participant", summary = "Change own fields (not the address) and consents", request_body = RegistrationForm, responses((status = 200, description = "Changed", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("participant" = [])))]
+pub(crate) async fn update_own_registration(
     state: web::Data<AppState>,
     who: Participant,
     patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
@@ -124,7 +130,8 @@ async fn update_own_registration(
     Ok(web::Json(view))
 }
 
-async fn cancel_own_registration(
+#[utoipa::path(post, path = "/api/v1/registration/cancel", tag = "participant", summary = "Cancel; the seat goes to the waiting list", responses((status = 200, description = "Cancelled", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("participant" = [])))]
+pub(crate) async fn cancel_own_registration(
     state: web::Data<AppState>,
     who: Participant,
 ) -> AppResult<web::Json<RegistrationView>> {
@@ -139,7 +146,8 @@ async fn cancel_own_registration(
 }
 
 /// Deletes the participant's registration and personal data, at their request.
-async fn delete_own_registration(
+#[utoipa::path(delete, path = "/api/v1/registration", tag = "participant", summary = "Delete the registration and its personal data", responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+pub(crate) async fn delete_own_registration(
     state: web::Data<AppState>,
     who: Participant,
 ) -> AppResult<HttpResponse> {
@@ -150,7 +158,11 @@ async fn delete_own_registration(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn own_calendar(state: web::Data<AppState>, who: Participant) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/api/v1/registration/calendar.ics", tag = "participant", summary = "The meeting and its sessions, in the participant's language", responses((status = 200, description = "iCalendar", body = String, content_type = "text/calendar"), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+pub(crate) async fn own_calendar(
+    state: web::Data<AppState>,
+    who: Participant,
+) -> AppResult<HttpResponse> {
     let host = state.host.clone();
     let ics = state
         .read(move |conn| {
@@ -190,7 +202,8 @@ fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, Page)> {
     }
 }
 
-async fn list_registrations(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = crate::openapi::Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn list_registrations(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -232,7 +245,8 @@ fn file_name(meeting: &Meeting, extension: &str) -> String {
     )
 }
 
-async fn export_registrations(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.csv", tag = "organizer", summary = "All registrations as CSV, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn export_registrations(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -252,7 +266,8 @@ async fn export_registrations(
     ))
 }
 
-async fn export_registrations_xlsx(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.xlsx", tag = "organizer", summary = "All registrations as XLSX, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn export_registrations_xlsx(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
@@ -276,7 +291,8 @@ async fn export_registrations_xlsx(
     Ok(exports::xlsx_response(bytes, &name))
 }
 
-async fn decide_registration(
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations/{id}/{action}", tag = "organizer", summary = "Approve, reject, check in or cancel", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id"), ("action" = String, Path, description = "approve, reject, check-in or cancel")), responses((status = 200, description = "The registration now", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn decide_registration(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String, String)>,
@@ -311,7 +327,8 @@ async fn decide_registration(
     Ok(web::Json(view))
 }
 
-async fn meeting_stats(
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/stats", tag = "organizer", summary = "Counts by status, organisation kind and country; seats left; emails", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Counts", body = Stats), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+pub(crate) async fn meeting_stats(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,

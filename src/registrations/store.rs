@@ -721,7 +721,7 @@ fn waitlist_positions(conn: &mut DbConn, meeting_id: &str) -> AppResult<HashMap<
 }
 
 /// Counts for the organizer.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Stats {
     pub seats_left: Option<i64>,
     pub by_status: HashMap<String, i64>,

@@ -100,3 +100,14 @@ on_both_backends! {
         assert!((1..=60).contains(&retry));
     }
 }
+
+on_both_backends! {
+    async fn the_openapi_document_is_served(backend) {
+    let app = spawn_app(backend).await;
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status, 200);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
+    assert!(doc.body["paths"]["/api/v1/meetings/{slug}/registrations"]["post"].is_object());
+    assert!(doc.body["components"]["schemas"]["RegistrationForm"].is_object());
+}
+}

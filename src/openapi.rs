@@ -1,0 +1,219 @@
+//! The OpenAPI document of the JSON API, generated from the handlers' annotations and the
+//! types they read and write, served at `/api/v1/openapi.json`.
+
+use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
+use crate::error::ErrorBody;
+use crate::meetings::model::{MeetingForm, MeetingView};
+use crate::press::model::{Attendee, PressTokenForm};
+use crate::press::store::{PressSummary, PressTokenView, UseEntry};
+use crate::registrations::model::{RegistrationForm, RegistrationView};
+use crate::registrations::store::Stats;
+use actix_web::HttpResponse;
+use serde::Serialize;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+/// A page of a list; `next_cursor` is null on the last page.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// The answer to a registration: the same whether or not the address was known.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    /// Always `pending_email`.
+    pub status: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginBody {
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmBody {
+    pub token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenAnswer {
+    pub token: String,
+    pub expires_at: String,
+}
+
+/// A new press token: the token and its link appear here once, and never again.
+#[derive(Serialize, ToSchema)]
+pub struct PressTokenCreated {
+    pub id: String,
+    pub label: String,
+    pub expires_at: String,
+    pub token: String,
+    pub link: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Agenda {
+    pub meeting: String,
+    pub timezone: String,
+    pub items: Vec<SessionView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+struct BearerSchemes;
+
+impl Modify for BearerSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, what) in [
+            (
+                "organizer",
+                "an organizer API token from POST /api/v1/auth/token",
+            ),
+            (
+                "participant",
+                "the manage token from the participant's emails",
+            ),
+            ("press", "a press token of the meeting"),
+        ] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .description(Some(what))
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Convene API", version = "1", description = "Registration and agenda service for regional, multi-stakeholder meetings. Errors are always {\"errors\": [{\"field\", \"code\", \"message\"}]}."),
+    paths(
+        crate::app::healthz,
+        crate::app::readyz,
+        crate::accounts::routes::create_token,
+        crate::meetings::routes::list_meetings,
+        crate::meetings::routes::create_meeting,
+        crate::meetings::routes::show_meeting,
+        crate::meetings::routes::update_meeting,
+        crate::registrations::routes::register,
+        crate::registrations::routes::list_registrations,
+        crate::registrations::routes::export_registrations,
+        crate::registrations::routes::export_registrations_xlsx,
+        crate::registrations::routes::decide_registration,
+        crate::registrations::routes::meeting_stats,
+        crate::registrations::routes::confirm_registration,
+        crate::registrations::routes::own_registration,
+        crate::registrations::routes::update_own_registration,
+        crate::registrations::routes::delete_own_registration,
+        crate::registrations::routes::cancel_own_registration,
+        crate::registrations::routes::own_calendar,
+        crate::press::routes::list_attendees,
+        crate::press::routes::attendees_csv,
+        crate::press::routes::attendees_xlsx,
+        crate::press::routes::attendees_summary,
+        crate::press::routes::create_press_token,
+        crate::press::routes::list_press_tokens,
+        crate::press::routes::revoke_press_token,
+        crate::press::routes::press_log,
+        crate::agenda::routes::show_agenda,
+        crate::agenda::routes::agenda_calendar,
+        crate::agenda::routes::list_rooms,
+        crate::agenda::routes::create_room,
+        crate::agenda::routes::update_room,
+        crate::agenda::routes::delete_room,
+        crate::agenda::routes::create_session,
+        crate::agenda::routes::update_session,
+        crate::agenda::routes::delete_session,
+        openapi_json,
+    ),
+    components(schemas(
+        ErrorBody, Accepted, LoginBody, ConfirmBody, TokenAnswer, PressTokenCreated, Agenda, Health,
+        MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
+        PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
+    )),
+    modifiers(&BearerSchemes),
+)]
+pub struct ApiDoc;
+
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every route registered in a `routes.rs` (and the operations ones) is in the document,
+    /// with its method: the document is generated, and this keeps it complete.
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        let route = route_finder();
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut seen = 0;
+        for file in ["accounts", "meetings", "registrations", "press", "agenda"]
+            .map(|d| format!("{root}/src/{d}/routes.rs"))
+            .into_iter()
+            .chain([format!("{root}/src/app.rs")])
+        {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for (path, method) in route(&source) {
+                if !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz") {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    paths.get(&path).and_then(|p| p.get(&method)).is_some(),
+                    "{method} {path} is not in the OpenAPI document"
+                );
+            }
+        }
+        assert!(seen > 30, "the routes were found ({seen})");
+        for scheme in ["organizer", "participant", "press"] {
+            assert!(doc["components"]["securitySchemes"][scheme].is_object());
+        }
+    }
+
+    /// A tiny matcher for `.route("path", web::method()`, enough for rustfmt's layout.
+    fn route_finder() -> impl Fn(&str) -> Vec<(String, String)> {
+        |source: &str| {
+            let mut found = Vec::new();
+            let mut rest = source;
+            while let Some(at) = rest.find(".route(") {
+                rest = &rest[at + 7..];
+                let trimmed = rest.trim_start();
+                let Some(body) = trimmed.strip_prefix('"') else {
+                    continue;
+                };
+                let Some(end) = body.find('"') else { continue };
+                let path = body[..end].to_owned();
+                let after = body[end + 1..]
+                    .trim_start()
+                    .trim_start_matches(',')
+                    .trim_start();
+                if let Some(method) = after
+                    .strip_prefix("web::")
+                    .and_then(|m| m.split('(').next())
+                {
+                    found.push((path, method.to_owned()));
+                }
+            }
+            found
+        }
+    }
+}
