@@ -238,7 +238,12 @@ pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 
 /// Unknown addresses: a JSON error under the API, a page elsewhere.
 async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
-    if req.path().starts_with("/api/") {
+    if let Some(allow) = crate::openapi::allowed_methods(req.path()) {
+        if !allow.split(", ").any(|m| m == req.method().as_str()) {
+            return Err(AppError::MethodNotAllowed(allow));
+        }
+    }
+    if req.path().starts_with("/api/") || req.path() == "/healthz" || req.path() == "/readyz" {
         Err(AppError::NotFound)
     } else {
         let ctx = crate::web::page::PageContext::new(&req);

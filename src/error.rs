@@ -98,6 +98,9 @@ pub enum AppError {
     Clash(FieldError),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A known path asked with a method it does not answer; holds the `Allow` value.
+    #[error("method not allowed")]
+    MethodNotAllowed(&'static str),
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
     #[error("service unavailable")]
@@ -136,6 +139,10 @@ impl AppError {
             Self::Conflict { code, message } => single(code, message),
             Self::Clash(error) => vec![error.clone()],
             Self::PayloadTooLarge => single("too_large", "the request body is too large"),
+            Self::MethodNotAllowed(allow) => single(
+                "method_not_allowed",
+                &format!("this address answers only {allow}"),
+            ),
             Self::RateLimited { .. } => single("rate_limited", "too many requests, slow down"),
             Self::Unavailable => single("unavailable", "the service is briefly unavailable"),
             Self::Unexpected(_) => single("internal", "internal error"),
@@ -158,6 +165,7 @@ impl ResponseError for AppError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Clash(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -181,6 +189,9 @@ impl ResponseError for AppError {
             }
             Self::Unauthenticated => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            Self::MethodNotAllowed(allow) => {
+                response.insert_header(("Allow", *allow));
             }
             _ => {}
         }

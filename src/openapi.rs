@@ -1,15 +1,18 @@
 //! The OpenAPI document of the JSON API, generated from the handlers' annotations and the
 //! types they read and write, served at `/api/v1/openapi.json`.
 
+use crate::accounts::routes::LoginForm;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
 use crate::error::ErrorBody;
 use crate::meetings::model::{MeetingForm, MeetingView};
 use crate::press::model::{Attendee, PressTokenForm};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
+use crate::registrations::routes::ConfirmBody;
 use crate::registrations::store::Stats;
 use actix_web::HttpResponse;
 use serde::Serialize;
+use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -25,17 +28,6 @@ pub struct Page<T> {
 pub struct Accepted {
     /// Always `pending_email`.
     pub status: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct LoginBody {
-    pub email: Option<String>,
-    pub password: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConfirmBody {
-    pub token: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -139,7 +131,7 @@ impl Modify for BearerSchemes {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody, Accepted, LoginBody, ConfirmBody, TokenAnswer, PressTokenCreated, Agenda, Health,
+        ErrorBody, Accepted, LoginForm, ConfirmBody, TokenAnswer, PressTokenCreated, Agenda, Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),
@@ -151,6 +143,41 @@ pub struct ApiDoc;
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// The methods the document lists for a path (matched against its templates), as an `Allow`
+/// header value; `None` for a path it does not know. A known path asked with another method is
+/// answered 405 with this.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    static TEMPLATES: OnceLock<Vec<(Vec<String>, String)>> = OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let Some(paths) = doc["paths"].as_object() else {
+            return Vec::new();
+        };
+        paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = ["get", "put", "post", "delete", "patch"]
+                    .into_iter()
+                    .filter(|m| item.get(*m).is_some())
+                    .map(str::to_ascii_uppercase)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (template.split('/').map(str::to_owned).collect(), methods)
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    templates
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                })
+        })
+        .map(|(_, methods)| methods.as_str())
 }
 
 #[cfg(test)]
@@ -187,6 +214,18 @@ mod tests {
         for scheme in ["organizer", "participant", "press"] {
             assert!(doc["components"]["securitySchemes"][scheme].is_object());
         }
+    }
+
+    #[test]
+    fn known_paths_name_their_methods() {
+        assert_eq!(allowed_methods("/api/v1/meetings"), Some("GET, POST"));
+        assert_eq!(allowed_methods("/api/v1/meetings/abc"), Some("GET, PATCH"));
+        assert_eq!(
+            allowed_methods("/api/v1/meetings/abc/registrations/x/approve"),
+            Some("POST")
+        );
+        assert_eq!(allowed_methods("/api/v1/meetings//rooms"), None);
+        assert_eq!(allowed_methods("/api/v1/nothing"), None);
     }
 
     /// A tiny matcher for `.route("path", web::method()`, enough for rustfmt's layout.

@@ -21,14 +21,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/auth/token", web::post().to(create_token));
 }
 
-#[derive(Deserialize)]
+/// An organizer's credentials.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "organizer@convene.example", "password": "convene-demo-2026"}))]
 pub(crate) struct LoginForm {
     email: Option<String>,
     password: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = crate::openapi::LoginBody, responses((status = 201, description = "A token, valid 30 days", body = crate::openapi::TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = LoginForm, responses((status = 201, description = "A token, valid 30 days", body = crate::openapi::TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
 pub(crate) async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -51,6 +51,7 @@ code_enum!(
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Salón Tlatelolco", "capacity": 120}))]
 pub struct RoomForm {
     pub name: Option<String>,
     pub capacity: Option<i64>,
@@ -151,6 +152,11 @@ impl NewSpeaker {
 /// A session as sent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"title": "Apertura", "kind": "plenary", "description": "Bienvenida y objetivos.",
+    "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+    "language": "es", "interpretation": true,
+    "speakers": [{"name": "Ana Pérez", "organization": "OIM", "role": "speaker"}],
+    "translations": {"en": {"title": "Opening"}}}))]
 pub struct SessionForm {
     pub title: Option<String>,
     pub description: Option<String>,

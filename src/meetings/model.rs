@@ -58,6 +58,13 @@ pub type Translations = BTreeMap<Language, Translation>;
 /// A meeting as sent by an organizer: raw values, checked by `MeetingDraft::parse`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "hubs-exchange-2030", "title": "Regional exchange of migrant information hubs",
+    "description": "Two days in Mexico City.", "venue": "Centro de Convenciones", "city": "Mexico City",
+    "country": "MX", "timezone": "America/Mexico_City",
+    "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-30T18:00:00-06:00",
+    "registration_closes_at": "2030-05-22T23:59:00-06:00", "capacity": 120,
+    "requires_approval": false, "languages": ["es", "en"], "status": "published",
+    "translations": {"es": {"title": "Intercambio regional de centros de información"}}}))]
 pub struct MeetingForm {
     pub slug: Option<String>,
     pub title: Option<String>,

@@ -26,7 +26,7 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::openapi::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::openapi::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
 pub(crate) async fn list_meetings(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,

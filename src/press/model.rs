@@ -74,6 +74,7 @@ impl AttendeeCursor {
 /// A new press token as sent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"label": "Agencia EFE", "expires_at": "2030-06-30T00:00:00Z"}))]
 pub struct PressTokenForm {
     pub label: Option<String>,
     pub expires_at: Option<String>,

@@ -106,7 +106,7 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::openapi::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::openapi::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
 pub(crate) async fn list_attendees(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -285,7 +285,7 @@ pub(crate) async fn revoke_press_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::openapi::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::openapi::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn press_log(
     state: web::Data<AppState>,
     who: Organizer,

@@ -90,6 +90,11 @@ pub struct OrganizationForm {
 /// A registration as sent: raw values, checked by `NewRegistration::parse`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"full_name": "Ana María Pérez", "email": "ana.perez@example.org",
+    "organization": {"name": "Centro de Información Tapachula", "kind": "information_hub", "country": "MX"},
+    "job_title": "Coordinadora", "country": "MX", "language": "es",
+    "consent_data_processing": true, "consent_press_listing": true,
+    "dietary": null, "accessibility": null, "interpretation": "es-en"}))]
 pub struct RegistrationForm {
     pub full_name: Option<String>,
     pub email: Option<String>,

@@ -85,13 +85,14 @@ pub(crate) async fn register(
     Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "pending_email"})))
 }
 
-#[derive(Deserialize)]
+/// The token from the confirmation email.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ConfirmBody {
     token: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = crate::openapi::ConfirmBody, responses((status = 200, description = "The registration now", body = RegistrationView), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = ConfirmBody, responses((status = 200, description = "The registration now", body = RegistrationView), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
 pub(crate) async fn confirm_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -202,7 +203,7 @@ fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, Page)> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = crate::openapi::Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = crate::openapi::Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn list_registrations(
     state: web::Data<AppState>,
     who: Organizer,

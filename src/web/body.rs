@@ -63,8 +63,48 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 }]));
             }
             let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
-            let value = serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
+            let mut json: serde_json::Value =
+                serde_path_to_error::deserialize(&mut deserializer).map_err(field_error)?;
+            integral_numbers_as_integers(&mut json);
+            let value = serde_path_to_error::deserialize(json).map_err(field_error)?;
             Ok(Body(value))
         })
+    }
+}
+
+/// JSON has one number type: `152.0` and `152` are the same value (and the same to JSON Schema),
+/// so a whole number written with a fraction is read as the integer it is.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            if let Some(float) = number.as_f64() {
+                // 2^63 is exact as an f64; below it every whole float fits an i64.
+                if float.fract() == 0.0 && float.abs() < 9_223_372_036_854_775_808.0 {
+                    *value = Value::from(float as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn whole_numbers_with_a_fraction_are_integers() {
+        let mut value =
+            json!({"capacity": 152.0, "nested": [{"position": -3.0}], "ratio": 0.5, "huge": 1e300});
+        integral_numbers_as_integers(&mut value);
+        assert_eq!(
+            value,
+            json!({"capacity": 152, "nested": [{"position": -3}], "ratio": 0.5, "huge": 1e300})
+        );
+        assert!(value["capacity"].is_i64());
     }
 }

@@ -3,101 +3,18 @@
 
 use crate::helpers::{Backend, SmtpSink, TestApp, TestDb};
 use crate::on_both_backends;
+use crate::process::{handle, ServerProcess};
 use futures::stream::{self, StreamExt};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// `convene serve` as a child process, logging to a file.
-struct ServerProcess {
-    child: Child,
-    address: String,
-    log: std::path::PathBuf,
-}
-
-impl ServerProcess {
-    async fn start(db: &TestDb, smtp_port: u16, log_dir: &std::path::Path, rust_log: &str) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let log = log_dir.join(format!("server-{port}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_convene"))
-            .args([
-                "serve",
-                "--database-url",
-                db.url(),
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-            ])
-            .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
-            .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
-            .env("CONVENE_MAIL_POLL_MS", "50")
-            .env("CONVENE_MAIL_RETRY_BASE_MS", "100")
-            .env("CONVENE_MAIL_LEASE_MS", "1500")
-            .env("RUST_LOG", rust_log)
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("convene starts");
-        let address = format!("http://127.0.0.1:{port}");
-        let started = Instant::now();
-        while reqwest::get(format!("{address}/readyz"))
-            .await
-            .map(|r| r.status() != 200)
-            .unwrap_or(true)
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the server never became ready"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Self {
-            child,
-            address,
-            log,
-        }
-    }
-
-    fn kill(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().ok();
-    }
-
-    fn logs(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A TestApp-like handle on a server process, for the domain helpers.
-fn handle(db: TestDb, smtp: SmtpSink, address: &str) -> TestApp {
-    let settings = crate::helpers::test_settings(&db, smtp.port);
-    TestApp {
-        address: address.to_owned(),
-        client: reqwest::Client::new(),
-        db,
-        smtp,
-        settings,
-    }
-}
+use std::time::Duration;
 
 on_both_backends! {
     async fn a_killed_server_loses_no_acknowledged_registration_or_email(backend) {
         let smtp = SmtpSink::start();
         let logs = tempfile::tempdir().unwrap();
         let db = TestDb::new(backend);
-        let mut first = ServerProcess::start(&db, smtp.port, logs.path(), "warn").await;
+        let mut first = ServerProcess::start(db.url(), smtp.port, logs.path(), "warn").await;
         let mut app = handle(db, smtp.clone(), &first.address);
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({"capacity": null})).await;
@@ -134,7 +51,7 @@ on_both_backends! {
         assert!(acknowledged.len() >= 100, "{} acknowledged before the kill", acknowledged.len());
         assert!(acknowledged.len() < 300, "the kill came mid-load");
 
-        let second = ServerProcess::start(&app.db, smtp.port, logs.path(), "warn").await;
+        let second = ServerProcess::start(app.db.url(), smtp.port, logs.path(), "warn").await;
         app.address = second.address.clone();
         app.outbox_drained(&organizer, &slug).await;
         let stored: HashSet<String> = app.registrations(&organizer, &slug, "").await.iter().map(|r| r["email"].as_str().unwrap().to_owned()).collect();
@@ -159,7 +76,7 @@ on_both_backends! {
         let smtp = SmtpSink::start();
         let logs = tempfile::tempdir().unwrap();
         let db = TestDb::new(backend);
-        let server = ServerProcess::start(&db, smtp.port, logs.path(), "debug").await;
+        let server = ServerProcess::start(db.url(), smtp.port, logs.path(), "debug").await;
         let app = handle(db, smtp.clone(), &server.address);
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({})).await;

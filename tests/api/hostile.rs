@@ -41,6 +41,24 @@ on_both_backends! {
         assert_eq!(app.stats(&organizer, &slug).await["by_status"], json!({}), "nothing was written");
     }
 
+    async fn whole_numbers_with_a_fraction_count_and_wrong_methods_name_the_right_ones(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let room = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala", "capacity": 40.0})).await;
+        assert_eq!((room.status, room.body["capacity"].clone()), (201, json!(40)), "{}", room.text);
+        let half = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala 2", "capacity": 40.5})).await;
+        assert_eq!((half.status, half.field_errors()), (422, vec!["capacity".to_owned()]));
+
+        for (method, path, allow) in [("PUT", "/api/v1/meetings".to_owned(), "GET, POST"), ("DELETE", format!("/api/v1/meetings/{slug}"), "GET, PATCH"), ("TRACE", "/healthz".to_owned(), "GET")] {
+            let answer = app.client.request(method.parse().unwrap(), format!("{}{path}", app.address)).send().await.unwrap();
+            assert_eq!(answer.status(), 405, "{method} {path}");
+            assert_eq!(answer.headers()["allow"], allow);
+        }
+        let unknown = app.client.delete(format!("{}/api/v1/nothing-here", app.address)).send().await.unwrap();
+        assert_eq!(unknown.status(), 404);
+    }
+
     async fn slow_clients_are_dropped(backend) {
         let app = spawn_app_with(backend, |s| s.client_request_timeout = Duration::from_millis(300)).await;
         let address = app.address.trim_start_matches("http://").to_owned();

@@ -3,6 +3,8 @@
 mod faults;
 mod helpers;
 mod hostile;
+mod process;
+mod schema_fuzz;
 
 mod access;
 mod agenda;
