@@ -89,6 +89,13 @@ pub struct Claimed {
     pub attempts: i32,
 }
 
+/// Rows claimed together, held until `until` (the value their `next_attempt_at` now has, which
+/// is how the worker later proves the rows are still its own).
+pub struct Claim {
+    pub rows: Vec<Claimed>,
+    pub until: NaiveDateTime,
+}
+
 /// Claims up to `batch` due rows for `lease`: they are not due again until the lease ends, so
 /// a worker that dies mid-send leaves them to be retried. On PostgreSQL, `SKIP LOCKED` keeps
 /// two workers from claiming the same row; SQLite has one writer and needs no more.
@@ -97,7 +104,8 @@ pub fn claim(
     now: NaiveDateTime,
     lease: chrono::Duration,
     batch: i64,
-) -> AppResult<Vec<Claimed>> {
+) -> AppResult<Claim> {
+    let until = now + lease;
     conn.transaction(|conn| {
         // Written once, typed twice: each backend's arm is plain diesel.
         macro_rules! due {
@@ -118,19 +126,41 @@ pub fn claim(
             let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
             diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
                 .set((
-                    outbox::next_attempt_at.eq(now + lease),
+                    outbox::next_attempt_at.eq(until),
                     outbox::attempts.eq(outbox::attempts + 1),
                 ))
                 .execute(conn)?;
         }
-        Ok(rows
+        let rows = rows
             .into_iter()
             .map(|row| Claimed {
                 attempts: row.attempts + 1,
                 ..row
             })
-            .collect())
+            .collect();
+        Ok(Claim { rows, until })
     })
+}
+
+/// Just before sending, a fresh lease on a row this worker claimed, if it still holds it: the
+/// row is still pending and its `next_attempt_at` is still the `held` lease this worker set.
+/// Otherwise (the lease ran out while earlier rows of the batch were sent, and another worker
+/// claimed the row) answers false, and the row is left to that worker.
+pub fn renew(
+    conn: &mut DbConn,
+    id: &str,
+    held: NaiveDateTime,
+    until: NaiveDateTime,
+) -> AppResult<bool> {
+    let renewed = diesel::update(
+        outbox::table
+            .find(id)
+            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::next_attempt_at.eq(held)),
+    )
+    .set(outbox::next_attempt_at.eq(until))
+    .execute(conn)?;
+    Ok(renewed == 1)
 }
 
 pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {

@@ -122,24 +122,39 @@ impl Worker {
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let lease =
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
-        let claimed = self
+        let claim = self
             .pools
             .write(move |conn| outbox::claim(conn, now(), lease, BATCH))
             .await?;
-        let count = claimed.len();
-        for row in claimed {
-            self.deliver(row).await?;
+        let count = claim.rows.len();
+        for row in claim.rows {
+            self.deliver(row, claim.until, lease).await?;
         }
         Ok(count)
     }
 
-    async fn deliver(&self, row: Claimed) -> AppResult<()> {
+    async fn deliver(
+        &self,
+        row: Claimed,
+        held: NaiveDateTime,
+        lease: chrono::Duration,
+    ) -> AppResult<()> {
         let (from, base_url) = (self.from.clone(), self.base_url.clone());
         let for_prepare = row.clone();
         let prepared = self
             .pools
-            .write(move |conn| Ok(prepare(conn, &for_prepare, &from, &base_url, now())))
+            .write(move |conn| {
+                let now = now();
+                if !outbox::renew(conn, &for_prepare.id, held, now + lease)? {
+                    return Ok(None);
+                }
+                Ok(Some(prepare(conn, &for_prepare, &from, &base_url, now)))
+            })
             .await?;
+        let Some(prepared) = prepared else {
+            tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
+            return Ok(());
+        };
         let outcome = match prepared {
             Ok(message) => self.transport.send(message).await,
             Err(error) => Err(error),
@@ -147,10 +162,7 @@ impl Worker {
         let settings = self.settings.clone();
         match outcome {
             Ok(()) => {
-                let id = row.id.clone();
-                self.pools
-                    .write(move |conn| outbox::mark_sent(conn, &id, now()))
-                    .await?;
+                self.record_sent(&row.id).await;
                 tracing::info!(email.id = %row.id, email.kind = %row.kind, "email sent");
             }
             Err(error) => {
@@ -169,6 +181,29 @@ impl Worker {
             }
         }
         Ok(())
+    }
+}
+
+impl Worker {
+    /// The email is out; that fact must outlive a database outage, or the row would be sent
+    /// again when its lease ends. So it is retried until the database takes it.
+    async fn record_sent(&self, id: &str) {
+        let mut wait = std::time::Duration::from_millis(50);
+        loop {
+            let owned = id.to_owned();
+            match self
+                .pools
+                .write(move |conn| outbox::mark_sent(conn, &owned, now()))
+                .await
+            {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::warn!(email.id = %id, error.cause = %error, "cannot record a sent email yet; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(1));
+                }
+            }
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! Seats under concurrency: capacity and per-organisation limits are never exceeded, and the
 //! waiting list is served first come, first served.
 
-use crate::helpers::{spawn_app, start_server, Backend, TestApp};
+use crate::helpers::{spawn_app, Backend, SmtpSink, TestApp, TestDb};
 use crate::on_both_backends;
+use crate::process::{handle, ServerProcess};
 use futures::future::join_all;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -145,14 +146,19 @@ on_both_backends! {
     }
 }
 
-/// Two server processes' worth of pools and workers on one PostgreSQL database.
+/// Two `convene` processes on one PostgreSQL database, each with its pools and email worker:
+/// registrations and confirmations go to both at once.
 #[actix_web::test]
 async fn two_servers_on_one_postgres_never_oversell_or_send_twice() {
     if crate::helpers::postgres_admin_url().is_none() {
         return;
     }
-    let app = spawn_app(Backend::Postgres).await;
-    let second = start_server(app.settings.clone()).await;
+    let smtp = SmtpSink::start();
+    let logs = tempfile::tempdir().unwrap();
+    let db = TestDb::new(Backend::Postgres);
+    let first = ServerProcess::start(db.url(), smtp.port, logs.path(), "info").await;
+    let second = ServerProcess::start(db.url(), smtp.port, logs.path(), "info").await;
+    let app = handle(db, smtp.clone(), &first.address);
     let organizer = app.organizer().await;
     let slug = app
         .meeting(
@@ -160,17 +166,31 @@ async fn two_servers_on_one_postgres_never_oversell_or_send_twice() {
             json!({"capacity": 10, "per_organization_limit": 4}),
         )
         .await;
-    let people: Vec<(usize, usize)> = (0..60).map(|i| (i, i % 5)).collect();
-    let tokens = register_all(&app, &slug, &people).await;
     let client = reqwest::Client::new();
-    let confirmations = tokens.iter().enumerate().map(|(i, token)| {
-        let base = if i % 2 == 0 {
-            app.address.clone()
+    let server = |i: usize| {
+        if i.is_multiple_of(2) {
+            &first.address
         } else {
-            second.clone()
-        };
+            &second.address
+        }
+    };
+    let registrations = (0..60).map(|i| {
         let request = client
-            .post(format!("{base}/api/v1/registrations/confirm"))
+            .post(format!(
+                "{}/api/v1/meetings/{slug}/registrations",
+                server(i)
+            ))
+            .json(&body(i, i % 5));
+        async move { request.send().await.unwrap().status().as_u16() }
+    });
+    assert!(join_all(registrations).await.iter().all(|&s| s == 202));
+    smtp.wait_for_total(60).await;
+    let tokens: Vec<String> = (0..60)
+        .map(|i| smtp.to(&format!("p{i:03}@example.org"))[0].confirm_token())
+        .collect();
+    let confirmations = tokens.iter().enumerate().map(|(i, token)| {
+        let request = client
+            .post(format!("{}/api/v1/registrations/confirm", server(i + 1)))
             .json(&json!({"token": token}));
         async move { request.send().await.unwrap().status().as_u16() }
     });
@@ -187,8 +207,18 @@ async fn two_servers_on_one_postgres_never_oversell_or_send_twice() {
     assert!(by_org.values().all(|&n| n <= 4), "{by_org:?}");
     assert_eq!(positions(&all), (1..=50).collect::<Vec<_>>());
     app.outbox_drained(&organizer, &slug).await;
-    let mails = app.smtp.all();
-    assert_eq!(mails.len(), 120);
+    let mails = smtp.all();
+    assert_eq!(
+        mails.len(),
+        120,
+        "one email per registration and one per decision"
+    );
     let ids: HashSet<_> = mails.iter().map(|m| m.message_id.clone()).collect();
     assert_eq!(ids.len(), mails.len(), "no email was sent twice");
+    for log in [first.logs(), second.logs()] {
+        assert!(
+            log.contains("email sent"),
+            "both workers sent emails:\n{log}"
+        );
+    }
 }

@@ -96,20 +96,24 @@ impl TestDb {
                 Self::Sqlite { _dir: dir, url }
             }
             Backend::Postgres => {
-                let admin = postgres_admin_url().expect("postgres reachable").to_owned();
-                let name = format!("convene_t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&admin).expect("admin connection");
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .expect("create test database");
-                let mut url = url::Url::parse(&admin).expect("admin url");
-                url.set_path(&name);
-                Self::Postgres {
-                    admin,
-                    name,
-                    url: url.to_string(),
-                }
+                Self::on_postgres(postgres_admin_url().expect("postgres reachable"))
             }
+        }
+    }
+    /// A fresh database on the PostgreSQL server that `admin` connects to.
+    pub fn on_postgres(admin: &str) -> Self {
+        let admin = admin.to_owned();
+        let name = format!("convene_t_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = PgConnection::establish(&admin).expect("admin connection");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let mut url = url::Url::parse(&admin).expect("admin url");
+        url.set_path(&name);
+        Self::Postgres {
+            admin,
+            name,
+            url: url.to_string(),
         }
     }
     pub fn url(&self) -> &str {
@@ -353,7 +357,6 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: TestDb,
     pub smtp: SmtpSink,
-    pub settings: Settings,
 }
 
 pub fn test_settings(db: &TestDb, smtp_port: u16) -> Settings {
@@ -377,13 +380,12 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let db = TestDb::new(backend);
     let mut settings = test_settings(&db, smtp.port);
     adjust(&mut settings);
-    let address = start_server(settings.clone()).await;
+    let address = start_server(settings).await;
     TestApp {
         address,
         client: reqwest::Client::new(),
         db,
         smtp,
-        settings,
     }
 }
 

@@ -94,12 +94,153 @@ impl Drop for ServerProcess {
 
 /// A TestApp-like handle on a server process, for the domain helpers.
 pub fn handle(db: TestDb, smtp: SmtpSink, address: &str) -> TestApp {
-    let settings = crate::helpers::test_settings(&db, smtp.port);
     TestApp {
         address: address.to_owned(),
         client: reqwest::Client::new(),
         db,
         smtp,
-        settings,
+    }
+}
+
+/// A PostgreSQL server of the test's own (initdb into a temporary folder, its own port), so
+/// that a test may stop and start it without touching the shared server the other tests use.
+pub struct PrivateCluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl PrivateCluster {
+    /// `None` (with a loud notice) when PostgreSQL's programs are not installed; under `CI=true`
+    /// a failure instead.
+    pub fn create() -> Option<Self> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| {
+                versions
+                    .filter_map(Result::ok)
+                    .map(|v| v.path().join("bin"))
+                    .find(|b| b.join("initdb").exists())
+            });
+        let Some(bin) = bin else {
+            assert!(
+                !std::env::var("CI").is_ok_and(|v| v == "true"),
+                "PostgreSQL's server programs (initdb, pg_ctl) are required under CI=true"
+            );
+            eprintln!("\n!!! initdb not found under /usr/lib/postgresql: the PostgreSQL restart test is SKIPPED.\n");
+            return None;
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("convene-pg")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = Self { dir, bin, port };
+        // PostgreSQL refuses to run as root; as root, it runs as the `postgres` user.
+        if Self::is_root() {
+            let chown = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(cluster.dir.path())
+                .status();
+            assert!(
+                chown.is_ok_and(|s| s.success()),
+                "chown the cluster's folder"
+            );
+        }
+        let data = cluster.data();
+        let initdb = cluster.as_postgres(
+            Command::new(cluster.bin.join("initdb"))
+                .args(["-U", "postgres", "--auth=trust", "--no-sync", "-D"])
+                .arg(&data),
+        );
+        assert!(
+            initdb.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&initdb.stderr)
+        );
+        cluster.start();
+        Some(cluster)
+    }
+
+    fn is_root() -> bool {
+        Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0\n"))
+            .unwrap_or(false)
+    }
+
+    fn data(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Runs `command` (as the `postgres` user when we are root), waiting for it.
+    fn as_postgres(&self, command: &mut Command) -> std::process::Output {
+        let output = if Self::is_root() {
+            let mut wrapped = Command::new("runuser");
+            wrapped
+                .args(["-u", "postgres", "--"])
+                .arg(command.get_program())
+                .args(command.get_args());
+            wrapped.output()
+        } else {
+            command.output()
+        };
+        output.expect("the command runs")
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    pub fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let output = self.as_postgres(
+            Command::new(self.bin.join("pg_ctl"))
+                .args(["-w", "-t", "30", "-o", &options, "-l"])
+                .arg(self.dir.path().join("server.log"))
+                .arg("-D")
+                .arg(self.data())
+                .arg("start"),
+        );
+        assert!(
+            output.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Stops the server the quick way, closing every connection.
+    pub fn stop(&self) {
+        let output = self.as_postgres(
+            Command::new(self.bin.join("pg_ctl"))
+                .args(["-w", "-m", "fast", "-D"])
+                .arg(self.data())
+                .arg("stop"),
+        );
+        assert!(
+            output.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        let _ = self.as_postgres(
+            Command::new(self.bin.join("pg_ctl"))
+                .args(["-m", "immediate", "-D"])
+                .arg(self.data())
+                .arg("stop"),
+        );
     }
 }
