@@ -68,8 +68,12 @@ impl Email {
             && domain
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        // An unquoted local part is dot-separated words: no leading, trailing or double dot.
         let local_ok = !local.is_empty()
             && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
             && !local.contains('@')
             && !local.chars().any(|c| {
                 matches!(
@@ -307,6 +311,9 @@ mod tests {
             "ana@x.org\r\nBcc: evil@x.org",
             "<ana@x.org>",
             "ana@@x.org",
+            ".ana@x.org",
+            "ana.@x.org",
+            "an..a@x.org",
         ] {
             assert_eq!(
                 Email::parse(Some(bad)).unwrap_err().code,

@@ -59,6 +59,50 @@ on_both_backends! {
         assert_eq!(unknown.status(), 404);
     }
 
+    async fn file_transport_names_files_itself_whatever_the_input(backend) {
+        let folder = tempfile::tempdir().unwrap();
+        let mail_url = format!("file://{}", folder.path().join("mail").display());
+        let app = spawn_app_with(backend, |s| s.mail_url = mail_url).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("dots@example.org");
+        body["full_name"] = json!("../../../../tmp/evil");
+        body["organization"]["name"] = json!("/etc/passwd");
+        let answer = app.register(&slug, body).await;
+        assert_eq!(answer.status, 202, "{}", answer.text);
+        let dots = app.register(&slug, TestApp::registration_body("../../evil@example.org")).await;
+        assert_eq!((dots.status, dots.field_errors()), (422, vec!["email".to_owned()]));
+        let slashes = app.register(&slug, TestApp::registration_body("etc/passwd@example.org")).await;
+        assert_eq!(slashes.status, 202, "a slash is allowed in an address, and harmless");
+        app.outbox_drained(&organizer, &slug).await;
+        let names: Vec<String> = std::fs::read_dir(folder.path().join("mail")).unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names.len(), 2, "two emails, in the folder itself: {names:?}");
+        for name in &names {
+            assert!(name.ends_with(".eml") && uuid::Uuid::parse_str(name.trim_end_matches(".eml")).is_ok(), "{name}");
+        }
+        let name = &names[0];
+        let top: Vec<_> = std::fs::read_dir(folder.path()).unwrap().collect();
+        assert_eq!(top.len(), 1, "nothing written beside the mail folder");
+        let raw = std::fs::read_to_string(folder.path().join("mail").join(name)).unwrap();
+        assert!(!raw.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "no header was injected:\n{raw}");
+    }
+
+    async fn the_session_cookie_is_secure_over_https(backend) {
+        let app = spawn_app_with(backend, |s| s.base_url = Some("https://convene.example".into())).await;
+        let email = format!("org-{}@example.org", uuid::Uuid::new_v4().simple());
+        let account = convene::accounts::model::NewAccount::parse(&email, "Organizer", "a long organizer password").unwrap();
+        let hash = account.password.hash().unwrap();
+        convene::accounts::store::create(&mut app.db.connect(), &account, &hash, convene::db::now()).unwrap();
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let response = client.post(format!("{}/organizer/login", app.address))
+            .form(&[("email", email.as_str()), ("password", "a long organizer password"), ("next", "/organizer")])
+            .send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    }
+
     async fn slow_clients_are_dropped(backend) {
         let app = spawn_app_with(backend, |s| s.client_request_timeout = Duration::from_millis(300)).await;
         let address = app.address.trim_start_matches("http://").to_owned();
