@@ -9,7 +9,7 @@ use crate::app::AppState;
 use crate::db::now;
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
-use crate::web::{cached, page_limit, slug_or_404};
+use crate::web::{cached, id_cursor, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -32,7 +32,7 @@ pub(crate) async fn list_meetings(
     query: web::Query<PageQuery>,
 ) -> AppResult<HttpResponse> {
     let limit = page_limit(query.limit.as_deref()).map_err(|p| AppError::invalid("limit", p))?;
-    let cursor = query.cursor.clone();
+    let cursor = id_cursor(query.cursor.as_deref()).map_err(|p| AppError::invalid("cursor", p))?;
     let (items, next_cursor) = state
         .read(move |conn| {
             let at = now();

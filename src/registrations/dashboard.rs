@@ -52,7 +52,7 @@ async fn registrations_table(
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let mut checks = Checks::default();
         let filter = ListFilter::parse(&query, &mut checks).unwrap_or_default();
-        let cursor = query.cursor.clone().filter(|c| !c.is_empty());
+        let cursor = checks.field("cursor", crate::web::id_cursor(query.cursor.as_deref())).flatten();
         let for_list = meeting.clone();
         let (rows, next) = state.read(move |conn| store::list(conn, &for_list, &filter, PAGE, cursor.as_deref())).await?;
         let t = ctx.t();

@@ -15,7 +15,7 @@ use crate::exports::{self, NextPage};
 use crate::meetings::{self, Meeting};
 use crate::registrations::store::Stats;
 use crate::values::Slug;
-use crate::web::{page_limit, slug_or_404, Page};
+use crate::web::{id_cursor, page_limit, slug_or_404, Page};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -191,14 +191,11 @@ fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, Page)> {
     let mut checks = Checks::default();
     let filter = ListFilter::parse(query, &mut checks);
     let limit = checks.field("limit", page_limit(query.limit.as_deref()));
-    match (filter, limit) {
-        (Some(filter), Some(limit)) if checks.is_clean() => Ok((
-            filter,
-            Page {
-                limit,
-                cursor: query.cursor.clone().filter(|c| !c.is_empty()),
-            },
-        )),
+    let cursor = checks.field("cursor", id_cursor(query.cursor.as_deref()));
+    match (filter, limit, cursor) {
+        (Some(filter), Some(limit), Some(cursor)) if checks.is_clean() => {
+            Ok((filter, Page { limit, cursor }))
+        }
         _ => Err(checks.into_error()),
     }
 }

@@ -78,6 +78,16 @@ pub struct Page {
     pub cursor: Option<String>,
 }
 
+/// `?cursor=` of a list ordered by id: empty for the first page, else an id the list gave out.
+pub fn id_cursor(raw: Option<&str>) -> Result<Option<String>, Problem> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => uuid::Uuid::parse_str(text)
+            .map(|id| Some(id.hyphenated().to_string()))
+            .map_err(|_| Problem::new("invalid", "not a cursor from this list")),
+    }
+}
+
 /// `?limit=`: 100 unless given, at most 1000.
 pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {

@@ -281,6 +281,21 @@ on_both_backends! {
         assert_eq!(emails(app.registrations(&organizer, &slug, "q=100%25_").await), ["sara@example.org"]);
         assert!(app.registrations(&organizer, &slug, "q=%25").await.len() == 1);
         assert!(app.registrations(&organizer, &slug, "q=' OR 1=1 --").await.is_empty());
+        // Injection in every filter is a value to match or a bad value, never SQL.
+        for attack in ["' OR '1'='1", "x'); DROP TABLE registrations; --", "1; SELECT pg_sleep(5)", "\" OR \"\"=\""] {
+            let encoded = url::form_urlencoded::byte_serialize(attack.as_bytes()).collect::<String>();
+            for filter in ["status", "organization_kind", "country", "q", "cursor", "limit"] {
+                let answer = app.get(&format!("/api/v1/meetings/{slug}/registrations?{filter}={encoded}"), Some(&organizer)).await;
+                match answer.status {
+                    200 => assert_eq!(answer.body["items"], serde_json::json!([]), "{filter}={attack} matched nothing"),
+                    422 => assert_eq!(answer.field_errors(), [filter], "{filter}={attack}"),
+                    other => panic!("{filter}={attack} answered {other}: {}", answer.text),
+                }
+            }
+            let press = app.get(&format!("/api/v1/meetings/{slug}/attendees?cursor={encoded}"), Some(&organizer)).await;
+            assert!(matches!(press.status, 200 | 422), "{}", press.text);
+        }
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 3, "the table is intact");
         assert_eq!(app.registrations(&organizer, &slug, "status=pending_email").await.len(), 3);
         let bad = app.get(&format!("/api/v1/meetings/{slug}/registrations?status=happy&limit=5000&country=XX"), Some(&organizer)).await;
         let mut fields = bad.field_errors();
