@@ -5,6 +5,7 @@ use crate::db::{self, DatabaseUrl, DbConn, Pools};
 use crate::email::transport::Transport;
 use crate::email::worker::{host_of, Worker};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::web::cache::RenderCache;
 use crate::web::RateLimiter;
 use crate::{accounts, agenda, meetings, press, registrations};
 use actix_web::dev::Service;
@@ -15,15 +16,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-/// What every request handler can reach. Nothing here is state another instance would need:
-/// the database holds all of that.
 /// No scripts at all, styles from our one stylesheet, forms only to ourselves, no framing.
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// What every request handler can reach. Nothing here is state another instance would need:
+/// the database holds all of that.
 pub struct AppState {
     pub pools: Pools,
+    /// Rendered public reads; every `write` invalidates them.
+    pub public: RenderCache,
     pub base_url: String,
     /// Host part of the base URL, for calendar UIDs and Message-IDs.
     pub host: String,
@@ -40,7 +43,20 @@ impl AppState {
         self.pools.read(work).await
     }
 
+    /// A write; afterwards no public read rendered before it is served again.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.pools.write(work).await;
+        self.public.invalidate();
+        result
+    }
+
+    /// A write that changes nothing a public read shows, such as a new registration (pending
+    /// until confirmed, it holds no seat): rendered reads stay valid.
+    pub async fn write_unseen<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
@@ -100,6 +116,7 @@ impl Server {
         let mail_wakeup = Arc::new(Notify::new());
         let state = web::Data::new(AppState {
             pools: pools.clone(),
+            public: RenderCache::new(settings.public_cache_ttl),
             host: host_of(&base_url),
             base_url: base_url.clone(),
             limiter: RateLimiter::new(

@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// 0 keeps it.
     #[arg(long, env = "CONVENE_PURGE_AFTER_DAYS", default_value_t = 90)]
     pub purge_after_days: u32,
+    /// How long a rendered public read (meeting, agenda, meeting page) may be served from memory,
+    /// in ms; this instance's own changes show at once, other instances' within this. 0: never.
+    #[arg(long, env = "CONVENE_PUBLIC_CACHE_MS", default_value_t = 1000)]
+    pub public_cache_ms: u64,
 }
 
 impl ServeArgs {
@@ -60,6 +64,7 @@ impl ServeArgs {
         settings.worker.retry_base = Duration::from_millis(self.mail_retry_base_ms.max(10));
         settings.worker.lease = Duration::from_millis(self.mail_lease_ms.max(100));
         settings.worker.purge_after_days = self.purge_after_days;
+        settings.public_cache_ttl = Duration::from_millis(self.public_cache_ms);
         Ok(settings)
     }
 }
@@ -121,6 +126,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// A client must send its request head within this; slower ones get 408 and are dropped.
     pub client_request_timeout: Duration,
+    /// How long a rendered public read may be served from memory (zero: never).
+    pub public_cache_ttl: Duration,
 }
 
 impl Settings {
@@ -139,6 +146,7 @@ impl Settings {
             max_connections: 10,
             body_limit: 64 * 1024,
             client_request_timeout: Duration::from_secs(10),
+            public_cache_ttl: Duration::from_secs(1),
         }
     }
 }

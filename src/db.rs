@@ -1,12 +1,18 @@
 //! Storage: one connection type over SQLite and PostgreSQL, pools, pragmas and migrations.
 
+use crate::error::{AppError, AppResult};
 use anyhow::Context;
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+/// How long a request waits for a database connection before it answers 503.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -112,11 +118,17 @@ pub type PooledConn = PooledConnection<ConnectionManager>;
 /// Reads and writes go through separate pools. On SQLite the writer pool holds one connection:
 /// a deferred transaction that reads and then writes fails at once when another connection
 /// committed in between, so writes are serialised here rather than left to the busy timeout.
+///
+/// Work waits for a connection in a fair queue (a semaphore with one permit per connection)
+/// rather than in r2d2, whose waiters wake in no particular order: under a burst the unlucky ones
+/// would wait past the pool timeout while later ones got through.
 #[derive(Clone)]
 pub struct Pools {
     pub read: DbPool,
     pub write: DbPool,
     pub url: DatabaseUrl,
+    read_queue: Arc<Semaphore>,
+    write_queue: Arc<Semaphore>,
 }
 
 impl Pools {
@@ -125,22 +137,32 @@ impl Pools {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
-                .connection_timeout(Duration::from_secs(5))
+                .connection_timeout(CHECKOUT_TIMEOUT)
                 .build(ConnectionManager::new(url.clone()))
                 .with_context(|| format!("cannot open {}", url.describe()))
         };
         match url {
-            DatabaseUrl::Sqlite(_) => Ok(Self {
-                write: build(1)?,
-                read: build(max_connections.clamp(1, 8))?,
-                url: url.clone(),
-            }),
+            DatabaseUrl::Sqlite(_) => {
+                let readers = max_connections.clamp(1, 8);
+                Ok(Self {
+                    write: build(1)?,
+                    read: build(readers)?,
+                    url: url.clone(),
+                    read_queue: Arc::new(Semaphore::new(readers as usize)),
+                    write_queue: Arc::new(Semaphore::new(1)),
+                })
+            }
             DatabaseUrl::Postgres(_) => {
-                let pool = build(max_connections.max(2))?;
+                let size = max_connections.max(2);
+                let pool = build(size)?;
+                // One pool, one queue: reads and writes share the connections.
+                let queue = Arc::new(Semaphore::new(size as usize));
                 Ok(Self {
                     read: pool.clone(),
                     write: pool,
                     url: url.clone(),
+                    read_queue: queue.clone(),
+                    write_queue: queue,
                 })
             }
         }
@@ -149,23 +171,34 @@ impl Pools {
 
 impl Pools {
     /// Runs blocking diesel work on a pooled read connection, off the async executor.
-    pub async fn read<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = take_turn(&self.read_queue).await?;
         let pool = self.read.clone();
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
     }
 
     /// Like `read`, on the writer pool (one connection on SQLite).
-    pub async fn write<T, F>(&self, work: F) -> crate::error::AppResult<T>
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
-        F: FnOnce(&mut DbConn) -> crate::error::AppResult<T> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let _turn = take_turn(&self.write_queue).await?;
         let pool = self.write.clone();
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+}
+
+/// A place at a connection, waiting in line no longer than a pool checkout may take: when the
+/// database is away, the queue answers 503 rather than growing without end.
+async fn take_turn(queue: &Semaphore) -> AppResult<SemaphorePermit<'_>> {
+    match tokio::time::timeout(CHECKOUT_TIMEOUT, queue.acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Unavailable),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::error::AppResult;
 use crate::error::ErrorBody;
 use crate::meetings;
 use crate::values::Language;
-use crate::web::{cached, slug_or_404};
+use crate::web::slug_or_404;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -65,23 +65,26 @@ pub(crate) async fn show_agenda(
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let language = query.language();
-    let body = state
-        .read(move |conn| {
-            let meeting = meetings::store::public_by_slug(conn, &slug)?;
-            let items: Vec<SessionView> = store::agenda(conn, &meeting.id)?
-                .iter()
-                .map(|item| item.view(&meeting, language, false))
-                .collect();
-            Ok(serde_json::to_vec(&serde_json::json!({
-                "meeting": meeting.slug,
-                "timezone": meeting.timezone,
-                "items": items,
-                "next_cursor": null,
-            }))
-            .map_err(anyhow::Error::from)?)
+    let key = format!("agenda:{}:{language:?}", slug.as_str());
+    state
+        .public
+        .serve(&req, key, "application/json", || {
+            state.read(move |conn| {
+                let meeting = meetings::store::public_by_slug(conn, &slug)?;
+                let items: Vec<SessionView> = store::agenda(conn, &meeting.id)?
+                    .iter()
+                    .map(|item| item.view(&meeting, language, false))
+                    .collect();
+                Ok(serde_json::to_vec(&serde_json::json!({
+                    "meeting": meeting.slug,
+                    "timezone": meeting.timezone,
+                    "items": items,
+                    "next_cursor": null,
+                }))
+                .map_err(anyhow::Error::from)?)
+            })
         })
-        .await?;
-    Ok(cached(&req, "application/json", body))
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda.ics", tag = "public", summary = "The programme as iCalendar", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "iCalendar", body = String, content_type = "text/calendar"), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
@@ -94,14 +97,17 @@ pub(crate) async fn agenda_calendar(
     let slug = slug_or_404(&slug)?;
     let language = query.language().unwrap_or_default();
     let host = state.host.clone();
-    let body = state
-        .read(move |conn| {
-            let meeting = meetings::store::public_by_slug(conn, &slug)?;
-            let items = store::agenda(conn, &meeting.id)?;
-            Ok(calendar::agenda_ics(&meeting, &items, language, &host).into_bytes())
+    let key = format!("agenda.ics:{}:{}", slug.as_str(), language.as_str());
+    state
+        .public
+        .serve(&req, key, "text/calendar; charset=utf-8", || {
+            state.read(move |conn| {
+                let meeting = meetings::store::public_by_slug(conn, &slug)?;
+                let items = store::agenda(conn, &meeting.id)?;
+                Ok(calendar::agenda_ics(&meeting, &items, language, &host).into_bytes())
+            })
         })
-        .await?;
-    Ok(cached(&req, "text/calendar; charset=utf-8", body))
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Rooms", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Rooms", body = crate::openapi::Page<Room>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]

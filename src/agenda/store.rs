@@ -95,8 +95,15 @@ pub fn agenda(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<AgendaItem>>
         Option<String>,
         Option<String>,
     );
+    // Flat joins: a nested `LEFT JOIN (registrations LEFT JOIN organizations)` made SQLite
+    // build the whole inner join, every registration of every meeting, for each agenda.
     let rows: Vec<SpeakerRow> = session_speakers::table
-        .left_join(registrations::table.left_join(organizations::table))
+        .left_join(registrations::table)
+        .left_join(
+            organizations::table.on(organizations::id
+                .nullable()
+                .eq(registrations::organization_id.nullable())),
+        )
         .filter(session_speakers::meeting_id.eq(meeting_id))
         .order((
             session_speakers::session_id.asc(),

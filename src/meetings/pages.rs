@@ -6,7 +6,7 @@ use crate::app::AppState;
 use crate::db::now;
 use crate::i18n::{date_time, fill, Catalogue};
 use crate::values::Language;
-use crate::web::page::{ok, page, PageContext};
+use crate::web::page::{error_page, layout, ok, page, with_language_cookie, PageContext};
 use crate::web::slug_or_404;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
@@ -189,32 +189,55 @@ async fn meeting_page(
     slug: web::Path<String>,
 ) -> HttpResponse {
     let ctx = PageContext::new(&req);
-    let result = match slug_or_404(&slug) {
-        Err(e) => Err(e),
-        Ok(slug) => {
-            state
+    let slug = match slug_or_404(&slug) {
+        Ok(slug) => slug,
+        Err(error) => return error_page(&ctx, &error),
+    };
+    // The page is the same for every reader of one language: rendered once.
+    let key = format!("page:{}:{}", slug.as_str(), ctx.lang.as_str());
+    let served = state
+        .public
+        .serve(&req, key, "text/html; charset=utf-8", || async {
+            let (meeting, confirmed, agenda) = state
                 .read(move |conn| {
                     let meeting = store::public_by_slug(conn, &slug)?;
                     let confirmed = store::confirmed_count(conn, &meeting.id)?;
                     let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
                     Ok((meeting, confirmed, agenda))
                 })
-                .await
-        }
-    };
-    page(&ctx, result.map(|(meeting, confirmed, agenda)| {
-        let t = ctx.t();
-        let title = meeting.title_in(ctx.lang);
-        let at = now();
-        ok(&ctx, &title, html! {
+                .await?;
+            Ok(meeting_markup(&ctx, &meeting, confirmed, &agenda)
+                .into_string()
+                .into_bytes())
+        })
+        .await;
+    match served {
+        Ok(response) => with_language_cookie(&ctx, response),
+        Err(error) => error_page(&ctx, &error),
+    }
+}
+
+fn meeting_markup(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    confirmed: i64,
+    agenda: &[AgendaItem],
+) -> Markup {
+    let t = ctx.t();
+    let title = meeting.title_in(ctx.lang);
+    let at = now();
+    layout(
+        ctx,
+        &title,
+        html! {
             h1 { (title) }
             dl.facts {
-                dt { (t.when) } dd { (when(&meeting, ctx.lang)) " (" (meeting.timezone) ")" }
-                dt { (t.where_) } dd { (place(&meeting)) }
+                dt { (t.when) } dd { (when(meeting, ctx.lang)) " (" (meeting.timezone) ")" }
+                dt { (t.where_) } dd { (place(meeting)) }
             }
             @let description = meeting.description_in(ctx.lang);
             @if !description.is_empty() { p { (description) } }
-            (availability(&meeting, confirmed, at, t, ctx.lang))
+            (availability(meeting, confirmed, at, t, ctx.lang))
             @if meeting.registration_open(at) {
                 p { a.button href={ "/m/" (meeting.slug) "/register" } { (t.register_cta) } }
             }
@@ -222,7 +245,7 @@ async fn meeting_page(
             @if !agenda.is_empty() {
                 p { a href={ "/api/v1/meetings/" (meeting.slug) "/agenda.ics?lang=" (ctx.lang.as_str()) } { (t.add_to_calendar) } }
             }
-            (agenda_markup(&meeting, &agenda, &ctx))
-        })
-    }))
+            (agenda_markup(meeting, agenda, ctx))
+        },
+    )
 }

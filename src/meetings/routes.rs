@@ -7,8 +7,10 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::app::AppState;
 use crate::db::now;
+use crate::db::DbConn;
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
+use crate::values::Slug;
 use crate::web::{cached, id_cursor, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -81,30 +83,44 @@ pub(crate) async fn show_meeting(
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let token = bearer_token(&req);
+    if token.is_none() {
+        // The public view, the same for everyone: rendered once.
+        let key = format!("meeting:{}", slug.as_str());
+        return state
+            .public
+            .serve(&req, key, "application/json", || {
+                state.read(move |conn| render_meeting(conn, &slug, None))
+            })
+            .await;
+    }
     let view = state
-        .read(move |conn| {
-            let at = now();
-            let meeting = store::by_slug(conn, &slug)?;
-            if !meeting.is_public() {
-                let account = match token {
-                    Some(token) => tokens::find(conn, TokenKind::Organizer, &token, at)?
-                        .and_then(|t| t.account_id),
-                    None => None,
-                };
-                let organizes = match account {
-                    Some(account) => accounts::store::organizes(conn, &meeting.id, &account)?,
-                    None => false,
-                };
-                if !organizes {
-                    return Err(AppError::NotFound);
-                }
-            }
-            let confirmed = store::confirmed_count(conn, &meeting.id)?;
-            let view = MeetingView::new(&meeting, confirmed, at);
-            Ok(serde_json::to_vec(&view).map_err(anyhow::Error::from)?)
-        })
+        .read(move |conn| render_meeting(conn, &slug, token))
         .await?;
     Ok(cached(&req, "application/json", view))
+}
+
+/// A meeting as JSON; a draft only for a token of one of its organizers.
+fn render_meeting(conn: &mut DbConn, slug: &Slug, token: Option<String>) -> AppResult<Vec<u8>> {
+    let at = now();
+    let meeting = store::by_slug(conn, slug)?;
+    if !meeting.is_public() {
+        let account = match token {
+            Some(token) => {
+                tokens::find(conn, TokenKind::Organizer, &token, at)?.and_then(|t| t.account_id)
+            }
+            None => None,
+        };
+        let organizes = match account {
+            Some(account) => accounts::store::organizes(conn, &meeting.id, &account)?,
+            None => false,
+        };
+        if !organizes {
+            return Err(AppError::NotFound);
+        }
+    }
+    let confirmed = store::confirmed_count(conn, &meeting.id)?;
+    let view = MeetingView::new(&meeting, confirmed, at);
+    Ok(serde_json::to_vec(&view).map_err(anyhow::Error::from)?)
 }
 
 /// Lays the sent fields over the meeting and checks the result like a new meeting.

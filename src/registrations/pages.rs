@@ -317,7 +317,7 @@ async fn submit_registration(
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
     let result = state
-        .write(move |conn| {
+        .write_unseen(move |conn| {
             let form = form_to_body(conn, &for_parse)?;
             let new = NewRegistration::parse(&form)?;
             let slug = slug_or_404(&slug)?;

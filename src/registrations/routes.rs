@@ -78,7 +78,7 @@ pub(crate) async fn register(
     let slug = slug_or_404(&slug)?;
     let new = NewRegistration::parse(&form)?;
     state
-        .write(move |conn| store::register(conn, &slug, &new, now()))
+        .write_unseen(move |conn| store::register(conn, &slug, &new, now()))
         .await?;
     state.wake_mailer();
     // The same answer whether or not the address was registered before.

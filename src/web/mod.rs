@@ -2,6 +2,7 @@
 //! ETags, and the HTML shell.
 
 pub mod body;
+pub mod cache;
 pub mod dashboard;
 pub mod forms;
 pub mod page;
@@ -105,7 +106,23 @@ pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
 /// A public read with an `ETag` made from its body: a client that already has this version
 /// (`If-None-Match`) gets `304` and no body.
 pub fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+    let body = actix_web::web::Bytes::from(body);
+    let etag = etag_of(&body);
+    respond_cached(req, content_type, &etag, body)
+}
+
+/// The strong `ETag` of a body.
+pub fn etag_of(body: &[u8]) -> String {
+    format!("\"{}\"", &hex::encode(Sha256::digest(body))[..32])
+}
+
+/// `body` with its `ETag`, or `304` when the client already has that version.
+pub fn respond_cached(
+    req: &HttpRequest,
+    content_type: &str,
+    etag: &str,
+    body: actix_web::web::Bytes,
+) -> HttpResponse {
     let known = req
         .headers()
         .get_all(IF_NONE_MATCH)
@@ -124,7 +141,7 @@ pub fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpRespo
     if known {
         response.finish()
     } else {
-        response.content_type(content_type).body(body)
+        response.content_type(content_type.to_owned()).body(body)
     }
 }
 

@@ -135,15 +135,27 @@ pub fn respond(ctx: &PageContext, status: StatusCode, markup: Markup) -> HttpRes
     let mut response = HttpResponse::build(status);
     response.content_type("text/html; charset=utf-8");
     if ctx.chosen {
-        response.cookie(
-            Cookie::build("lang", ctx.lang.as_str())
-                .path("/")
-                .same_site(SameSite::Lax)
-                .max_age(actix_web::cookie::time::Duration::days(365))
-                .finish(),
-        );
+        response.cookie(language_cookie(ctx));
     }
     response.body(markup.into_string())
+}
+
+/// A reader who picked a language with `?lang=` keeps it.
+fn language_cookie(ctx: &PageContext) -> Cookie<'static> {
+    Cookie::build("lang", ctx.lang.as_str())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
+}
+
+/// `response` (built elsewhere, such as from the render cache) with the language cookie when
+/// the reader just picked one.
+pub fn with_language_cookie(ctx: &PageContext, mut response: HttpResponse) -> HttpResponse {
+    if ctx.chosen {
+        let _ = response.add_cookie(&language_cookie(ctx));
+    }
+    response
 }
 
 pub fn ok(ctx: &PageContext, title: &str, content: Markup) -> HttpResponse {

@@ -1,7 +1,8 @@
 //! Creating, changing, publishing and reading meetings.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, SmtpSink, TestApp, TestDb};
 use crate::on_both_backends;
+use crate::process::{handle, ServerProcess};
 use serde_json::json;
 
 on_both_backends! {
@@ -60,5 +61,45 @@ on_both_backends! {
         assert_eq!(answer.status, 422);
         assert_eq!(fields, ["capacity", "country", "ends_at", "languages", "slug", "starts_at", "status", "timezone", "title", "translations"]);
         assert!(app.get("/api/v1/meetings", None).await.body["items"].as_array().unwrap().is_empty());
+    }
+}
+
+on_both_backends! {
+    async fn public_reads_show_changes_here_at_once_and_elsewhere_within_the_cache_time(backend) {
+        let smtp = SmtpSink::start();
+        let logs = tempfile::tempdir().unwrap();
+        let db = TestDb::new(backend);
+        let env = [("CONVENE_PUBLIC_CACHE_MS", "400")];
+        let here = ServerProcess::start_with(db.url(), smtp.port, logs.path(), "warn", &env).await;
+        let elsewhere = ServerProcess::start_with(db.url(), smtp.port, logs.path(), "warn", &env).await;
+        let app = handle(db, smtp.clone(), &here.address);
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"capacity": 10})).await;
+        let seats = |address: String| {
+            let slug = slug.clone();
+            async move {
+                let body: serde_json::Value = reqwest::get(format!("{address}/api/v1/meetings/{slug}")).await.unwrap().json().await.unwrap();
+                body["seats_left"].as_i64().unwrap()
+            }
+        };
+        let page = |address: String| {
+            let slug = slug.clone();
+            async move { reqwest::get(format!("{address}/m/{slug}?lang=en")).await.unwrap().text().await.unwrap() }
+        };
+        assert_eq!(seats(here.address.clone()).await, 10);
+        assert_eq!(seats(elsewhere.address.clone()).await, 10);
+        assert!(page(here.address.clone()).await.contains("Regional exchange"));
+        assert!(page(elsewhere.address.clone()).await.contains("Regional exchange"));
+
+        // A confirmation and a new title, made here: shown here at once.
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        assert_eq!(app.confirm(&token).await.status, 200);
+        app.patch(&format!("/api/v1/meetings/{slug}"), Some(&organizer), json!({"title": "Intercambio renovado"})).await;
+        assert_eq!(seats(here.address.clone()).await, 9);
+        assert!(page(here.address.clone()).await.contains("Intercambio renovado"));
+        // The other instance may serve what it rendered for up to 400 ms, then shows it too.
+        tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+        assert_eq!(seats(elsewhere.address.clone()).await, 9);
+        assert!(page(elsewhere.address.clone()).await.contains("Intercambio renovado"));
     }
 }

@@ -1,0 +1,1261 @@
+//! The benchmark suite: `cargo bench --bench suite` (add `-- --quick` for a short run, or
+//! `-- --backend sqlite|postgres`).
+//!
+//! For each backend it starts the release `convene` binary on loopback, loads it with `wrk`
+//! (fixed durations; writes also bounded by the tokens and addresses prepared for them), and
+//! measures the ceilings in the same run: the bare database doing a registration's writes through
+//! the same code and driver with no HTTP, `pgbench` with the same statements, and a minimal
+//! actix-web handler. It prints a table and writes it as JSON to `target/bench/suite.json`.
+//! Figures are medians of `--runs` repetitions (3 by default, 1 with `--quick`).
+
+use chrono::Utc;
+use convene::accounts::tokens::{self, Grant, TokenKind};
+use convene::db::{self, DatabaseUrl, DbConn, Pools};
+use convene::registrations::model::{NewRegistration, RegistrationForm};
+use convene::values::Slug;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CONVENE: &str = env!("CARGO_BIN_EXE_convene");
+const DEMO_SLUG: &str = "mexico-city-hubs";
+const CONCURRENCY: [u32; 4] = [1, 8, 32, 128];
+const LIST_ROWS: usize = 20_000;
+const PRESS_ROWS: usize = 50_000;
+const OUTBOX_EMAILS: usize = 2_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct Options {
+    backends: Vec<Backend>,
+    seconds: u64,
+    runs: usize,
+    out: PathBuf,
+}
+
+impl Options {
+    fn from_args() -> Self {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let quick = args.iter().any(|a| a == "--quick");
+        let value = |name: &str| {
+            args.iter()
+                .position(|a| a == name)
+                .and_then(|i| args.get(i + 1).cloned())
+        };
+        let backends = match value("--backend").as_deref() {
+            Some("sqlite") => vec![Backend::Sqlite],
+            Some("postgres") => vec![Backend::Postgres],
+            _ => vec![Backend::Sqlite, Backend::Postgres],
+        };
+        Self {
+            backends,
+            seconds: value("--seconds")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if quick { 2 } else { 3 }),
+            runs: value("--runs")
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(if quick { 1 } else { 3 }),
+            out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/suite.json"),
+        }
+    }
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize, Default)]
+struct Row {
+    backend: String,
+    what: String,
+    concurrency: Option<u32>,
+    /// How many requests (or registrations) the measurement made.
+    requests: Option<u64>,
+    requests_per_s: Option<f64>,
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    /// Anything else the line measures: rows/s, time to first byte, memory, seconds.
+    detail: String,
+    /// This line's throughput as a fraction of its ceiling.
+    of_ceiling: Option<f64>,
+    errors: u64,
+}
+
+/// What wrk's report script prints.
+#[derive(Debug, Clone, Copy, Default)]
+struct Load {
+    requests: u64,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    wrapped: u64,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.total_cmp(b));
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// The run with the median throughput of several.
+fn median_load(loads: Vec<Load>) -> Load {
+    let mut loads = loads;
+    loads.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+    loads[loads.len() / 2]
+}
+
+fn wrk(
+    url: &str,
+    connections: u32,
+    seconds: u64,
+    script: &str,
+    args: &[String],
+    headers: &[String],
+) -> Load {
+    let threads = connections.min(2);
+    let mut command = Command::new("wrk");
+    command
+        .args(["-t", &threads.to_string(), "-c", &connections.to_string()])
+        .args(["-d", &format!("{seconds}s"), "--timeout", "10s", "-s"])
+        .arg(format!("benches/wrk/{script}.lua"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for header in headers {
+        command.args(["-H", header]);
+    }
+    command.arg(url);
+    if !args.is_empty() {
+        command.arg("--").args(args);
+    }
+    let output = command.output().expect("wrk runs (apt-get install wrk)");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let line = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("WRK "))
+        .unwrap_or_else(|| {
+            panic!(
+                "wrk printed no report: {printed}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let report: Value = serde_json::from_str(line).unwrap();
+    let number = |key: &str| report[key].as_f64().unwrap_or(0.0);
+    Load {
+        requests: number("requests") as u64,
+        rps: number("requests") / (number("duration_us") / 1e6),
+        p50_ms: number("p50_us") / 1000.0,
+        p99_ms: number("p99_us") / 1000.0,
+        errors: (number("non_2xx_3xx") + number("socket_errors")) as u64,
+        wrapped: number("wrapped") as u64,
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A real SMTP server on loopback that counts what arrives, and when.
+struct SmtpCounter {
+    port: u16,
+    received: Arc<AtomicUsize>,
+    last_at_us: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+#[derive(Clone)]
+struct CountingHandler {
+    received: Arc<AtomicUsize>,
+    last_at_us: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+impl mailin_embedded::Handler for CountingHandler {
+    fn data(&mut self, _buf: &[u8]) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.received.fetch_add(1, Ordering::SeqCst);
+        self.last_at_us
+            .store(self.epoch.elapsed().as_micros() as u64, Ordering::SeqCst);
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpCounter {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (received, last_at_us, epoch) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicU64::new(0)),
+            Instant::now(),
+        );
+        let handler = CountingHandler {
+            received: received.clone(),
+            last_at_us: last_at_us.clone(),
+            epoch,
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server
+            .with_name("bench.sink")
+            .with_tcp_listener(listener)
+            .with_num_threads(4);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        Self {
+            port,
+            received,
+            last_at_us,
+            epoch,
+        }
+    }
+    fn count(&self) -> usize {
+        self.received.load(Ordering::SeqCst)
+    }
+}
+
+/// `convene serve` started by the suite.
+struct Server {
+    child: Child,
+    base: String,
+    /// From spawn until `/readyz` answered 200.
+    started_in: Duration,
+}
+
+impl Server {
+    fn start(url: &str, smtp_port: u16) -> Self {
+        let port = free_port();
+        let spawned = Instant::now();
+        let child = Command::new(CONVENE)
+            .args([
+                "serve",
+                "--database-url",
+                url,
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
+            .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
+            .env("CONVENE_MAIL_POLL_MS", "200")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("convene starts");
+        let base = format!("http://127.0.0.1:{port}");
+        loop {
+            if http_status(port, "/readyz") == Some(200) {
+                break;
+            }
+            assert!(
+                spawned.elapsed() < Duration::from_secs(30),
+                "the server never became ready"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Self {
+            child,
+            base,
+            started_in: spawned.elapsed(),
+        }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident and peak resident memory, in MiB.
+    fn memory(&self) -> (f64, f64) {
+        memory_of(self.pid())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn memory_of(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(0.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// A bare HTTP/1.1 GET on loopback: the status, or None when nothing answers.
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// A fresh database for one backend: a file in `dir`, or a new PostgreSQL database.
+struct Database {
+    url: String,
+    postgres_admin: Option<String>,
+    name: String,
+}
+
+impl Database {
+    fn create(backend: Backend, dir: &Path, label: &str) -> Self {
+        match backend {
+            Backend::Sqlite => Self {
+                url: dir.join(format!("{label}.db")).display().to_string(),
+                postgres_admin: None,
+                name: label.into(),
+            },
+            Backend::Postgres => {
+                let admin = postgres_admin();
+                let name = format!("convene_bench_{label}_{}", std::process::id());
+                let mut conn = PgConnection::establish(&admin).expect("PostgreSQL reachable");
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+                Self {
+                    url,
+                    postgres_admin: Some(admin),
+                    name,
+                }
+            }
+        }
+    }
+    fn connect(&self) -> DbConn {
+        db::connect(&DatabaseUrl::parse(&self.url).unwrap()).unwrap()
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(admin) = &self.postgres_admin {
+            if let Ok(mut conn) = PgConnection::establish(admin) {
+                let _ = diesel::sql_query(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ))
+                .execute(&mut conn);
+            }
+        }
+    }
+}
+
+fn postgres_admin() -> String {
+    std::env::var("CONVENE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn sql(conn: &mut DbConn, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{e}: {statement}"));
+}
+
+/// Row numbers 1..=n as a subquery `g(n)`, in each backend's dialect.
+fn series(conn: &DbConn, n: usize) -> String {
+    match conn {
+        DbConn::Sqlite(_) => format!("(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {n}) SELECT n FROM c)"),
+        DbConn::Postgres(_) => format!("(SELECT generate_series(1, {n}) AS n)"),
+    }
+}
+
+/// The id of seeded registration `n` of group `group` (0–9): shaped like the app's UUIDs, so
+/// cursors accept it.
+fn seeded_id(group: u8, n: usize) -> String {
+    format!("00000000-0000-7000-800{group}-{n:012}")
+}
+
+/// The same id as SQL over the series' `n`.
+fn seeded_id_sql(conn: &DbConn, group: u8) -> String {
+    match conn {
+        DbConn::Sqlite(_) => {
+            format!("'00000000-0000-7000-800{group}-' || substr('000000000000' || n, -12, 12)")
+        }
+        DbConn::Postgres(_) => {
+            format!("'00000000-0000-7000-800{group}-' || lpad(n::text, 12, '0')")
+        }
+    }
+}
+
+/// `n` registrations of one meeting in one status, written straight into the tables.
+fn seed_registrations(
+    conn: &mut DbConn,
+    meeting_slug: &str,
+    prefix: &str,
+    group: u8,
+    n: usize,
+    status: &str,
+) {
+    let rows = series(conn, n);
+    let id = seeded_id_sql(conn, group);
+    sql(conn, &format!(
+        "INSERT INTO organizations (id, name, name_key, kind, country, created_at)
+         SELECT '{prefix}-org-' || n, 'Centro de Información {prefix} ' || n, 'centro de información {prefix} ' || n,
+                'information_hub', 'GT', CURRENT_TIMESTAMP FROM {rows} g WHERE n <= 50"));
+    sql(conn, &format!(
+        "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
+             language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
+         SELECT {id}, (SELECT id FROM meetings WHERE slug = '{meeting_slug}'),
+             '{prefix}' || n || '@example.org', '{prefix}' || n || '@example.org', 'Participante Peña Número ' || n,
+             '{prefix}-org-' || (n % 50 + 1), 'Coordinación', 'GT', 'es', TRUE, TRUE, '{status}',
+             'participante peña número ' || n, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+         FROM {rows} g"));
+}
+
+/// Everything one backend's run needs, prepared before the server starts.
+struct Prepared {
+    organizer: String,
+    press: String,
+    manage: String,
+    tokens_file: PathBuf,
+    tokens_per_run: usize,
+}
+
+fn create_meeting(base: &str, organizer: &str, slug: &str) {
+    let body = json!({
+        "slug": slug, "title": format!("Bench {slug}"), "country": "MX", "timezone": "America/Mexico_City",
+        "starts_at": "2031-05-29T09:00:00-06:00", "ends_at": "2031-05-30T18:00:00-06:00",
+        "capacity": null, "languages": ["es", "en"], "status": "published"
+    });
+    let response = client()
+        .post(format!("{base}/api/v1/meetings"))
+        .bearer_auth(organizer)
+        .json(&body)
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        201,
+        "{}",
+        response.text().unwrap_or_default()
+    );
+}
+
+fn prepare(
+    db: &Database,
+    smtp: &SmtpCounter,
+    work: &Path,
+    tokens_per_run: usize,
+    confirm_runs: usize,
+) -> Prepared {
+    // The demo (meeting, agenda, organizer) and the benchmark's meetings, through the app.
+    {
+        let mut conn = db.connect();
+        db::migrate(&mut conn).unwrap();
+        convene::demo::seed(&mut conn, db::now()).unwrap();
+    }
+    let server = Server::start(&db.url, smtp.port);
+    let login = client()
+        .post(format!("{}/api/v1/auth/token", server.base))
+        .json(&json!({"email": convene::demo::ORGANIZER_EMAIL, "password": convene::demo::ORGANIZER_PASSWORD}))
+        .send().unwrap().json::<Value>().unwrap();
+    let organizer = login["token"].as_str().unwrap().to_owned();
+    for slug in [
+        "bench-open",
+        "bench-confirm",
+        "bench-list",
+        "bench-press",
+        "bench-ceiling",
+    ] {
+        create_meeting(&server.base, &organizer, slug);
+    }
+    let press = client()
+        .post(format!(
+            "{}/api/v1/meetings/bench-press/press-tokens",
+            server.base
+        ))
+        .bearer_auth(&organizer)
+        .json(&json!({"label": "bench"}))
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    drop(server);
+
+    // Bulk rows, written straight into the tables.
+    let mut conn = db.connect();
+    seed_registrations(&mut conn, "bench-list", "list", 1, LIST_ROWS, "confirmed");
+    seed_registrations(
+        &mut conn,
+        "bench-press",
+        "press",
+        2,
+        PRESS_ROWS,
+        "confirmed",
+    );
+    let confirmations = tokens_per_run * confirm_runs;
+    seed_registrations(
+        &mut conn,
+        "bench-confirm",
+        "confirm",
+        3,
+        confirmations,
+        "pending_email",
+    );
+    let (meeting_id, demo_registration): (String, String) = {
+        use convene::schema::{meetings, registrations};
+        use diesel::prelude::*;
+        let meeting = meetings::table
+            .filter(meetings::slug.eq("bench-confirm"))
+            .select(meetings::id)
+            .first(&mut conn)
+            .unwrap();
+        let demo = registrations::table
+            .inner_join(meetings::table)
+            .filter(meetings::slug.eq(DEMO_SLUG))
+            .select(registrations::id)
+            .first(&mut conn)
+            .unwrap();
+        (meeting, demo)
+    };
+    let now = db::now();
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(work.join("confirm-tokens")).unwrap());
+    conn.transaction::<_, convene::error::AppError, _>(|conn| {
+        for n in 1..=confirmations {
+            let registration_id = seeded_id(3, n);
+            let token = tokens::issue(
+                conn,
+                TokenKind::Confirm,
+                Grant {
+                    registration_id: Some(&registration_id),
+                    meeting_id: Some(&meeting_id),
+                    expires_at: Some(now + chrono::Duration::days(2)),
+                    ..Grant::default()
+                },
+                now,
+            )?;
+            writeln!(file, "{token}").unwrap();
+        }
+        Ok(())
+    })
+    .unwrap();
+    file.flush().unwrap();
+    let manage = tokens::issue(
+        &mut conn,
+        TokenKind::Manage,
+        Grant {
+            registration_id: Some(&demo_registration),
+            ..Grant::default()
+        },
+        now,
+    )
+    .unwrap();
+    // The demo's own emails are not part of any measurement.
+    sql(
+        &mut conn,
+        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+    );
+    if let DbConn::Postgres(_) = conn {
+        sql(&mut conn, "VACUUM ANALYZE");
+    } else {
+        sql(&mut conn, "ANALYZE");
+    }
+    Prepared {
+        organizer,
+        press,
+        manage,
+        tokens_file: work.join("confirm-tokens"),
+        tokens_per_run,
+    }
+}
+
+fn load_row(backend: Backend, what: &str, concurrency: u32, load: Load) -> Row {
+    let mut detail = String::new();
+    if load.wrapped > 0 {
+        detail = format!("ran out of prepared tokens {} times", load.wrapped);
+    }
+    Row {
+        backend: format!("{backend:?}").to_lowercase(),
+        what: what.into(),
+        concurrency: Some(concurrency),
+        requests: Some(load.requests),
+        requests_per_s: Some(load.rps),
+        p50_ms: Some(load.p50_ms),
+        p99_ms: Some(load.p99_ms),
+        detail,
+        of_ceiling: None,
+        errors: load.errors,
+    }
+}
+
+/// The bare database doing a registration's writes: the same store function the handler calls,
+/// through the same pools and driver, from `concurrency` threads, with no HTTP.
+fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) -> Load {
+    let pools = Pools::open(&DatabaseUrl::parse(url).unwrap(), 10).unwrap();
+    let slug = Slug::parse(Some("bench-ceiling")).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..concurrency)
+        .map(|t| {
+            let (pools, slug, stop, latencies, label) = (pools.clone(), slug.clone(), stop.clone(), latencies.clone(), label.to_owned());
+            std::thread::spawn(move || {
+                let mut mine = Vec::new();
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let form: RegistrationForm = serde_json::from_value(json!({
+                        "full_name": format!("Participante {t} {n}"), "email": format!("{label}-{t}-{n}@example.org"),
+                        "organization": {"name": format!("Centro de Información {}", n % 50), "kind": "information_hub", "country": "GT"},
+                        "job_title": "Coordinación", "country": "GT", "language": "es",
+                        "consent_data_processing": true, "consent_press_listing": true
+                    })).unwrap();
+                    let began = Instant::now();
+                    let new = NewRegistration::parse(&form).unwrap();
+                    let mut conn = pools.write.get().unwrap();
+                    convene::registrations::store::register(&mut conn, &slug, &new, db::now()).unwrap();
+                    drop(conn);
+                    mine.push(began.elapsed().as_secs_f64() * 1000.0);
+                }
+                latencies.lock().unwrap().extend(mine);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut latencies = std::mem::take(&mut *latencies.lock().unwrap());
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q) as usize)
+            .copied()
+            .unwrap_or(0.0)
+    };
+    Load {
+        requests: latencies.len() as u64,
+        rps: latencies.len() as f64 / elapsed,
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        errors: 0,
+        wrapped: 0,
+    }
+}
+
+/// pgbench running the statements a registration runs, as one transaction.
+fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option<Load> {
+    let script = work.join("register.sql");
+    std::fs::write(&script, r#"\set n random(1, 1000000000)
+BEGIN;
+SELECT id, capacity, status FROM meetings WHERE slug = 'bench-ceiling';
+SELECT id FROM organizations WHERE name_key = 'centro de información pgbench' AND country = 'GT';
+INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
+  language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
+  VALUES (gen_random_uuid()::text, (SELECT id FROM meetings WHERE slug = 'bench-ceiling'),
+  'pgb' || :n || '-' || :client_id || '@example.org', 'pgb' || :n || '-' || :client_id || '@example.org',
+  'Participante', NULL, 'Coordinación', 'GT', 'es', TRUE, TRUE, 'pending_email',
+  'participante', now(), now()) ON CONFLICT DO NOTHING;
+INSERT INTO audit_log (id, actor, action, meeting_id, subject_id, detail, at)
+  VALUES (gen_random_uuid()::text, 'participant', 'registration.created', NULL, NULL, 'pending_email', now());
+INSERT INTO outbox (id, kind, meeting_id, registration_id, recipient, payload, status, attempts, next_attempt_at, created_at)
+  VALUES (gen_random_uuid()::text, 'confirm_address', NULL, NULL, 'x@example.org', '"ConfirmAddress"', 'sent', 0, now(), now());
+COMMIT;
+"#).unwrap();
+    let output = Command::new("pgbench")
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &concurrency.to_string(),
+            "-j",
+            &concurrency.min(2).to_string(),
+        ])
+        .args(["-T", &seconds.to_string(), "-f"])
+        .arg(&script)
+        .arg(&db.url)
+        .output()
+        .ok()?;
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let tps = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("tps = "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|t| t.parse::<f64>().ok());
+    let latency = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("latency average = "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|t| t.parse::<f64>().ok());
+    if tps.is_none() {
+        eprintln!(
+            "pgbench failed: {printed}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Some(Load {
+        rps: tps?,
+        p50_ms: latency.unwrap_or(0.0),
+        ..Load::default()
+    })
+}
+
+/// A download: time to first byte, total time, bytes, and the server's memory while it ran.
+fn download(server: &Server, path: &str, token: &str) -> (f64, f64, usize, f64, f64) {
+    let (rss_before, _) = server.memory();
+    let peak = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, done, pid) = (peak.clone(), done.clone(), server.pid());
+        std::thread::spawn(move || {
+            while !done.load(Ordering::Relaxed) {
+                let (rss, _) = memory_of(pid);
+                peak.fetch_max((rss * 1024.0) as u64, Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut response = client()
+        .get(format!("{}{path}", server.base))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut first_byte = None;
+    let mut bytes = 0;
+    loop {
+        let read = response.read(&mut buffer).unwrap();
+        if read == 0 {
+            break;
+        }
+        first_byte.get_or_insert_with(|| started.elapsed());
+        bytes += read;
+    }
+    let total = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    let peak_mib = peak.load(Ordering::Relaxed) as f64 / 1024.0;
+    (
+        first_byte.unwrap_or(total).as_secs_f64() * 1000.0,
+        total.as_secs_f64(),
+        bytes,
+        rss_before,
+        peak_mib,
+    )
+}
+
+fn row(backend: Backend, what: &str, detail: String) -> Row {
+    Row {
+        backend: format!("{backend:?}").to_lowercase(),
+        what: what.into(),
+        detail,
+        ..Row::default()
+    }
+}
+
+fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
+    let work = tempfile::tempdir().unwrap();
+    let smtp = SmtpCounter::start();
+    let seconds = options.seconds;
+    let repeat =
+        |f: &mut dyn FnMut(usize) -> Load| median_load((0..options.runs).map(&mut *f).collect());
+    eprintln!("== {backend:?}");
+
+    // Start-up on an empty database (migrations included), then prepare the full one.
+    let empty: Vec<f64> = (0..options.runs.max(3))
+        .map(|i| {
+            let db = Database::create(backend, work.path(), &format!("empty{i}"));
+            Server::start(&db.url, smtp.port).started_in.as_secs_f64() * 1000.0
+        })
+        .collect();
+    rows.push(row(
+        backend,
+        "start-up, empty database (to /readyz 200)",
+        format!("{:.0} ms", median(empty)),
+    ));
+
+    // One confirmation run per concurrency and repetition, each with its own tokens.
+    let tokens_per_run = if seconds <= 2 { 8_000 } else { 12_000 };
+    let confirm_runs = CONCURRENCY.len() * options.runs;
+    let db = Database::create(backend, work.path(), "full");
+    let prepared_at = Instant::now();
+    let prepared = prepare(&db, &smtp, work.path(), tokens_per_run, confirm_runs);
+    eprintln!(
+        "   prepared in {:.1} s",
+        prepared_at.elapsed().as_secs_f64()
+    );
+    let full: Vec<f64> = (0..3)
+        .map(|_| Server::start(&db.url, smtp.port).started_in.as_secs_f64() * 1000.0)
+        .collect();
+    rows.push(row(
+        backend,
+        &format!(
+            "start-up, full database ({} registrations)",
+            LIST_ROWS + PRESS_ROWS + tokens_per_run * confirm_runs
+        ),
+        format!("{:.0} ms", median(full)),
+    ));
+
+    // The ceilings of writes, with no server running: the same registration code with no HTTP;
+    // pgbench.
+    let mut bare = std::collections::HashMap::new();
+    for c in CONCURRENCY {
+        let load =
+            repeat(&mut |r| bare_registrations(&db.url, c, seconds, &format!("bare{c}r{r}")));
+        bare.insert(c, load.rps);
+        rows.push(load_row(
+            backend,
+            "ceiling: registration writes, no HTTP",
+            c,
+            load,
+        ));
+        if backend == Backend::Postgres {
+            if let Some(load) = pgbench(&db, c, seconds, work.path()) {
+                rows.push(Row {
+                    p99_ms: None,
+                    ..load_row(
+                        backend,
+                        "ceiling: pgbench, the same statements (p50 = mean)",
+                        c,
+                        load,
+                    )
+                });
+            }
+        }
+    }
+
+    // The server starts after the ceilings: on SQLite two processes writing at once would fight
+    // over the database lock, which the server's single writer exists to avoid.
+    let server = Server::start(&db.url, smtp.port);
+    let (rss_started, _) = server.memory();
+    let base = server.base.clone();
+    for c in CONCURRENCY {
+        let load = repeat(&mut |r| {
+            wrk(
+                &base,
+                c,
+                seconds,
+                "register",
+                &["bench-open".into(), format!("c{c}r{r}")],
+                &[],
+            )
+        });
+        rows.push(Row {
+            of_ceiling: Some(load.rps / bare[&c]),
+            ..load_row(backend, "POST registration", c, load)
+        });
+    }
+    let mut first = 1;
+    for c in CONCURRENCY {
+        let load = repeat(&mut |_| {
+            let args = [
+                prepared.tokens_file.display().to_string(),
+                first.to_string(),
+                prepared.tokens_per_run.to_string(),
+                c.min(2).to_string(),
+            ];
+            first += prepared.tokens_per_run;
+            wrk(&base, c, seconds, "confirm", &args, &[])
+        });
+        rows.push(load_row(backend, "POST confirmation", c, load));
+    }
+
+    // Reads.
+    let etag = |path: &str| -> String {
+        let response = client().get(format!("{base}{path}")).send().unwrap();
+        response
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let reads = [
+        (
+            "GET meeting JSON",
+            format!("/api/v1/meetings/{DEMO_SLUG}"),
+            true,
+        ),
+        (
+            "GET agenda JSON",
+            format!("/api/v1/meetings/{DEMO_SLUG}/agenda"),
+            true,
+        ),
+        (
+            "GET agenda .ics",
+            format!("/api/v1/meetings/{DEMO_SLUG}/agenda.ics"),
+            true,
+        ),
+        (
+            "GET meeting page HTML (with agenda)",
+            format!("/m/{DEMO_SLUG}"),
+            true,
+        ),
+    ];
+    for (what, path, conditional) in &reads {
+        let load = repeat(&mut |_| wrk(&format!("{base}{path}"), 32, seconds, "get", &[], &[]));
+        rows.push(load_row(backend, what, 32, load));
+        let tag = etag(path);
+        if *conditional && !tag.is_empty() {
+            let load = repeat(&mut |_| {
+                wrk(
+                    &format!("{base}{path}"),
+                    32,
+                    seconds,
+                    "get",
+                    &[],
+                    &[format!("If-None-Match: {tag}")],
+                )
+            });
+            rows.push(load_row(
+                backend,
+                &format!("{what}, If-None-Match (304)"),
+                32,
+                load,
+            ));
+        }
+    }
+    for c in [1, 128] {
+        let load = repeat(&mut |_| {
+            wrk(
+                &format!("{base}/api/v1/meetings/{DEMO_SLUG}"),
+                c,
+                seconds,
+                "get",
+                &[],
+                &[],
+            )
+        });
+        rows.push(load_row(backend, "GET meeting JSON", c, load));
+    }
+    let load = repeat(&mut |_| {
+        wrk(
+            &format!("{base}/manage/{}", prepared.manage),
+            32,
+            seconds,
+            "get",
+            &[],
+            &[],
+        )
+    });
+    rows.push(load_row(backend, "GET manage page HTML", 32, load));
+    let auth = format!("Authorization: Bearer {}", prepared.organizer);
+    let load = repeat(&mut |_| {
+        wrk(
+            &format!("{base}/api/v1/meetings/bench-list/registrations?limit=100"),
+            32,
+            seconds,
+            "get",
+            &[],
+            std::slice::from_ref(&auth),
+        )
+    });
+    rows.push(load_row(
+        backend,
+        &format!("GET organizer list, page of 100 of {LIST_ROWS}"),
+        32,
+        load,
+    ));
+    let middle = client()
+        .get(format!(
+            "{base}/api/v1/meetings/bench-list/registrations?limit=1000"
+        ))
+        .bearer_auth(&prepared.organizer)
+        .send()
+        .unwrap()
+        .json::<Value>()
+        .unwrap()["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let load = repeat(&mut |_| {
+        wrk(&format!("{base}/api/v1/meetings/bench-list/registrations?limit=100&q=pe%C3%B1a&cursor={middle}"), 32, seconds, "get", &[], std::slice::from_ref(&auth))
+    });
+    rows.push(load_row(
+        backend,
+        "GET organizer list, searched, from the middle",
+        32,
+        load,
+    ));
+
+    // Press exports.
+    for format in ["csv", "xlsx"] {
+        let runs: Vec<_> = (0..options.runs)
+            .map(|_| {
+                download(
+                    &server,
+                    &format!("/api/v1/meetings/bench-press/attendees.{format}"),
+                    &prepared.press,
+                )
+            })
+            .collect();
+        let mut by_time = runs.clone();
+        by_time.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let (ttfb, total, bytes, before, peak) = by_time[by_time.len() / 2];
+        let growth = runs.iter().map(|r| r.4 - r.3).fold(0.0, f64::max);
+        rows.push(row(backend, &format!("press {} of {PRESS_ROWS} attendees", format.to_uppercase()), format!(
+            "{total:.2} s, {:.0} rows/s, first byte {ttfb:.1} ms, {:.1} MB; server {before:.0} → {peak:.0} MiB (grew ≤ {growth:.1} MiB)",
+            PRESS_ROWS as f64 / total, bytes as f64 / 1e6)));
+    }
+
+    // The outbox: let the loads' emails go out, then time a fresh batch to the SMTP server.
+    let drained = Instant::now();
+    let pending = |db: &Database| -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        diesel::sql_query("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+            .get_result::<Count>(&mut db.connect())
+            .map(|c| c.n)
+            .unwrap_or(-1)
+    };
+    while pending(&db) > 0 && drained.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let backlog = drained.elapsed();
+    let before = smtp.count();
+    let enqueued = Instant::now();
+    {
+        let mut conn = db.connect();
+        let slug = Slug::parse(Some("bench-open")).unwrap();
+        conn.transaction::<_, convene::error::AppError, _>(|conn| {
+            for n in 0..OUTBOX_EMAILS {
+                let form: RegistrationForm = serde_json::from_value(json!({
+                    "full_name": format!("Correo {n}"), "email": format!("outbox-{n}@example.org"),
+                    "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
+                    "country": "GT", "language": "es", "consent_data_processing": true
+                })).unwrap();
+                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form).unwrap(), db::now())?;
+            }
+            Ok(())
+        }).unwrap();
+    }
+    let committed = smtp.epoch.elapsed();
+    while smtp.count() < before + OUTBOX_EMAILS && enqueued.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let delivered = smtp.count() - before;
+    let span = Duration::from_micros(smtp.last_at_us.load(Ordering::SeqCst))
+        .saturating_sub(committed)
+        .as_secs_f64();
+    rows.push(row(backend, &format!("outbox to a local SMTP server ({OUTBOX_EMAILS} emails)"), format!(
+        "{:.0} emails/s ({delivered} in {span:.2} s from commit, poll every 200 ms); the loads' backlog took {:.1} s more",
+        delivered as f64 / span, backlog.as_secs_f64())));
+
+    let (rss, peak) = server.memory();
+    rows.push(row(
+        backend,
+        "server memory",
+        format!(
+            "{rss_started:.0} MiB after start, {rss:.0} MiB after the suite, {peak:.0} MiB peak"
+        ),
+    ));
+}
+
+/// A minimal actix-web handler with a fixed body: the ceiling for reads.
+fn minimal_handler_ceiling(options: &Options, rows: &mut Vec<Row>) -> f64 {
+    let port = free_port();
+    let body: &'static str = Box::leak("x".repeat(1500).into_boxed_str());
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().route(
+                    "/",
+                    actix_web::web::get().to(move || async move {
+                        actix_web::HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(body)
+                    }),
+                )
+            })
+            .bind(("127.0.0.1", port))
+            .unwrap()
+            .run();
+            sender.send(()).unwrap();
+            server.await.unwrap();
+        })
+    });
+    receiver.recv().unwrap();
+    let mut at_32 = 0.0;
+    for c in [1, 32, 128] {
+        let load = median_load(
+            (0..options.runs)
+                .map(|_| {
+                    wrk(
+                        &format!("http://127.0.0.1:{port}/"),
+                        c,
+                        options.seconds,
+                        "get",
+                        &[],
+                        &[],
+                    )
+                })
+                .collect(),
+        );
+        if c == 32 {
+            at_32 = load.rps;
+        }
+        rows.push(Row {
+            backend: "-".into(),
+            ..load_row(
+                Backend::Sqlite,
+                "ceiling: minimal actix-web handler, 1.5 kB body",
+                c,
+                load,
+            )
+        });
+    }
+    at_32
+}
+
+fn main() {
+    let options = Options::from_args();
+    assert!(
+        Command::new("wrk").arg("--version").output().is_ok(),
+        "the suite needs wrk (apt-get install wrk)"
+    );
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    eprintln!("== ceiling for reads");
+    let read_ceiling = minimal_handler_ceiling(&options, &mut rows);
+    for backend in options.backends.clone() {
+        if backend == Backend::Postgres && PgConnection::establish(&postgres_admin()).is_err() {
+            eprintln!(
+                "!!! PostgreSQL unreachable at {}: its half is SKIPPED",
+                postgres_admin()
+            );
+            continue;
+        }
+        run_backend(backend, &options, &mut rows);
+    }
+    for row in rows.iter_mut() {
+        if row.what.starts_with("GET") && row.concurrency == Some(32) {
+            row.of_ceiling = row.requests_per_s.map(|rps| rps / read_ceiling);
+        }
+    }
+    let binary = std::fs::metadata(CONVENE).map(|m| m.len()).unwrap_or(0);
+    rows.push(Row {
+        backend: "-".into(),
+        what: "release binary".into(),
+        detail: format!("{:.1} MB", binary as f64 / 1e6),
+        ..Row::default()
+    });
+
+    print_table(&rows);
+    let machine = machine();
+    let report = json!({
+        "when": Utc::now().to_rfc3339(),
+        "machine": machine,
+        "seconds_per_load": options.seconds,
+        "runs": options.runs,
+        "suite_seconds": started.elapsed().as_secs_f64(),
+        "rows": rows,
+    });
+    std::fs::create_dir_all(options.out.parent().unwrap()).unwrap();
+    std::fs::write(&options.out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!(
+        "\n{machine}\nsuite took {:.0} s; JSON in {}",
+        started.elapsed().as_secs_f64(),
+        options.out.display()
+    );
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0 / 1024.0)
+        .unwrap_or(0.0);
+    let postgres = Command::new("psql")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {memory:.0} GiB; {postgres}; SQLite bundled with diesel; load generator wrk on the same machine")
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n| backend | what | conc. | req/s | p50 ms | p99 ms | of ceiling | errors | detail |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let number =
+        |v: Option<f64>, digits: usize| v.map(|v| format!("{v:.digits$}")).unwrap_or_default();
+    for row in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.backend,
+            row.what,
+            row.concurrency.map(|c| c.to_string()).unwrap_or_default(),
+            number(row.requests_per_s, 0),
+            number(row.p50_ms, 2),
+            number(row.p99_ms, 2),
+            row.of_ceiling
+                .map(|f| format!("{:.0}%", f * 100.0))
+                .unwrap_or_default(),
+            if row.requests_per_s.is_some() {
+                row.errors.to_string()
+            } else {
+                String::new()
+            },
+            row.detail
+        );
+    }
+}
