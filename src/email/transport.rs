@@ -1,16 +1,32 @@
 //! Where emails go: a folder of `.eml` files (the default) or an SMTP server.
 
 use anyhow::{bail, Context};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
+
+/// How long connecting, or any one SMTP exchange, may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub enum Transport {
     /// Writes each message as `<uuid>.eml` in a folder; lettre picks the names, so no input can
     /// reach the path.
     File(AsyncFileTransport<Tokio1Executor>, String),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>, String),
+    Smtp(SmtpServer),
+}
+
+/// Where and how to reach the SMTP server.
+pub struct SmtpServer {
+    host: String,
+    port: u16,
+    implicit_tls: bool,
+    tls: TlsParameters,
+    credentials: Option<Credentials>,
+    hello: ClientId,
+    description: String,
 }
 
 impl Transport {
@@ -41,50 +57,134 @@ impl Transport {
             }
         };
         let port = parsed.port().unwrap_or(if implicit_tls { 465 } else { 25 });
-        let tls = TlsParameters::new(host.clone()).context("cannot set up TLS")?;
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(20)))
-            .tls(if implicit_tls {
-                Tls::Wrapper(tls)
-            } else {
-                Tls::Opportunistic(tls)
-            });
-        if !parsed.username().is_empty() {
-            let user = percent_decode(parsed.username());
-            let password = percent_decode(parsed.password().unwrap_or(""));
-            builder = builder.credentials(Credentials::new(user, password));
-        }
-        let scheme = parsed.scheme();
-        Ok(Self::Smtp(
-            builder.build(),
-            format!("{scheme}://{host}:{port}"),
-        ))
+        let credentials = (!parsed.username().is_empty()).then(|| {
+            Credentials::new(
+                percent_decode(parsed.username()),
+                percent_decode(parsed.password().unwrap_or("")),
+            )
+        });
+        Ok(Self::Smtp(SmtpServer {
+            tls: TlsParameters::new(host.clone()).context("cannot set up TLS")?,
+            description: format!("{}://{host}:{port}", parsed.scheme()),
+            host,
+            port,
+            implicit_tls,
+            credentials,
+            hello: ClientId::default(),
+        }))
     }
 
     /// Where mail goes, without credentials, for logs.
     pub fn describe(&self) -> &str {
         match self {
-            Self::File(_, description) | Self::Smtp(_, description) => description,
+            Self::File(_, description) => description,
+            Self::Smtp(server) => &server.description,
         }
     }
 
-    pub async fn send(&self, message: Message) -> anyhow::Result<()> {
-        match self {
-            Self::File(transport, _) => {
-                transport
+    /// A session for a batch of messages: over SMTP one connection, opened at the first
+    /// message and reused for the rest.
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            transport: self,
+            connection: None,
+        }
+    }
+}
+
+pub struct Session<'a> {
+    transport: &'a Transport,
+    connection: Option<AsyncSmtpConnection>,
+}
+
+impl Session<'_> {
+    pub async fn send(&mut self, message: Message) -> anyhow::Result<()> {
+        let server = match self.transport {
+            Transport::File(files, _) => {
+                files
                     .send(message)
                     .await
                     .context("cannot write the email file")?;
+                return Ok(());
             }
-            Self::Smtp(transport, _) => {
-                transport
-                    .send(message)
-                    .await
-                    .context("the SMTP server refused the email")?;
+            Transport::Smtp(server) => server,
+        };
+        let mut connection = match self.connection.take() {
+            Some(connection) => connection,
+            None => server.connect().await?,
+        };
+        let envelope: &Envelope = message.envelope();
+        let sent = tokio::time::timeout(
+            SMTP_TIMEOUT,
+            connection.send(envelope, &message.formatted()),
+        )
+        .await;
+        match sent {
+            Ok(Ok(_)) => {
+                self.connection = Some(connection);
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                // A refused message leaves the connection usable; a broken one is dropped.
+                if !connection.has_broken() {
+                    self.connection = Some(connection);
+                }
+                Err(error).context("the SMTP server refused the email")
+            }
+            Err(_) => {
+                connection.abort().await;
+                bail!("the SMTP server did not answer in time")
             }
         }
-        Ok(())
+    }
+
+    /// Says goodbye to the server, if a connection is open.
+    pub async fn close(mut self) {
+        if let Some(mut connection) = self.connection.take() {
+            let _ = tokio::time::timeout(SMTP_TIMEOUT, connection.quit()).await;
+        }
+    }
+}
+
+impl SmtpServer {
+    /// Connects, upgrades to TLS when the server offers it (or from the start for smtps://) and
+    /// logs in when the URL carries credentials.
+    async fn connect(&self) -> anyhow::Result<AsyncSmtpConnection> {
+        let connecting = async {
+            let mut connection = if self.implicit_tls {
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(SMTP_TIMEOUT),
+                    &self.hello,
+                    Some(self.tls.clone()),
+                    None,
+                )
+                .await?
+            } else {
+                let stream =
+                    tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await?;
+                // SMTP is a conversation of short lines: without this, Nagle's algorithm and
+                // delayed ACKs hold each message back for about 40 ms.
+                stream.set_nodelay(true)?;
+                let mut connection =
+                    AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
+                        .await?;
+                if connection.can_starttls() {
+                    connection.starttls(self.tls.clone(), &self.hello).await?;
+                }
+                connection
+            };
+            if let Some(credentials) = &self.credentials {
+                connection
+                    .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                    .await?;
+            }
+            anyhow::Ok(connection)
+        };
+        tokio::time::timeout(SMTP_TIMEOUT, connecting)
+            .await
+            .context("the SMTP server did not answer in time")?
+            .with_context(|| format!("cannot reach the SMTP server {}", self.description))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::messages::{self, Recipient};
 use super::outbox::{self, Claimed, ParticipantMail};
-use super::transport::Transport;
+use super::transport::{Session, Transport};
 use crate::accounts::tokens::{self, Grant, TokenKind};
 use crate::config::WorkerSettings;
 use crate::db::{now, DbConn, Pools};
@@ -127,10 +127,16 @@ impl Worker {
             .write(move |conn| outbox::claim(conn, now(), lease, BATCH))
             .await?;
         let count = claim.rows.len();
+        let mut session = self.transport.session();
+        let mut outcome = Ok(count);
         for row in claim.rows {
-            self.deliver(row, claim.until, lease).await?;
+            if let Err(error) = self.deliver(row, claim.until, lease, &mut session).await {
+                outcome = Err(error);
+                break;
+            }
         }
-        Ok(count)
+        session.close().await;
+        outcome
     }
 
     async fn deliver(
@@ -138,6 +144,7 @@ impl Worker {
         row: Claimed,
         held: NaiveDateTime,
         lease: chrono::Duration,
+        session: &mut Session<'_>,
     ) -> AppResult<()> {
         let (from, base_url) = (self.from.clone(), self.base_url.clone());
         let for_prepare = row.clone();
@@ -156,7 +163,7 @@ impl Worker {
             return Ok(());
         };
         let outcome = match prepared {
-            Ok(message) => self.transport.send(message).await,
+            Ok(message) => session.send(message).await,
             Err(error) => Err(error),
         };
         let settings = self.settings.clone();
