@@ -589,10 +589,13 @@ fn prepare(
         &mut conn,
         "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
     );
+    // Statistics for the planner, and the bulk writes flushed now rather than during a load.
     if let DbConn::Postgres(_) = conn {
         sql(&mut conn, "VACUUM ANALYZE");
+        sql(&mut conn, "CHECKPOINT");
     } else {
         sql(&mut conn, "ANALYZE");
+        sql(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
     Prepared {
         organizer,
@@ -792,7 +795,12 @@ fn row(backend: Backend, what: &str, detail: String) -> Row {
     }
 }
 
-fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
+fn run_backend(
+    backend: Backend,
+    options: &Options,
+    ceiling: &mut ReadCeiling,
+    rows: &mut Vec<Row>,
+) {
     let work = tempfile::tempdir().unwrap();
     let smtp = SmtpCounter::start();
     let seconds = options.seconds;
@@ -848,7 +856,8 @@ fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
             c,
             load,
         ));
-        if backend == Backend::Postgres {
+        // PostgreSQL's default max_connections (100) leaves no room for 128 pgbench clients.
+        if backend == Backend::Postgres && c <= 64 {
             if let Some(load) = pgbench(&db, c, seconds, work.path()) {
                 rows.push(Row {
                     p99_ms: None,
@@ -899,101 +908,78 @@ fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
         rows.push(load_row(backend, "POST confirmation", c, load));
     }
 
-    // Reads.
-    let etag = |path: &str| -> String {
-        let response = client().get(format!("{base}{path}")).send().unwrap();
-        response
+    // Reads, each against the minimal handler with a body of the same size.
+    let mut read = |what: &str, path: &str, concurrency: u32, headers: Vec<String>| {
+        let url = format!("{base}{path}");
+        let mut probe = client().get(&url);
+        for header in &headers {
+            let (name, value) = header.split_once(": ").unwrap();
+            probe = probe.header(name, value);
+        }
+        let probe = probe.send().unwrap();
+        let etag = probe
             .headers()
             .get("etag")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default()
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = probe.bytes().unwrap().len();
+        let load = median_load(
+            (0..options.runs)
+                .map(|_| wrk(&url, concurrency, seconds, "get", &[], &headers))
+                .collect(),
+        );
+        let limit = ceiling.at(bytes, concurrency, options, rows);
+        rows.push(Row {
+            of_ceiling: Some(load.rps / limit),
+            detail: format!("{bytes} B body"),
+            ..load_row(backend, what, concurrency, load)
+        });
+        etag
     };
-    let reads = [
-        (
-            "GET meeting JSON",
-            format!("/api/v1/meetings/{DEMO_SLUG}"),
-            true,
-        ),
+    for (what, path) in [
+        ("GET meeting JSON", format!("/api/v1/meetings/{DEMO_SLUG}")),
         (
             "GET agenda JSON",
             format!("/api/v1/meetings/{DEMO_SLUG}/agenda"),
-            true,
         ),
         (
             "GET agenda .ics",
             format!("/api/v1/meetings/{DEMO_SLUG}/agenda.ics"),
-            true,
         ),
         (
             "GET meeting page HTML (with agenda)",
             format!("/m/{DEMO_SLUG}"),
-            true,
         ),
-    ];
-    for (what, path, conditional) in &reads {
-        let load = repeat(&mut |_| wrk(&format!("{base}{path}"), 32, seconds, "get", &[], &[]));
-        rows.push(load_row(backend, what, 32, load));
-        let tag = etag(path);
-        if *conditional && !tag.is_empty() {
-            let load = repeat(&mut |_| {
-                wrk(
-                    &format!("{base}{path}"),
-                    32,
-                    seconds,
-                    "get",
-                    &[],
-                    &[format!("If-None-Match: {tag}")],
-                )
-            });
-            rows.push(load_row(
-                backend,
+    ] {
+        if let Some(etag) = read(what, &path, 32, vec![]) {
+            read(
                 &format!("{what}, If-None-Match (304)"),
+                &path,
                 32,
-                load,
-            ));
+                vec![format!("If-None-Match: {etag}")],
+            );
         }
     }
-    for c in [1, 128] {
-        let load = repeat(&mut |_| {
-            wrk(
-                &format!("{base}/api/v1/meetings/{DEMO_SLUG}"),
-                c,
-                seconds,
-                "get",
-                &[],
-                &[],
-            )
-        });
-        rows.push(load_row(backend, "GET meeting JSON", c, load));
+    for c in [1, 8, 128] {
+        read(
+            "GET meeting JSON",
+            &format!("/api/v1/meetings/{DEMO_SLUG}"),
+            c,
+            vec![],
+        );
     }
-    let load = repeat(&mut |_| {
-        wrk(
-            &format!("{base}/manage/{}", prepared.manage),
-            32,
-            seconds,
-            "get",
-            &[],
-            &[],
-        )
-    });
-    rows.push(load_row(backend, "GET manage page HTML", 32, load));
-    let auth = format!("Authorization: Bearer {}", prepared.organizer);
-    let load = repeat(&mut |_| {
-        wrk(
-            &format!("{base}/api/v1/meetings/bench-list/registrations?limit=100"),
-            32,
-            seconds,
-            "get",
-            &[],
-            std::slice::from_ref(&auth),
-        )
-    });
-    rows.push(load_row(
-        backend,
-        &format!("GET organizer list, page of 100 of {LIST_ROWS}"),
+    read(
+        "GET manage page HTML",
+        &format!("/manage/{}", prepared.manage),
         32,
-        load,
-    ));
+        vec![],
+    );
+    let auth = format!("Authorization: Bearer {}", prepared.organizer);
+    read(
+        &format!("GET organizer list, page of 100 of {LIST_ROWS}"),
+        "/api/v1/meetings/bench-list/registrations?limit=100",
+        32,
+        vec![auth.clone()],
+    );
     let middle = client()
         .get(format!(
             "{base}/api/v1/meetings/bench-list/registrations?limit=1000"
@@ -1006,15 +992,12 @@ fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
         .as_str()
         .unwrap()
         .to_owned();
-    let load = repeat(&mut |_| {
-        wrk(&format!("{base}/api/v1/meetings/bench-list/registrations?limit=100&q=pe%C3%B1a&cursor={middle}"), 32, seconds, "get", &[], std::slice::from_ref(&auth))
-    });
-    rows.push(load_row(
-        backend,
+    read(
         "GET organizer list, searched, from the middle",
+        &format!("/api/v1/meetings/bench-list/registrations?limit=100&q=pe%C3%B1a&cursor={middle}"),
         32,
-        load,
-    ));
+        vec![auth],
+    );
 
     // Press exports.
     for format in ["csv", "xlsx"] {
@@ -1092,61 +1075,77 @@ fn run_backend(backend: Backend, options: &Options, rows: &mut Vec<Row>) {
     ));
 }
 
-/// A minimal actix-web handler with a fixed body: the ceiling for reads.
-fn minimal_handler_ceiling(options: &Options, rows: &mut Vec<Row>) -> f64 {
-    let port = free_port();
-    let body: &'static str = Box::leak("x".repeat(1500).into_boxed_str());
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                actix_web::App::new().route(
-                    "/",
-                    actix_web::web::get().to(move || async move {
-                        actix_web::HttpResponse::Ok()
-                            .content_type("application/json")
-                            .body(body)
-                    }),
-                )
-            })
-            .bind(("127.0.0.1", port))
-            .unwrap()
-            .run();
-            sender.send(()).unwrap();
-            server.await.unwrap();
-        })
-    });
-    receiver.recv().unwrap();
-    let mut at_32 = 0.0;
-    for c in [1, 32, 128] {
-        let load = median_load(
-            (0..options.runs)
-                .map(|_| {
-                    wrk(
-                        &format!("http://127.0.0.1:{port}/"),
-                        c,
-                        options.seconds,
-                        "get",
-                        &[],
-                        &[],
+/// A minimal actix-web handler answering a fixed body of the requested size (`/{bytes}`): the
+/// ceiling for a read, measured at the same concurrency and body size as that read.
+struct ReadCeiling {
+    port: u16,
+    measured: std::collections::HashMap<usize, f64>,
+}
+
+impl ReadCeiling {
+    fn start() -> Self {
+        let port = free_port();
+        let body: &'static [u8] = Box::leak(vec![b'x'; 1 << 20].into_boxed_slice());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new().route(
+                        "/{bytes}",
+                        actix_web::web::get().to(
+                            move |bytes: actix_web::web::Path<usize>| async move {
+                                let size = bytes.into_inner().min(body.len());
+                                actix_web::HttpResponse::Ok()
+                                    .content_type("application/json")
+                                    .body(&body[..size])
+                            },
+                        ),
                     )
                 })
+                .bind(("127.0.0.1", port))
+                .unwrap()
+                .run();
+                sender.send(()).unwrap();
+                server.await.unwrap();
+            })
+        });
+        receiver.recv().unwrap();
+        Self {
+            port,
+            measured: Default::default(),
+        }
+    }
+
+    /// Requests per second of the minimal handler for a body of `bytes`, at `concurrency`.
+    fn at(
+        &mut self,
+        bytes: usize,
+        concurrency: u32,
+        options: &Options,
+        rows: &mut Vec<Row>,
+    ) -> f64 {
+        let key = bytes * 1000 + concurrency as usize;
+        if let Some(rps) = self.measured.get(&key) {
+            return *rps;
+        }
+        let url = format!("http://127.0.0.1:{}/{bytes}", self.port);
+        let load = median_load(
+            (0..options.runs)
+                .map(|_| wrk(&url, concurrency, options.seconds, "get", &[], &[]))
                 .collect(),
         );
-        if c == 32 {
-            at_32 = load.rps;
-        }
         rows.push(Row {
             backend: "-".into(),
             ..load_row(
                 Backend::Sqlite,
-                "ceiling: minimal actix-web handler, 1.5 kB body",
-                c,
+                &format!("ceiling: minimal actix-web handler, {bytes} B body"),
+                concurrency,
                 load,
             )
         });
+        self.measured.insert(key, load.rps);
+        load.rps
     }
-    at_32
 }
 
 fn main() {
@@ -1157,8 +1156,7 @@ fn main() {
     );
     let started = Instant::now();
     let mut rows = Vec::new();
-    eprintln!("== ceiling for reads");
-    let read_ceiling = minimal_handler_ceiling(&options, &mut rows);
+    let mut ceiling = ReadCeiling::start();
     for backend in options.backends.clone() {
         if backend == Backend::Postgres && PgConnection::establish(&postgres_admin()).is_err() {
             eprintln!(
@@ -1167,12 +1165,7 @@ fn main() {
             );
             continue;
         }
-        run_backend(backend, &options, &mut rows);
-    }
-    for row in rows.iter_mut() {
-        if row.what.starts_with("GET") && row.concurrency == Some(32) {
-            row.of_ceiling = row.requests_per_s.map(|rps| rps / read_ceiling);
-        }
+        run_backend(backend, &options, &mut ceiling, &mut rows);
     }
     let binary = std::fs::metadata(CONVENE).map(|m| m.len()).unwrap_or(0);
     rows.push(Row {

@@ -19,6 +19,12 @@ use tokio::sync::Notify;
 
 /// How many rows one claim takes.
 const BATCH: i64 = 50;
+/// How many of them are sent at once (so at most this many can be in flight at a crash).
+const SENDERS: usize = 4;
+/// How often the worker looks for agenda changes to announce.
+const NOTICES_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a woken worker waits for more emails before it claims.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
 pub struct Worker {
     pub pools: Pools,
@@ -40,6 +46,7 @@ pub fn host_of(base_url: &str) -> String {
 impl Worker {
     pub async fn run(self) {
         let mut last_housekeeping: Option<Instant> = None;
+        let mut last_notices: Option<Instant> = None;
         loop {
             if last_housekeeping
                 .is_none_or(|at| at.elapsed() >= self.settings.housekeeping_interval)
@@ -59,21 +66,11 @@ impl Worker {
                     Err(error) => tracing::warn!(error.cause = %error, "housekeeping failed"),
                 }
             }
-            let (quiet, max_wait) = (
-                self.settings.agenda_quiet_period,
-                self.settings.agenda_max_wait,
-            );
-            let notices = self
-                .pools
-                .write(move |conn| {
-                    let span = |d: std::time::Duration| {
-                        chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(5))
-                    };
-                    crate::agenda::store::notify_changes(conn, now(), span(quiet), span(max_wait))
-                })
-                .await;
-            if let Err(error) = notices {
-                tracing::warn!(error.cause = %error, "cannot send agenda change notices");
+            // Agenda notices wait minutes anyway: looking once a second is plenty, and keeps
+            // this write off the single SQLite writer while registrations pour in.
+            if last_notices.is_none_or(|at| at.elapsed() >= NOTICES_EVERY) {
+                last_notices = Some(Instant::now());
+                self.send_agenda_notices().await;
             }
             let handled = match self.deliver_due().await {
                 Ok(handled) => handled,
@@ -84,10 +81,33 @@ impl Worker {
             };
             if handled == 0 {
                 tokio::select! {
-                    _ = self.wakeup.notified() => {}
+                    _ = self.wakeup.notified() => {
+                        // A burst of registrations wakes the worker once per request: a moment's
+                        // pause lets one claim take many of them.
+                        tokio::time::sleep(GATHER).await;
+                    }
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
             }
+        }
+    }
+
+    async fn send_agenda_notices(&self) {
+        let (quiet, max_wait) = (
+            self.settings.agenda_quiet_period,
+            self.settings.agenda_max_wait,
+        );
+        let notices = self
+            .pools
+            .write(move |conn| {
+                let span = |d: std::time::Duration| {
+                    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(5))
+                };
+                crate::agenda::store::notify_changes(conn, now(), span(quiet), span(max_wait))
+            })
+            .await;
+        if let Err(error) = notices {
+            tracing::warn!(error.cause = %error, "cannot send agenda change notices");
         }
     }
 
@@ -127,16 +147,32 @@ impl Worker {
             .write(move |conn| outbox::claim(conn, now(), lease, BATCH))
             .await?;
         let count = claim.rows.len();
-        let mut session = self.transport.session();
-        let mut outcome = Ok(count);
-        for row in claim.rows {
-            if let Err(error) = self.deliver(row, claim.until, lease, &mut session).await {
-                outcome = Err(error);
-                break;
-            }
+        // A few senders at once, each with its own connection, so that one email's database
+        // and SMTP round trips overlap another's.
+        let mut shares: Vec<Vec<Claimed>> = (0..SENDERS).map(|_| Vec::new()).collect();
+        for (i, row) in claim.rows.into_iter().enumerate() {
+            shares[i % SENDERS].push(row);
         }
-        session.close().await;
-        outcome
+        let senders =
+            shares
+                .into_iter()
+                .filter(|share| !share.is_empty())
+                .map(|share| async move {
+                    let mut session = self.transport.session();
+                    let mut outcome = Ok(());
+                    for row in share {
+                        outcome = self.deliver(row, claim.until, lease, &mut session).await;
+                        if outcome.is_err() {
+                            break;
+                        }
+                    }
+                    session.close().await;
+                    outcome
+                });
+        for outcome in futures_util::future::join_all(senders).await {
+            outcome?;
+        }
+        Ok(count)
     }
 
     async fn deliver(

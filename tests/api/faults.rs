@@ -71,7 +71,7 @@ on_both_backends! {
         let _ = std::io::Write::write_all(&mut std::io::stderr(), format!(
             "\n[kill test {backend:?}] acknowledged {}, stored {}, emails {}, sent twice (same Message-ID) {twice}\n",
             acknowledged.len(), stored.len(), mails.len()).as_bytes());
-        assert!(twice <= 1, "only the one email in flight at the kill may repeat");
+        assert!(twice <= 4, "only emails in flight at the kill (one per sender) may repeat");
     }
 
     async fn logs_hold_no_address_token_or_password(backend) {
