@@ -61,9 +61,7 @@ impl Options {
         };
         Self {
             backends,
-            seconds: value("--seconds")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(if quick { 2 } else { 3 }),
+            seconds: value("--seconds").and_then(|s| s.parse().ok()).unwrap_or(2),
             runs: value("--runs")
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(if quick { 1 } else { 3 }),
@@ -688,12 +686,12 @@ fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option
     std::fs::write(&script, r#"\set n random(1, 1000000000)
 BEGIN;
 SELECT id, capacity, status FROM meetings WHERE slug = 'bench-ceiling';
-SELECT id FROM organizations WHERE name_key = 'centro de información pgbench' AND country = 'GT';
+SELECT id AS org_id FROM organizations WHERE name_key = 'centro de información list 1' AND country = 'GT' \gset
 INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
   language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
   VALUES (gen_random_uuid()::text, (SELECT id FROM meetings WHERE slug = 'bench-ceiling'),
   'pgb' || :n || '-' || :client_id || '@example.org', 'pgb' || :n || '-' || :client_id || '@example.org',
-  'Participante', NULL, 'Coordinación', 'GT', 'es', TRUE, TRUE, 'pending_email',
+  'Participante', :org_id, 'Coordinación', 'GT', 'es', TRUE, TRUE, 'pending_email',
   'participante', now(), now()) ON CONFLICT DO NOTHING;
 INSERT INTO audit_log (id, actor, action, meeting_id, subject_id, detail, at)
   VALUES (gen_random_uuid()::text, 'participant', 'registration.created', NULL, NULL, 'pending_email', now());

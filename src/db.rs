@@ -129,6 +129,9 @@ pub struct Pools {
     pub url: DatabaseUrl,
     read_queue: Arc<Semaphore>,
     write_queue: Arc<Semaphore>,
+    /// Background work (the email worker) passes through this first, so that at most this many
+    /// of its writes stand in the write queue ahead of a request's.
+    background_lane: Arc<Semaphore>,
 }
 
 impl Pools {
@@ -143,13 +146,15 @@ impl Pools {
         };
         match url {
             DatabaseUrl::Sqlite(_) => {
-                let readers = max_connections.clamp(1, 8);
+                // Reads are short and this is a small server: a few readers, each with its own cache.
+                let readers = max_connections.clamp(1, 4);
                 Ok(Self {
                     write: build(1)?,
                     read: build(readers)?,
                     url: url.clone(),
                     read_queue: Arc::new(Semaphore::new(readers as usize)),
                     write_queue: Arc::new(Semaphore::new(1)),
+                    background_lane: Arc::new(Semaphore::new(1)),
                 })
             }
             DatabaseUrl::Postgres(_) => {
@@ -163,6 +168,7 @@ impl Pools {
                     url: url.clone(),
                     read_queue: queue.clone(),
                     write_queue: queue,
+                    background_lane: Arc::new(Semaphore::new((size as usize / 2).max(1))),
                 })
             }
         }
@@ -179,6 +185,17 @@ impl Pools {
         let _turn = take_turn(&self.read_queue).await?;
         let pool = self.read.clone();
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+
+    /// A write of background work: it queues behind at most a few others of its kind, so a
+    /// request's write never waits behind a pile of them (on SQLite, behind more than one).
+    pub async fn write_background<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _lane = take_turn(&self.background_lane).await?;
+        self.write(work).await
     }
 
     /// Like `read`, on the writer pool (one connection on SQLite).

@@ -55,7 +55,7 @@ impl Worker {
                 self.purge().await;
                 match self
                     .pools
-                    .write(|conn| registrations::store::expire_unconfirmed(conn, now()))
+                    .write_background(|conn| registrations::store::expire_unconfirmed(conn, now()))
                     .await
                 {
                     Ok(0) => {}
@@ -99,7 +99,7 @@ impl Worker {
         );
         let notices = self
             .pools
-            .write(move |conn| {
+            .write_background(move |conn| {
                 let span = |d: std::time::Duration| {
                     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(5))
                 };
@@ -119,7 +119,7 @@ impl Worker {
         }
         let purged = self
             .pools
-            .write(move |conn| {
+            .write_background(move |conn| {
                 let at = now();
                 registrations::store::purge_ended(
                     conn,
@@ -144,7 +144,7 @@ impl Worker {
             chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
         let claim = self
             .pools
-            .write(move |conn| outbox::claim(conn, now(), lease, BATCH))
+            .write_background(move |conn| outbox::claim(conn, now(), lease, BATCH))
             .await?;
         let count = claim.rows.len();
         // A few senders at once, each with its own connection, so that one email's database
@@ -186,7 +186,7 @@ impl Worker {
         let for_prepare = row.clone();
         let prepared = self
             .pools
-            .write(move |conn| {
+            .write_background(move |conn| {
                 let now = now();
                 if !outbox::renew(conn, &for_prepare.id, held, now + lease)? {
                     return Ok(None);
@@ -213,7 +213,7 @@ impl Worker {
                 let failed = row.clone();
                 let dead = self
                     .pools
-                    .write(move |conn| {
+                    .write_background(move |conn| {
                         outbox::mark_failed(conn, &failed, &reason, &settings, now())
                     })
                     .await?;
@@ -236,7 +236,7 @@ impl Worker {
             let owned = id.to_owned();
             match self
                 .pools
-                .write(move |conn| outbox::mark_sent(conn, &owned, now()))
+                .write_background(move |conn| outbox::mark_sent(conn, &owned, now()))
                 .await
             {
                 Ok(()) => return,

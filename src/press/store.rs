@@ -37,12 +37,16 @@ pub fn attendees(
         .limit(limit)
         .into_boxed();
     if let Some(after) = after {
+        // A row-value comparison, so both databases seek into the index on (…, full_name, id)
+        // instead of scanning every earlier row again for each page.
         query = query.filter(
-            registrations::full_name
-                .gt(after.full_name.clone())
-                .or(registrations::full_name
-                    .eq(after.full_name.clone())
-                    .and(registrations::id.gt(after.id.clone()))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(registrations.full_name, registrations.id) > (",
+            )
+            .bind::<diesel::sql_types::Text, _>(after.full_name.clone())
+            .sql(", ")
+            .bind::<diesel::sql_types::Text, _>(after.id.clone())
+            .sql(")"),
         );
     }
     Ok(query.load(conn)?)
