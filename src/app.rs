@@ -11,6 +11,7 @@ use crate::{accounts, agenda, meetings, press, registrations};
 use actix_web::dev::Service;
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
+use futures_util::future::Either;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -79,6 +80,8 @@ pub struct Server {
     server: actix_web::dev::Server,
     port: u16,
     pub base_url: String,
+    /// The email worker runs as long as this is kept.
+    mailer: Option<crate::email::worker::Running>,
 }
 
 impl Server {
@@ -125,7 +128,7 @@ impl Server {
             ),
             mail_wakeup: mail_wakeup.clone(),
         });
-        if settings.run_worker {
+        let mailer = if settings.run_worker {
             let worker = Worker {
                 pools,
                 transport,
@@ -134,8 +137,10 @@ impl Server {
                 base_url: base_url.clone(),
                 wakeup: mail_wakeup,
             };
-            actix_web::rt::spawn(worker.run());
-        }
+            Some(crate::email::worker::spawn(worker)?)
+        } else {
+            None
+        };
         let body_limit = settings.body_limit;
         let server = HttpServer::new(move || {
             App::new()
@@ -151,12 +156,17 @@ impl Server {
                         .add(("Referrer-Policy", "no-referrer")),
                 )
                 .wrap_fn(|req, srv| {
+                    // Only when the line will be written: finding the pattern walks the routes
+                    // again, a cost the cached public reads would feel.
+                    if !tracing::enabled!(tracing::Level::INFO) {
+                        return Either::Left(srv.call(req));
+                    }
                     // Log the route pattern, never the path: paths can hold tokens.
                     let started = Instant::now();
                     let method = req.method().clone();
                     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                     let response = srv.call(req);
-                    async move {
+                    Either::Right(async move {
                         let response = response.await?;
                         tracing::info!(
                             http.method = %method,
@@ -166,7 +176,7 @@ impl Server {
                             "request"
                         );
                         Ok(response)
-                    }
+                    })
                 })
                 .route(
                     "/api/v1/openapi.json",
@@ -203,6 +213,7 @@ impl Server {
             server,
             port: address.port(),
             base_url,
+            mailer,
         })
     }
 
@@ -211,6 +222,7 @@ impl Server {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
+        let _mailer = self.mailer;
         self.server.await
     }
 }

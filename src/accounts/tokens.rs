@@ -94,11 +94,25 @@ pub fn issue_with_id(
     now: NaiveDateTime,
 ) -> AppResult<Issued> {
     let token = generate();
+    let id = store(conn, &token, kind, grant, now)?;
+    Ok(Issued { id, token })
+}
+
+/// Stores the digest of a token made earlier with [`generate`] (the email worker writes the
+/// links into an email first, and stores all of a batch's tokens in one short transaction);
+/// answers the token's id.
+pub fn store(
+    conn: &mut DbConn,
+    token: &str,
+    kind: TokenKind,
+    grant: Grant<'_>,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     let id = new_id();
     diesel::insert_into(tokens::table)
         .values((
             tokens::id.eq(&id),
-            tokens::digest.eq(digest(&token)),
+            tokens::digest.eq(digest(token)),
             tokens::kind.eq(kind.as_str()),
             tokens::account_id.eq(grant.account_id),
             tokens::registration_id.eq(grant.registration_id),
@@ -108,7 +122,7 @@ pub fn issue_with_id(
             tokens::created_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(Issued { id, token })
+    Ok(id)
 }
 
 /// The live token of that kind, if any: not revoked, not expired.

@@ -142,10 +142,11 @@ pub fn claim(
     })
 }
 
-/// Just before sending, a fresh lease on a row this worker claimed, if it still holds it: the
-/// row is still pending and its `next_attempt_at` is still the `held` lease this worker set.
-/// Otherwise (the lease ran out while earlier rows of the batch were sent, and another worker
-/// claimed the row) answers false, and the row is left to that worker.
+/// A fresh lease on a row this worker claimed, if it still holds it: the row is still pending
+/// and its `next_attempt_at` is still the `held` lease this worker set. Otherwise (the lease ran
+/// out while earlier rows were sent, and another worker claimed the row) answers false, and the
+/// row is left to that worker. Taken when an email's tokens are stored, and again before the
+/// send if sending the rows before it used up half the lease.
 pub fn renew(
     conn: &mut DbConn,
     id: &str,
@@ -163,13 +164,13 @@ pub fn renew(
     Ok(renewed == 1)
 }
 
-/// Records a sent email. On PostgreSQL without waiting for the disk (`synchronous_commit`
-/// off for this one transaction): losing the record takes a crash of the database server itself
-/// within a fraction of a second, and costs one repeat of the email with the same Message-ID,
-/// while waiting for the disk here halved the outbox's pace.
-pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+/// Records sent emails, all in one statement. On PostgreSQL without waiting for the disk
+/// (`synchronous_commit` off for this one transaction): losing the record takes a crash of the
+/// database server itself within a fraction of a second, and costs one repeat of the emails with
+/// the same Message-ID, while waiting for the disk here halved the outbox's pace.
+pub fn mark_sent(conn: &mut DbConn, ids: &[String], now: NaiveDateTime) -> AppResult<()> {
     let mark = |conn: &mut DbConn| {
-        diesel::update(outbox::table.find(id))
+        diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
             .set((
                 outbox::status.eq(SENT),
                 outbox::sent_at.eq(now),

@@ -5,24 +5,30 @@ use super::messages::{self, Recipient};
 use super::outbox::{self, Claimed, ParticipantMail};
 use super::transport::{Session, Transport};
 use crate::accounts::tokens::{self, Grant, TokenKind};
+use crate::agenda::{self, store::AgendaItem};
 use crate::config::WorkerSettings;
 use crate::db::{now, DbConn, Pools};
 use crate::error::AppResult;
-use crate::{meetings, registrations};
+use crate::meetings::{self, Meeting};
+use crate::registrations;
 use chrono::NaiveDateTime;
 use diesel::Connection;
 use lettre::message::Mailbox;
 use lettre::Message;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 /// How many rows one claim takes.
 const BATCH: i64 = 50;
-/// How many of them are sent at once (so at most this many can be in flight at a crash).
+/// How many of them are sent at once (so at most this many can be out but unrecorded at a
+/// crash).
 const SENDERS: usize = 4;
 /// How often the worker looks for agenda changes to announce.
 const NOTICES_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long the record of a sent email waits for others to share its write.
+const RECORD_GATHER: std::time::Duration = std::time::Duration::from_millis(1);
 /// How long a woken worker waits for more emails before it claims.
 const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
 
@@ -41,6 +47,54 @@ pub fn host_of(base_url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_else(|| "convene.invalid".to_owned())
+}
+
+/// Keeps a worker started by [`spawn`] running; dropping it stops the worker.
+pub struct Running {
+    stop: Arc<Notify>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop.notify_one();
+    }
+}
+
+/// Starts the worker on threads of its own, at a lower CPU priority than the threads serving
+/// requests: when a burst of registrations fills the CPU, requests are answered first and the
+/// emails catch up in the gaps, instead of each request waiting behind an email's rendering.
+/// The worker stops when the answered guard is dropped (with the server that holds it); any
+/// email it was sending then is sent again later, as after a crash.
+pub fn spawn(worker: Worker) -> std::io::Result<Running> {
+    let stop = Arc::new(Notify::new());
+    let stopped = stop.clone();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .thread_name("convene-mail")
+        .on_thread_start(lower_priority)
+        .build()?;
+    std::thread::Builder::new()
+        .name("convene-mail".into())
+        .spawn(move || {
+            lower_priority();
+            runtime.block_on(async {
+                tokio::select! {
+                    () = worker.run() => {}
+                    () = stopped.notified() => {}
+                }
+            });
+        })?;
+    Ok(Running { stop })
+}
+
+/// Makes the calling thread yield the CPU to the request threads (on Linux a thread's nice
+/// value is its own).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; gettid cannot fail.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
 }
 
 impl Worker {
@@ -139,78 +193,163 @@ impl Worker {
     }
 
     /// Claims due emails and tries each once; answers how many it tried.
+    ///
+    /// A batch costs the database three writes plus one per few emails: the claim; one
+    /// transaction storing the tokens of every email's links (the emails are rendered before it,
+    /// on a read connection, so the single SQLite writer is held only for the inserts); and the
+    /// records of sent emails, those finished together written together.
     pub async fn deliver_due(&self) -> AppResult<usize> {
-        let lease =
-            chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5));
+        let lease = self.lease();
         let claim = self
             .pools
             .write_background(move |conn| outbox::claim(conn, now(), lease, BATCH))
             .await?;
         let count = claim.rows.len();
-        // A few senders at once, each with its own connection, so that one email's database
-        // and SMTP round trips overlap another's.
-        let mut shares: Vec<Vec<Claimed>> = (0..SENDERS).map(|_| Vec::new()).collect();
-        for (i, row) in claim.rows.into_iter().enumerate() {
-            shares[i % SENDERS].push(row);
+        if count == 0 {
+            return Ok(0);
         }
-        let senders =
-            shares
-                .into_iter()
-                .filter(|share| !share.is_empty())
-                .map(|share| async move {
+        let drafts = self.draft(claim.rows).await?;
+        let ready = self.store_links(drafts, claim.until).await?;
+
+        // A few senders at once, each with its own SMTP connection, so that one email's round
+        // trips overlap another's.
+        let mut shares: Vec<Vec<Ready>> = (0..SENDERS).map(|_| Vec::new()).collect();
+        for (i, email) in ready.into_iter().enumerate() {
+            shares[i % SENDERS].push(email);
+        }
+        let (reporter, reports) = mpsc::unbounded_channel();
+        let senders = shares
+            .into_iter()
+            .filter(|share| !share.is_empty())
+            .map(|share| {
+                let reporter = reporter.clone();
+                async move {
                     let mut session = self.transport.session();
                     let mut outcome = Ok(());
-                    for row in share {
-                        outcome = self.deliver(row, claim.until, lease, &mut session).await;
+                    for email in share {
+                        outcome = self.send(email, &mut session, &reporter).await;
                         if outcome.is_err() {
                             break;
                         }
                     }
                     session.close().await;
                     outcome
-                });
-        for outcome in futures_util::future::join_all(senders).await {
+                }
+            })
+            .collect::<Vec<_>>();
+        drop(reporter);
+        let (outcomes, ()) = futures_util::future::join(
+            futures_util::future::join_all(senders),
+            self.record_sent(reports),
+        )
+        .await;
+        for outcome in outcomes {
             outcome?;
         }
         Ok(count)
     }
 
-    async fn deliver(
-        &self,
-        row: Claimed,
-        held: NaiveDateTime,
-        lease: chrono::Duration,
-        session: &mut Session<'_>,
-    ) -> AppResult<()> {
+    fn lease(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.lease).unwrap_or(chrono::Duration::minutes(5))
+    }
+
+    /// Renders the claimed rows, each with fresh links, on a read connection.
+    async fn draft(&self, rows: Vec<Claimed>) -> AppResult<Vec<Draft>> {
         let (from, base_url) = (self.from.clone(), self.base_url.clone());
-        let for_prepare = row.clone();
-        let prepared = self
+        self.pools
+            .read(move |conn| {
+                let host = host_of(&base_url);
+                let mut meetings = HashMap::new();
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let email = draft(conn, &row, &mut meetings, &from, &base_url, &host);
+                        Draft { row, email }
+                    })
+                    .collect())
+            })
+            .await
+    }
+
+    /// In one transaction: renews the lease of each drafted row this worker still holds and
+    /// stores its links' tokens, or records why it could not be drafted. Answers the emails
+    /// ready to send.
+    async fn store_links(&self, drafts: Vec<Draft>, held: NaiveDateTime) -> AppResult<Vec<Ready>> {
+        let (lease, settings) = (self.lease(), self.settings.clone());
+        let (ready, failed) = self
             .pools
             .write_background(move |conn| {
-                let now = now();
-                if !outbox::renew(conn, &for_prepare.id, held, now + lease)? {
-                    return Ok(None);
-                }
-                Ok(Some(prepare(conn, &for_prepare, &from, &base_url, now)))
+                conn.transaction(|conn| -> AppResult<_> {
+                    let now = now();
+                    let (mut ready, mut failed) = (Vec::new(), Vec::new());
+                    for Draft { row, email } in drafts {
+                        if !outbox::renew(conn, &row.id, held, now + lease)? {
+                            tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
+                            continue;
+                        }
+                        match email {
+                            Ok(drafted) => {
+                                drafted.store_tokens(conn, now)?;
+                                ready.push(Ready {
+                                    row,
+                                    message: drafted.message,
+                                    held: now + lease,
+                                });
+                            }
+                            Err(error) => {
+                                let reason = format!("{error:#}");
+                                let dead = outbox::mark_failed(conn, &row, &reason, &settings, now)?;
+                                failed.push((row, reason, dead));
+                            }
+                        }
+                    }
+                    Ok((ready, failed))
+                })
             })
             .await?;
-        let Some(prepared) = prepared else {
-            tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
-            return Ok(());
-        };
-        let outcome = match prepared {
-            Ok(message) => session.send(message).await,
-            Err(error) => Err(error),
-        };
-        let settings = self.settings.clone();
-        match outcome {
+        for (row, reason, dead) in failed {
+            tracing::warn!(
+                email.id = %row.id, email.kind = %row.kind, email.attempts = row.attempts,
+                email.dead = dead, error.cause = %reason, "email could not be prepared"
+            );
+        }
+        Ok(ready)
+    }
+
+    /// Sends one email and reports it sent, or records the failure.
+    async fn send(
+        &self,
+        email: Ready,
+        session: &mut Session<'_>,
+        reporter: &mpsc::UnboundedSender<SentReport>,
+    ) -> AppResult<()> {
+        let Ready { row, message, held } = email;
+        let lease = self.lease();
+        // A slow SMTP server may have used up half the lease on the emails before this one:
+        // renew it, so that no other worker can take the row while it is being sent.
+        if now() + lease / 2 > held {
+            let id = row.id.clone();
+            let renewed = self
+                .pools
+                .write_background(move |conn| outbox::renew(conn, &id, held, now() + lease))
+                .await?;
+            if !renewed {
+                tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
+                return Ok(());
+            }
+        }
+        match session.send(message).await {
             Ok(()) => {
-                self.record_sent(&row.id).await;
+                let (ack, recorded) = oneshot::channel();
+                if reporter.send((row.id.clone(), ack)).is_ok() {
+                    // Waiting here keeps at most one sent-but-unrecorded email per sender.
+                    let _ = recorded.await;
+                }
                 tracing::info!(email.id = %row.id, email.kind = %row.kind, "email sent");
             }
             Err(error) => {
                 let reason = format!("{error:#}");
-                let failed = row.clone();
+                let (failed, settings) = (row.clone(), self.settings.clone());
                 let dead = self
                     .pools
                     .write_background(move |conn| {
@@ -225,82 +364,143 @@ impl Worker {
         }
         Ok(())
     }
-}
 
-impl Worker {
-    /// The email is out; that fact must outlive a database outage, or the row would be sent
-    /// again when its lease ends. So it is retried until the database takes it.
-    async fn record_sent(&self, id: &str) {
-        let mut wait = std::time::Duration::from_millis(50);
-        loop {
-            let owned = id.to_owned();
-            match self
-                .pools
-                .write_background(move |conn| outbox::mark_sent(conn, &owned, now()))
-                .await
-            {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(email.id = %id, error.cause = %error, "cannot record a sent email yet; retrying");
-                    tokio::time::sleep(wait).await;
-                    wait = (wait * 2).min(std::time::Duration::from_secs(1));
+    /// Records sent emails as the senders report them, those reported together in one write.
+    /// Each record is retried until the database takes it: the email is out, and that fact
+    /// must outlive a database outage, or the row would be sent again when its lease ends.
+    async fn record_sent(&self, mut reports: mpsc::UnboundedReceiver<SentReport>) {
+        while let Some(first) = reports.recv().await {
+            let mut batch = vec![first];
+            // A moment for the other senders' reports: one write for several emails leaves the
+            // single SQLite writer to the requests for longer.
+            tokio::time::sleep(RECORD_GATHER).await;
+            while let Ok(more) = reports.try_recv() {
+                batch.push(more);
+            }
+            let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+            let mut wait = std::time::Duration::from_millis(50);
+            loop {
+                let recording = ids.clone();
+                match self
+                    .pools
+                    .write_background(move |conn| outbox::mark_sent(conn, &recording, now()))
+                    .await
+                {
+                    Ok(()) => break,
+                    Err(error) => {
+                        tracing::warn!(emails = ids.len(), error.cause = %error, "cannot record sent emails yet; retrying");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(std::time::Duration::from_secs(1));
+                    }
                 }
+            }
+            for (_, ack) in batch {
+                let _ = ack.send(());
             }
         }
     }
 }
 
-/// Renders a claimed row into a message, minting the links' tokens now: the outbox never holds
-/// a token, and each email carries its own.
-fn prepare(
+/// A sent email's row id, and how its sender learns that the fact is recorded.
+type SentReport = (String, oneshot::Sender<()>);
+
+/// A claimed row, and its email rendered with fresh links (or why it could not be).
+struct Draft {
+    row: Claimed,
+    email: anyhow::Result<Drafted>,
+}
+
+/// An email whose links' tokens are made but not yet stored: they are stored only for a row
+/// this worker still holds, and the outbox itself never holds a token.
+struct Drafted {
+    message: Message,
+    registration_id: String,
+    meeting_id: String,
+    manage: String,
+    confirm: Option<(String, NaiveDateTime)>,
+}
+
+impl Drafted {
+    fn store_tokens(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<()> {
+        let grant = |expires_at| Grant {
+            registration_id: Some(&self.registration_id),
+            meeting_id: Some(&self.meeting_id),
+            expires_at,
+            ..Grant::default()
+        };
+        tokens::store(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
+        if let Some((confirm, expires_at)) = &self.confirm {
+            tokens::store(
+                conn,
+                confirm,
+                TokenKind::Confirm,
+                grant(Some(*expires_at)),
+                now,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// An email ready to go out; its row is this worker's until `held`.
+struct Ready {
+    row: Claimed,
+    message: Message,
+    held: NaiveDateTime,
+}
+
+/// Renders a claimed row into a message with new links; each email carries its own. Meetings
+/// and their agendas are read once per batch.
+fn draft(
     conn: &mut DbConn,
     row: &Claimed,
+    meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
     from: &Mailbox,
     base_url: &str,
-    now: NaiveDateTime,
-) -> anyhow::Result<Message> {
+    host: &str,
+) -> anyhow::Result<Drafted> {
     let mail: ParticipantMail = serde_json::from_str(&row.payload)?;
     let registration_id = row
         .registration_id
-        .as_deref()
+        .clone()
         .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
-    let contact = registrations::store::contact(conn, registration_id)?;
-    let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-    let host = host_of(base_url);
-    let grant = || Grant {
-        registration_id: Some(registration_id),
-        meeting_id: Some(&contact.meeting_id),
-        ..Grant::default()
+    let contact = registrations::store::contact(conn, &registration_id)?;
+    if !meetings.contains_key(&contact.meeting_id) {
+        let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
+        let agenda = agenda::store::agenda(conn, &meeting.id)?;
+        meetings.insert(contact.meeting_id.clone(), (meeting, agenda));
+    }
+    let (meeting, agenda) = &meetings[&contact.meeting_id];
+    let manage = tokens::generate();
+    let confirm = match mail {
+        ParticipantMail::ConfirmAddress => Some((
+            tokens::generate(),
+            contact.created_at + registrations::model::CONFIRMATION_WINDOW,
+        )),
+        _ => None,
     };
-    let message = conn.transaction(|conn| -> AppResult<Message> {
-        let manage = tokens::issue(conn, TokenKind::Manage, grant(), now)?;
-        let confirm = match mail {
-            ParticipantMail::ConfirmAddress => {
-                let expires_at = contact.created_at + registrations::model::CONFIRMATION_WINDOW;
-                let confirm_grant = Grant {
-                    expires_at: Some(expires_at),
-                    ..grant()
-                };
-                Some(tokens::issue(conn, TokenKind::Confirm, confirm_grant, now)?)
-            }
-            _ => None,
-        };
-        let to = Recipient {
-            full_name: &contact.full_name,
-            email: &contact.email,
-            language: contact.language,
-            confirm_link: confirm.map(|token| format!("{base_url}/confirm/{token}")),
-            manage_link: format!("{base_url}/manage/{manage}"),
-        };
-        let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
-        let rendered = messages::render(&mail, &meeting, &agenda, &to, &host);
-        Ok(messages::build(
-            &rendered,
-            &to,
-            &meeting,
-            from,
-            format!("<{}@{host}>", row.id),
-        )?)
-    })?;
-    Ok(message)
+    let to = Recipient {
+        full_name: &contact.full_name,
+        email: &contact.email,
+        language: contact.language,
+        confirm_link: confirm
+            .as_ref()
+            .map(|(token, _)| format!("{base_url}/confirm/{token}")),
+        manage_link: format!("{base_url}/manage/{manage}"),
+    };
+    let rendered = messages::render(&mail, meeting, agenda, &to, host);
+    let message = messages::build(
+        &rendered,
+        &to,
+        meeting,
+        from,
+        format!("<{}@{host}>", row.id),
+    )?;
+    Ok(Drafted {
+        message,
+        registration_id,
+        meeting_id: contact.meeting_id,
+        manage,
+        confirm,
+    })
 }

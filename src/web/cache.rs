@@ -6,12 +6,13 @@
 
 use super::{etag_of, respond_cached};
 use crate::error::AppResult;
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// More keys than this and expired entries are swept out; keys come only from meetings that
@@ -21,15 +22,29 @@ const SWEEP_ABOVE: usize = 4096;
 #[derive(Clone)]
 struct Rendered {
     body: Bytes,
-    etag: String,
+    /// Made once, cloned cheaply into every response.
+    etag: HeaderValue,
     made: Instant,
     generation: u64,
+}
+
+/// One key's render, and the gate its renderers pass one at a time.
+#[derive(Default)]
+struct Slot {
+    rendered: Option<Rendered>,
+    gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 pub struct RenderCache {
     ttl: Duration,
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, Rendered>>,
+    slots: Mutex<HashMap<String, Slot>>,
+}
+
+/// A fresh render, or the gate to pass before rendering one.
+enum Lookup {
+    Hit(Rendered),
+    Miss(Arc<tokio::sync::Mutex<()>>),
 }
 
 impl RenderCache {
@@ -38,7 +53,7 @@ impl RenderCache {
         Self {
             ttl,
             generation: AtomicU64::new(0),
-            entries: Mutex::new(HashMap::new()),
+            slots: Mutex::new(HashMap::new()),
         }
     }
 
@@ -49,6 +64,9 @@ impl RenderCache {
 
     /// The rendered body under `key`, rendering it with `render` when there is no fresh one;
     /// answered with its `ETag`, or `304` when the client has it.
+    ///
+    /// One request at a time renders a key: when an entry expires under load, the others wait
+    /// for that render instead of all reading the database at once.
     pub async fn serve<F, Fut>(
         &self,
         req: &HttpRequest,
@@ -60,42 +78,67 @@ impl RenderCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<Vec<u8>>>,
     {
-        let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(hit) = self.fresh(&key, generation) {
-            return Ok(respond_cached(req, content_type, &hit.etag, hit.body));
+        let gate = match self.lookup(&key) {
+            Lookup::Hit(hit) => return Ok(respond_cached(req, content_type, hit.etag, hit.body)),
+            Lookup::Miss(gate) => gate,
+        };
+        let _rendering = gate.lock().await;
+        if let Lookup::Hit(hit) = self.lookup(&key) {
+            return Ok(respond_cached(req, content_type, hit.etag, hit.body));
         }
+        // Read before rendering: a write during the render makes this render stale at once.
+        let generation = self.generation.load(Ordering::SeqCst);
         let body = Bytes::from(render().await?);
         let etag = etag_of(&body);
-        if !self.ttl.is_zero() {
-            self.keep(
-                key,
-                Rendered {
-                    body: body.clone(),
-                    etag: etag.clone(),
-                    made: Instant::now(),
-                    generation,
-                },
-            );
-        }
-        Ok(respond_cached(req, content_type, &etag, body))
+        self.keep(
+            key,
+            Rendered {
+                body: body.clone(),
+                etag: etag.clone(),
+                made: Instant::now(),
+                generation,
+            },
+        );
+        Ok(respond_cached(req, content_type, etag, body))
     }
 
-    fn fresh(&self, key: &str, generation: u64) -> Option<Rendered> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|hit| hit.generation == generation && hit.made.elapsed() < self.ttl)
-            .cloned()
+    fn lookup(&self, key: &str) -> Lookup {
+        if self.ttl.is_zero() {
+            return Lookup::Miss(Arc::default());
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = slots.get(key) {
+            return match &slot.rendered {
+                Some(hit) if hit.generation == generation && hit.made.elapsed() < self.ttl => {
+                    Lookup::Hit(hit.clone())
+                }
+                _ => Lookup::Miss(slot.gate.clone()),
+            };
+        }
+        if slots.len() >= SWEEP_ABOVE {
+            let ttl = self.ttl;
+            slots.retain(|_, slot| {
+                Arc::strong_count(&slot.gate) > 1
+                    || slot
+                        .rendered
+                        .as_ref()
+                        .is_some_and(|r| r.generation == generation && r.made.elapsed() < ttl)
+            });
+        }
+        if slots.len() >= SWEEP_ABOVE {
+            return Lookup::Miss(Arc::default());
+        }
+        Lookup::Miss(slots.entry(key.to_owned()).or_default().gate.clone())
     }
 
     fn keep(&self, key: String, rendered: Rendered) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= SWEEP_ABOVE {
-            let (ttl, generation) = (self.ttl, self.generation.load(Ordering::SeqCst));
-            entries.retain(|_, r| r.generation == generation && r.made.elapsed() < ttl);
+        if self.ttl.is_zero() {
+            return;
         }
-        if entries.len() < SWEEP_ABOVE {
-            entries.insert(key, rendered);
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = slots.get_mut(&key) {
+            slot.rendered = Some(rendered);
         }
     }
 }
@@ -137,5 +180,23 @@ mod tests {
         let off = RenderCache::new(Duration::ZERO);
         assert_eq!(body_of(&off, &renders, "a").await, "a");
         assert_eq!(body_of(&off, &renders, "b").await, "b");
+    }
+
+    #[actix_web::test]
+    async fn one_request_renders_while_the_others_wait_for_it() {
+        let cache = RenderCache::new(Duration::from_secs(60));
+        let renders = AtomicUsize::new(0);
+        let slow_render = || async {
+            renders.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            Ok(b"rendered".to_vec())
+        };
+        let req = TestRequest::default().to_http_request();
+        let readers = (0..16).map(|_| cache.serve(&req, "k".into(), "text/plain", slow_render));
+        let answers = futures_util::future::join_all(readers).await;
+        assert!(answers
+            .iter()
+            .all(|a| a.as_ref().is_ok_and(|r| r.status() == 200)));
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
     }
 }

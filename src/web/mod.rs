@@ -9,7 +9,7 @@ pub mod page;
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;
-use actix_web::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use actix_web::{HttpRequest, HttpResponse};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
@@ -105,31 +105,35 @@ pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
 
 /// A public read with an `ETag` made from its body: a client that already has this version
 /// (`If-None-Match`) gets `304` and no body.
-pub fn cached(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+pub fn cached(req: &HttpRequest, content_type: &'static str, body: Vec<u8>) -> HttpResponse {
     let body = actix_web::web::Bytes::from(body);
     let etag = etag_of(&body);
-    respond_cached(req, content_type, &etag, body)
+    respond_cached(req, content_type, etag, body)
 }
 
 /// The strong `ETag` of a body.
-pub fn etag_of(body: &[u8]) -> String {
-    format!("\"{}\"", &hex::encode(Sha256::digest(body))[..32])
+pub fn etag_of(body: &[u8]) -> HeaderValue {
+    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(body))[..32]);
+    HeaderValue::from_str(&tag).expect("quoted hex is a valid header value")
 }
 
 /// `body` with its `ETag`, or `304` when the client already has that version.
 pub fn respond_cached(
     req: &HttpRequest,
-    content_type: &str,
-    etag: &str,
+    content_type: &'static str,
+    etag: HeaderValue,
     body: actix_web::web::Bytes,
 ) -> HttpResponse {
+    let tag = etag.as_bytes();
     let known = req
         .headers()
         .get_all(IF_NONE_MATCH)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == etag || tag == "*");
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .map(|candidate| {
+            let candidate = candidate.trim_ascii();
+            candidate.strip_prefix(b"W/").unwrap_or(candidate)
+        })
+        .any(|candidate| candidate == tag || candidate == b"*");
     let mut response = if known {
         HttpResponse::NotModified()
     } else {
@@ -137,11 +141,13 @@ pub fn respond_cached(
     };
     response
         .insert_header((ETAG, etag))
-        .insert_header((CACHE_CONTROL, "no-cache"));
+        .insert_header((CACHE_CONTROL, HeaderValue::from_static("no-cache")));
     if known {
         response.finish()
     } else {
-        response.content_type(content_type.to_owned()).body(body)
+        response
+            .insert_header((CONTENT_TYPE, HeaderValue::from_static(content_type)))
+            .body(body)
     }
 }
 

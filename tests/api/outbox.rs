@@ -1,6 +1,6 @@
 //! The outbox: an SMTP outage loses nothing and sends nothing twice; hopeless emails die visibly.
 
-use crate::helpers::{spawn_app_with, SmtpSink, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, SmtpSink, TestApp};
 use crate::on_both_backends;
 use serde_json::json;
 use std::collections::HashSet;
@@ -56,4 +56,34 @@ on_both_backends! {
         app.smtp.wait_for("ok@example.org", 1).await;
         assert!(app.smtp.to("late@example.org").is_empty());
     }
+
+    async fn the_mail_worker_gives_way_to_requests(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        app.register(&slug, TestApp::registration_body("nice@example.org")).await;
+        app.smtp.wait_for("nice@example.org", 1).await;
+        // The worker's own thread and the threads it read and wrote on, by their nice value.
+        let threads = threads_by_name();
+        let mail: Vec<i64> = threads.iter().filter(|(name, _)| name == "convene-mail").map(|(_, nice)| *nice).collect();
+        assert!(mail.len() >= 2, "the worker and its database threads: {threads:?}");
+        assert!(mail.iter().all(|&nice| nice == 10), "{threads:?}");
+        assert!(threads.iter().any(|(name, nice)| name != "convene-mail" && *nice == 0), "{threads:?}");
+    }
+}
+
+/// This process's threads: name and nice value, from /proc.
+fn threads_by_name() -> Vec<(String, i64)> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .filter_map(|task| {
+            let path = task.ok()?.path();
+            let name = std::fs::read_to_string(path.join("comm")).ok()?;
+            let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+            // Fields after the parenthesised name; nice is the 19th field of the whole line.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let nice = rest.split(' ').nth(16)?.parse().ok()?;
+            Some((name.trim().to_owned(), nice))
+        })
+        .collect()
 }
