@@ -178,6 +178,10 @@ impl Server {
                         Ok(response)
                     })
                 })
+                // The router tries routes in this order: the public reads, the busiest, first.
+                .configure(meetings::configure)
+                .configure(agenda::configure)
+                .configure(meetings::pages::configure)
                 .route(
                     "/api/v1/openapi.json",
                     web::get().to(crate::openapi::openapi_json),
@@ -185,11 +189,8 @@ impl Server {
                 .route("/healthz", web::get().to(healthz))
                 .route("/readyz", web::get().to(readyz))
                 .configure(accounts::configure)
-                .configure(meetings::configure)
                 .configure(registrations::configure)
                 .configure(press::configure)
-                .configure(agenda::configure)
-                .configure(meetings::pages::configure)
                 .configure(registrations::pages::configure)
                 .configure(press::pages::configure)
                 .configure(accounts::pages::configure)

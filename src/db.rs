@@ -140,6 +140,9 @@ impl Pools {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                // A PostgreSQL connection can die with its server; a SQLite one is a file
+                // handle, and a check before every use would only cost a statement.
+                .test_on_check_out(!url.is_sqlite())
                 .connection_timeout(CHECKOUT_TIMEOUT)
                 .build(ConnectionManager::new(url.clone()))
                 .with_context(|| format!("cannot open {}", url.describe()))
