@@ -94,7 +94,7 @@ impl Server {
             web::block(move || Pools::open(&url, max)).await??
         };
         pools
-            .write(|conn| db::migrate(conn).map_err(AppError::Unexpected))
+            .write_apart(|conn| db::migrate(conn).map_err(AppError::Unexpected))
             .await
             .context("cannot migrate the database")?;
         let listener = TcpListener::bind(&settings.bind)

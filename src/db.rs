@@ -107,17 +107,21 @@ impl ManageConnection for ConnectionManager {
             .map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection given back inside a transaction (work that panicked half-way) is closed,
+    /// which rolls it back, rather than handed to the next caller.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::connection::TransactionManager;
+        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
 pub type DbPool = Pool<ConnectionManager>;
 pub type PooledConn = PooledConnection<ConnectionManager>;
 
-/// Reads and writes go through separate pools. On SQLite the writer pool holds one connection:
-/// a deferred transaction that reads and then writes fails at once when another connection
-/// committed in between, so writes are serialised here rather than left to the busy timeout.
+/// Reads and writes go through separate pools. On SQLite the writer pool holds one connection,
+/// used by one thread ([`SqliteWriter`]): a deferred transaction that reads and then writes fails
+/// at once when another connection committed in between, so writes are serialised here rather
+/// than left to the busy timeout.
 ///
 /// Work waits for a connection in a fair queue (a semaphore with one permit per connection)
 /// rather than in r2d2, whose waiters wake in no particular order: under a burst the unlucky ones
@@ -132,6 +136,8 @@ pub struct Pools {
     /// Background work (the email worker) passes through this first, so that at most this many
     /// of its writes stand in the write queue ahead of a request's.
     background_lane: Arc<Semaphore>,
+    /// SQLite's writes, run in groups by one thread.
+    writer: Option<Arc<SqliteWriter>>,
 }
 
 impl Pools {
@@ -151,12 +157,14 @@ impl Pools {
             DatabaseUrl::Sqlite(_) => {
                 // Reads are short and this is a small server: a few readers, each with its own cache.
                 let readers = max_connections.clamp(1, 4);
+                let write = build(1)?;
                 Ok(Self {
-                    write: build(1)?,
+                    writer: Some(Arc::new(SqliteWriter::start(write.clone())?)),
+                    write,
                     read: build(readers)?,
                     url: url.clone(),
                     read_queue: Arc::new(Semaphore::new(readers as usize)),
-                    write_queue: Arc::new(Semaphore::new(1)),
+                    write_queue: Arc::new(Semaphore::new(WRITE_GROUP)),
                     background_lane: Arc::new(Semaphore::new(1)),
                 })
             }
@@ -172,6 +180,7 @@ impl Pools {
                     read_queue: queue.clone(),
                     write_queue: queue,
                     background_lane: Arc::new(Semaphore::new((size as usize / 2).max(1))),
+                    writer: None,
                 })
             }
         }
@@ -201,15 +210,142 @@ impl Pools {
         self.write(work).await
     }
 
-    /// Like `read`, on the writer pool (one connection on SQLite).
+    /// A write. On SQLite it joins the writer's next group, in a savepoint of its own: all of
+    /// `work` or none of it.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
         let _turn = take_turn(&self.write_queue).await?;
+        match &self.writer {
+            Some(writer) => writer.write(work).await,
+            None => {
+                let pool = self.write.clone();
+                actix_web::web::block(move || work(&mut *pool.get()?)).await?
+            }
+        }
+    }
+
+    /// Work on the write connection outside any transaction of ours, such as migrations, which
+    /// manage their own.
+    pub async fn write_apart<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.write.clone();
         actix_web::web::block(move || work(&mut *pool.get()?)).await?
+    }
+}
+
+/// At most this many SQLite writes share one transaction (and so wait in the queue at once).
+const WRITE_GROUP: usize = 64;
+
+/// SQLite's single writer: a thread that runs the queued writes in groups, each write in a
+/// savepoint of one transaction per group, and answers the writes of a group only once it is
+/// committed. Writes that queued while the previous group ran then share one commit, and the
+/// pages several of them touch (the newest leaf of each index, the meeting's counter) are
+/// appended to the log once instead of once per write.
+struct SqliteWriter {
+    queue: std::sync::mpsc::Sender<Box<dyn GroupedWrite>>,
+}
+
+/// One queued write, whatever its result type.
+trait GroupedWrite: Send {
+    /// Runs the write in a savepoint of the group's transaction; a failed write is rolled back
+    /// alone.
+    fn run(&mut self, conn: &mut DbConn);
+    /// Answers the write's outcome, or the group's failure to commit.
+    fn answer(self: Box<Self>, group_failed: Option<&diesel::result::Error>);
+}
+
+struct Queued<T, F> {
+    work: Option<F>,
+    outcome: Option<AppResult<T>>,
+    reply: tokio::sync::oneshot::Sender<AppResult<T>>,
+}
+
+impl<T, F> GroupedWrite for Queued<T, F>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &mut DbConn) {
+        if let Some(work) = self.work.take() {
+            self.outcome = Some(conn.transaction(work));
+        }
+    }
+
+    fn answer(self: Box<Self>, group_failed: Option<&diesel::result::Error>) {
+        let outcome = match group_failed {
+            Some(error) if is_busy_message(&error.to_string()) => Err(AppError::Unavailable),
+            Some(error) => Err(AppError::Unexpected(anyhow::anyhow!(
+                "the write's group did not commit: {error}"
+            ))),
+            None => self.outcome.unwrap_or(Err(AppError::Unavailable)),
+        };
+        let _ = self.reply.send(outcome);
+    }
+}
+
+impl SqliteWriter {
+    fn start(pool: DbPool) -> anyhow::Result<Self> {
+        let (queue, queued) = std::sync::mpsc::channel::<Box<dyn GroupedWrite>>();
+        std::thread::Builder::new()
+            .name("convene-writer".into())
+            .spawn(move || {
+                // Ends when every `Pools` is gone.
+                while let Ok(first) = queued.recv() {
+                    let mut group = vec![first];
+                    group.extend(queued.try_iter().take(WRITE_GROUP - 1));
+                    Self::commit(&pool, group);
+                }
+            })?;
+        Ok(Self { queue })
+    }
+
+    fn commit(pool: &DbPool, mut group: Vec<Box<dyn GroupedWrite>>) {
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(error) => {
+                let error = diesel::result::Error::QueryBuilderError(error.to_string().into());
+                return group.into_iter().for_each(|w| w.answer(Some(&error)));
+            }
+        };
+        let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            conn.transaction(|conn| {
+                group.iter_mut().for_each(|write| write.run(conn));
+                Ok::<_, diesel::result::Error>(())
+            })
+        }));
+        match committed {
+            Ok(Ok(())) => group.into_iter().for_each(|w| w.answer(None)),
+            Ok(Err(error)) => group.into_iter().for_each(|w| w.answer(Some(&error))),
+            Err(_) => {
+                // A write panicked inside the transaction: the connection is dropped broken
+                // (see `has_broken`), which rolls the whole group back.
+                let error = diesel::result::Error::RollbackTransaction;
+                group.into_iter().for_each(|w| w.answer(Some(&error)));
+            }
+        }
+    }
+
+    async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let queued = Queued {
+            work: Some(work),
+            outcome: None,
+            reply,
+        };
+        self.queue
+            .send(Box::new(queued))
+            .map_err(|_| AppError::Unavailable)?;
+        answer.await.map_err(|_| AppError::Unavailable)?
     }
 }
 
@@ -280,6 +416,97 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// A scratch SQLite database with one table, and pools over it.
+    fn scratch() -> (tempfile::TempDir, Pools, DatabaseUrl) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::parse(dir.path().join("t.db").to_str().unwrap()).unwrap();
+        connect(&url)
+            .unwrap()
+            .batch_execute("CREATE TABLE t (n INTEGER NOT NULL)")
+            .unwrap();
+        let pools = Pools::open(&url, 4).unwrap();
+        (dir, pools, url)
+    }
+
+    fn insert(conn: &mut DbConn) {
+        conn.batch_execute("INSERT INTO t (n) VALUES (1)").unwrap();
+    }
+
+    fn count(conn: &mut DbConn) -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM t)",
+        ))
+        .get_result(conn)
+        .unwrap()
+    }
+
+    #[actix_web::test]
+    async fn sqlite_writes_queued_together_share_one_commit() {
+        let (_dir, pools, url) = scratch();
+        // The first write holds the writer while the others queue behind it.
+        let first = pools.write(|conn| {
+            std::thread::sleep(Duration::from_millis(100));
+            insert(conn);
+            Ok(())
+        });
+        let later = (0..10).map(|_| {
+            let url = url.clone();
+            pools.write(move |conn| {
+                insert(conn);
+                // The writer's connection sees its group's writes so far; another connection
+                // sees only what is committed.
+                Ok((count(conn), count(&mut connect(&url).unwrap())))
+            })
+        });
+        let (first, later) =
+            futures_util::future::join(first, futures_util::future::join_all(later)).await;
+        first.unwrap();
+        let seen: Vec<(i64, i64)> = later.into_iter().map(Result::unwrap).collect();
+        assert!(
+            seen.iter().any(|(own, committed)| own - committed > 1),
+            "several writes in one transaction: {seen:?}"
+        );
+        assert_eq!(count(&mut connect(&url).unwrap()), 11, "all committed");
+    }
+
+    #[actix_web::test]
+    async fn a_failing_or_panicking_sqlite_write_is_undone_alone() {
+        let (_dir, pools, url) = scratch();
+        let writes = (0..12).map(|i| {
+            pools.write(move |conn| {
+                insert(conn);
+                if i % 3 == 0 {
+                    Err(AppError::NotFound)
+                } else {
+                    Ok(())
+                }
+            })
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 8);
+        assert_eq!(
+            count(&mut connect(&url).unwrap()),
+            8,
+            "the failed ones' rows are gone"
+        );
+
+        let panicked = pools
+            .write(|conn| -> AppResult<()> {
+                insert(conn);
+                panic!("a bug in a write")
+            })
+            .await;
+        assert!(panicked.is_err());
+        pools
+            .write(|conn| {
+                insert(conn);
+                Ok(())
+            })
+            .await
+            .expect("the writer lives on, with a fresh connection");
+        assert_eq!(count(&mut connect(&url).unwrap()), 9);
     }
 
     #[test]
