@@ -1020,8 +1020,9 @@ fn run_backend(
             PRESS_ROWS as f64 / total, bytes as f64 / 1e6)));
     }
 
-    // The outbox: let the loads' emails go out, then time a fresh batch to the SMTP server.
-    let drained = Instant::now();
+    // The outbox: time a fresh batch to the SMTP server. The loads leave a backlog behind (the
+    // worker gives way to requests): it is counted and set aside, not waited for, which took
+    // minutes and would push the suite past ten.
     let pending = |db: &Database| -> i64 {
         #[derive(diesel::QueryableByName)]
         struct Count {
@@ -1033,10 +1034,21 @@ fn run_backend(
             .map(|c| c.n)
             .unwrap_or(-1)
     };
-    while pending(&db) > 0 && drained.elapsed() < Duration::from_secs(300) {
-        std::thread::sleep(Duration::from_millis(100));
+    let backlog = pending(&db);
+    sql(
+        &mut db.connect(),
+        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+    );
+    // The batch the worker was sending lands before the count starts.
+    let mut landed = smtp.count();
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = smtp.count();
+        if now == landed {
+            break;
+        }
+        landed = now;
     }
-    let backlog = drained.elapsed();
     let before = smtp.count();
     let enqueued = Instant::now();
     {
@@ -1063,8 +1075,8 @@ fn run_backend(
         .saturating_sub(committed)
         .as_secs_f64();
     rows.push(row(backend, &format!("outbox to a local SMTP server ({OUTBOX_EMAILS} emails)"), format!(
-        "{:.0} emails/s ({delivered} in {span:.2} s from commit, poll every 200 ms); the loads' backlog took {:.1} s more",
-        delivered as f64 / span, backlog.as_secs_f64())));
+        "{:.0} emails/s ({delivered} in {span:.2} s from commit, poll every 200 ms); the loads left {backlog} emails to send (set aside)",
+        delivered as f64 / span)));
 
     let (rss, peak) = server.memory();
     rows.push(row(
