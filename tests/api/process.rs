@@ -152,15 +152,11 @@ impl PrivateCluster {
             );
         }
         let data = cluster.data();
-        let initdb = cluster.as_postgres(
+        cluster.as_postgres(
+            "initdb",
             Command::new(cluster.bin.join("initdb"))
                 .args(["-U", "postgres", "--auth=trust", "--no-sync", "-D"])
                 .arg(&data),
-        );
-        assert!(
-            initdb.status.success(),
-            "initdb: {}",
-            String::from_utf8_lossy(&initdb.stderr)
         );
         cluster.start();
         Some(cluster)
@@ -179,7 +175,7 @@ impl PrivateCluster {
     }
 
     /// Runs `command` (as the `postgres` user when we are root), waiting for it.
-    fn as_postgres(&self, command: &mut Command) -> std::process::Output {
+    fn output_as_postgres(&self, command: &mut Command) -> std::process::Output {
         let output = if Self::is_root() {
             let mut wrapped = Command::new("runuser");
             wrapped
@@ -193,6 +189,16 @@ impl PrivateCluster {
         output.expect("the command runs")
     }
 
+    /// Like `output_as_postgres`, and `command` must succeed.
+    fn as_postgres(&self, what: &str, command: &mut Command) {
+        let output = self.output_as_postgres(command);
+        assert!(
+            output.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
@@ -203,7 +209,8 @@ impl PrivateCluster {
             self.port,
             self.dir.path().display()
         );
-        let output = self.as_postgres(
+        self.as_postgres(
+            "pg_ctl start",
             Command::new(self.bin.join("pg_ctl"))
                 .args(["-w", "-t", "30", "-o", &options, "-l"])
                 .arg(self.dir.path().join("server.log"))
@@ -211,32 +218,23 @@ impl PrivateCluster {
                 .arg(self.data())
                 .arg("start"),
         );
-        assert!(
-            output.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
     }
 
     /// Stops the server the quick way, closing every connection.
     pub fn stop(&self) {
-        let output = self.as_postgres(
+        self.as_postgres(
+            "pg_ctl stop",
             Command::new(self.bin.join("pg_ctl"))
                 .args(["-w", "-m", "fast", "-D"])
                 .arg(self.data())
                 .arg("stop"),
-        );
-        assert!(
-            output.status.success(),
-            "pg_ctl stop: {}",
-            String::from_utf8_lossy(&output.stderr)
         );
     }
 }
 
 impl Drop for PrivateCluster {
     fn drop(&mut self) {
-        let _ = self.as_postgres(
+        let _ = self.output_as_postgres(
             Command::new(self.bin.join("pg_ctl"))
                 .args(["-m", "immediate", "-D"])
                 .arg(self.data())
