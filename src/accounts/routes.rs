@@ -123,6 +123,18 @@ pub struct Participant {
     pub registration_id: String,
 }
 
+impl Participant {
+    /// Maps a 404 from work on the participant's own registration to 401: the registration
+    /// was deleted (by its participant, in another request) after the token was checked, so
+    /// the token now stands for nothing, as the next request would find.
+    pub fn deleted_meanwhile(error: AppError) -> AppError {
+        match error {
+            AppError::NotFound => AppError::Unauthenticated,
+            other => other,
+        }
+    }
+}
+
 impl FromRequest for Participant {
     type Error = AppError;
     type Future = LocalFuture<Self>;

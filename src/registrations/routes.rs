@@ -114,7 +114,8 @@ pub(crate) async fn own_registration(
 ) -> AppResult<web::Json<RegistrationView>> {
     let view = state
         .read(move |conn| store::view(conn, &who.registration_id))
-        .await?;
+        .await
+        .map_err(Participant::deleted_meanwhile)?;
     Ok(web::Json(view))
 }
 
@@ -127,7 +128,8 @@ pub(crate) async fn update_own_registration(
     let patch = patch.into_inner();
     let view = state
         .write(move |conn| store::update_own(conn, &who.registration_id, patch, now()))
-        .await?;
+        .await
+        .map_err(Participant::deleted_meanwhile)?;
     Ok(web::Json(view))
 }
 
@@ -141,7 +143,8 @@ pub(crate) async fn cancel_own_registration(
             let id = who.registration_id;
             store::cancel(conn, &id, None, &Actor::Participant(&id), now())
         })
-        .await?;
+        .await
+        .map_err(Participant::deleted_meanwhile)?;
     state.wake_mailer();
     Ok(web::Json(view))
 }
@@ -154,7 +157,8 @@ pub(crate) async fn delete_own_registration(
 ) -> AppResult<HttpResponse> {
     state
         .write(move |conn| store::delete_own(conn, &who.registration_id, now()))
-        .await?;
+        .await
+        .map_err(Participant::deleted_meanwhile)?;
     state.wake_mailer();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -177,7 +181,8 @@ pub(crate) async fn own_calendar(
                 &host,
             ))
         })
-        .await?;
+        .await
+        .map_err(Participant::deleted_meanwhile)?;
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header((

@@ -59,6 +59,36 @@ on_both_backends! {
         app.outbox_drained(&organizer, &slug).await;
     }
 
+    async fn requests_racing_a_deletion_are_answered_401_not_404(backend) {
+        // A request whose token was checked just before the registration was deleted finds
+        // nothing behind it; the contract's answer for a token that stands for nothing is 401.
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for round in 0..6 {
+            let manage = confirmed(&app, &slug, &format!("p{round}@example.org")).await;
+            let requests = (0..36).map(|i| {
+                let (app, manage) = (&app, manage.clone());
+                async move {
+                    let answer = match i % 3 {
+                        _ if i == 12 => app.call(reqwest::Method::DELETE, "/api/v1/registration", Some(&manage), None).await,
+                        0 => app.get("/api/v1/registration", Some(&manage)).await,
+                        1 => app.patch("/api/v1/registration", Some(&manage), json!({"job_title": format!("Enlace {i}")})).await,
+                        _ => app.get("/api/v1/registration/calendar.ics", Some(&manage)).await,
+                    };
+                    (i, answer.status, answer.text)
+                }
+            });
+            for (i, status, text) in futures::future::join_all(requests).await {
+                let allowed: &[u16] = if i == 12 { &[204] } else { &[200, 401] };
+                assert!(allowed.contains(&status), "request {i} answered {status}: {text}");
+                *seen.entry(format!("{status}")).or_default() += 1;
+            }
+        }
+        assert!(seen.contains_key("401"), "some requests came after the deletion: {seen:?}");
+    }
+
     async fn ended_meetings_are_purged_by_the_command_keeping_counts(backend) {
         let app = spawn_app(backend).await;
         let organizer = app.organizer().await;
