@@ -89,9 +89,10 @@ pub fn id_cursor(raw: Option<&str>) -> Result<Option<String>, Problem> {
     }
 }
 
-/// `?limit=`: 100 unless given, at most 1000.
+/// `?limit=`: 100 unless given, at most 1000. Given empty, it is refused like any other
+/// non-number: the document says it is an integer.
 pub fn page_limit(raw: Option<&str>) -> Result<i64, Problem> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw {
         None => Ok(100),
         Some(text) => match text.parse::<i64>() {
             Ok(n) if (1..=1000).contains(&n) => Ok(n),
@@ -187,5 +188,9 @@ mod tests {
         assert!(page_limit(Some("1001")).is_err());
         assert!(page_limit(Some("0")).is_err());
         assert!(page_limit(Some("ten")).is_err());
+        assert!(
+            page_limit(Some("")).is_err(),
+            "an empty limit is not a number"
+        );
     }
 }
