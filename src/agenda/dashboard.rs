@@ -10,11 +10,11 @@ use crate::error::{AppError, FieldError};
 use crate::meetings::dashboard::{local_to_rfc3339, organized};
 use crate::meetings::pages::{agenda_markup, kind_label};
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, or_error, require, see_other, Tab};
+use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, Field, FormState};
 use crate::web::page::PageContext;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -137,13 +137,9 @@ async fn render(
 
 async fn editor(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         render(
@@ -162,14 +158,10 @@ async fn editor(
 
 async fn add_room(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -254,14 +246,10 @@ fn speakers(text: &str) -> Vec<SpeakerForm> {
 
 async fn add_session(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -363,14 +351,10 @@ async fn add_session(
 
 async fn delete_session(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let (slug, id) = path.into_inner();
     let result = async {
         current.check(&fields)?;

@@ -8,12 +8,12 @@ use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
 use crate::registrations::pages::{country_options, kind_label, status_label};
 use crate::values::Language;
-use crate::web::dashboard::{bar_chart, meeting_page, or_error, require, see_other, Tab};
+use crate::web::dashboard::{bar_chart, meeting_page, or_error, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, Field, FormState};
 use crate::web::page::{layout, respond, PageContext};
 use crate::web::slug_or_404;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use maud::{html, Markup};
@@ -241,11 +241,10 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
     }
 }
 
-async fn my_meetings(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+async fn my_meetings(
+    state: web::Data<AppState>,
+    Dashboard { current, ctx }: Dashboard,
+) -> HttpResponse {
     let account = current.account_id.clone();
     let result = state.read(move |conn| store::organized_list(conn, &account)).await.map(|meetings| {
         let t = ctx.t();
@@ -296,11 +295,7 @@ fn meeting_form_page(
     )
 }
 
-async fn new_meeting_form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+async fn new_meeting_form(Dashboard { current, ctx }: Dashboard) -> HttpResponse {
     let mut form = FormState::default();
     form.values
         .insert("timezone".into(), "America/Mexico_City".into());
@@ -324,13 +319,9 @@ fn input_name(field: &str) -> String {
 
 async fn create_meeting(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let values = fields.into_inner();
     if let Err(error) = current.check(&values) {
         return crate::web::page::error_page(&ctx, &error);
@@ -389,13 +380,9 @@ pub async fn organized(
 
 async fn summary(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let for_stats = meeting.clone();
@@ -436,13 +423,9 @@ async fn summary(
 
 async fn edit_meeting_form(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = organized(&state, &slug, &current.account_id)
         .await
         .map(|meeting| {
@@ -478,14 +461,10 @@ fn edit_page(
 
 async fn update_meeting(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let values = fields.into_inner();
     if let Err(error) = current.check(&values) {
         return crate::web::page::error_page(&ctx, &error);

@@ -7,11 +7,11 @@ use crate::db::now;
 use crate::error::AppError;
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, or_error, require, see_other, Tab};
+use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
 use crate::web::forms::{error_summary, Field, FormState};
 use crate::web::page::PageContext;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -101,13 +101,9 @@ async fn render(
 
 async fn press_links(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         render(
@@ -127,14 +123,10 @@ async fn press_links(
 
 async fn create_link(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -189,14 +181,10 @@ async fn create_link(
 
 async fn revoke_link(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
     fields: Fields,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let (slug, id) = path.into_inner();
     let result = async {
         current.check(&fields)?;

@@ -10,9 +10,9 @@ use crate::db::now;
 use crate::error::{AppError, Checks};
 use crate::exports;
 use crate::meetings::dashboard::organized;
-use crate::web::dashboard::{meeting_page, or_error, require, see_other, Tab};
+use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use maud::html;
 use std::collections::HashMap;
 
@@ -40,14 +40,10 @@ const PAGE: i64 = 50;
 
 async fn registrations_table(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let mut checks = Checks::default();
@@ -120,14 +116,10 @@ async fn registrations_table(
 
 async fn decide(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String, String)>,
     fields: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let (slug, id, action) = path.into_inner();
     let result = async {
         current.check(&fields)?;
@@ -167,13 +159,9 @@ async fn decide(
 
 async fn waiting_list(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let for_list = meeting.clone();
@@ -215,13 +203,9 @@ fn export_name(slug: &str, extension: &str) -> String {
 /// All registrations, every field, every status.
 async fn export_csv(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = organized(&state, &slug, &current.account_id)
         .await
         .map(|meeting| {
@@ -238,13 +222,9 @@ async fn export_csv(
 
 async fn export_xlsx(
     state: web::Data<AppState>,
-    req: HttpRequest,
+    Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let (current, ctx) = match require(&state, &req).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let name = export_name(&meeting.slug, "xlsx");

@@ -5,9 +5,13 @@ use crate::accounts::pages::{session, to_login, OrganizerSession};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::meetings::Meeting;
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use maud::{html, Markup};
+use std::future::Future;
+use std::pin::Pin;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -19,19 +23,36 @@ pub enum Tab {
     Edit,
 }
 
-/// The logged-in organizer and a page context that shows them, or the way to the login page.
-pub async fn require(
-    state: &AppState,
-    req: &HttpRequest,
-) -> Result<(OrganizerSession, PageContext), HttpResponse> {
-    let mut ctx = PageContext::new(req);
-    match session(state, req).await {
-        Ok(Some(current)) => {
-            ctx.organizer = Some((current.name.clone(), current.csrf.clone()));
-            Ok((current, ctx))
-        }
-        Ok(None) => Err(to_login(req)),
-        Err(error) => Err(super::page::error_page(&ctx, &error)),
+/// A dashboard request from a logged-in organizer: who they are, and a page context that shows
+/// them. As an extractor it answers anyone else with the way to the login page (or the page of
+/// the error that stopped the check), before the handler runs.
+pub struct Dashboard {
+    pub current: OrganizerSession,
+    pub ctx: PageContext,
+}
+
+impl FromRequest for Dashboard {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let mut ctx = PageContext::new(&req);
+            let refused = |response| InternalError::from_response("not logged in", response);
+            let Some(state) = req.app_data::<web::Data<AppState>>() else {
+                let error = AppError::from(anyhow::anyhow!("application state missing"));
+                return Err(refused(super::page::error_page(&ctx, &error)).into());
+            };
+            match session(state, &req).await {
+                Ok(Some(current)) => {
+                    ctx.organizer = Some((current.name.clone(), current.csrf.clone()));
+                    Ok(Self { current, ctx })
+                }
+                Ok(None) => Err(refused(to_login(&req)).into()),
+                Err(error) => Err(refused(super::page::error_page(&ctx, &error)).into()),
+            }
+        })
     }
 }
 

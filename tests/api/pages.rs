@@ -291,6 +291,9 @@ on_both_backends! {
         assert_eq!(refused.status, 403, "a form without the CSRF token is refused");
         let forged = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", "0123456789abcdef0123456789abcdef")]).await;
         assert_eq!(forged.status, 403);
+        let logged_out = with_cookie(&app, reqwest::Method::POST, &approve, "x=y", &[("csrf", &csrf)]).await;
+        assert_eq!(logged_out.status, 303, "a form from no session goes to the login page");
+        assert!(logged_out.headers["location"].to_str().unwrap().starts_with("/organizer/login?next="));
         assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "pending_approval", "nothing changed");
         let approved = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", &csrf)]).await;
         assert_eq!(approved.status, 303);
