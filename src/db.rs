@@ -84,9 +84,13 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, diesel::ConnectionError> {
         DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
         DatabaseUrl::Sqlite(path) => {
             let mut conn = SqliteConnection::establish(path)?;
+            // temp_store = MEMORY also keeps savepoint journals in memory: each grouped write
+            // runs in a savepoint, whose journal otherwise spills to a temporary file (create,
+            // write, delete) once a write touches more than 64 KiB of pages.
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                 PRAGMA temp_store = MEMORY;",
             )
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
@@ -440,6 +444,22 @@ mod tests {
         ))
         .get_result(conn)
         .unwrap()
+    }
+
+    #[actix_web::test]
+    async fn sqlite_connections_keep_savepoint_journals_in_memory() {
+        let (_dir, pools, _url) = scratch();
+        let pragma = |conn: &mut DbConn| -> AppResult<i32> {
+            Ok(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    "(SELECT temp_store FROM pragma_temp_store)",
+                ))
+                .get_result(conn)?,
+            )
+        };
+        // 2 is MEMORY: the writer's savepoints then never create a temporary file.
+        assert_eq!(pools.write(pragma).await.unwrap(), 2);
+        assert_eq!(pools.read(pragma).await.unwrap(), 2);
     }
 
     #[actix_web::test]
