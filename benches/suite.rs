@@ -384,11 +384,24 @@ fn postgres_admin() -> String {
 }
 
 /// Marks every email still waiting in the outbox as sent, so that the worker leaves it alone;
-/// answers how many there were.
+/// answers how many there were. The running worker updates the same rows (in another order, so
+/// PostgreSQL may call it a deadlock, and SQLite may be busy): try again.
 fn set_aside_pending_emails(db: &Database) -> usize {
-    diesel::sql_query("UPDATE outbox SET status = 'sent' WHERE status = 'pending'")
-        .execute(&mut db.connect())
-        .expect("the outbox can be updated")
+    let mut conn = db.connect();
+    let mut tries = 0;
+    loop {
+        match diesel::sql_query("UPDATE outbox SET status = 'sent' WHERE status = 'pending'")
+            .execute(&mut conn)
+        {
+            Ok(n) => return n,
+            Err(error) if tries < 10 => {
+                tries += 1;
+                eprintln!("   setting the outbox aside: {error}; again");
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(error) => panic!("the outbox cannot be set aside: {error}"),
+        }
+    }
 }
 
 fn sql(conn: &mut DbConn, statement: &str) {
@@ -549,9 +562,13 @@ fn prepare(
             .select(meetings::id)
             .first(&mut conn)
             .unwrap();
+        // A confirmed participant's page (the agenda, the details form), the same one on both
+        // backends.
         let demo = registrations::table
             .inner_join(meetings::table)
             .filter(meetings::slug.eq(DEMO_SLUG))
+            .filter(registrations::status.eq("confirmed"))
+            .order(registrations::id)
             .select(registrations::id)
             .first(&mut conn)
             .unwrap();
@@ -1237,7 +1254,16 @@ fn machine() -> String {
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    format!("{cores} cores ({cpu}), {memory:.0} GiB; {postgres}; SQLite bundled with diesel; load generator wrk on the same machine")
+    let sqlite: String = diesel::SqliteConnection::establish(":memory:")
+        .and_then(|mut conn| {
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>(
+                "sqlite_version()",
+            ))
+            .get_result(&mut conn)
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+        })
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {memory:.0} GiB; {postgres}; SQLite {sqlite} (the system's library); load generator wrk on the same machine")
 }
 
 fn print_table(rows: &[Row]) {
