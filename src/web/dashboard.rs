@@ -39,7 +39,7 @@ impl FromRequest for Dashboard {
         let req = req.clone();
         Box::pin(async move {
             let mut ctx = PageContext::new(&req);
-            let refused = |response| InternalError::from_response("not logged in", response);
+            let refused = |response| InternalError::from_response("dashboard refused", response);
             let Some(state) = req.app_data::<web::Data<AppState>>() else {
                 let error = AppError::from(anyhow::anyhow!("application state missing"));
                 return Err(refused(super::page::error_page(&ctx, &error)).into());
