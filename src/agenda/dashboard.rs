@@ -7,7 +7,7 @@ use super::store;
 use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, FieldError};
-use crate::meetings::dashboard::{local_to_rfc3339, organized};
+use crate::meetings::dashboard::{local_to_rfc3339, organized, translations_from};
 use crate::meetings::pages::{agenda_markup, kind_label};
 use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
@@ -262,16 +262,6 @@ async fn add_session(
         };
         let zone = meeting.tz();
         let time = |name: &str| get(name).map(|v| local_to_rfc3339(&v, zone).unwrap_or(v));
-        let mut translations = std::collections::BTreeMap::new();
-        if let Some(title) = get("title_en") {
-            translations.insert(
-                "en".to_owned(),
-                crate::meetings::model::Translation {
-                    title: Some(title),
-                    description: None,
-                },
-            );
-        }
         let form = SessionForm {
             title: get("title"),
             description: get("description"),
@@ -282,7 +272,7 @@ async fn add_session(
             language: get("language"),
             interpretation: Some(values.get("interpretation").is_some_and(|v| v == "on")),
             position: None,
-            translations: Some(translations),
+            translations: Some(translations_from(&values)),
             speakers: Some(speakers(
                 values.get("speakers").map(String::as_str).unwrap_or(""),
             )),
@@ -303,6 +293,8 @@ async fn add_session(
                 let form = FormState::new(values).with_errors(&errors, ctx.t(), |f| {
                     if f.starts_with("speakers") {
                         "speakers".to_owned()
+                    } else if f == "translations" {
+                        "title_es".to_owned()
                     } else {
                         f.to_owned()
                     }

@@ -67,6 +67,28 @@ fn number(value: Option<&String>, field: &str, checks: &mut Checks) -> Option<i6
     }
 }
 
+/// The form's `title_es`, `description_es`, `title_en` and `description_en` as the API's
+/// `translations` (blank ones are dropped when the draft is parsed).
+pub(crate) fn translations_from(values: &HashMap<String, String>) -> BTreeMap<String, Translation> {
+    let get = |name: String| {
+        values
+            .get(&name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    Language::ALL
+        .iter()
+        .map(|language| {
+            let code = language.as_str();
+            let text = Translation {
+                title: get(format!("title_{code}")),
+                description: get(format!("description_{code}")),
+            };
+            (code.to_owned(), text)
+        })
+        .collect()
+}
+
 /// The dashboard form as the API's meeting body; times are local to the chosen zone.
 fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldError>) {
     let get = |name: &str| {
@@ -100,17 +122,6 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         "per_organization_limit",
         &mut checks,
     );
-    let mut translations = BTreeMap::new();
-    for language in Language::ALL {
-        let code = language.as_str();
-        translations.insert(
-            code.to_owned(),
-            Translation {
-                title: get(&format!("title_{code}")),
-                description: get(&format!("description_{code}")),
-            },
-        );
-    }
     let form = MeetingForm {
         slug: get("slug"),
         title: get("title"),
@@ -128,7 +139,7 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         requires_approval: Some(values.get("requires_approval").is_some_and(|v| v == "on")),
         languages: Some(vec!["es".into(), "en".into()]),
         status: get("status"),
-        translations: Some(translations),
+        translations: Some(translations_from(values)),
     };
     match checks.into_error() {
         AppError::Invalid(errors) => (form, errors),

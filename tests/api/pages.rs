@@ -314,6 +314,19 @@ on_both_backends! {
         let meeting = app.get("/api/v1/meetings/taller-regional", None).await.body;
         assert_eq!(meeting["starts_at"], "2030-06-10T09:00:00-06:00");
         assert_eq!(meeting["translations"]["en"]["title"], "Regional workshop");
+        // A session through the agenda editor keeps every translation the form asks for.
+        let added = with_cookie(&app, reqwest::Method::POST, "/organizer/m/taller-regional/agenda/sessions", &cookie, &[
+            ("csrf", &csrf), ("title", "Apertura"), ("description", "Bienvenida"), ("kind", "plenary"),
+            ("starts_at", "2030-06-10T09:00"), ("ends_at", "2030-06-10T10:00"), ("language", "es"),
+            ("title_es", "Apertura del taller"), ("description_es", "Bienvenida y objetivos"),
+            ("title_en", "Opening"), ("description_en", "Welcome and aims"),
+        ]).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let agenda = app.get("/api/v1/meetings/taller-regional/agenda", None).await.body;
+        assert_eq!(agenda["items"][0]["translations"], json!({
+            "es": {"title": "Apertura del taller", "description": "Bienvenida y objetivos"},
+            "en": {"title": "Opening", "description": "Welcome and aims"},
+        }), "{agenda}");
         let bad = with_cookie(&app, reqwest::Method::POST, "/organizer/meetings/new", &cookie, &[("csrf", &csrf), ("capacity", "many")]).await;
         assert_eq!(bad.status, 422);
         assert!(bad.body.contains("capacity-error") && bad.body.contains("title-error") && bad.body.contains("starts_at-error"));
