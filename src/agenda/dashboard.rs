@@ -1,13 +1,15 @@
 //! The organizer's agenda editor: rooms and sessions, with clashes shown by the field.
 
 use super::model::{
-    NewRoom, RoomForm, SessionDraft, SessionForm, SessionKind, SessionLanguage, SpeakerForm,
+    NewRoom, Room, RoomForm, SessionDraft, SessionForm, SessionKind, SessionLanguage, SpeakerForm,
+    SpeakerView,
 };
-use super::store;
+use super::store::{self, AgendaItem};
 use crate::app::AppState;
 use crate::db::now;
-use crate::error::{AppError, FieldError};
-use crate::meetings::dashboard::{local_to_rfc3339, organized, translations_from};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::Catalogue;
+use crate::meetings::dashboard::{local_to_rfc3339, organized, to_local_input, translations_from};
 use crate::meetings::pages::{agenda_markup, kind_label};
 use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
@@ -24,6 +26,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/organizer/m/{slug}/agenda/sessions",
             web::post().to(add_session),
+        )
+        .route(
+            "/organizer/m/{slug}/agenda/sessions/{id}",
+            web::get().to(edit_session),
+        )
+        .route(
+            "/organizer/m/{slug}/agenda/sessions/{id}",
+            web::post().to(save_session),
         )
         .route(
             "/organizer/m/{slug}/agenda/sessions/{id}/delete",
@@ -57,20 +67,7 @@ async fn render(
         .await?;
     let t = ctx.t();
     let base = format!("/organizer/m/{}/agenda", meeting.slug);
-    let kinds: Vec<(String, String)> = SessionKind::ALL
-        .iter()
-        .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
-        .collect();
-    let languages = [
-        (SessionLanguage::Es, t.session_language_es),
-        (SessionLanguage::En, t.session_language_en),
-        (SessionLanguage::Both, t.session_language_both),
-    ]
-    .map(|(l, label)| (l.as_str().to_owned(), label.to_owned()));
-    let room_options: Vec<(String, String)> = rooms
-        .iter()
-        .map(|r| (r.id.clone(), r.name.clone()))
-        .collect();
+    let choices = SessionChoices::new(t, &rooms);
     Ok(meeting_page(
         ctx,
         meeting,
@@ -88,41 +85,23 @@ async fn render(
                 button.secondary type="submit" { (t.add_room) }
             }
             h2 { (t.add_session) }
-            @if let Some(clash) = clash {
-                div.notice.bad role="alert" {
-                    p { strong { (clash.message) } }
-                    @if let Some(session) = &clash.session {
-                        p { (session["title"].as_str().unwrap_or("")) ": " (session["starts_at"].as_str().unwrap_or("")) " – " (session["ends_at"].as_str().unwrap_or("")) }
-                    }
-                }
-            }
+            (clash_notice(clash))
             (error_summary(session_form, t))
             form method="post" action={ (base) "/sessions" } novalidate {
                 (csrf.clone())
-                (Field::new("title", t.title).required().input(session_form))
-                (Field::new("description", t.description).textarea(session_form))
-            (Field::new("title_es", t.title_es).input(session_form))
-            (Field::new("description_es", t.description_es).textarea(session_form))
-            (Field::new("title_en", t.title_en).input(session_form))
-            (Field::new("description_en", t.description_en).textarea(session_form))
-                (Field::new("kind", t.kind).select(session_form, t.choose, &kinds))
-                p.muted { (t.local_times_hint) }
-                (Field::new("starts_at", t.starts).kind("datetime-local").required().input(session_form))
-                (Field::new("ends_at", t.ends).kind("datetime-local").required().input(session_form))
-                (Field::new("room_id", t.room).select(session_form, t.no_room, &room_options))
-                (Field::new("language", t.session_language).select(session_form, t.choose, &languages))
-                (checkbox(session_form, "interpretation", t.with_interpretation, false))
-                (Field::new("speakers", t.speakers_field).textarea(session_form))
+                (session_fields(t, session_form, &choices))
                 button type="submit" { (t.add_session) }
             }
             h2 { (t.programme) }
             (agenda_markup(meeting, &items, ctx))
             @if !items.is_empty() {
-                h3 { (t.delete) }
+                h3 { (t.edit) " · " (t.delete) }
                 ul {
                     @for item in &items {
                         li {
                             (meeting.local(item.session.starts_at).format("%Y-%m-%d %H:%M")) " " (item.session.title) " "
+                            a.button.small.secondary href={ (base) "/sessions/" (item.session.id) } aria-label={ (t.edit) ": " (item.session.title) } { (t.edit) }
+                            " "
                             form.inline method="post" action={ (base) "/sessions/" (item.session.id) "/delete" } {
                                 (csrf.clone())
                                 button.small.secondary type="submit" aria-label={ (t.delete) ": " (item.session.title) } { (t.delete) }
@@ -225,9 +204,81 @@ async fn add_room(
     or_error(&ctx, result)
 }
 
-/// "Name, Organisation" per line → guest speakers.
-fn speakers(text: &str) -> Vec<SpeakerForm> {
-    text.lines()
+/// The choices the session form offers: kinds, languages and the meeting's rooms.
+struct SessionChoices {
+    kinds: Vec<(String, String)>,
+    languages: Vec<(String, String)>,
+    rooms: Vec<(String, String)>,
+}
+
+impl SessionChoices {
+    fn new(t: &Catalogue, rooms: &[Room]) -> Self {
+        let languages = [
+            (SessionLanguage::Es, t.session_language_es),
+            (SessionLanguage::En, t.session_language_en),
+            (SessionLanguage::Both, t.session_language_both),
+        ];
+        Self {
+            kinds: SessionKind::ALL
+                .iter()
+                .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
+                .collect(),
+            languages: languages
+                .iter()
+                .map(|(l, label)| (l.as_str().to_owned(), (*label).to_owned()))
+                .collect(),
+            rooms: rooms
+                .iter()
+                .map(|r| (r.id.clone(), r.name.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// What a session is in the way of, above the form that asked for it.
+fn clash_notice(clash: Option<&FieldError>) -> Markup {
+    html! {
+        @if let Some(clash) = clash {
+            div.notice.bad role="alert" {
+                p { strong { (clash.message) } }
+                @if let Some(session) = &clash.session {
+                    p { (session["title"].as_str().unwrap_or("")) ": " (session["starts_at"].as_str().unwrap_or("")) " – " (session["ends_at"].as_str().unwrap_or("")) }
+                }
+            }
+        }
+    }
+}
+
+/// The session form's fields, the same for adding and for editing.
+fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> Markup {
+    html! {
+        (Field::new("title", t.title).required().input(form))
+        (Field::new("description", t.description).textarea(form))
+        (Field::new("title_es", t.title_es).input(form))
+        (Field::new("description_es", t.description_es).textarea(form))
+        (Field::new("title_en", t.title_en).input(form))
+        (Field::new("description_en", t.description_en).textarea(form))
+        (Field::new("kind", t.kind).select(form, t.choose, &choices.kinds))
+        p.muted { (t.local_times_hint) }
+        (Field::new("starts_at", t.starts).kind("datetime-local").required().input(form))
+        (Field::new("ends_at", t.ends).kind("datetime-local").required().input(form))
+        (Field::new("room_id", t.room).select(form, t.no_room, &choices.rooms))
+        (Field::new("language", t.session_language).select(form, t.choose, &choices.languages))
+        (checkbox(form, "interpretation", t.with_interpretation, false))
+        (Field::new("speakers", t.speakers_field).textarea(form))
+    }
+}
+
+/// "Name, Organisation" per line → guest speakers. A guest already on the session keeps their
+/// role; `linked` (speakers who are registered participants, which the text cannot name) stay.
+fn speakers(text: &str, linked: &[SpeakerView], guests: &[SpeakerView]) -> Vec<SpeakerForm> {
+    let kept = linked.iter().map(|s| SpeakerForm {
+        registration_id: s.registration_id.clone(),
+        role: Some(s.role.clone()),
+        ..SpeakerForm::default()
+    });
+    let written = text
+        .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(|line| {
@@ -235,13 +286,134 @@ fn speakers(text: &str) -> Vec<SpeakerForm> {
                 Some((name, organization)) => (name.trim(), Some(organization.trim().to_owned())),
                 None => (line, None),
             };
+            let role = guests
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| g.role.clone());
             SpeakerForm {
                 name: Some(name.to_owned()),
                 organization,
+                role,
                 ..SpeakerForm::default()
             }
+        });
+    kept.chain(written).collect()
+}
+
+/// The dashboard's session form as the API's session body; times are local to the meeting.
+/// `before` is the session being edited, if any, whose linked speakers and guests' roles stay.
+fn session_form(
+    values: &HashMap<String, String>,
+    meeting: &Meeting,
+    before: Option<&AgendaItem>,
+) -> SessionForm {
+    let get = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let zone = meeting.tz();
+    let time = |name: &str| get(name).map(|v| local_to_rfc3339(&v, zone).unwrap_or(v));
+    let (linked, guests): (Vec<SpeakerView>, Vec<SpeakerView>) = before
+        .map(|item| item.speakers.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|s| s.registration_id.is_some());
+    SessionForm {
+        title: get("title"),
+        description: get("description"),
+        kind: get("kind"),
+        starts_at: time("starts_at"),
+        ends_at: time("ends_at"),
+        room_id: get("room_id"),
+        language: get("language"),
+        interpretation: Some(values.get("interpretation").is_some_and(|v| v == "on")),
+        position: before.map(|item| item.session.position),
+        translations: Some(translations_from(values)),
+        speakers: Some(speakers(
+            values.get("speakers").map(String::as_str).unwrap_or(""),
+            &linked,
+            &guests,
+        )),
+    }
+}
+
+/// A session's values as its edit form shows them.
+fn session_values(meeting: &Meeting, item: &AgendaItem) -> HashMap<String, String> {
+    let session = &item.session;
+    let mut values = HashMap::from([
+        ("title".to_owned(), session.title.clone()),
+        ("description".to_owned(), session.description.clone()),
+        ("kind".to_owned(), session.kind.clone()),
+        (
+            "starts_at".to_owned(),
+            to_local_input(meeting, session.starts_at),
+        ),
+        (
+            "ends_at".to_owned(),
+            to_local_input(meeting, session.ends_at),
+        ),
+        ("language".to_owned(), session.language.clone()),
+    ]);
+    if let Some(room) = &session.room_id {
+        values.insert("room_id".into(), room.clone());
+    }
+    if session.interpretation {
+        values.insert("interpretation".into(), "on".into());
+    }
+    for (language, text) in session.translations() {
+        if let Some(title) = text.title {
+            values.insert(format!("title_{}", language.as_str()), title);
+        }
+        if let Some(description) = text.description {
+            values.insert(format!("description_{}", language.as_str()), description);
+        }
+    }
+    let guests: Vec<String> = item
+        .speakers
+        .iter()
+        .filter(|s| s.registration_id.is_none())
+        .map(|s| match &s.organization {
+            Some(organization) => format!("{}, {organization}", s.name),
+            None => s.name.clone(),
         })
-        .collect()
+        .collect();
+    values.insert("speakers".into(), guests.join("\n"));
+    values
+}
+
+/// A refused session write as the form to show again: the fields named, or the clash shown.
+fn refused_session(
+    values: HashMap<String, String>,
+    error: AppError,
+    t: &Catalogue,
+) -> Result<(FormState, Option<FieldError>, StatusCode), AppError> {
+    match error {
+        AppError::Invalid(errors) => {
+            let form = FormState::new(values).with_errors(&errors, t, |f| {
+                if f.starts_with("speakers") {
+                    "speakers".to_owned()
+                } else if f == "translations" {
+                    "title_es".to_owned()
+                } else {
+                    f.to_owned()
+                }
+            });
+            Ok((form, None, StatusCode::UNPROCESSABLE_ENTITY))
+        }
+        AppError::Clash(clash) => {
+            let mut form = FormState::new(values);
+            let field = if clash.code == "room_conflict" {
+                "room_id"
+            } else {
+                "speakers"
+            };
+            form.errors.insert(field.to_owned(), t.error_invalid);
+            Ok((form, Some(clash), StatusCode::CONFLICT))
+        }
+        other => Err(other),
+    }
 }
 
 async fn add_session(
@@ -254,29 +426,7 @@ async fn add_session(
     let result = async {
         current.check(&values)?;
         let meeting = organized(&state, &slug, &current.account_id).await?;
-        let get = |name: &str| {
-            values
-                .get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let zone = meeting.tz();
-        let time = |name: &str| get(name).map(|v| local_to_rfc3339(&v, zone).unwrap_or(v));
-        let form = SessionForm {
-            title: get("title"),
-            description: get("description"),
-            kind: get("kind"),
-            starts_at: time("starts_at"),
-            ends_at: time("ends_at"),
-            room_id: get("room_id"),
-            language: get("language"),
-            interpretation: Some(values.get("interpretation").is_some_and(|v| v == "on")),
-            position: None,
-            translations: Some(translations_from(&values)),
-            speakers: Some(speakers(
-                values.get("speakers").map(String::as_str).unwrap_or(""),
-            )),
-        };
+        let form = session_form(&values, &meeting, None);
         let (for_store, account) = (meeting.clone(), current.account_id.clone());
         let outcome = state
             .write(move |conn| {
@@ -289,52 +439,145 @@ async fn add_session(
                 state.wake_mailer();
                 Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
             }
-            Err(AppError::Invalid(errors)) => {
-                let form = FormState::new(values).with_errors(&errors, ctx.t(), |f| {
-                    if f.starts_with("speakers") {
-                        "speakers".to_owned()
-                    } else if f == "translations" {
-                        "title_es".to_owned()
-                    } else {
-                        f.to_owned()
-                    }
-                });
-                render(
-                    &state,
-                    &ctx,
-                    current.field(),
-                    &meeting,
-                    Forms {
-                        session: form,
-                        ..Forms::default()
-                    },
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(AppError::Clash(clash)) => {
-                let mut form = FormState::new(values);
-                let field = if clash.code == "room_conflict" {
-                    "room_id"
-                } else {
-                    "speakers"
+            Err(error) => {
+                let (session, clash, status) = refused_session(values, error, ctx.t())?;
+                let forms = Forms {
+                    session,
+                    clash: clash.as_ref(),
+                    ..Forms::default()
                 };
-                form.errors.insert(field.to_owned(), ctx.t().error_invalid);
-                render(
-                    &state,
+                render(&state, &ctx, current.field(), &meeting, forms, status).await
+            }
+        }
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+/// One session's edit page: its form, filled in, with a clash (if any) shown above it.
+async fn edit_page(
+    ctx: &PageContext,
+    csrf: Markup,
+    meeting: &Meeting,
+    item: &AgendaItem,
+    rooms: &[Room],
+    (form, clash): (&FormState, Option<&FieldError>),
+    status: StatusCode,
+) -> HttpResponse {
+    let t = ctx.t();
+    let choices = SessionChoices::new(t, rooms);
+    let base = format!("/organizer/m/{}/agenda", meeting.slug);
+    let linked: Vec<&SpeakerView> = item
+        .speakers
+        .iter()
+        .filter(|s| s.registration_id.is_some())
+        .collect();
+    meeting_page(
+        ctx,
+        meeting,
+        Tab::Agenda,
+        status,
+        html! {
+            h2 { (t.edit_session) ": " (item.session.title) }
+            (clash_notice(clash))
+            (error_summary(form, t))
+            form method="post" action={ (base) "/sessions/" (item.session.id) } novalidate {
+                (csrf)
+                (session_fields(t, form, &choices))
+                @if !linked.is_empty() {
+                    p.muted {
+                        (t.linked_speakers_kept) " "
+                        (linked.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "))
+                    }
+                }
+                button type="submit" { (t.save) }
+                " "
+                a.button.secondary href=(base) { (t.cancel_no) }
+            }
+        },
+    )
+}
+
+/// The session and the meeting's rooms, for its edit page.
+async fn session_and_rooms(
+    state: &AppState,
+    meeting: &Meeting,
+    id: String,
+) -> AppResult<(AgendaItem, Vec<Room>)> {
+    let for_read = meeting.clone();
+    state
+        .read(move |conn| {
+            let item = store::item(conn, &for_read, &id)?;
+            Ok((item, store::rooms(conn, &for_read.id)?))
+        })
+        .await
+}
+
+async fn edit_session(
+    state: web::Data<AppState>,
+    Dashboard { current, ctx }: Dashboard,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    let result = async {
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let (item, rooms) = session_and_rooms(&state, &meeting, id).await?;
+        let form = FormState::new(session_values(&meeting, &item));
+        Ok(edit_page(
+            &ctx,
+            current.field(),
+            &meeting,
+            &item,
+            &rooms,
+            (&form, None),
+            StatusCode::OK,
+        )
+        .await)
+    }
+    .await;
+    or_error(&ctx, result)
+}
+
+async fn save_session(
+    state: web::Data<AppState>,
+    Dashboard { current, ctx }: Dashboard,
+    path: web::Path<(String, String)>,
+    fields: Fields,
+) -> HttpResponse {
+    let (slug, id) = path.into_inner();
+    let values = fields.into_inner();
+    let result = async {
+        current.check(&values)?;
+        let meeting = organized(&state, &slug, &current.account_id).await?;
+        let (for_store, account) = (meeting.clone(), current.account_id.clone());
+        let (id_for_store, for_form) = (id.clone(), values.clone());
+        let outcome = state
+            .write(move |conn| {
+                let before = store::item(conn, &for_store, &id_for_store)?;
+                let form = session_form(&for_form, &for_store, Some(&before));
+                let draft = SessionDraft::parse(&form, &for_store)?;
+                store::update_session(conn, &for_store, &id_for_store, &draft, &account, now())
+            })
+            .await;
+        match outcome {
+            Ok(_) => {
+                state.wake_mailer();
+                Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
+            }
+            Err(error) => {
+                let (form, clash, status) = refused_session(values, error, ctx.t())?;
+                let (item, rooms) = session_and_rooms(&state, &meeting, id).await?;
+                Ok(edit_page(
                     &ctx,
                     current.field(),
                     &meeting,
-                    Forms {
-                        session: form,
-                        clash: Some(&clash),
-                        ..Forms::default()
-                    },
-                    StatusCode::CONFLICT,
+                    &item,
+                    &rooms,
+                    (&form, clash.as_ref()),
+                    status,
                 )
-                .await
+                .await)
             }
-            Err(error) => Err(error),
         }
     }
     .await;

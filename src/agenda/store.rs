@@ -416,7 +416,8 @@ fn write_speakers(
     Ok(())
 }
 
-fn item(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<AgendaItem> {
+/// One session of the meeting as the agenda shows it, or 404.
+pub fn item(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<AgendaItem> {
     agenda(conn, &meeting.id)?
         .into_iter()
         .find(|item| item.session.id == id)

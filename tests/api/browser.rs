@@ -348,6 +348,25 @@ async fn organizer_flow(backend: Backend) {
     );
     b.screenshot("04-agenda-conflict").await;
 
+    // A typo is fixed in place: the edit page comes filled in, and saving goes back to the agenda.
+    b.click("a[aria-label='Edit: Apertura']").await;
+    b.wait_for("Edit session: Apertura").await;
+    b.fill("title", "Apertura oficial").await;
+    b.click("form[action*='/agenda/sessions/'] button[type=submit]")
+        .await;
+    b.wait_for("Apertura oficial").await;
+    b.wait_for("Add room").await;
+    let agenda = app
+        .get(&format!("/api/v1/meetings/{slug}/agenda"), None)
+        .await
+        .body;
+    assert_eq!(agenda["items"][0]["title"], "Apertura oficial");
+    assert_eq!(
+        agenda["items"].as_array().unwrap().len(),
+        1,
+        "edited, not added"
+    );
+
     b.click(&format!("a[href='/organizer/m/{slug}/press']"))
         .await;
     b.wait_for("Create press link").await;

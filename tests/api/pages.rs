@@ -68,7 +68,118 @@ fn select<'a>(document: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef
         .collect()
 }
 
+/// What a browser would submit from the page's form whose action ends with `action`: inputs
+/// (checked boxes only), textareas and selected options.
+fn form_values(page: &Page, action: &str) -> Vec<(String, String)> {
+    let document = scraper::Html::parse_document(&page.body);
+    let form = select(&document, &format!("form[action$='{action}']"))[0];
+    let mut values = Vec::new();
+    for field in form.select(&scraper::Selector::parse("input, textarea, select").unwrap()) {
+        let element = field.value();
+        let Some(name) = element.attr("name") else {
+            continue;
+        };
+        let value = match element.name() {
+            "textarea" => field.text().collect::<String>(),
+            "select" => field
+                .select(&scraper::Selector::parse("option[selected]").unwrap())
+                .next()
+                .and_then(|o| o.value().attr("value"))
+                .unwrap_or("")
+                .to_owned(),
+            _ if element.attr("type") == Some("checkbox") && element.attr("checked").is_none() => {
+                continue
+            }
+            _ => element.attr("value").unwrap_or("").to_owned(),
+        };
+        values.push((name.to_owned(), value));
+    }
+    values
+}
+
 on_both_backends! {
+    async fn the_agenda_editor_edits_a_session_and_keeps_what_its_form_cannot_show(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        let ana = app.confirm(&token).await.body["id"].as_str().unwrap().to_owned();
+        let hall = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala 1"})).await.body["id"].as_str().unwrap().to_owned();
+        let created = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+            "title": "Apertura", "description": "Bienvenida", "kind": "plenary", "room_id": hall,
+            "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00", "language": "es",
+            "interpretation": true, "translations": {"en": {"title": "Opening", "description": "Welcome"}},
+            "speakers": [{"registration_id": ana, "role": "speaker"}, {"name": "Luis Gómez", "organization": "ACNUR", "role": "moderator"}]
+        })).await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.body["id"].as_str().unwrap().to_owned();
+        app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+            "title": "Café", "kind": "break", "room_id": hall, "speakers": [],
+            "starts_at": "2030-05-29T11:00:00-06:00", "ends_at": "2030-05-29T11:30:00-06:00"
+        })).await;
+
+        let email = {
+            use diesel::prelude::*;
+            convene::schema::accounts::table.select(convene::schema::accounts::email).first::<String>(&mut app.db.connect()).unwrap()
+        };
+        let cookie = log_in(&app, &email, "a long organizer password").await.expect("a session");
+        let agenda_page = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/agenda"), &cookie, &[]).await;
+        let edit_path = format!("/organizer/m/{slug}/agenda/sessions/{id}");
+        assert!(agenda_page.body.contains(&format!("href=\"{edit_path}\"")), "the agenda links to the edit page");
+        let page = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+        assert_eq!(page.status, 200);
+        assert_sound(&page, "edit session");
+        let mut values = form_values(&page, &format!("/sessions/{id}"));
+        let value = |values: &[(String, String)], name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+        assert_eq!(value(&values, "title"), "Apertura");
+        assert_eq!(value(&values, "starts_at"), "2030-05-29T09:00", "local time, as the form takes it");
+        assert_eq!(value(&values, "room_id"), hall);
+        assert_eq!(value(&values, "interpretation"), "on");
+        assert_eq!(value(&values, "description_en"), "Welcome");
+        assert_eq!(value(&values, "speakers"), "Luis Gómez, ACNUR", "guests as text; the registered speaker is kept apart");
+
+        // Moving it onto the coffee break clashes: the form comes back with the clash, and
+        // nothing changed.
+        let set = |values: &mut Vec<(String, String)>, name: &str, to: &str| {
+            values.retain(|(n, _)| n != name);
+            values.push((name.to_owned(), to.to_owned()));
+        };
+        set(&mut values, "starts_at", "2030-05-29T11:00");
+        set(&mut values, "ends_at", "2030-05-29T12:00");
+        let form: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let clash = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
+        assert_eq!(clash.status, 409, "{}", clash.body);
+        assert!(clash.body.contains("Café"), "the clashing session is named");
+        assert_eq!(app.get(&format!("/api/v1/meetings/{slug}/agenda"), None).await.body["items"][0]["starts_at"], "2030-05-29T09:00:00-06:00");
+
+        set(&mut values, "title", "Apertura oficial");
+        set(&mut values, "starts_at", "2030-05-29T09:30");
+        set(&mut values, "ends_at", "2030-05-29T10:30");
+        let form: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let saved = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let session = app.get(&format!("/api/v1/meetings/{slug}/agenda"), Some(&organizer)).await.body["items"][0].clone();
+        assert_eq!(session["id"], id.as_str());
+        assert_eq!(session["title"], "Apertura oficial");
+        assert_eq!(session["starts_at"], "2030-05-29T09:30:00-06:00");
+        assert_eq!(session["translations"]["en"], json!({"title": "Opening", "description": "Welcome"}));
+        let speakers: Vec<(String, String)> = session["speakers"].as_array().unwrap().iter()
+            .map(|s| (s["name"].as_str().unwrap().to_owned(), s["role"].as_str().unwrap().to_owned())).collect();
+        assert_eq!(speakers.len(), 2, "{speakers:?}");
+        assert!(speakers.contains(&("Luis Gómez".into(), "moderator".into())), "the guest keeps their role: {speakers:?}");
+        let linked: Vec<(Option<String>, String)> = {
+            use convene::schema::session_speakers as s;
+            use diesel::prelude::*;
+            s::table.filter(s::session_id.eq(&id)).filter(s::registration_id.is_not_null())
+                .select((s::registration_id, s::role)).load(&mut app.db.connect()).unwrap()
+        };
+        assert_eq!(linked, [(Some(ana.clone()), "speaker".to_owned())], "the registered speaker stays linked");
+
+        // Without the CSRF token nothing is saved.
+        let forged = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &[("title", "Otra")]).await;
+        assert_eq!(forged.status, 403);
+    }
+
     async fn a_form_with_every_field_wrong_comes_back_with_every_message(backend) {
         let app = spawn_app(backend).await;
         let organizer = app.organizer().await;
