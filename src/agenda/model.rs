@@ -1,7 +1,7 @@
 //! Agenda types, their parsing and checks (no I/O).
 
 use crate::error::{AppError, Checks, Problem};
-use crate::meetings::model::{parse_time, Translation, Translations};
+use crate::meetings::model::{parse_time, parse_translations, Translation, Translations};
 use crate::meetings::Meeting;
 use crate::values::{optional_line, optional_multiline, required_line, Language};
 use chrono::NaiveDateTime;
@@ -186,22 +186,6 @@ pub struct SessionDraft {
     pub speakers: Vec<NewSpeaker>,
 }
 
-fn parse_translations(
-    raw: Option<&BTreeMap<String, Translation>>,
-) -> Result<Translations, Problem> {
-    let mut translations = Translations::new();
-    for (code, text) in raw.into_iter().flatten() {
-        let language = Language::from_code(code)
-            .ok_or_else(|| Problem::new("invalid", "translations are keyed \"en\" or \"es\""))?;
-        let title = optional_line(text.title.as_deref(), 200)?;
-        let description = optional_multiline(text.description.as_deref(), 5000)?;
-        if title.is_some() || description.is_some() {
-            translations.insert(language, Translation { title, description });
-        }
-    }
-    Ok(translations)
-}
-
 impl SessionDraft {
     /// Checks every field, and that the session lies inside the meeting; reports all at once.
     pub fn parse(form: &SessionForm, meeting: &Meeting) -> Result<Self, AppError> {
@@ -229,7 +213,7 @@ impl SessionDraft {
         );
         let translations = checks.field(
             "translations",
-            parse_translations(form.translations.as_ref()),
+            parse_translations(form.translations.as_ref(), 200, 5000),
         );
         let position = form.position.unwrap_or(0);
         if !(0..=10_000).contains(&position) {

@@ -171,15 +171,19 @@ fn parse_languages(raw: Option<&[String]>) -> Result<Vec<Language>, Problem> {
     Ok(languages)
 }
 
-fn parse_translations(
+/// `translations` as given, keyed by language; titles up to `max_title` and descriptions up to
+/// `max_description` characters, and an entry with neither dropped. Sessions share this.
+pub(crate) fn parse_translations(
     raw: Option<&BTreeMap<String, Translation>>,
+    max_title: usize,
+    max_description: usize,
 ) -> Result<Translations, Problem> {
     let mut translations = Translations::new();
     for (code, text) in raw.into_iter().flatten() {
         let language = Language::from_code(code)
             .ok_or_else(|| Problem::new("invalid", "translations are keyed \"en\" or \"es\""))?;
-        let title = optional_line(text.title.as_deref(), MAX_TITLE)?;
-        let description = optional_multiline(text.description.as_deref(), MAX_DESCRIPTION)?;
+        let title = optional_line(text.title.as_deref(), max_title)?;
+        let description = optional_multiline(text.description.as_deref(), max_description)?;
         if title.is_some() || description.is_some() {
             translations.insert(language, Translation { title, description });
         }
@@ -220,7 +224,7 @@ impl MeetingDraft {
         let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
         let translations = checks.field(
             "translations",
-            parse_translations(form.translations.as_ref()),
+            parse_translations(form.translations.as_ref(), MAX_TITLE, MAX_DESCRIPTION),
         );
 
         if let (Some(starts), Some(ends)) = (starts_at, ends_at) {
