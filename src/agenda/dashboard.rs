@@ -455,7 +455,7 @@ async fn add_session(
 }
 
 /// One session's edit page: its form, filled in, with a clash (if any) shown above it.
-async fn edit_page(
+fn edit_page(
     ctx: &PageContext,
     csrf: Markup,
     meeting: &Meeting,
@@ -531,8 +531,7 @@ async fn edit_session(
             &rooms,
             (&form, None),
             StatusCode::OK,
-        )
-        .await)
+        ))
     }
     .await;
     or_error(&ctx, result)
@@ -575,8 +574,7 @@ async fn save_session(
                     &rooms,
                     (&form, clash.as_ref()),
                     status,
-                )
-                .await)
+                ))
             }
         }
     }
