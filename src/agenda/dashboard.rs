@@ -9,11 +9,13 @@ use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Catalogue;
-use crate::meetings::dashboard::{local_to_rfc3339, organized, to_local_input, translations_from};
+use crate::meetings::dashboard::{
+    local_to_rfc3339, organized, to_local_input, translation_fields, translations_from,
+};
 use crate::meetings::pages::{agenda_markup, kind_label};
 use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
-use crate::web::forms::{checkbox, error_summary, Field, FormState};
+use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::PageContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -254,10 +256,7 @@ fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> 
     html! {
         (Field::new("title", t.title).required().input(form))
         (Field::new("description", t.description).textarea(form))
-        (Field::new("title_es", t.title_es).input(form))
-        (Field::new("description_es", t.description_es).textarea(form))
-        (Field::new("title_en", t.title_en).input(form))
-        (Field::new("description_en", t.description_en).textarea(form))
+        (translation_fields(t, form))
         (Field::new("kind", t.kind).select(form, t.choose, &choices.kinds))
         p.muted { (t.local_times_hint) }
         (Field::new("starts_at", t.starts).kind("datetime-local").required().input(form))
@@ -307,12 +306,7 @@ fn session_form(
     meeting: &Meeting,
     before: Option<&AgendaItem>,
 ) -> SessionForm {
-    let get = |name: &str| {
-        values
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| filled(values, name);
     let zone = meeting.tz();
     let time = |name: &str| get(name).map(|v| local_to_rfc3339(&v, zone).unwrap_or(v));
     let (linked, guests): (Vec<SpeakerView>, Vec<SpeakerView>) = before

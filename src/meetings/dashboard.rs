@@ -9,7 +9,7 @@ use crate::i18n::{countries, Catalogue};
 use crate::registrations::pages::{country_options, kind_label, status_label};
 use crate::values::Language;
 use crate::web::dashboard::{bar_chart, meeting_page, or_error, see_other, Dashboard, Tab};
-use crate::web::forms::{checkbox, error_summary, Field, FormState};
+use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{layout, respond, PageContext};
 use crate::web::slug_or_404;
 use actix_web::http::StatusCode;
@@ -67,22 +67,27 @@ fn number(value: Option<&String>, field: &str, checks: &mut Checks) -> Option<i6
     }
 }
 
+/// The form's fields for Spanish and English titles and descriptions, read back by
+/// [`translations_from`].
+pub(crate) fn translation_fields(t: &Catalogue, form: &FormState) -> Markup {
+    html! {
+        (Field::new("title_es", t.title_es).input(form))
+        (Field::new("description_es", t.description_es).textarea(form))
+        (Field::new("title_en", t.title_en).input(form))
+        (Field::new("description_en", t.description_en).textarea(form))
+    }
+}
+
 /// The form's `title_es`, `description_es`, `title_en` and `description_en` as the API's
 /// `translations` (blank ones are dropped when the draft is parsed).
 pub(crate) fn translations_from(values: &HashMap<String, String>) -> BTreeMap<String, Translation> {
-    let get = |name: String| {
-        values
-            .get(&name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
     Language::ALL
         .iter()
         .map(|language| {
             let code = language.as_str();
             let text = Translation {
-                title: get(format!("title_{code}")),
-                description: get(format!("description_{code}")),
+                title: filled(values, &format!("title_{code}")),
+                description: filled(values, &format!("description_{code}")),
             };
             (code.to_owned(), text)
         })
@@ -91,12 +96,7 @@ pub(crate) fn translations_from(values: &HashMap<String, String>) -> BTreeMap<St
 
 /// The dashboard form as the API's meeting body; times are local to the chosen zone.
 fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldError>) {
-    let get = |name: &str| {
-        values
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| filled(values, name);
     let zone: Tz = get("timezone")
         .and_then(|z| z.parse().ok())
         .unwrap_or(Tz::UTC);
@@ -222,10 +222,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             (Field::new("title", t.title).required().input(form))
             (Field::new("slug", t.slug).required().input(form))
             (Field::new("description", t.description).textarea(form))
-            (Field::new("title_es", t.title_es).input(form))
-            (Field::new("description_es", t.description_es).textarea(form))
-            (Field::new("title_en", t.title_en).input(form))
-            (Field::new("description_en", t.description_en).textarea(form))
+            (translation_fields(t, form))
         }
         fieldset {
             legend { (t.where_) }

@@ -11,7 +11,7 @@ use crate::i18n::{countries, fill, Catalogue};
 use crate::meetings::pages::{availability, place, when};
 use crate::meetings::{self, Meeting};
 use crate::values::{Language, OrganizationKind};
-use crate::web::forms::{checkbox, error_summary, Field, FormState};
+use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{ok, page, PageContext};
 use crate::web::slug_or_404;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -164,12 +164,7 @@ fn form_to_body(
     conn: &mut DbConn,
     values: &HashMap<String, String>,
 ) -> AppResult<RegistrationForm> {
-    let get = |name: &str| {
-        values
-            .get(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| filled(values, name);
     let organization = match get("organization").filter(|o| o != "other") {
         Some(id) => {
             let known = store::organization(conn, &id).ok();

@@ -7,6 +7,14 @@ use crate::i18n::Catalogue;
 use maud::{html, Markup};
 use std::collections::HashMap;
 
+/// A submitted field's value, trimmed; `None` when it is missing or blank.
+pub fn filled(values: &HashMap<String, String>, name: &str) -> Option<String> {
+    values
+        .get(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
 /// What a form was filled with, and what was wrong with it.
 #[derive(Debug, Default, Clone)]
 pub struct FormState {
