@@ -199,8 +199,7 @@ impl Pools {
         T: Send + 'static,
     {
         let _turn = take_turn(&self.read_queue).await?;
-        let pool = self.read.clone();
-        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+        on_pool(&self.read, work).await
     }
 
     /// A write of background work: it queues behind at most a few others of its kind, so a
@@ -224,10 +223,7 @@ impl Pools {
         let _turn = take_turn(&self.write_queue).await?;
         match &self.writer {
             Some(writer) => writer.write(work).await,
-            None => {
-                let pool = self.write.clone();
-                actix_web::web::block(move || work(&mut *pool.get()?)).await?
-            }
+            None => on_pool(&self.write, work).await,
         }
     }
 
@@ -238,9 +234,18 @@ impl Pools {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.write.clone();
-        actix_web::web::block(move || work(&mut *pool.get()?)).await?
+        on_pool(&self.write, work).await
     }
+}
+
+/// Runs blocking diesel work on a connection from `pool`, off the async executor.
+async fn on_pool<T, F>(pool: &DbPool, work: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || work(&mut *pool.get()?)).await?
 }
 
 /// At most this many SQLite writes share one transaction (and so wait in the queue at once).
