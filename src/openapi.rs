@@ -8,7 +8,7 @@ use crate::meetings::model::{MeetingForm, MeetingView};
 use crate::press::model::{Attendee, PressTokenForm};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
-use crate::registrations::routes::ConfirmBody;
+use crate::registrations::routes::{ConfirmBody, Confirmation};
 use crate::registrations::store::Stats;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -131,7 +131,7 @@ impl Modify for BearerSchemes {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody, Accepted, LoginForm, ConfirmBody, TokenAnswer, PressTokenCreated, Agenda, Health,
+        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated, Agenda, Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),

@@ -48,6 +48,7 @@ diesel::table! {
         updated_at -> Timestamp,
         purged_at -> Nullable<Timestamp>,
         purged_counts -> Nullable<Text>,
+        approval_threshold -> Nullable<BigInt>,
     }
 }
 
@@ -81,6 +82,8 @@ diesel::table! {
         confirmed_at -> Nullable<Timestamp>,
         checked_in_at -> Nullable<Timestamp>,
         status_changed_at -> Timestamp,
+        link_resent_at -> Nullable<Timestamp>,
+        client_key -> Nullable<Text>,
     }
 }
 
@@ -168,6 +171,7 @@ diesel::table! {
         organization -> Nullable<Text>,
         person_key -> Text,
         position -> Integer,
+        public -> Bool,
     }
 }
 

@@ -125,6 +125,84 @@ pub fn store(
     Ok(id)
 }
 
+/// Stores a link's token for a registration and revokes the earlier ones of that kind: a
+/// registration has one live link of each kind, the one in the latest email, so a link
+/// forwarded or left in an old email stops working once a newer one is sent.
+pub fn replace(
+    conn: &mut DbConn,
+    token: &str,
+    kind: TokenKind,
+    grant: Grant<'_>,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    if let Some(registration_id) = grant.registration_id {
+        revoke_all(conn, kind, registration_id, now)?;
+    }
+    store(conn, token, kind, grant, now)
+}
+
+/// Revokes every live token of that kind held for a registration; answers how many.
+pub fn revoke_all(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    registration_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    Ok(diesel::update(
+        tokens::table
+            .filter(tokens::registration_id.eq(registration_id))
+            .filter(tokens::kind.eq(kind.as_str()))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(now))
+    .execute(conn)?)
+}
+
+/// Uses up a single-use token: answers its row if it was live, and revokes it in the same
+/// statement's row lock, so two requests racing with one token cannot both have it.
+pub fn spend(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    token: &str,
+    now: NaiveDateTime,
+) -> AppResult<Option<TokenRow>> {
+    let Some(row) = find(conn, kind, token, now)? else {
+        return Ok(None);
+    };
+    let spent = diesel::update(
+        tokens::table
+            .find(&row.id)
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok((spent == 1).then_some(row))
+}
+
+/// What a token presented in a link is.
+#[derive(Debug)]
+pub enum Presented {
+    Live(TokenRow),
+    /// Once valid: used, replaced by a newer link, revoked or expired.
+    Spent,
+    Unknown,
+}
+
+pub fn presented(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    token: &str,
+    now: NaiveDateTime,
+) -> AppResult<Presented> {
+    Ok(
+        match stored(conn, token)?.filter(|row| row.kind == kind.as_str()) {
+            None => Presented::Unknown,
+            Some(row) if live(&row, now) => Presented::Live(row),
+            Some(_) => Presented::Spent,
+        },
+    )
+}
+
 /// The live token of that kind, if any: not revoked, not expired.
 pub fn find(
     conn: &mut DbConn,
@@ -137,6 +215,15 @@ pub fn find(
 
 /// The live token, whatever its kind.
 pub fn find_any(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<Option<TokenRow>> {
+    Ok(stored(conn, token)?.filter(|row| live(row, now)))
+}
+
+fn live(row: &TokenRow, now: NaiveDateTime) -> bool {
+    row.revoked_at.is_none() && row.expires_at.is_none_or(|at| at > now)
+}
+
+/// The stored row of a token, live or not.
+fn stored(conn: &mut DbConn, token: &str) -> AppResult<Option<TokenRow>> {
     // Anything but our 64 hex digits cannot be a token: skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
@@ -147,11 +234,7 @@ pub fn find_any(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult
         .select(TokenRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|t| {
-        bool::from(t.digest.as_bytes().ct_eq(wanted.as_bytes()))
-            && t.revoked_at.is_none()
-            && t.expires_at.is_none_or(|at| at > now)
-    }))
+    Ok(row.filter(|t| bool::from(t.digest.as_bytes().ct_eq(wanted.as_bytes()))))
 }
 
 #[cfg(test)]

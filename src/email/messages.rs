@@ -37,6 +37,24 @@ pub fn one_line(text: &str) -> String {
         .collect()
 }
 
+/// The longest name an email repeats: a name is typed by whoever registers, and an email from
+/// the organizer must not carry a stranger's message.
+const MAX_NAME_IN_EMAIL: usize = 60;
+
+/// The name an email may address its recipient by. None before the address is proven: anyone
+/// can register any address, so the email asking to confirm it names nobody.
+pub fn display_name(mail: &ParticipantMail, full_name: &str) -> Option<String> {
+    if matches!(mail, ParticipantMail::ConfirmAddress) {
+        return None;
+    }
+    let name = one_line(full_name);
+    let name = name.trim();
+    Some(match name.char_indices().nth(MAX_NAME_IN_EMAIL) {
+        Some((cut, _)) => format!("{}…", name[..cut].trim_end()),
+        None => name.to_owned(),
+    })
+}
+
 /// A session's time and place, in the meeting's zone: "29 May 2030, 09:00–10:30, Sala A".
 fn slot(snapshot: &SessionSnapshot, meeting: &Meeting, language: Language) -> String {
     let end = meeting.local(snapshot.ends_at);
@@ -109,8 +127,13 @@ pub fn render(
         ParticipantMail::AgendaChanged { .. } => {
             (t.agenda_subject, with_meeting(t.agenda_body), ics())
         }
+        ParticipantMail::NewLink => (t.new_link_subject, with_meeting(t.new_link_body), None),
     };
-    let mut paragraphs = vec![fill(t.greeting, &[("name", to.full_name)]), body];
+    let greeting = match display_name(mail, to.full_name) {
+        Some(name) => fill(t.greeting, &[("name", &name)]),
+        None => t.greeting_unnamed.to_owned(),
+    };
+    let mut paragraphs = vec![greeting, body];
     paragraphs.extend(change_lines(mail, meeting, language, t));
     let action = match (mail, &to.confirm_link) {
         (ParticipantMail::ConfirmAddress, Some(link)) => {
@@ -207,6 +230,7 @@ impl Rendered {
 /// Assembles the message: plain text and HTML, the `.ics` when there is one, and a
 /// `Message-ID` fixed by the outbox row, so a resend after a crash can be recognised.
 pub fn build(
+    mail: &ParticipantMail,
     rendered: &Rendered,
     to: &Recipient<'_>,
     meeting: &Meeting,
@@ -217,7 +241,7 @@ pub fn build(
         .email
         .parse()
         .context("the recipient address is not deliverable")?;
-    let mailbox = Mailbox::new(Some(one_line(to.full_name)), address);
+    let mailbox = Mailbox::new(display_name(mail, to.full_name), address);
     let body =
         MultiPart::alternative_plain_html(rendered.text(to, meeting), rendered.html(to, meeting));
     let builder = Message::builder()

@@ -27,6 +27,8 @@ pub enum ParticipantMail {
     AgendaChanged {
         changes: Vec<crate::agenda::model::SessionChange>,
     },
+    /// A fresh manage link, after the participant stopped every earlier one.
+    NewLink,
 }
 
 impl ParticipantMail {
@@ -42,6 +44,7 @@ impl ParticipantMail {
             Self::Rejected => "rejected",
             Self::Cancelled => "cancelled",
             Self::AgendaChanged { .. } => "agenda_changed",
+            Self::NewLink => "new_link",
         }
     }
 }

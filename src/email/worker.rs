@@ -428,9 +428,9 @@ impl Drafted {
             expires_at,
             ..Grant::default()
         };
-        tokens::store(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
+        tokens::replace(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
         if let Some((confirm, expires_at)) = &self.confirm {
-            tokens::store(
+            tokens::replace(
                 conn,
                 confirm,
                 TokenKind::Confirm,
@@ -490,6 +490,7 @@ fn draft(
     };
     let rendered = messages::render(&mail, meeting, agenda, &to, host);
     let message = messages::build(
+        &mail,
         &rendered,
         &to,
         meeting,

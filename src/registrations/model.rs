@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 /// How long an address has to be confirmed before the registration expires.
 pub const CONFIRMATION_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(48);
+/// How often registering a known address again emails its manage link: anyone can type an
+/// address, so without a bound the form would mail a stranger at will.
+pub const LINK_RESEND_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -279,6 +282,7 @@ pub struct Registration {
     pub created_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub checked_in_at: Option<NaiveDateTime>,
+    pub link_resent_at: Option<NaiveDateTime>,
 }
 
 impl Registration {

@@ -1,8 +1,10 @@
 //! Participant pages: the registration form, the confirmation link, and self-service.
 
-use super::model::{NewRegistration, OrganizationForm, RegistrationForm, RegistrationView};
+use super::model::{
+    NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus, RegistrationView,
+};
 use super::store;
-use crate::accounts::tokens::{self, Grant, TokenKind};
+use crate::accounts::tokens::{self, TokenKind};
 use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
@@ -21,7 +23,8 @@ use std::collections::HashMap;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/{slug}/register", web::get().to(registration_form))
         .route("/m/{slug}/register", web::post().to(submit_registration))
-        .route("/confirm/{token}", web::get().to(confirm_page))
+        .route("/confirm/{token}", web::get().to(confirm_question))
+        .route("/confirm/{token}", web::post().to(confirm_submit))
         .route("/manage/{token}", web::get().to(manage_page))
         .route("/manage/{token}", web::post().to(save_details))
         .route("/manage/{token}/press", web::post().to(set_press_consent))
@@ -35,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/manage/{token}/delete",
             web::post().to(delete_registration),
         )
+        .route("/manage/{token}/sign-out", web::post().to(sign_out))
         .route("/manage/{token}/calendar.ics", web::get().to(calendar));
 }
 
@@ -347,31 +351,76 @@ async fn submit_registration(
     }
 }
 
-/// A fresh manage link for a registration, for pages reached without one.
-fn manage_token(conn: &mut DbConn, view: &RegistrationView, meeting_id: &str) -> AppResult<String> {
-    let grant = Grant {
-        registration_id: Some(&view.id),
-        meeting_id: Some(meeting_id),
-        ..Grant::default()
-    };
-    tokens::issue(conn, TokenKind::Manage, grant, now())
-}
-
-fn outcome(t: &Catalogue, view: &RegistrationView) -> Markup {
+fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
     html! {
-        @match view.status.as_str() {
-            "confirmed" => { h1 { (t.confirmed_heading) } }
-            "waitlisted" => {
-                h1 { (t.waitlisted_heading) }
-                p { (fill(t.waitlist_position, &[("n", &view.waitlist_position.unwrap_or(0).to_string())])) }
-            }
-            "pending_approval" => { h1 { (t.awaiting_heading) } p { (t.awaiting_page_body) } }
-            status => { h1 { (t.your_registration) } p { (status_label(t, status)) } }
+        @match status {
+            RegistrationStatus::Confirmed => { h1 { (t.confirmed_heading) } }
+            RegistrationStatus::Waitlisted => { h1 { (t.waitlisted_heading) } }
+            RegistrationStatus::PendingApproval => { h1 { (t.awaiting_heading) } p { (t.awaiting_page_body) } }
+            status => { h1 { (t.your_registration) } p { (status_label(t, status.as_str())) } }
         }
     }
 }
 
-async fn confirm_page(
+/// The page a confirm link opens. It only asks: a mail scanner that fetches every link in an
+/// email must not confirm anything, so confirming takes the button's POST.
+async fn confirm_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let result = state
+        .read(move |conn| {
+            let row = match tokens::presented(conn, TokenKind::Confirm, &lookup, now())? {
+                tokens::Presented::Live(row) => row,
+                tokens::Presented::Spent => return Ok(None),
+                tokens::Presented::Unknown => return Err(AppError::NotFound),
+            };
+            let meeting_id = row.meeting_id.ok_or(AppError::NotFound)?;
+            Ok(Some(meetings::store::by_id(conn, &meeting_id)?))
+        })
+        .await;
+    let t = ctx.t();
+    match result {
+        Ok(Some(meeting)) => ok(
+            &ctx,
+            t.confirm_page_heading,
+            html! {
+                h1 { (t.confirm_page_heading) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                p { (t.confirm_page_body) }
+                form method="post" action={ "/confirm/" (token) } {
+                    button type="submit" { (t.confirm_button) }
+                }
+            },
+        ),
+        Ok(None) => link_not_working(&ctx, t.link_used),
+        Err(AppError::NotFound) => link_not_working(&ctx, t.link_invalid),
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+/// A link that does not (or no longer) work: said calmly, with the way back.
+fn link_not_working(ctx: &PageContext, message: &str) -> HttpResponse {
+    let t = ctx.t();
+    crate::web::page::respond(
+        ctx,
+        actix_web::http::StatusCode::NOT_FOUND,
+        crate::web::page::layout(
+            ctx,
+            message,
+            html! {
+                h1 { (message) }
+                p { a href="/" { (t.back_home) } }
+            },
+        ),
+    )
+}
+
+async fn confirm_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
@@ -383,37 +432,26 @@ async fn confirm_page(
     let token = token.into_inner();
     let result = state
         .write(move |conn| {
-            let view = store::confirm(conn, &token, now())?;
-            let meeting_id = store::by_id(conn, &view.id)?.meeting_id;
-            let meeting = meetings::store::by_id(conn, &meeting_id)?;
-            let manage = manage_token(conn, &view, &meeting.id)?;
-            Ok((view, meeting, manage))
+            let meeting_id = tokens::find(conn, TokenKind::Confirm, &token, now())?
+                .and_then(|row| row.meeting_id);
+            let status = store::confirm(conn, &token, now())?;
+            let meeting_id = meeting_id.ok_or(AppError::NotFound)?;
+            Ok((status, meetings::store::by_id(conn, &meeting_id)?))
         })
         .await;
     state.wake_mailer();
     let t = ctx.t();
     match result {
-        Ok((view, meeting, manage)) => ok(
+        Ok((status, meeting)) => ok(
             &ctx,
             t.your_registration,
             html! {
-                (outcome(t, &view))
+                (outcome(t, status))
                 p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
-                p { a.button href={ "/manage/" (manage) } { (t.see_registration) } }
+                div.notice.ok role="status" { p { (t.link_emailed) } }
             },
         ),
-        Err(AppError::NotFound) => crate::web::page::respond(
-            &ctx,
-            actix_web::http::StatusCode::NOT_FOUND,
-            crate::web::page::layout(
-                &ctx,
-                t.link_invalid,
-                html! {
-                    h1 { (t.link_invalid) }
-                    p { a href="/" { (t.back_home) } }
-                },
-            ),
-        ),
+        Err(AppError::NotFound) => link_not_working(&ctx, t.link_used),
         Err(error) => crate::web::page::error_page(&ctx, &error),
     }
 }
@@ -508,6 +546,11 @@ fn manage_markup(
             }
             h2 { (t.delete_heading) }
             p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
+            h2 { (t.sign_out_heading) }
+            p { (t.sign_out_explain) }
+            form method="post" action={ "/manage/" (token) "/sign-out" } {
+                button.secondary type="submit" { (t.sign_out_button) }
+            }
         },
     );
     let status = if form.has_errors() {
@@ -525,12 +568,51 @@ async fn manage_page(
 ) -> HttpResponse {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    let result = managed(&state, token.clone())
-        .await
-        .map(|(_, view, meeting, organizations)| {
+    match managed(&state, token.clone()).await {
+        Ok((_, view, meeting, organizations)) => {
             let form = FormState::new(view_values(&view));
             manage_markup(&ctx, &token, &view, &meeting, &organizations, &form, None)
-        });
+        }
+        Err(AppError::NotFound) => {
+            // A replaced or stopped link says so, pointing to the latest email.
+            let spent = state
+                .read(move |conn| tokens::presented(conn, TokenKind::Manage, &token, now()))
+                .await;
+            let t = ctx.t();
+            match spent {
+                Ok(tokens::Presented::Spent) => link_not_working(&ctx, t.link_used),
+                _ => link_not_working(&ctx, t.link_invalid),
+            }
+        }
+        Err(error) => crate::web::page::error_page(&ctx, &error),
+    }
+}
+
+/// Stops every link to the registration, this one too, and emails a new one.
+async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
+    let ctx = PageContext::new(&req);
+    let result = async {
+        let (id, _, meeting, _) = managed(&state, token.into_inner()).await?;
+        state
+            .write(move |conn| store::sign_out_everywhere(conn, &id, now()))
+            .await?;
+        state.wake_mailer();
+        let t = ctx.t();
+        Ok(ok(
+            &ctx,
+            t.sign_out_heading,
+            html! {
+                h1 { (t.sign_out_heading) }
+                div.notice.ok role="status" { p { (t.signed_out_done) } }
+                p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+            },
+        ))
+    }
+    .await;
     page(&ctx, result)
 }
 

@@ -85,6 +85,14 @@ pub(crate) async fn register(
     Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "pending_email"})))
 }
 
+/// What confirming answers: the status alone, since whoever holds a confirm link (a mail
+/// scanner, a forwarded email) is not yet known to be the participant.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Confirmation {
+    /// `confirmed`, `waitlisted` or `pending_approval`.
+    status: &'static str,
+}
+
 /// The token from the confirmation email.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,7 +100,7 @@ pub(crate) struct ConfirmBody {
     token: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = ConfirmBody, responses((status = 200, description = "The registration now", body = RegistrationView), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = ConfirmBody, responses((status = 200, description = "The registration's status now", body = Confirmation), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
 pub(crate) async fn confirm_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -100,11 +108,13 @@ pub(crate) async fn confirm_registration(
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let token = body.into_inner().token.unwrap_or_default();
-    let view = state
+    let status = state
         .write(move |conn| store::confirm(conn, &token, now()))
         .await?;
     state.wake_mailer();
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(Confirmation {
+        status: status.as_str(),
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/registration", tag = "participant", summary = "The participant's own registration", responses((status = 200, description = "The registration", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]

@@ -4,11 +4,11 @@
 
 use super::model::{
     seat_available, ListFilter, NewOrganization, NewRegistration, Organization, Registration,
-    RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
+    RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
-use crate::db::{new_id, unique_violation, DbConn};
+use crate::db::{new_id, DbConn};
 use crate::email::{outbox, ParticipantMail};
 use crate::error::{AppError, AppResult, Problem};
 use crate::meetings::{self, Meeting};
@@ -30,8 +30,8 @@ fn invalid_transition(status: Status) -> AppError {
     )
 }
 
-/// Registers, or, for an address already registered, emails its manage link instead. Both
-/// answer alike, so a stranger cannot learn who is registered.
+/// Registers, or, for an address already registered, emails its manage link instead (at most
+/// once an hour). Both answer alike, so a stranger cannot learn who is registered.
 pub fn register(
     conn: &mut DbConn,
     slug: &Slug,
@@ -47,92 +47,103 @@ pub fn register(
             ));
         }
         let organization_id = organization_id(conn, &new.organization, now)?;
-        let id = new_id();
-        let inserted = conn.transaction(|conn| {
-            diesel::insert_into(registrations::table)
-                .values((
-                    registrations::id.eq(&id),
-                    registrations::meeting_id.eq(&meeting.id),
-                    registrations::email.eq(new.email.as_str()),
-                    registrations::email_key.eq(new.email.key()),
-                    registrations::consent_data_processing.eq(true),
-                    registrations::status.eq(Status::PendingEmail.as_str()),
-                    registrations::created_at.eq(now),
-                    registrations::status_changed_at.eq(now),
-                    fields(new, &organization_id),
-                ))
-                .execute(conn)
-        });
-        let participant = match inserted {
-            Ok(_) => {
-                audit::record(
-                    conn,
-                    &Actor::Participant(&id),
-                    "registration.created",
-                    Some(&meeting.id),
-                    Some(&id),
-                    Status::PendingEmail.as_str(),
-                    now,
-                )?;
-                outbox::enqueue(
-                    conn,
-                    &meeting.id,
-                    &id,
-                    new.email.as_str(),
-                    &ParticipantMail::ConfirmAddress,
-                    now,
-                )?;
-                return Ok(());
-            }
-            Err(e) if unique_violation(&e) => registrations::table
-                .filter(registrations::meeting_id.eq(&meeting.id))
-                .filter(registrations::email_key.eq(new.email.key()))
-                .select(Registration::as_select())
-                .first(conn)?,
-            Err(e) => return Err(e.into()),
-        };
-        if participant.status().can_register_again() {
-            // A cancelled or expired registration starts afresh, at the back of any queue.
-            diesel::update(registrations::table.find(&participant.id))
-                .set((
-                    registrations::status.eq(Status::PendingEmail.as_str()),
-                    registrations::queue_ticket.eq(None::<i64>),
-                    registrations::created_at.eq(now),
-                    registrations::confirmed_at.eq(None::<NaiveDateTime>),
-                    registrations::checked_in_at.eq(None::<NaiveDateTime>),
-                    registrations::status_changed_at.eq(now),
-                    fields(new, &organization_id),
-                ))
-                .execute(conn)?;
-            audit::record(
-                conn,
-                &Actor::Participant(&participant.id),
-                "registration.restarted",
-                Some(&meeting.id),
-                Some(&participant.id),
-                Status::PendingEmail.as_str(),
-                now,
-            )?;
-            outbox::enqueue(
-                conn,
-                &meeting.id,
-                &participant.id,
-                &participant.email,
-                &ParticipantMail::ConfirmAddress,
-                now,
-            )?;
-        } else {
-            outbox::enqueue(
-                conn,
-                &meeting.id,
-                &participant.id,
-                &participant.email,
-                &ParticipantMail::AlreadyRegistered,
-                now,
-            )?;
+        // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
+        // write the address into its server log.
+        match by_address(conn, &meeting.id, &new.email)? {
+            Some(known) if known.status().can_register_again() => archive_address(conn, &known)?,
+            Some(known) => return resend_link(conn, &known, now),
+            None => {}
         }
-        Ok(())
+        let id = new_id();
+        let insert = diesel::insert_into(registrations::table)
+            .values((
+                registrations::id.eq(&id),
+                registrations::meeting_id.eq(&meeting.id),
+                registrations::email.eq(new.email.as_str()),
+                registrations::email_key.eq(new.email.key()),
+                registrations::consent_data_processing.eq(true),
+                registrations::status.eq(Status::PendingEmail.as_str()),
+                registrations::created_at.eq(now),
+                registrations::status_changed_at.eq(now),
+                fields(new, &organization_id),
+            ))
+            .on_conflict_do_nothing();
+        let inserted = match conn {
+            DbConn::Postgres(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
+        if inserted == 0 {
+            // The same address registered a moment ago, in a transaction of its own.
+            let known = by_address(conn, &meeting.id, &new.email)?.ok_or(AppError::NotFound)?;
+            return resend_link(conn, &known, now);
+        }
+        audit::record(
+            conn,
+            &Actor::Participant(&id),
+            "registration.created",
+            Some(&meeting.id),
+            Some(&id),
+            Status::PendingEmail.as_str(),
+            now,
+        )?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            &id,
+            new.email.as_str(),
+            &ParticipantMail::ConfirmAddress,
+            now,
+        )
     })
+}
+
+/// The registration that holds this address in the meeting, if any.
+fn by_address(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    email: &crate::values::Email,
+) -> AppResult<Option<Registration>> {
+    Ok(registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::email_key.eq(email.key()))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets a cancelled or expired registration aside, untouched, so that its address can register
+/// afresh: the new registration is another row, with other links, and a stranger registering
+/// the address learns nothing of the old one and cannot overwrite it. Its key gains the id
+/// after a space, which no address holds, so it never matches an address again.
+fn archive_address(conn: &mut DbConn, registration: &Registration) -> AppResult<()> {
+    let key = crate::values::Email::parse(Some(&registration.email))
+        .map(|email| email.key())
+        .unwrap_or_else(|_| registration.email.to_lowercase());
+    diesel::update(registrations::table.find(&registration.id))
+        .set(registrations::email_key.eq(format!("{key} {}", registration.id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Emails a registered address its manage link, unless one went out in the last hour.
+fn resend_link(conn: &mut DbConn, known: &Registration, now: NaiveDateTime) -> AppResult<()> {
+    if known
+        .link_resent_at
+        .is_some_and(|at| at > now - LINK_RESEND_INTERVAL)
+    {
+        return Ok(());
+    }
+    diesel::update(registrations::table.find(&known.id))
+        .set(registrations::link_resent_at.eq(now))
+        .execute(conn)?;
+    outbox::enqueue(
+        conn,
+        &known.meeting_id,
+        &known.id,
+        &known.email,
+        &ParticipantMail::AlreadyRegistered,
+        now,
+    )
 }
 
 #[allow(clippy::type_complexity)]
@@ -184,23 +195,26 @@ pub fn organization_id(
         return Ok(id);
     }
     let id = new_id();
-    let inserted = conn.transaction(|conn| {
-        diesel::insert_into(organizations::table)
-            .values((
-                organizations::id.eq(&id),
-                organizations::name.eq(&org.name),
-                organizations::name_key.eq(&key),
-                organizations::kind.eq(org.kind.as_str()),
-                organizations::country.eq(org.country.as_str()),
-                organizations::created_at.eq(now),
-            ))
-            .execute(conn)
-    });
-    match inserted {
-        Ok(_) => Ok(id),
-        // Someone else named it first, a moment ago.
-        Err(e) if unique_violation(&e) => find(conn)?.ok_or(AppError::NotFound),
-        Err(e) => Err(e.into()),
+    // Not a failing insert when someone else named it a moment ago: PostgreSQL would log the
+    // name with the unique index's error.
+    let insert = diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(&id),
+            organizations::name.eq(&org.name),
+            organizations::name_key.eq(&key),
+            organizations::kind.eq(org.kind.as_str()),
+            organizations::country.eq(org.country.as_str()),
+            organizations::created_at.eq(now),
+        ))
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConn::Postgres(pg) => insert.execute(pg)?,
+        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    if inserted == 1 {
+        Ok(id)
+    } else {
+        find(conn)?.ok_or(AppError::NotFound)
     }
 }
 
@@ -336,53 +350,79 @@ fn seat_or_waitlist(
 }
 
 /// Confirms the address behind a confirm token: the registration becomes confirmed,
-/// waitlisted or pending approval. Confirming twice changes nothing.
-pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<RegistrationView> {
-    let token = tokens::find(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
-    let id = token.registration_id.ok_or(AppError::NotFound)?;
+/// waitlisted or pending approval. The token is single-use; answers the status only, since
+/// whoever holds the link is not yet known to be the participant.
+pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<Status> {
     conn.transaction(|conn| {
+        let token =
+            tokens::spend(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+        let id = token.registration_id.ok_or(AppError::NotFound)?;
         let registration = by_id(conn, &id)?;
-        if registration.status() == Status::Expired {
+        if registration.status() != Status::PendingEmail {
             return Err(AppError::NotFound);
         }
-        if registration.status() == Status::PendingEmail {
-            let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
-            let ticket = meetings::store::lock(conn, &meeting.id)?;
-            // Read again under the lock: a concurrent confirmation may have got here first.
-            let registration = by_id(conn, &id)?;
-            let actor = Actor::Participant(&id);
-            if registration.status() == Status::PendingEmail {
-                if meeting.requires_approval {
-                    set_status(
-                        conn,
-                        &registration,
-                        Status::PendingApproval,
-                        None,
-                        &actor,
-                        now,
-                    )?;
-                    outbox::enqueue(
-                        conn,
-                        &meeting.id,
-                        &id,
-                        &registration.email,
-                        &ParticipantMail::AwaitingApproval,
-                        now,
-                    )?;
-                } else {
-                    seat_or_waitlist(
-                        conn,
-                        &meeting,
-                        &registration,
-                        ticket,
-                        ParticipantMail::Confirmed,
-                        &actor,
-                        now,
-                    )?;
-                }
-            }
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+        let ticket = meetings::store::lock(conn, &meeting.id)?;
+        // Read again under the lock: a cancellation may have got here first.
+        let registration = by_id(conn, &id)?;
+        if registration.status() != Status::PendingEmail {
+            return Err(AppError::NotFound);
         }
-        view(conn, &id)
+        let actor = Actor::Participant(&id);
+        if meeting.requires_approval {
+            set_status(
+                conn,
+                &registration,
+                Status::PendingApproval,
+                None,
+                &actor,
+                now,
+            )?;
+            outbox::enqueue(
+                conn,
+                &meeting.id,
+                &id,
+                &registration.email,
+                &ParticipantMail::AwaitingApproval,
+                now,
+            )?;
+        } else {
+            seat_or_waitlist(
+                conn,
+                &meeting,
+                &registration,
+                ticket,
+                ParticipantMail::Confirmed,
+                &actor,
+                now,
+            )?;
+        }
+        Ok(by_id(conn, &id)?.status())
+    })
+}
+
+/// Stops every manage link of a registration and emails a new one to its address.
+pub fn sign_out_everywhere(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let registration = by_id(conn, id)?;
+        let stopped = tokens::revoke_all(conn, TokenKind::Manage, id, now)?;
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.signed_out",
+            Some(&registration.meeting_id),
+            Some(id),
+            &format!("{stopped} links stopped"),
+            now,
+        )?;
+        outbox::enqueue(
+            conn,
+            &registration.meeting_id,
+            id,
+            &registration.email,
+            &ParticipantMail::NewLink,
+            now,
+        )
     })
 }
 

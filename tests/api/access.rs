@@ -11,8 +11,7 @@ on_both_backends! {
         let stranger = app.organizer().await;
         let slug = app.meeting(&owner, json!({})).await;
         let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        let confirmed = app.confirm(&token).await;
-        let id = confirmed.body["id"].as_str().unwrap().to_owned();
+        let id = app.confirm_and_id(&token, "ana@example.org").await;
         let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
 
         let reads = [

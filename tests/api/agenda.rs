@@ -85,7 +85,7 @@ on_both_backends! {
         assert_eq!(busy.body["errors"][0]["session"]["id"], first_id.as_str());
 
         let token = app.register_and_read_token(&slug, TestApp::registration_body("luis@example.org")).await;
-        let luis = app.confirm(&token).await.body["id"].as_str().unwrap().to_owned();
+        let luis = app.confirm_and_id(&token, "luis@example.org").await;
         let with_luis = app.post(&sessions, Some(&organizer), session("Taller A", &at("11:00"), &at("12:00"), Some(&side), json!([{"registration_id": luis}]))).await;
         assert_eq!(with_luis.status, 201);
         assert_eq!(with_luis.body["speakers"][0]["name"], "Ana María Pérez");

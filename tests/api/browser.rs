@@ -202,9 +202,17 @@ async fn participant_flow(backend: Backend) {
         .trim()
         .to_owned();
     b.client.goto(&link).await.unwrap();
+    b.wait_for("Un último paso").await;
+    b.screenshot("05-confirm-question").await;
+    b.click("button[type=submit]").await;
     b.wait_for("Su lugar está confirmado").await;
     b.screenshot("05-confirmed").await;
-    b.click("a.button").await;
+    // The manage link comes by email, with the confirmation.
+    let manage = app.smtp.wait_for("maria@example.org", 2).await[1].manage_token();
+    b.client
+        .goto(&format!("{}/manage/{manage}", app.address))
+        .await
+        .unwrap();
     b.wait_for("Confirmada").await;
     b.screenshot("06-manage").await;
     b.click("a[href$='/cancel']").await;

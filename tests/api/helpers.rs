@@ -374,6 +374,18 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// Starts the app on a database made elsewhere (a private PostgreSQL cluster, say).
+pub async fn spawn_app_on(db: TestDb) -> TestApp {
+    let smtp = SmtpSink::start();
+    let address = start_server(test_settings(&db, smtp.port)).await;
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        smtp,
+    }
+}
+
 /// Starts the app; `adjust` may change the test settings first.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let smtp = SmtpSink::start();
@@ -543,6 +555,20 @@ impl TestApp {
             json!({"token": token}),
         )
         .await
+    }
+
+    /// Confirms with `token` and answers the registration's id, which the participant reads
+    /// with the manage link of the email that confirming sends (confirming answers the status
+    /// only).
+    pub async fn confirm_and_id(&self, token: &str, email: &str) -> String {
+        let before = self.smtp.to(email).len();
+        let answer = self.confirm(token).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let manage = self.smtp.wait_for(email, before + 1).await[before].manage_token();
+        self.get("/api/v1/registration", Some(&manage)).await.body["id"]
+            .as_str()
+            .expect("the registration's id")
+            .to_owned()
     }
 
     /// Every registration of the meeting, following the cursor.

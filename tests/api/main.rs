@@ -10,6 +10,7 @@ mod access;
 mod agenda;
 mod browser;
 mod capacity;
+mod links;
 mod meetings;
 mod outbox;
 mod pages;

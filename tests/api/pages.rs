@@ -103,7 +103,7 @@ on_both_backends! {
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({})).await;
         let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        let ana = app.confirm(&token).await.body["id"].as_str().unwrap().to_owned();
+        let ana = app.confirm_and_id(&token, "ana@example.org").await;
         let hall = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala 1"})).await.body["id"].as_str().unwrap().to_owned();
         let created = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
             "title": "Apertura", "description": "Bienvenida", "kind": "plenary", "room_id": hall,
@@ -273,9 +273,17 @@ on_both_backends! {
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({})).await;
         let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        let confirmed = fetch(&app, &format!("/confirm/{token}"), Some("es")).await;
-        assert!(confirmed.body.contains("Su lugar está confirmado"));
-        let manage = app.smtp.to("ana@example.org")[0].manage_token();
+        // Opening the link only asks (a mail scanner opens every link); the button confirms.
+        let question = fetch(&app, &format!("/confirm/{token}"), Some("es")).await;
+        assert!(question.body.contains("Confirme su inscripción"), "{}", question.body);
+        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "pending_email", "opening the link changes nothing");
+        let confirmed = post_form(&app, &format!("/confirm/{token}"), &[]).await;
+        assert!(confirmed.body.contains("Your place is confirmed"), "{}", confirmed.body);
+        assert!(!confirmed.body.contains("/manage/"), "the page is no login: the manage link goes by email");
+        let used = fetch(&app, &format!("/confirm/{token}"), None).await;
+        assert_eq!(used.status, 404);
+        assert!(used.body.contains("already been used"), "{}", used.body);
+        let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
         let press = format!("/api/v1/meetings/{slug}/attendees");
         let page = post_form(&app, &format!("/manage/{manage}/press"), &[("consent_press_listing", "on")]).await;
         assert!(page.body.contains("You are on the attendee list given to the press."));
@@ -376,7 +384,7 @@ on_both_backends! {
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({"requires_approval": true})).await;
         let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        let id = app.confirm(&token).await.body["id"].as_str().unwrap().to_owned();
+        let id = app.confirm_and_id(&token, "ana@example.org").await;
 
         let anonymous = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/registrations"), "x=y", &[]).await;
         assert_eq!(anonymous.status, 303);

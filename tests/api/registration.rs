@@ -16,26 +16,28 @@ on_both_backends! {
 
         let mail = app.smtp.wait_for("ana@example.org", 1).await.remove(0);
         assert_eq!(mail.subject, "Confirme su inscripción: Intercambio regional de centros de información");
-        assert!(mail.text.contains("Hola, Ana María Pérez:"), "{}", mail.text);
+        // Anyone can type any address: the email asking to confirm it names nobody.
+        assert!(mail.text.starts_with("Hola:"), "{}", mail.text);
+        assert!(!mail.text.contains("Ana María") && !mail.html.contains("Ana María"), "{}", mail.text);
         assert!(mail.html.contains("Confirmar mi inscripción"));
         assert!(mail.text.contains(&format!("{}/confirm/", app.address)));
         assert!(mail.message_id.ends_with("@127.0.0.1"), "{}", mail.message_id);
 
         let confirmed = app.confirm(&mail.confirm_token()).await;
         assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-        assert_eq!(confirmed.body["status"], "confirmed");
-        assert_eq!(confirmed.body["email"], "ana@example.org");
-        assert!(confirmed.body["confirmed_at"].as_str().unwrap().ends_with("-06:00"));
+        // The status alone: whoever holds a confirm link is not yet known to be Ana.
+        assert_eq!(confirmed.body, json!({"status": "confirmed"}));
 
         let welcome = app.smtp.wait_for("ana@example.org", 2).await.remove(1);
+        assert!(welcome.text.starts_with("Hola, Ana María Pérez:"), "{}", welcome.text);
         assert_eq!(welcome.subject, "Su lugar está confirmado: Intercambio regional de centros de información");
         let (name, content_type, ics) = &welcome.attachments[0];
         assert_eq!((name.as_str(), content_type.as_str()), ("invite.ics", "text/calendar"));
         let ics = String::from_utf8(ics.clone()).unwrap();
         assert!(ics.contains("BEGIN:VEVENT") && ics.contains("DTSTART:20300529T150000Z"), "{ics}");
 
-        // Confirming twice changes nothing and sends nothing.
-        assert_eq!(app.confirm(&mail.confirm_token()).await.body["status"], "confirmed");
+        // The confirm link is single-use: a second use finds nothing and sends nothing.
+        assert_eq!(app.confirm(&mail.confirm_token()).await.status, 404);
 
         // The same address, in other letters: the same answer, an email, no second registration.
         let again = app.register(&slug, TestApp::registration_body("ANA@example.org")).await;
@@ -45,8 +47,17 @@ on_both_backends! {
         let manage = notice.manage_token();
         let own = app.get("/api/v1/registration", Some(&manage)).await;
         assert_eq!(own.body["status"], "confirmed");
+        // One live manage link per registration: the one in the latest email.
+        assert_eq!(app.get("/api/v1/registration", Some(&welcome.manage_token())).await.status, 401);
         assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+        // Registering the address again within the hour answers alike and emails nobody.
+        for _ in 0..5 {
+            let again = app.register(&slug, TestApp::registration_body("ana@example.org")).await;
+            assert_eq!((again.status, again.body.clone()), (202, json!({"status": "pending_email"})));
+        }
+        app.outbox_drained(&organizer, &slug).await;
         assert_eq!(app.smtp.to("ana@example.org").len(), 3);
+        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.status, 200, "the emailed link still works");
     }
 
     async fn emails_follow_the_participant_language(backend) {
@@ -59,11 +70,12 @@ on_both_backends! {
         let token = app.register_and_read_token(&slug, body).await;
         let first = app.smtp.to("joe@example.org").remove(0);
         assert_eq!(first.subject, "Please confirm your registration: Regional exchange of migrant information hubs");
-        assert!(first.text.contains("Hello Joe Bloggs,"));
+        assert!(first.text.starts_with("Hello,"), "{}", first.text);
         assert!(first.text.contains("29 May 2030, 09:00"), "{}", first.text);
         app.confirm(&token).await;
         let second = app.smtp.wait_for("joe@example.org", 2).await.remove(1);
         assert_eq!(second.subject, "Your place is confirmed: Regional exchange of migrant information hubs");
+        assert!(second.text.starts_with("Hello Joe Bloggs,"), "{}", second.text);
     }
 
     async fn every_bad_field_is_named_and_nothing_is_written(backend) {
@@ -166,13 +178,15 @@ on_both_backends! {
         assert_eq!((cancelled.status, cancelled.body["status"].as_str()), (200, Some("cancelled")));
         let mail = app.smtp.wait_for("ana@example.org", 3).await.remove(2);
         assert_eq!(mail.subject, "Su inscripción ha sido cancelada: Intercambio regional de centros de información");
-        let twice = app.post("/api/v1/registration/cancel", Some(&manage), json!({})).await;
+        // That email's link replaced the earlier ones.
+        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.status, 401);
+        let twice = app.post("/api/v1/registration/cancel", Some(&mail.manage_token()), json!({})).await;
         assert_eq!((twice.status, twice.error_code()), (409, "invalid_transition".to_owned()));
 
-        // Cancelled, the address may register afresh.
+        // Cancelled, the address may register afresh: a new registration beside the old one.
         let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
         assert_eq!(app.confirm(&token).await.body["status"], "confirmed");
-        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 2);
     }
 
     async fn unconfirmed_registrations_expire_after_48_hours(backend) {
@@ -209,9 +223,9 @@ on_both_backends! {
         for who in ["a@example.org", "b@example.org", "c@example.org"] {
             let token = app.register_and_read_token(&slug, TestApp::registration_body(who)).await;
             let answer = app.confirm(&token).await;
-            assert_eq!(answer.body["status"], "pending_approval");
-            ids.push(answer.body["id"].as_str().unwrap().to_owned());
+            assert_eq!(answer.body, json!({"status": "pending_approval"}), "confirming answers the status only");
             let awaiting = app.smtp.wait_for(who, 2).await.remove(1);
+            ids.push(app.get("/api/v1/registration", Some(&awaiting.manage_token())).await.body["id"].as_str().unwrap().to_owned());
             assert!(awaiting.subject.starts_with("Su inscripción está pendiente de aprobación"));
         }
         let act = |id: &str, action: &str| format!("/api/v1/meetings/{slug}/registrations/{id}/{action}");
@@ -330,11 +344,67 @@ on_both_backends! {
         let mut body = TestApp::registration_body("ana@example.org");
         body["full_name"] = json!("Ana <evil@example.org>, \"Bcc: evil@example.org\" =?utf-8?q?x?=");
         assert_eq!(app.register(&slug, body).await.status, 202);
-        let mail = app.smtp.wait_for("ana@example.org", 1).await.remove(0);
+        let first = app.smtp.wait_for("ana@example.org", 1).await.remove(0);
+        assert!(!first.text.contains("evil"), "the email to an unproven address names nobody");
+        app.confirm(&first.confirm_token()).await;
+        let mail = app.smtp.wait_for("ana@example.org", 2).await.remove(1);
         assert_eq!(mail.to, ["ana@example.org"]);
         assert_eq!(mail.to_header, ["ana@example.org"]);
         assert!(!mail.header_names.iter().any(|h| h.eq_ignore_ascii_case("bcc")));
         assert!(mail.text.contains("Ana <evil@example.org>"), "the name is shown as typed");
-        assert_eq!(app.smtp.all().len(), 1);
+        assert!(!mail.subject.contains("Ana"), "no name in the subject: {}", mail.subject);
+        assert_eq!(app.smtp.all().len(), 2);
+    }
+
+    async fn names_in_emails_are_cut_short(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("ana@example.org");
+        let message = "Your account is suspended: call +1 555 0100 at once to restore it, or lose your seat";
+        body["full_name"] = json!(message);
+        let token = app.register_and_read_token(&slug, body).await;
+        app.confirm(&token).await;
+        let mail = app.smtp.wait_for("ana@example.org", 2).await.remove(1);
+        assert!(!mail.text.contains(message) && !mail.html.contains(message), "{}", mail.text);
+        assert!(mail.text.contains("Your account is suspended: call +1 555"), "{}", mail.text);
+        assert!(!mail.subject.contains("suspended"), "{}", mail.subject);
+        // The organizer still sees the name as typed.
+        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["full_name"], message);
+    }
+
+    async fn a_cancelled_address_registers_afresh_and_the_old_data_stays_apart(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["dietary"] = json!("sin gluten");
+        let token = app.register_and_read_token(&slug, body).await;
+        app.confirm(&token).await;
+        let cancelled = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+        assert_eq!(app.post("/api/v1/registration/cancel", Some(&cancelled), json!({})).await.status, 200);
+        let old_link = app.smtp.wait_for("ana@example.org", 3).await[2].manage_token();
+
+        // A stranger registers the address again, with other details.
+        let mut stranger = TestApp::registration_body("Ana@Example.org");
+        stranger["full_name"] = json!("Someone Else");
+        stranger["dietary"] = json!(null);
+        let token = app.register_and_read_token(&slug, stranger).await;
+        let mails = app.smtp.to("ana@example.org");
+        assert!(!mails[3].text.contains("sin gluten") && !mails[3].text.contains("Ana María"), "the new email shows nothing of the old registration");
+        // The old registration is untouched, and its link still shows it, not the new one.
+        let old = app.get("/api/v1/registration", Some(&old_link)).await.body;
+        assert_eq!((old["status"].as_str(), old["full_name"].as_str(), old["dietary"].as_str()), (Some("cancelled"), Some("Ana María Pérez"), Some("sin gluten")));
+        let all = app.registrations(&organizer, &slug, "").await;
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert_ne!(all[0]["id"], all[1]["id"]);
+        assert_eq!(app.confirm(&token).await.body, json!({"status": "confirmed"}));
+        let fresh = app.smtp.wait_for("ana@example.org", 5).await[4].manage_token();
+        let new = app.get("/api/v1/registration", Some(&fresh)).await.body;
+        assert_eq!((new["full_name"].as_str(), new["dietary"].as_str()), (Some("Someone Else"), None));
+        assert_ne!(new["id"], old["id"]);
+        // Now confirmed, the address is known again: registering it once more creates nothing.
+        assert_eq!(app.register(&slug, TestApp::registration_body("ana@example.org")).await.status, 202);
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 2);
     }
 }

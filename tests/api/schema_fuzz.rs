@@ -43,7 +43,7 @@ on_both_backends! {
         let slug = app.meeting(&organizer, json!({})).await;
         let email = "fuzz.participant@example.org";
         let confirm = app.register_and_read_token(&slug, TestApp::registration_body(email)).await;
-        let registration = app.confirm(&confirm).await.body["id"].as_str().unwrap().to_owned();
+        let registration = app.confirm_and_id(&confirm, email).await;
         let manage = smtp.wait_for(email, 2).await[1].manage_token();
         let press = app.post(&format!("/api/v1/meetings/{slug}/press-tokens"), Some(&organizer), json!({"label": "Fuzz"})).await;
         let press_token = press.body["token"].as_str().unwrap().to_owned();
