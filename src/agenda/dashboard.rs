@@ -65,7 +65,12 @@ async fn render(
     let (room_form, session_form, clash) = (&forms.room, &forms.session, forms.clash);
     let id = meeting.id.clone();
     let (rooms, items) = state
-        .read(move |conn| Ok((store::rooms(conn, &id)?, store::agenda(conn, &id)?)))
+        .read(move |conn| {
+            Ok((
+                store::rooms(conn, &id)?,
+                store::agenda(conn, &id, store::Audience::Organizer)?,
+            ))
+        })
         .await?;
     let t = ctx.t();
     let base = format!("/organizer/m/{}/agenda", meeting.slug);
@@ -274,6 +279,7 @@ fn speakers(text: &str, linked: &[SpeakerView], guests: &[SpeakerView]) -> Vec<S
     let kept = linked.iter().map(|s| SpeakerForm {
         registration_id: s.registration_id.clone(),
         role: Some(s.role.clone()),
+        public: s.public,
         ..SpeakerForm::default()
     });
     let written = text

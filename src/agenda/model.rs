@@ -96,6 +96,10 @@ pub struct SpeakerForm {
     pub organization: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// For a registered participant: named in the public agenda even when not listed for the
+    /// press (the organizer has their agreement). Guests are always named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +115,7 @@ pub enum Person {
 pub struct NewSpeaker {
     pub person: Person,
     pub role: SpeakerRole,
+    pub public: bool,
 }
 
 impl NewSpeaker {
@@ -145,7 +150,11 @@ impl NewSpeaker {
                 organization: optional_line(form.organization.as_deref(), 200)?,
             },
         };
-        Ok(Self { person, role })
+        Ok(Self {
+            public: form.public.unwrap_or(false),
+            person,
+            role,
+        })
     }
 }
 
@@ -349,6 +358,9 @@ pub struct SpeakerView {
     pub organization: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_id: Option<String>,
+    /// Organizers only, for registered participants: marked public by the organizer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -482,6 +494,7 @@ mod tests {
                 organization: None,
             },
             role: SpeakerRole::Speaker,
+            public: false,
         };
         assert_eq!(
             guest("Ana  Pérez").person_key(),

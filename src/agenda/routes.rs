@@ -71,10 +71,11 @@ pub(crate) async fn show_agenda(
         .serve(&req, key, "application/json", || {
             state.read(move |conn| {
                 let meeting = meetings::store::public_by_slug(conn, &slug)?;
-                let items: Vec<SessionView> = store::agenda(conn, &meeting.id)?
-                    .iter()
-                    .map(|item| item.view(&meeting, language, false))
-                    .collect();
+                let items: Vec<SessionView> =
+                    store::agenda(conn, &meeting.id, store::Audience::Public)?
+                        .iter()
+                        .map(|item| item.view(&meeting, language, false))
+                        .collect();
                 Ok(serde_json::to_vec(&serde_json::json!({
                     "meeting": meeting.slug,
                     "timezone": meeting.timezone,
@@ -103,7 +104,7 @@ pub(crate) async fn agenda_calendar(
         .serve(&req, key, "text/calendar; charset=utf-8", || {
             state.read(move |conn| {
                 let meeting = meetings::store::public_by_slug(conn, &slug)?;
-                let items = store::agenda(conn, &meeting.id)?;
+                let items = store::agenda(conn, &meeting.id, store::Audience::Public)?;
                 Ok(calendar::agenda_ics(&meeting, &items, language, &host).into_bytes())
             })
         })

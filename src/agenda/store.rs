@@ -63,6 +63,7 @@ impl AgendaItem {
                 .map(|mut s| {
                     if !for_organizer {
                         s.registration_id = None;
+                        s.public = None;
                     }
                     s
                 })
@@ -71,8 +72,22 @@ impl AgendaItem {
     }
 }
 
+/// Who reads an agenda, which decides whom it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Pages, the public API, calendars and emails: a registered participant is named as a
+    /// speaker only while confirmed and listed for the press, or once the organizer marks them
+    /// public. Guests, whom the organizer entered, always are.
+    Public,
+    Organizer,
+}
+
 /// The programme of a meeting, in start order (then position).
-pub fn agenda(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<AgendaItem>> {
+pub fn agenda(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    audience: Audience,
+) -> AppResult<Vec<AgendaItem>> {
     let all_sessions: Vec<Session> = sessions::table
         .filter(sessions::meeting_id.eq(meeting_id))
         .order((
@@ -87,13 +102,15 @@ pub fn agenda(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<AgendaItem>>
         .map(|r| (r.id.clone(), r))
         .collect();
     type SpeakerRow = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
+        (
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            bool,
+        ),
+        (Option<String>, Option<String>, Option<String>, Option<bool>),
     );
     // Flat joins: a nested `LEFT JOIN (registrations LEFT JOIN organizations)` made SQLite
     // build the whole inner join, every registration of every meeting, for each agenda.
@@ -110,23 +127,38 @@ pub fn agenda(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<AgendaItem>>
             session_speakers::position.asc(),
         ))
         .select((
-            session_speakers::session_id,
-            session_speakers::role,
-            session_speakers::registration_id,
-            session_speakers::name,
-            session_speakers::organization,
-            registrations::full_name.nullable(),
-            organizations::name.nullable(),
+            (
+                session_speakers::session_id,
+                session_speakers::role,
+                session_speakers::registration_id,
+                session_speakers::name,
+                session_speakers::organization,
+                session_speakers::public,
+            ),
+            (
+                registrations::full_name.nullable(),
+                organizations::name.nullable(),
+                registrations::status.nullable(),
+                registrations::consent_press_listing.nullable(),
+            ),
         ))
         .load(conn)?;
     let mut speakers: HashMap<String, Vec<SpeakerView>> = HashMap::new();
-    for (session_id, role, registration_id, name, organization, registered_name, registered_org) in
-        rows
+    for (
+        (session_id, role, registration_id, name, organization, marked_public),
+        (registered_name, registered_org, status, consent),
+    ) in rows
     {
+        let listed = status.as_deref() == Some("confirmed") && consent == Some(true);
+        let registered = registration_id.is_some();
+        if audience == Audience::Public && registered && !(listed || marked_public) {
+            continue;
+        }
         speakers.entry(session_id).or_default().push(SpeakerView {
             role,
             name: registered_name.or(name).unwrap_or_default(),
             organization: registered_org.or(organization),
+            public: (audience == Audience::Organizer && registered).then_some(marked_public),
             registration_id,
         });
     }
@@ -410,6 +442,7 @@ fn write_speakers(
                 session_speakers::organization.eq(organization),
                 session_speakers::person_key.eq(speaker.person_key()),
                 session_speakers::position.eq(position as i32),
+                session_speakers::public.eq(speaker.public),
             ))
             .execute(conn)?;
     }
@@ -418,7 +451,7 @@ fn write_speakers(
 
 /// One session of the meeting as the agenda shows it, or 404.
 pub fn item(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<AgendaItem> {
-    agenda(conn, &meeting.id)?
+    agenda(conn, &meeting.id, Audience::Organizer)?
         .into_iter()
         .find(|item| item.session.id == id)
         .ok_or(AppError::NotFound)
@@ -495,7 +528,7 @@ pub fn session_form(
 ) -> AppResult<super::model::SessionForm> {
     let item = item(conn, meeting, id)?;
     let session = &item.session;
-    type SpeakerFields = (String, Option<String>, Option<String>, Option<String>);
+    type SpeakerFields = (String, Option<String>, Option<String>, Option<String>, bool);
     let rows: Vec<SpeakerFields> = session_speakers::table
         .filter(session_speakers::session_id.eq(id))
         .order(session_speakers::position.asc())
@@ -504,12 +537,14 @@ pub fn session_form(
             session_speakers::registration_id,
             session_speakers::name,
             session_speakers::organization,
+            session_speakers::public,
         ))
         .load(conn)?;
     let speakers = rows
         .into_iter()
         .map(
-            |(role, registration_id, name, organization)| super::model::SpeakerForm {
+            |(role, registration_id, name, organization, public)| super::model::SpeakerForm {
+                public: registration_id.is_some().then_some(public),
                 registration_id,
                 name,
                 organization,

@@ -467,7 +467,7 @@ fn draft(
     let contact = registrations::store::contact(conn, &registration_id)?;
     if !meetings.contains_key(&contact.meeting_id) {
         let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-        let agenda = agenda::store::agenda(conn, &meeting.id)?;
+        let agenda = agenda::store::agenda(conn, &meeting.id, agenda::store::Audience::Public)?;
         meetings.insert(contact.meeting_id.clone(), (meeting, agenda));
     }
     let (meeting, agenda) = &meetings[&contact.meeting_id];

@@ -202,7 +202,11 @@ async fn meeting_page(
                 .read(move |conn| {
                     let meeting = store::public_by_slug(conn, &slug)?;
                     let confirmed = store::confirmed_count(conn, &meeting.id)?;
-                    let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+                    let agenda = crate::agenda::store::agenda(
+                        conn,
+                        &meeting.id,
+                        crate::agenda::store::Audience::Public,
+                    )?;
                     Ok((meeting, confirmed, agenda))
                 })
                 .await?;

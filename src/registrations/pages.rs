@@ -474,7 +474,11 @@ async fn managed(
             let view = store::view(conn, &id)?;
             let meeting_id = store::by_id(conn, &id)?.meeting_id;
             let meeting = meetings::store::by_id(conn, &meeting_id)?;
-            let organizations = store::organizations_of(conn, &meeting.id)?;
+            let mut organizations = store::organizations_of(conn, &meeting.id)?;
+            // The participant's own organisation is theirs to see, listed or not.
+            if !organizations.iter().any(|o| o.id == view.organization.id) {
+                organizations.push(store::organization(conn, &view.organization.id)?);
+            }
             Ok((id, view, meeting, organizations))
         })
         .await
@@ -837,7 +841,11 @@ async fn calendar(
             let id = row.registration_id.ok_or(AppError::NotFound)?;
             let contact = store::contact(conn, &id)?;
             let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-            let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+            let agenda = crate::agenda::store::agenda(
+                conn,
+                &meeting.id,
+                crate::agenda::store::Audience::Public,
+            )?;
             Ok(crate::agenda::calendar::participant_ics(
                 &meeting,
                 &agenda,

@@ -183,7 +183,11 @@ pub(crate) async fn own_calendar(
         .read(move |conn| {
             let contact = store::contact(conn, &who.registration_id)?;
             let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-            let agenda = crate::agenda::store::agenda(conn, &meeting.id)?;
+            let agenda = crate::agenda::store::agenda(
+                conn,
+                &meeting.id,
+                crate::agenda::store::Audience::Public,
+            )?;
             Ok(crate::agenda::calendar::participant_ics(
                 &meeting,
                 &agenda,

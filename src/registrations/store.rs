@@ -860,13 +860,17 @@ pub fn insert_seeded(
     Ok(id)
 }
 
-/// The organisations already registered for a meeting, for the registration form's picker.
+/// The organisations the registration form's picker offers: those of confirmed participants
+/// who agreed to be listed, which the press may see anyway. An organisation typed by anyone
+/// else (unconfirmed, cancelled, not consenting, or a stranger's POST) is not published.
 pub fn organizations_of(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<Organization>> {
     Ok(organizations::table
         .filter(
             organizations::id.eq_any(
                 registrations::table
                     .filter(registrations::meeting_id.eq(meeting_id))
+                    .filter(registrations::status.eq(Status::Confirmed.as_str()))
+                    .filter(registrations::consent_press_listing.eq(true))
                     .select(registrations::organization_id),
             ),
         )

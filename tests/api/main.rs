@@ -16,4 +16,5 @@ mod outbox;
 mod pages;
 mod press;
 mod privacy;
+mod public_surfaces;
 mod registration;

@@ -102,7 +102,10 @@ on_both_backends! {
         let app = spawn_app(backend).await;
         let organizer = app.organizer().await;
         let slug = app.meeting(&organizer, json!({})).await;
-        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        // Listed for the press, so that the public agenda names her.
+        let mut listed = TestApp::registration_body("ana@example.org");
+        listed["consent_press_listing"] = json!(true);
+        let token = app.register_and_read_token(&slug, listed).await;
         let ana = app.confirm_and_id(&token, "ana@example.org").await;
         let hall = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala 1"})).await.body["id"].as_str().unwrap().to_owned();
         let created = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
