@@ -247,6 +247,7 @@ impl Server {
             ])
             .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
             .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
+            .env("CONVENE_UNCONFIRMED_PER_CLIENT", "0")
             .env("CONVENE_MAIL_POLL_MS", "200")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
@@ -673,7 +674,7 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
                     let began = Instant::now();
                     let new = NewRegistration::parse(&form).unwrap();
                     let mut conn = pools.write.get().unwrap();
-                    convene::registrations::store::register(&mut conn, &slug, &new, db::now()).unwrap();
+                    convene::registrations::store::register(&mut conn, &slug, &new, &Default::default(), db::now()).unwrap();
                     drop(conn);
                     mine.push(began.elapsed().as_secs_f64() * 1000.0);
                 }
@@ -1081,7 +1082,7 @@ fn run_backend(
                     "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
                     "country": "GT", "language": "es", "consent_data_processing": true
                 })).unwrap();
-                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form).unwrap(), db::now())?;
+                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form).unwrap(), &Default::default(), db::now())?;
             }
             Ok(())
         }).unwrap();

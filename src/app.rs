@@ -5,6 +5,7 @@ use crate::db::{self, DatabaseUrl, DbConn, Pools};
 use crate::email::transport::Transport;
 use crate::email::worker::{host_of, Worker};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::registrations::model::ClientGuard;
 use crate::web::cache::RenderCache;
 use crate::web::RateLimiter;
 use crate::{accounts, agenda, meetings, press, registrations};
@@ -32,6 +33,7 @@ pub struct AppState {
     /// Host part of the base URL, for calendar UIDs and Message-IDs.
     pub host: String,
     limiter: RateLimiter,
+    unconfirmed_per_client: u32,
     mail_wakeup: Arc<Notify>,
 }
 
@@ -68,6 +70,11 @@ impl AppState {
     /// Applies the per-address limit of public writing endpoints.
     pub fn rate_limit(&self, req: &HttpRequest) -> AppResult<()> {
         self.limiter.check(req)
+    }
+
+    /// The client a registration comes from, for the bound on its unconfirmed registrations.
+    pub fn client_guard(&self, req: &HttpRequest) -> ClientGuard {
+        ClientGuard::new(self.limiter.client(req), self.unconfirmed_per_client)
     }
 
     /// Tells this instance's email worker that new mail is waiting (others poll).
@@ -126,6 +133,7 @@ impl Server {
                 settings.rate_limit_per_minute,
                 settings.trusted_proxies.clone(),
             ),
+            unconfirmed_per_client: settings.unconfirmed_per_client,
             mail_wakeup: mail_wakeup.clone(),
         });
         let mailer = if settings.run_worker {

@@ -122,6 +122,11 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         "per_organization_limit",
         &mut checks,
     );
+    let threshold = number(
+        values.get("approval_threshold"),
+        "approval_threshold",
+        &mut checks,
+    );
     let form = MeetingForm {
         slug: get("slug"),
         title: get("title"),
@@ -136,6 +141,7 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         registration_closes_at: closes,
         capacity,
         per_organization_limit: per_org,
+        approval_threshold: threshold,
         requires_approval: Some(values.get("requires_approval").is_some_and(|v| v == "on")),
         languages: Some(vec!["es".into(), "en".into()]),
         status: get("status"),
@@ -187,6 +193,9 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
     }
     if let Some(n) = meeting.per_organization_limit {
         put("per_organization_limit", n.to_string());
+    }
+    if let Some(n) = meeting.approval_threshold {
+        put("approval_threshold", n.to_string());
     }
     if meeting.requires_approval {
         put("requires_approval", "on".into());
@@ -244,6 +253,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             (Field::new("capacity", t.capacity).kind("number").hint(t.no_limit_hint).input(form))
             (Field::new("per_organization_limit", t.per_organization_limit).kind("number").hint(t.no_limit_hint).input(form))
             (checkbox(form, "requires_approval", t.requires_approval, false))
+            (Field::new("approval_threshold", t.approval_threshold).kind("number").hint(t.approval_threshold_hint).input(form))
             (Field::new("status", t.meeting_status).required().select(form, t.choose, &statuses))
         }
     }

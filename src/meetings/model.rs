@@ -79,6 +79,9 @@ pub struct MeetingForm {
     pub registration_closes_at: Option<String>,
     pub capacity: Option<i64>,
     pub per_organization_limit: Option<i64>,
+    /// Once this many seats are confirmed, further registrations wait for the organizer's
+    /// approval: a script cannot take the last seats unseen. Null: never.
+    pub approval_threshold: Option<i64>,
     pub requires_approval: Option<bool>,
     pub languages: Option<Vec<String>>,
     pub status: Option<String>,
@@ -101,6 +104,7 @@ pub struct MeetingDraft {
     pub registration_closes_at: Option<NaiveDateTime>,
     pub capacity: Option<i64>,
     pub per_organization_limit: Option<i64>,
+    pub approval_threshold: Option<i64>,
     pub requires_approval: bool,
     pub languages: Vec<Language>,
     pub status: MeetingStatus,
@@ -220,6 +224,10 @@ impl MeetingDraft {
             "per_organization_limit",
             parse_limit(form.per_organization_limit, 100_000),
         );
+        let threshold = checks.field(
+            "approval_threshold",
+            parse_limit(form.approval_threshold, 1_000_000),
+        );
         let languages = checks.field("languages", parse_languages(form.languages.as_deref()));
         let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
         let translations = checks.field(
@@ -265,6 +273,7 @@ impl MeetingDraft {
             closes_at,
             capacity,
             per_org,
+            threshold,
             languages,
             status,
             translations,
@@ -283,6 +292,7 @@ impl MeetingDraft {
                 Some(closes_at),
                 Some(capacity),
                 Some(per_org),
+                Some(threshold),
                 Some(languages),
                 Some(status),
                 Some(translations),
@@ -300,6 +310,7 @@ impl MeetingDraft {
                 registration_closes_at: closes_at,
                 capacity,
                 per_organization_limit: per_org,
+                approval_threshold: threshold,
                 requires_approval: form.requires_approval.unwrap_or(false),
                 languages,
                 status,
@@ -328,6 +339,7 @@ pub struct Meeting {
     pub registration_closes_at: Option<NaiveDateTime>,
     pub capacity: Option<i64>,
     pub per_organization_limit: Option<i64>,
+    pub approval_threshold: Option<i64>,
     pub requires_approval: bool,
     pub languages: String,
     pub status: String,
@@ -414,6 +426,7 @@ impl Meeting {
             registration_closes_at: self.registration_closes_at.and_then(time),
             capacity: self.capacity,
             per_organization_limit: self.per_organization_limit,
+            approval_threshold: self.approval_threshold,
             requires_approval: Some(self.requires_approval),
             languages: Some(
                 self.languages()
@@ -449,6 +462,7 @@ pub struct MeetingView {
     pub registration_closes_at: Option<String>,
     pub capacity: Option<i64>,
     pub per_organization_limit: Option<i64>,
+    pub approval_threshold: Option<i64>,
     pub requires_approval: bool,
     pub languages: Vec<Language>,
     pub status: String,
@@ -474,6 +488,7 @@ impl MeetingView {
             registration_closes_at: meeting.registration_closes_at.map(|at| meeting.rfc3339(at)),
             capacity: meeting.capacity,
             per_organization_limit: meeting.per_organization_limit,
+            approval_threshold: meeting.approval_threshold,
             requires_approval: meeting.requires_approval,
             languages: meeting.languages(),
             status: meeting.status.clone(),

@@ -260,6 +260,26 @@ impl NewRegistration {
     }
 }
 
+/// The client a registration comes from, as far as the guard against scripted sign-ups needs
+/// it: a digest of its address (never the address), and how many unconfirmed registrations it
+/// may hold in one meeting.
+#[derive(Debug, Clone, Default)]
+pub struct ClientGuard {
+    pub key: Option<String>,
+    pub unconfirmed_limit: Option<i64>,
+}
+
+impl ClientGuard {
+    /// `limit` 0 means no limit.
+    pub fn new(address: Option<std::net::IpAddr>, limit: u32) -> Self {
+        use sha2::{Digest, Sha256};
+        Self {
+            key: address.map(|ip| hex::encode(Sha256::digest(format!("convene-client {ip}")))),
+            unconfirmed_limit: (limit > 0).then_some(i64::from(limit)),
+        }
+    }
+}
+
 /// A registration as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = registrations)]

@@ -44,6 +44,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 type Fields = web::Form<HashMap<String, String>>;
 
+/// The registration form's trap for programs: a field hidden from people.
+const HONEYPOT: &str = "website";
+
 pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
     match kind {
         "information_hub" => t.org_information_hub,
@@ -242,6 +245,12 @@ fn register_page(
                     (checkbox(form, "consent_data_processing", t.consent_data, true))
                     (checkbox(form, "consent_press_listing", t.consent_press, false))
                 }
+                // A field people never see (kept off screen, skipped by keyboard and screen
+                // readers); form-filling programs fill it.
+                div.hp aria-hidden="true" {
+                    label for=(HONEYPOT) { (t.honeypot_label) }
+                    input type="text" id=(HONEYPOT) name=(HONEYPOT) tabindex="-1" autocomplete="off";
+                }
                 button type="submit" { (t.submit_registration) }
             }
         },
@@ -315,15 +324,22 @@ async fn submit_registration(
     let values = fields.into_inner();
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
-    let result = state
-        .write_unseen(move |conn| {
-            let form = form_to_body(conn, &for_parse)?;
-            let new = NewRegistration::parse(&form)?;
-            let slug = slug_or_404(&slug)?;
-            store::register(conn, &slug, &new, now())?;
-            Ok(new.email)
-        })
-        .await;
+    let client = state.client_guard(&req);
+    let result = if filled(&values, HONEYPOT).is_some() {
+        // Only a program fills the field people cannot see: it is told what people are told,
+        // and nothing is stored or sent.
+        Ok(filled(&values, "email").unwrap_or_default())
+    } else {
+        state
+            .write_unseen(move |conn| {
+                let form = form_to_body(conn, &for_parse)?;
+                let new = NewRegistration::parse(&form)?;
+                let slug = slug_or_404(&slug)?;
+                store::register(conn, &slug, &new, &client, now())?;
+                Ok(new.email.as_str().to_owned())
+            })
+            .await
+    };
     let t = ctx.t();
     match result {
         Ok(email) => {
@@ -334,7 +350,7 @@ async fn submit_registration(
                 t.check_inbox_heading,
                 html! {
                     h1 { (t.check_inbox_heading) }
-                    div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", email.as_str())])) } }
+                    div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", &email)])) } }
                     p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
                 },
             )

@@ -77,8 +77,9 @@ pub(crate) async fn register(
     state.rate_limit(&req)?;
     let slug = slug_or_404(&slug)?;
     let new = NewRegistration::parse(&form)?;
+    let client = state.client_guard(&req);
     state
-        .write_unseen(move |conn| store::register(conn, &slug, &new, now()))
+        .write_unseen(move |conn| store::register(conn, &slug, &new, &client, now()))
         .await?;
     state.wake_mailer();
     // The same answer whether or not the address was registered before.

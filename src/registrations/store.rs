@@ -3,8 +3,8 @@
 //! (`meetings::store::lock`), so capacity and per-organisation limits hold under concurrency.
 
 use super::model::{
-    seat_available, ListFilter, NewOrganization, NewRegistration, Organization, Registration,
-    RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
+    seat_available, ClientGuard, ListFilter, NewOrganization, NewRegistration, Organization,
+    Registration, RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
@@ -36,6 +36,7 @@ pub fn register(
     conn: &mut DbConn,
     slug: &Slug,
     new: &NewRegistration,
+    client: &ClientGuard,
     now: NaiveDateTime,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
@@ -45,6 +46,20 @@ pub fn register(
                 "registration_closed",
                 "registration for this meeting is closed",
             ));
+        }
+        // Checked before the address is looked up, so that the answer says nothing of it.
+        if let (Some(key), Some(limit)) = (&client.key, client.unconfirmed_limit) {
+            let held: i64 = registrations::table
+                .filter(registrations::meeting_id.eq(&meeting.id))
+                .filter(registrations::client_key.eq(key))
+                .filter(registrations::status.eq(Status::PendingEmail.as_str()))
+                .count()
+                .get_result(conn)?;
+            if held >= limit {
+                return Err(AppError::RateLimited {
+                    retry_after_secs: 600,
+                });
+            }
         }
         let organization_id = organization_id(conn, &new.organization, now)?;
         // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
@@ -65,6 +80,7 @@ pub fn register(
                 registrations::status.eq(Status::PendingEmail.as_str()),
                 registrations::created_at.eq(now),
                 registrations::status_changed_at.eq(now),
+                registrations::client_key.eq(client.key.as_deref()),
                 fields(new, &organization_id),
             ))
             .on_conflict_do_nothing();
@@ -287,6 +303,8 @@ fn set_status(
             registrations::queue_ticket.eq(ticket),
             registrations::confirmed_at.eq(confirmed_at),
             registrations::status_changed_at.eq(now),
+            // Kept only while the address is unconfirmed, for the guard of `register`.
+            registrations::client_key.eq(None::<String>),
         ))
         .execute(conn)?;
     let detail = format!("{} -> {}", registration.status, to.as_str());
@@ -369,7 +387,13 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
             return Err(AppError::NotFound);
         }
         let actor = Actor::Participant(&id);
-        if meeting.requires_approval {
+        // Past the organizer's threshold the remaining seats are given by hand, so that a
+        // script confirming addresses of its own cannot take them all.
+        let past_threshold = match meeting.approval_threshold {
+            Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
+            None => false,
+        };
+        if meeting.requires_approval || past_threshold {
             set_status(
                 conn,
                 &registration,

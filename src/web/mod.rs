@@ -55,6 +55,11 @@ impl RateLimiter {
         Self { limiter, trusted }
     }
 
+    /// The address the request comes from, as this limiter believes it.
+    pub fn client(&self, req: &HttpRequest) -> Option<IpAddr> {
+        client_ip(req, &self.trusted)
+    }
+
     pub fn check(&self, req: &HttpRequest) -> Result<(), AppError> {
         let (Some(limiter), Some(ip)) = (&self.limiter, client_ip(req, &self.trusted)) else {
             return Ok(());

@@ -18,3 +18,4 @@ mod press;
 mod privacy;
 mod public_surfaces;
 mod registration;
+mod seat_guards;

@@ -1,0 +1,101 @@
+//! Guards against seats taken by script: a bound on the unconfirmed registrations one client
+//! holds in a meeting, a honeypot field on the HTML form, and the organizer's approval past a
+//! threshold of confirmed seats.
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp};
+use crate::on_both_backends;
+use crate::pages::post_form;
+use serde_json::json;
+
+fn form(email: &str) -> Vec<(&'static str, String)> {
+    [
+        ("full_name", "Ana Pérez"),
+        ("country", "MX"),
+        ("language", "es"),
+        ("organization", "other"),
+        ("organization_name", "Centro"),
+        ("organization_kind", "information_hub"),
+        ("organization_country", "MX"),
+        ("consent_data_processing", "on"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .chain([("email", email.to_owned())])
+    .collect()
+}
+
+on_both_backends! {
+    async fn one_client_holds_few_unconfirmed_registrations_per_meeting(backend) {
+        let app = spawn_app_with(backend, |s| s.unconfirmed_per_client = 2).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let first = app.register_and_read_token(&slug, TestApp::registration_body("a@example.org")).await;
+        assert_eq!(app.register(&slug, TestApp::registration_body("b@example.org")).await.status, 202);
+        let refused = app.register(&slug, TestApp::registration_body("c@example.org")).await;
+        assert_eq!((refused.status, refused.error_code()), (429, "rate_limited".to_owned()));
+        assert!(refused.headers.contains_key("retry-after"));
+        // A known address gets the same answer: the refusal says nothing of who is registered.
+        assert_eq!(app.register(&slug, TestApp::registration_body("a@example.org")).await.status, 429);
+        let page = post_form(&app, &format!("/m/{slug}/register"), &form("d@example.org").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(page.status, 429, "the form too");
+        // Another meeting has its own count; a confirmation frees a place in this one.
+        let other = app.meeting(&organizer, json!({})).await;
+        assert_eq!(app.register(&other, TestApp::registration_body("c@example.org")).await.status, 202);
+        assert_eq!(app.confirm(&first).await.status, 200);
+        assert_eq!(app.register(&slug, TestApp::registration_body("c@example.org")).await.status, 202);
+        let emails: Vec<String> = app.registrations(&organizer, &slug, "").await.iter().map(|r| r["email"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(emails.len(), 3, "{emails:?}");
+        assert!(!emails.contains(&"d@example.org".to_owned()));
+        // The client's digest is kept only while the address is unconfirmed.
+        use diesel::prelude::*;
+        use convene::schema::registrations as r;
+        let keys: Vec<(String, Option<String>)> = r::table.select((r::status, r::client_key)).load(&mut app.db.connect()).unwrap();
+        assert!(keys.iter().all(|(status, key)| (status == "pending_email") == key.is_some()), "{keys:?}");
+        assert!(keys.iter().all(|(_, key)| key.as_deref().is_none_or(|k| !k.contains("127.0.0.1"))), "a digest, not the address");
+    }
+
+    async fn a_form_filled_in_by_a_program_registers_nobody(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let page = crate::pages::fetch(&app, &format!("/m/{slug}/register"), None).await;
+        assert!(page.body.contains("name=\"website\"") && page.body.contains("tabindex=\"-1\""), "the trap is in the form");
+        let mut trapped = form("bot@example.org");
+        trapped.push(("website", "https://spam.example".to_owned()));
+        let answer = post_form(&app, &format!("/m/{slug}/register"), &trapped.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(answer.status, 200, "told what people are told");
+        assert!(answer.body.contains("bot@example.org"));
+        let person = post_form(&app, &format!("/m/{slug}/register"), &form("ana@example.org").iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(person.status, 200);
+        app.smtp.wait_for("ana@example.org", 1).await;
+        app.outbox_drained(&organizer, &slug).await;
+        let emails: Vec<String> = app.registrations(&organizer, &slug, "").await.iter().map(|r| r["email"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(emails, ["ana@example.org"]);
+        assert!(app.smtp.to("bot@example.org").is_empty());
+    }
+
+    async fn past_the_threshold_seats_wait_for_the_organizer(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"capacity": 5, "approval_threshold": 3})).await;
+        assert_eq!(app.get(&format!("/api/v1/meetings/{slug}"), None).await.body["approval_threshold"], 3);
+        // A script registering and confirming addresses of its own.
+        for i in 0..5 {
+            let token = app.register_and_read_token(&slug, TestApp::registration_body(&format!("bot{i}@example.org"))).await;
+            assert_eq!(app.confirm(&token).await.status, 200);
+        }
+        let stats = app.stats(&organizer, &slug).await;
+        assert_eq!((stats["by_status"]["confirmed"].as_i64(), stats["by_status"]["pending_approval"].as_i64()), (Some(3), Some(2)), "{stats}");
+        assert_eq!(stats["seats_left"], 2, "the last seats are the organizer's to give");
+        let waiting = app.registrations(&organizer, &slug, "status=pending_approval").await;
+        let id = waiting[0]["id"].as_str().unwrap();
+        let approved = app.post(&format!("/api/v1/meetings/{slug}/registrations/{id}/approve"), Some(&organizer), json!({})).await;
+        assert_eq!(approved.body["status"], "confirmed");
+        // The setting is changed like any other, and null turns it off.
+        let changed = app.patch(&format!("/api/v1/meetings/{slug}"), Some(&organizer), json!({"approval_threshold": null})).await;
+        assert_eq!((changed.status, changed.body["approval_threshold"].clone()), (200, json!(null)));
+        let token = app.register_and_read_token(&slug, TestApp::registration_body("late@example.org")).await;
+        assert_eq!(app.confirm(&token).await.body["status"], "confirmed");
+        app.outbox_drained(&organizer, &slug).await;
+    }
+}
