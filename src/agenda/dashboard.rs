@@ -315,11 +315,15 @@ fn session_form(
     let get = |name: &str| filled(values, name);
     let zone = meeting.tz();
     let time = |name: &str| get(name).map(|v| local_to_rfc3339(&v, zone).unwrap_or(v));
-    let (linked, guests): (Vec<SpeakerView>, Vec<SpeakerView>) = before
+    let (mut linked, guests): (Vec<SpeakerView>, Vec<SpeakerView>) = before
         .map(|item| item.speakers.clone())
         .unwrap_or_default()
         .into_iter()
         .partition(|s| s.registration_id.is_some());
+    for speaker in &mut linked {
+        let name = public_field(speaker);
+        speaker.public = Some(values.get(&name).is_some_and(|v| v == "on"));
+    }
     SessionForm {
         title: get("title"),
         description: get("description"),
@@ -337,6 +341,14 @@ fn session_form(
             &guests,
         )),
     }
+}
+
+/// The edit form's checkbox that names a registered speaker publicly.
+fn public_field(speaker: &SpeakerView) -> String {
+    format!(
+        "public_{}",
+        speaker.registration_id.as_deref().unwrap_or_default()
+    )
 }
 
 /// A session's values as its edit form shows them.
@@ -361,6 +373,9 @@ fn session_values(meeting: &Meeting, item: &AgendaItem) -> HashMap<String, Strin
     }
     if session.interpretation {
         values.insert("interpretation".into(), "on".into());
+    }
+    for speaker in item.speakers.iter().filter(|s| s.public == Some(true)) {
+        values.insert(public_field(speaker), "on".into());
     }
     for (language, text) in session.translations() {
         if let Some(title) = text.title {
@@ -485,9 +500,12 @@ fn edit_page(
                 (csrf)
                 (session_fields(t, form, &choices))
                 @if !linked.is_empty() {
-                    p.muted {
-                        (t.linked_speakers_kept) " "
-                        (linked.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", "))
+                    fieldset {
+                        legend { (t.linked_speakers_kept) }
+                        p.muted { (t.linked_speaker_public_hint) }
+                        @for speaker in &linked {
+                            (checkbox(form, &public_field(speaker), &speaker.name, false))
+                        }
                     }
                 }
                 button type="submit" { (t.save) }

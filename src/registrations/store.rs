@@ -141,7 +141,9 @@ fn archive_address(conn: &mut DbConn, registration: &Registration) -> AppResult<
     Ok(())
 }
 
-/// Emails a registered address its manage link, unless one went out in the last hour.
+/// Emails a registered address its manage link, unless one went out in the last hour; an
+/// address not yet confirmed gets its confirm link again instead (a first email lost to a spam
+/// folder is the usual reason to register twice).
 fn resend_link(conn: &mut DbConn, known: &Registration, now: NaiveDateTime) -> AppResult<()> {
     if known
         .link_resent_at
@@ -152,14 +154,11 @@ fn resend_link(conn: &mut DbConn, known: &Registration, now: NaiveDateTime) -> A
     diesel::update(registrations::table.find(&known.id))
         .set(registrations::link_resent_at.eq(now))
         .execute(conn)?;
-    outbox::enqueue(
-        conn,
-        &known.meeting_id,
-        &known.id,
-        &known.email,
-        &ParticipantMail::AlreadyRegistered,
-        now,
-    )
+    let mail = match known.status() {
+        Status::PendingEmail => ParticipantMail::ConfirmAddress,
+        _ => ParticipantMail::AlreadyRegistered,
+    };
+    outbox::enqueue(conn, &known.meeting_id, &known.id, &known.email, &mail, now)
 }
 
 #[allow(clippy::type_complexity)]

@@ -137,3 +137,17 @@ async fn postgres_never_logs_an_address_of_a_duplicate_registration() {
         );
     }
 }
+
+on_both_backends! {
+    async fn an_unconfirmed_address_registering_again_gets_a_fresh_confirm_link(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let first = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        let second = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
+        assert_ne!(first, second);
+        assert_eq!(app.confirm(&first).await.status, 404, "the newer link replaced it");
+        assert_eq!(app.confirm(&second).await.body, json!({"status": "confirmed"}));
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+    }
+}

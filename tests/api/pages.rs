@@ -178,6 +178,25 @@ on_both_backends! {
         };
         assert_eq!(linked, [(Some(ana.clone()), "speaker".to_owned())], "the registered speaker stays linked");
 
+        // The organizer names a registered speaker publicly with a tick on the same form.
+        let public_of = || -> bool {
+            use convene::schema::session_speakers as s;
+            use diesel::prelude::*;
+            s::table.filter(s::session_id.eq(&id)).filter(s::registration_id.eq(&ana))
+                .select(s::public).first(&mut app.db.connect()).unwrap()
+        };
+        assert!(!public_of());
+        let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+        let tick = format!("public_{ana}");
+        assert!(edit.body.contains(&format!("name=\"{tick}\"")), "a box for the linked speaker");
+        let mut ticked = values.clone();
+        ticked.push((tick.clone(), "on".to_owned()));
+        let form: Vec<(&str, &str)> = ticked.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await.status, 303);
+        assert!(public_of(), "ticked, the speaker is public");
+        let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+        assert!(edit.body.contains(&format!("name=\"{tick}\" value=\"on\" checked")), "and the box stays ticked");
+
         // Without the CSRF token nothing is saved.
         let forged = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &[("title", "Otra")]).await;
         assert_eq!(forged.status, 403);
