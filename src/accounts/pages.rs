@@ -95,18 +95,12 @@ pub fn to_login(req: &HttpRequest) -> HttpResponse {
         .finish()
 }
 
-/// A local path to go back to after logging in; anything else goes to the dashboard.
+/// A path under `/organizer` to go back to after logging in, normalised (decoded, dot segments
+/// resolved, re-encoded) so that it cannot lead off the site; anything else goes to the
+/// dashboard.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with("/organizer")
-                && !path.starts_with("//")
-                && !path.contains("://") =>
-        {
-            path.to_owned()
-        }
-        _ => "/organizer".to_owned(),
-    }
+    next.and_then(|path| crate::web::paths::local_location_under(path, "/organizer"))
+        .unwrap_or_else(|| "/organizer".to_owned())
 }
 
 fn login_form(

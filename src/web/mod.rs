@@ -6,6 +6,7 @@ pub mod cache;
 pub mod dashboard;
 pub mod forms;
 pub mod page;
+pub mod paths;
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;
