@@ -70,6 +70,11 @@ impl AppState {
         self.limiter.check(req)
     }
 
+    /// Whether the site is served over https: cookies are then `Secure`.
+    pub fn secure(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
     /// Tells this instance's email worker that new mail is waiting (others poll).
     pub fn wake_mailer(&self) {
         self.mail_wakeup.notify_one();
