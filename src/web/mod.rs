@@ -5,6 +5,7 @@ pub mod body;
 pub mod cache;
 pub mod dashboard;
 pub mod forms;
+pub mod guards;
 pub mod page;
 pub mod paths;
 

@@ -224,7 +224,7 @@ pub async fn stylesheet(req: HttpRequest) -> HttpResponse {
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("public, max-age=3600"),
     );
-    response
+    super::guards::public_read(response)
 }
 
 #[cfg(test)]
