@@ -148,13 +148,18 @@ impl Server {
         };
         let body_limit = settings.body_limit;
         let body_timeout = settings.request_body_timeout;
+        let https = base_url.starts_with("https://");
         let server = HttpServer::new(move || {
-            let headers = middleware::DefaultHeaders::new()
+            let mut headers = middleware::DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
                 .add(("X-Frame-Options", "DENY"))
                 // Page addresses can hold tokens: never pass them on to another site.
                 .add(("Referrer-Policy", "no-referrer"));
+            if https {
+                // Served over https: browsers must never fall back to http for a year.
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
