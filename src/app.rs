@@ -77,6 +77,11 @@ impl AppState {
         ClientGuard::new(self.limiter.client(req), self.unconfirmed_per_client)
     }
 
+    /// Whether the site is served over https: cookies are then `Secure`.
+    pub fn secure(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
     /// Tells this instance's email worker that new mail is waiting (others poll).
     pub fn wake_mailer(&self) {
         self.mail_wakeup.notify_one();
@@ -150,19 +155,34 @@ impl Server {
             None
         };
         let body_limit = settings.body_limit;
+        let body_timeout = settings.request_body_timeout;
+        let https = base_url.starts_with("https://");
         let server = HttpServer::new(move || {
+            let mut headers = middleware::DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+                .add(("X-Frame-Options", "DENY"))
+                // Page addresses can hold tokens: never pass them on to another site.
+                .add(("Referrer-Policy", "no-referrer"));
+            if https {
+                // Served over https: browsers must never fall back to http for a year.
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
             App::new()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(body_limit))
                 .app_data(query_config())
-                .wrap(
-                    middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-                        .add(("X-Frame-Options", "DENY"))
-                        // Page addresses can hold tokens: never pass them on to another site.
-                        .add(("Referrer-Policy", "no-referrer")),
-                )
+                .app_data(form_config())
+                .wrap(headers)
+                .wrap_fn(move |mut req, srv| {
+                    crate::web::guards::limit_body_time(&mut req, body_timeout);
+                    let response = srv.call(req);
+                    async move {
+                        let mut response = response.await?;
+                        crate::web::guards::no_store_unless_public(&mut response);
+                        Ok(response)
+                    }
+                })
                 .wrap_fn(|req, srv| {
                     // Only when the line will be written: finding the pattern walks the routes
                     // again, a cost the cached public reads would feel.
@@ -243,6 +263,17 @@ fn malformed(message: String) -> AppError {
         message,
         session: None,
     }])
+}
+
+/// HTML forms: a body past its deadline answers 408 like the JSON API; other problems keep
+/// actix's answers (400, 413).
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().error_handler(|error, _req| match &error {
+        actix_web::error::UrlencodedError::Payload(p) if crate::web::guards::timed_out(p) => {
+            AppError::RequestTimeout.into()
+        }
+        _ => error.into(),
+    })
 }
 
 fn query_config() -> web::QueryConfig {

@@ -132,6 +132,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// A client must send its request head within this; slower ones get 408 and are dropped.
     pub client_request_timeout: Duration,
+    /// …and its whole body within this of the head, however slowly it trickles (408).
+    pub request_body_timeout: Duration,
     /// How long a rendered public read may be served from memory (zero: never).
     pub public_cache_ttl: Duration,
 }
@@ -153,6 +155,7 @@ impl Settings {
             max_connections: 10,
             body_limit: 64 * 1024,
             client_request_timeout: Duration::from_secs(10),
+            request_body_timeout: Duration::from_secs(30),
             public_cache_ttl: Duration::from_secs(1),
         }
     }

@@ -79,10 +79,30 @@ impl ConnectionManager {
     }
 }
 
+/// Creates a new SQLite file as 0600 before SQLite opens it: SQLite would make it 0644 (less
+/// the umask), and it gives the `-wal` and `-shm` files the database file's mode.
+fn create_private(path: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.starts_with(':') || path.starts_with("file:") || path.is_empty() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 pub fn connect(url: &DatabaseUrl) -> Result<DbConn, diesel::ConnectionError> {
     match url {
         DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
         DatabaseUrl::Sqlite(path) => {
+            create_private(path)
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             let mut conn = SqliteConnection::establish(path)?;
             // temp_store = MEMORY also keeps savepoint journals in memory: each grouped write
             // runs in a savepoint, whose journal otherwise spills to a temporary file (create,

@@ -98,6 +98,9 @@ pub enum AppError {
     Clash(FieldError),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive whole within its deadline.
+    #[error("request body too slow")]
+    RequestTimeout,
     /// A known path asked with a method it does not answer; holds the `Allow` value.
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
@@ -139,6 +142,7 @@ impl AppError {
             Self::Conflict { code, message } => single(code, message),
             Self::Clash(error) => vec![error.clone()],
             Self::PayloadTooLarge => single("too_large", "the request body is too large"),
+            Self::RequestTimeout => single("timeout", "the request body did not arrive in time"),
             Self::MethodNotAllowed(allow) => single(
                 "method_not_allowed",
                 &format!("this address answers only {allow}"),
@@ -165,6 +169,7 @@ impl ResponseError for AppError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Clash(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -192,6 +197,10 @@ impl ResponseError for AppError {
             }
             Self::MethodNotAllowed(allow) => {
                 response.insert_header(("Allow", *allow));
+            }
+            // The rest of a slow body is not waited for.
+            Self::RequestTimeout => {
+                response.insert_header(("Connection", "close"));
             }
             _ => {}
         }

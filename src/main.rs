@@ -71,6 +71,7 @@ fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     limit_malloc_arenas();
+    private_files();
     telemetry::init();
     match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
@@ -169,5 +170,15 @@ fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets a parameter of the allocator, which is thread-safe.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Everything Convene writes (the SQLite database and its journals, mail files, exports) holds
+/// personal data: files it creates are readable by its own user only, whatever its parent's
+/// umask. The places that create files also set their mode, for library callers.
+fn private_files() {
+    // SAFETY: umask only sets the process's file creation mask; no memory is involved.
+    unsafe {
+        libc::umask(0o077);
     }
 }

@@ -88,6 +88,36 @@ impl Modify for BearerSchemes {
     }
 }
 
+/// Every operation that reads a body may answer 408 when the body does not arrive whole in
+/// time (`web::guards::limit_body_time`); added here once rather than in each annotation.
+struct SlowBodies;
+
+impl Modify for SlowBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, ResponseBuilder};
+        let timeout = ResponseBuilder::new()
+            .description("The body did not arrive in time")
+            .content(
+                "application/json",
+                Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.post, &mut item.put, &mut item.patch]
+                .into_iter()
+                .flatten()
+            {
+                if operation.request_body.is_some() {
+                    operation
+                        .responses
+                        .responses
+                        .insert("408".into(), timeout.clone().into());
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Convene API", version = "1", description = "Registration and agenda service for regional, multi-stakeholder meetings. Errors are always {\"errors\": [{\"field\", \"code\", \"message\"}]}."),
@@ -135,7 +165,7 @@ impl Modify for BearerSchemes {
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),
-    modifiers(&BearerSchemes),
+    modifiers(&BearerSchemes, &SlowBodies),
 )]
 pub struct ApiDoc;
 

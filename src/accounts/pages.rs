@@ -1,5 +1,6 @@
 //! The organizer's login: a session cookie (HttpOnly, SameSite, Secure over https) holding a
-//! token stored as a digest, and a CSRF token derived from it on every form.
+//! token stored as a digest, and a CSRF token derived from it on every form. The login form
+//! itself, before any session, is guarded by its own token and the browser's `Origin`.
 
 use super::model::{decoy_hash, verify_password};
 use super::tokens::{self, digest, Grant, TokenKind};
@@ -20,6 +21,12 @@ use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "convene_session";
 const SESSION_HOURS: i64 = 12;
+/// The login form's pre-session token: a random value in this cookie, mirrored in a hidden
+/// field. Another site can make a browser post the form but can neither read nor set the
+/// cookie, so it cannot log a visitor into the other site's chosen account (login CSRF).
+const LOGIN_COOKIE: &str = "convene_login";
+const LOGIN_FIELD: &str = "login_token";
+const LOGIN_FORM_MINUTES: i64 = 60;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/login", web::get().to(login_page))
@@ -85,44 +92,122 @@ impl OrganizerSession {
     }
 }
 
-/// To the login page, coming back here afterwards.
+/// To the login page, coming back here afterwards, in the language asked for with `?lang=`.
 pub fn to_login(req: &HttpRequest) -> HttpResponse {
     let back =
         percent_encoding::utf8_percent_encode(req.path(), percent_encoding::NON_ALPHANUMERIC)
             .to_string();
+    let (lang, chosen) = crate::web::page::language_of(req);
+    let lang = if chosen {
+        format!("&lang={}", lang.as_str())
+    } else {
+        String::new()
+    };
     HttpResponse::SeeOther()
-        .insert_header(("Location", format!("/organizer/login?next={back}")))
+        .insert_header(("Location", format!("/organizer/login?next={back}{lang}")))
         .finish()
 }
 
-/// A local path to go back to after logging in; anything else goes to the dashboard.
+/// A path under `/organizer` to go back to after logging in, normalised (decoded, dot segments
+/// resolved, re-encoded) so that it cannot lead off the site; anything else goes to the
+/// dashboard.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with("/organizer")
-                && !path.starts_with("//")
-                && !path.contains("://") =>
-        {
-            path.to_owned()
-        }
-        _ => "/organizer".to_owned(),
+    next.and_then(|path| crate::web::paths::local_location_under(path, "/organizer"))
+        .unwrap_or_else(|| "/organizer".to_owned())
+}
+
+/// Why a login form is refused before its password is even looked at.
+#[derive(Debug, PartialEq, Eq)]
+enum LoginRefusal {
+    OtherSite,
+    NoToken,
+}
+
+/// Whether a login POST comes from our own form: a browser's `Origin`, `Sec-Fetch-Site` and
+/// `Referer`, whichever it sends, name this site; and the form carries the cookie's token
+/// (compared in constant time). Clients that send none of the headers still need the token.
+fn from_our_form(
+    req: &HttpRequest,
+    fields: &HashMap<String, String>,
+    base_url: &str,
+) -> Result<(), LoginRefusal> {
+    let origin = url::Url::parse(base_url)
+        .map(|url| url.origin().ascii_serialization())
+        .unwrap_or_default();
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            // An unreadable value matches nothing.
+            .map(|value| value.to_str().unwrap_or(""))
+    };
+    let same_origin = header("origin").is_none_or(|sent| sent == origin)
+        && header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"))
+        && header("referer").is_none_or(|referer| {
+            referer == origin
+                || referer
+                    .strip_prefix(origin.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        });
+    if !same_origin {
+        return Err(LoginRefusal::OtherSite);
+    }
+    let cookie = req.cookie(LOGIN_COOKIE);
+    let expected = cookie.as_ref().map(|c| c.value()).unwrap_or("");
+    let sent = fields.get(LOGIN_FIELD).map(String::as_str).unwrap_or("");
+    if !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        Ok(())
+    } else {
+        Err(LoginRefusal::NoToken)
     }
 }
 
+/// The login form's token cookie, or (with an empty token) its removal.
+fn login_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(LOGIN_COOKIE, token.to_owned())
+        .path("/organizer/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(actix_web::cookie::time::Duration::minutes(
+            LOGIN_FORM_MINUTES,
+        ))
+        .finish();
+    if token.is_empty() {
+        cookie.make_removal();
+    }
+    cookie
+}
+
+/// Why the form is shown again, if it is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    None,
+    Failed,
+    Expired,
+}
+
+/// The login form with a fresh pre-session token, set in its cookie as well.
 fn login_form(
     ctx: &PageContext,
     form: &FormState,
-    failed: bool,
+    notice: Notice,
     status: StatusCode,
+    secure: bool,
 ) -> HttpResponse {
     let t = ctx.t();
+    let token = tokens::generate();
     let markup = layout(
         ctx,
         t.login_heading,
         html! {
             h1 { (t.login_heading) }
-            @if failed { div.notice.bad role="alert" { p { (t.login_failed) } } }
+            @match notice {
+                Notice::Failed => { div.notice.bad role="alert" { p { (t.login_failed) } } }
+                Notice::Expired => { div.notice.bad role="alert" { p { (t.session_expired) } } }
+                Notice::None => {}
+            }
             form method="post" action="/organizer/login" {
+                input type="hidden" name=(LOGIN_FIELD) value=(token);
                 input type="hidden" name="next" value=(form.value("next"));
                 (Field::new("email", t.email).kind("email").required().autocomplete("username").input(form))
                 (Field::new("password", t.password).kind("password").required().autocomplete("current-password").input(&FormState::default()))
@@ -130,17 +215,23 @@ fn login_form(
             }
         },
     );
-    respond(ctx, status, markup)
+    let mut response = respond(ctx, status, markup);
+    let _ = response.add_cookie(&login_cookie(&token, secure));
+    response
 }
 
-async fn login_page(req: HttpRequest, query: web::Query<HashMap<String, String>>) -> HttpResponse {
+async fn login_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
     let ctx = PageContext::new(&req);
     let mut form = FormState::default();
     form.values.insert(
         "next".into(),
         safe_next(query.get("next").map(String::as_str)),
     );
-    login_form(&ctx, &form, false, StatusCode::OK)
+    login_form(&ctx, &form, Notice::None, StatusCode::OK, state.secure())
 }
 
 /// Logs in with the same email and password as the API; failures are slowed by the rate limit
@@ -156,6 +247,18 @@ async fn log_in(
     }
     let fields = fields.into_inner();
     let next = safe_next(fields.get("next").map(String::as_str));
+    if let Err(refusal) = from_our_form(&req, &fields, &state.base_url) {
+        tracing::info!(login.refused = ?refusal, "login form refused before checking it");
+        let mut form = FormState::default();
+        form.values.insert("next".into(), next);
+        return login_form(
+            &ctx,
+            &form,
+            Notice::Expired,
+            StatusCode::FORBIDDEN,
+            state.secure(),
+        );
+    }
     let email = fields.get("email").cloned().unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
     let key = Email::parse(Some(&email))
@@ -176,7 +279,13 @@ async fn log_in(
         let mut form = FormState::default();
         form.values.insert("email".into(), email);
         form.values.insert("next".into(), next);
-        return login_form(&ctx, &form, true, StatusCode::UNAUTHORIZED);
+        return login_form(
+            &ctx,
+            &form,
+            Notice::Failed,
+            StatusCode::UNAUTHORIZED,
+            state.secure(),
+        );
     };
     let issued_at = now();
     let token = state
@@ -197,10 +306,12 @@ async fn log_in(
                     .path("/")
                     .http_only(true)
                     .same_site(SameSite::Lax)
-                    .secure(state.base_url.starts_with("https://"))
+                    .secure(state.secure())
                     .max_age(actix_web::cookie::time::Duration::hours(SESSION_HOURS))
                     .finish(),
             )
+            // The form's token has done its work.
+            .cookie(login_cookie("", state.secure()))
             .finish(),
         Err(error) => crate::web::page::error_page(&ctx, &error),
     }

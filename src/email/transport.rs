@@ -5,16 +5,19 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
-use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long connecting, or any one SMTP exchange, may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub enum Transport {
-    /// Writes each message as `<uuid>.eml` in a folder; lettre picks the names, so no input can
-    /// reach the path.
-    File(AsyncFileTransport<Tokio1Executor>, String),
+    /// Writes each message as `<uuid>.eml` in a folder; we pick the names, so no input can
+    /// reach the path. Files are 0600 and a folder we create 0700: they hold personal data.
+    File(PathBuf, String),
     Smtp(SmtpServer),
 }
 
@@ -37,12 +40,12 @@ impl Transport {
             if dir.is_empty() {
                 bail!("file:// needs a folder, such as file://mail");
             }
-            std::fs::create_dir_all(dir)
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
                 .with_context(|| format!("cannot create mail folder {dir}"))?;
-            return Ok(Self::File(
-                AsyncFileTransport::new(dir),
-                format!("files in {dir}"),
-            ));
+            return Ok(Self::File(dir.into(), format!("files in {dir}")));
         }
         let parsed = url::Url::parse(url).context("the mail URL is not a URL")?;
         let host = parsed
@@ -92,6 +95,16 @@ impl Transport {
     }
 }
 
+/// A new file only its owner can read, whatever the process umask.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents)
+}
+
 pub struct Session<'a> {
     transport: &'a Transport,
     connection: Option<AsyncSmtpConnection>,
@@ -100,10 +113,12 @@ pub struct Session<'a> {
 impl Session<'_> {
     pub async fn send(&mut self, message: Message) -> anyhow::Result<()> {
         let server = match self.transport {
-            Transport::File(files, _) => {
-                files
-                    .send(message)
+            Transport::File(dir, _) => {
+                let path = dir.join(format!("{}.eml", uuid::Uuid::new_v4()));
+                let raw = message.formatted();
+                tokio::task::spawn_blocking(move || write_private(&path, &raw))
                     .await
+                    .context("the email file writer stopped")?
                     .context("cannot write the email file")?;
                 return Ok(());
             }

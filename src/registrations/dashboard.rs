@@ -148,8 +148,7 @@ async fn decide(
         let default = format!("/organizer/m/{}/registrations", meeting.slug);
         let back = fields
             .get("back")
-            .filter(|b| b.starts_with(&default))
-            .cloned()
+            .and_then(|back| crate::web::paths::local_location_under(back, &default))
             .unwrap_or(default);
         Ok(see_other(&back))
     }

@@ -1,5 +1,6 @@
 //! The JSON body of a request, read so that every problem names its field: a wrong type or an
-//! unknown field answers 422 with the field's path, an oversized body 413.
+//! unknown field answers 422 with the field's path, an oversized body 413, one that arrives too
+//! slowly 408.
 
 use crate::error::{field_error, AppError, FieldError};
 use actix_web::dev::Payload;
@@ -45,6 +46,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {
                     AppError::PayloadTooLarge
+                } else if error
+                    .as_error::<actix_web::error::PayloadError>()
+                    .is_some_and(super::guards::timed_out)
+                {
+                    AppError::RequestTimeout
                 } else {
                     AppError::Invalid(vec![FieldError {
                         field: None,

@@ -4,6 +4,7 @@
 //! `AppState::write` moves the generation on) or until it is `ttl` old, which bounds how long a
 //! change made by another instance on the same database takes to show here.
 
+use super::guards::public_read;
 use super::{etag_of, respond_cached};
 use crate::error::AppResult;
 use actix_web::http::header::HeaderValue;
@@ -63,7 +64,7 @@ impl RenderCache {
     }
 
     /// The rendered body under `key`, rendering it with `render` when there is no fresh one;
-    /// answered with its `ETag`, or `304` when the client has it.
+    /// answered with its `ETag`, or `304` when the client has it, and marked public (cacheable).
     ///
     /// One request at a time renders a key: when an entry expires under load, the others wait
     /// for that render instead of all reading the database at once.
@@ -79,12 +80,24 @@ impl RenderCache {
         Fut: Future<Output = AppResult<Vec<u8>>>,
     {
         let gate = match self.lookup(&key) {
-            Lookup::Hit(hit) => return Ok(respond_cached(req, content_type, hit.etag, hit.body)),
+            Lookup::Hit(hit) => {
+                return Ok(public_read(respond_cached(
+                    req,
+                    content_type,
+                    hit.etag,
+                    hit.body,
+                )))
+            }
             Lookup::Miss(gate) => gate,
         };
         let _rendering = gate.lock().await;
         if let Lookup::Hit(hit) = self.lookup(&key) {
-            return Ok(respond_cached(req, content_type, hit.etag, hit.body));
+            return Ok(public_read(respond_cached(
+                req,
+                content_type,
+                hit.etag,
+                hit.body,
+            )));
         }
         // Read before rendering: a write during the render makes this render stale at once.
         let generation = self.generation.load(Ordering::SeqCst);
@@ -99,7 +112,7 @@ impl RenderCache {
                 generation,
             },
         );
-        Ok(respond_cached(req, content_type, etag, body))
+        Ok(public_read(respond_cached(req, content_type, etag, body)))
     }
 
     fn lookup(&self, key: &str) -> Lookup {

@@ -101,10 +101,14 @@ pub fn meeting_page(
     respond(ctx, status, markup)
 }
 
-/// Redirects after a successful form, so a reload does not post again.
+/// Redirects after a successful form, so a reload does not post again. Only ever to a
+/// normalised path on this site: a location built from a form field cannot lead elsewhere or
+/// break the header.
 pub fn see_other(location: &str) -> HttpResponse {
+    let location =
+        super::paths::local_location(location).unwrap_or_else(|| "/organizer".to_owned());
     HttpResponse::SeeOther()
-        .insert_header(("Location", location.to_owned()))
+        .insert_header(("Location", location))
         .finish()
 }
 

@@ -5,7 +5,9 @@ pub mod body;
 pub mod cache;
 pub mod dashboard;
 pub mod forms;
+pub mod guards;
 pub mod page;
+pub mod paths;
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;

@@ -14,7 +14,7 @@ pub const STYLESHEET: &str = include_str!("../../static/convene.css");
 #[derive(Debug, Clone)]
 pub struct PageContext {
     pub lang: Language,
-    /// The path, for the language switch.
+    /// The page's own path for the language switch: normalised, since it is echoed in links.
     pub path: String,
     /// Set when `?lang=` chose the language: remembered in a cookie.
     chosen: bool,
@@ -71,7 +71,8 @@ impl PageContext {
         let (lang, chosen) = language_of(req);
         Self {
             lang,
-            path: req.path().to_owned(),
+            // An unusable path (`//host`, control characters) links to the home page instead.
+            path: super::paths::local_path(req.path()).unwrap_or_else(|| "/".to_owned()),
             chosen,
             organizer: None,
         }
@@ -223,7 +224,7 @@ pub async fn stylesheet(req: HttpRequest) -> HttpResponse {
         actix_web::http::header::CACHE_CONTROL,
         actix_web::http::header::HeaderValue::from_static("public, max-age=3600"),
     );
-    response
+    super::guards::public_read(response)
 }
 
 #[cfg(test)]

@@ -95,11 +95,12 @@ on_both_backends! {
         let hash = account.password.hash().unwrap();
         convene::accounts::store::create(&mut app.db.connect(), &account, &hash, convene::db::now()).unwrap();
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let response = client.post(format!("{}/organizer/login", app.address))
-            .form(&[("email", email.as_str()), ("password", "a long organizer password"), ("next", "/organizer")])
+        let (form_cookie, token) = crate::pages::login_form(&app).await;
+        let response = client.post(format!("{}/organizer/login", app.address)).header("Cookie", form_cookie)
+            .form(&[("email", email.as_str()), ("password", "a long organizer password"), ("next", "/organizer"), ("login_token", &token)])
             .send().await.unwrap();
         assert_eq!(response.status(), 303);
-        let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let cookie = crate::pages::set_cookie(response.headers(), "convene_session=").unwrap();
         assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     }
 

@@ -1,6 +1,7 @@
 //! One test binary for the whole HTTP API, on SQLite and PostgreSQL.
 
 mod faults;
+mod hardening;
 mod helpers;
 mod hostile;
 mod process;

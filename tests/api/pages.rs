@@ -334,28 +334,58 @@ on_both_backends! {
     }
 }
 
-/// Logs in through the form; answers the session cookie.
+/// The login form's cookie (`name=value`) and hidden token, as a browser gets them with the
+/// page; empty when the page has none.
+pub async fn login_form(app: &TestApp) -> (String, String) {
+    let response = app
+        .client
+        .get(format!("{}/organizer/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(response.headers(), "convene_login=")
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = response.text().await.unwrap();
+    let document = scraper::Html::parse_document(&body);
+    let token = select(&document, "input[name=login_token]")
+        .first()
+        .and_then(|input| input.value().attr("value"))
+        .unwrap_or("")
+        .to_owned();
+    (cookie, token)
+}
+
+/// The `Set-Cookie` value that starts with `prefix`.
+pub fn set_cookie(headers: &reqwest::header::HeaderMap, prefix: &str) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(prefix))
+}
+
+/// Logs in through the form, as a browser would from the login page; answers the session
+/// cookie.
 pub async fn log_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    let (form_cookie, token) = login_form(app).await;
     let response = client
         .post(format!("{}/organizer/login", app.address))
+        .header("Cookie", form_cookie)
         .form(&[
             ("email", email),
             ("password", password),
             ("next", "/organizer"),
+            ("login_token", &token),
         ])
         .send()
         .await
         .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")?
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = set_cookie(response.headers(), "convene_session=")?;
     assert_eq!(response.status(), 303);
     assert!(
         cookie.contains("HttpOnly")
