@@ -118,6 +118,8 @@ async fn main() -> anyhow::Result<()> {
             let before = at - chrono::Duration::days(days.into());
             let purged = convene::registrations::store::purge_ended(&mut conn, before, at)
                 .map_err(describe)?;
+            // The purged rows' old pages must not stay readable in SQLite's log.
+            db::checkpoint(&mut conn)?;
             println!("purged the personal data of {purged} meeting(s) that ended more than {days} days ago");
             Ok(())
         }
