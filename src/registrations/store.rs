@@ -173,12 +173,17 @@ pub fn organization_id(
 ) -> AppResult<String> {
     let key = org.key();
     let find = |conn: &mut DbConn| -> QueryResult<Option<String>> {
-        organizations::table
+        let query = organizations::table
             .filter(organizations::name_key.eq(&key))
             .filter(organizations::country.eq(org.country.as_str()))
-            .select(organizations::id)
-            .first(conn)
-            .optional()
+            .select(organizations::id);
+        match conn {
+            // Held until the registration naming it commits, so that a concurrent sweep of
+            // unused organisations (`sweep_organizations`) cannot delete it in between.
+            // SQLite's one writer has no one to race.
+            DbConn::Postgres(pg) => query.for_key_share().first(pg).optional(),
+            DbConn::Sqlite(sqlite) => query.first(sqlite).optional(),
+        }
     };
     if let Some(id) = find(conn)? {
         return Ok(id);
@@ -202,6 +207,61 @@ pub fn organization_id(
         Err(e) if unique_violation(&e) => find(conn)?.ok_or(AppError::NotFound),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Deletes the organisations that no registration names any more: the name was typed by a
+/// participant, and goes with the last registration that used it (deleted, purged, or moved to
+/// another organisation). Answers how many went.
+///
+/// On PostgreSQL it never waits: an organisation that a transaction in flight has just found
+/// for a registration (`organization_id` holds it with `FOR KEY SHARE`) is skipped, and left
+/// for a later sweep if that registration never comes.
+pub fn sweep_organizations(conn: &mut DbConn) -> AppResult<usize> {
+    let mut tries = 0;
+    loop {
+        // In a savepoint: on PostgreSQL a registration committed after this statement's snapshot
+        // may name one of them (the foreign key then refuses); the next try no longer picks it.
+        let swept = conn.transaction(|conn| {
+            let unused = organizations::table
+                .filter(
+                    organizations::id
+                        .ne_all(registrations::table.select(registrations::organization_id)),
+                )
+                .select(organizations::id);
+            let ids: Vec<String> = match conn {
+                DbConn::Postgres(pg) => unused.for_update().skip_locked().load(pg)?,
+                DbConn::Sqlite(sqlite) => unused.load(sqlite)?,
+            };
+            let mut deleted = 0;
+            for chunk in ids.chunks(500) {
+                deleted +=
+                    diesel::delete(organizations::table.filter(organizations::id.eq_any(chunk)))
+                        .execute(conn)?;
+            }
+            Ok(deleted)
+        });
+        match swept {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) if tries < 3 => tries += 1,
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// Locks an organisation against new references until this transaction ends, on PostgreSQL,
+/// so that deleting its last registration can then delete it too. Take it before the meeting
+/// lock: `organization_id` (in `register`, `update_own`) takes its lock in that order.
+fn lock_organization(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        organizations::table
+            .find(id)
+            .select(organizations::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Registration> {
@@ -639,6 +699,9 @@ pub fn update_own(
         diesel::update(registrations::table.find(id))
             .set(fields(&new, &organization_id))
             .execute(conn)?;
+        if organization_id != registration.organization_id {
+            sweep_organizations(conn)?;
+        }
         let detail = format!("press_listing={}", new.consent_press_listing);
         audit::record(
             conn,
@@ -842,15 +905,19 @@ pub fn organization(conn: &mut DbConn, id: &str) -> AppResult<Organization> {
         .first(conn)?)
 }
 
-/// Deletes a registration at its participant's request: the row, its tokens and its unsent
-/// emails go; a freed seat goes to the waiting list. The audit log keeps only the id.
+/// Deletes a registration at its participant's request: the row, its tokens, its emails (sent
+/// or not) and its speaker slots go (by cascade), and its organisation if no one else names it;
+/// a freed seat goes to the waiting list. The audit log keeps only the id. Run it through
+/// `Pools::erase`, so that SQLite's log is emptied after the commit.
 pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
     conn.transaction(|conn| {
-        let meeting_id = by_id(conn, id)?.meeting_id;
-        let meeting = meetings::store::by_id(conn, &meeting_id)?;
+        let registration = by_id(conn, id)?;
+        lock_organization(conn, &registration.organization_id)?;
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
         meetings::store::lock(conn, &meeting.id)?;
         let was = by_id(conn, id)?.status();
         diesel::delete(registrations::table.find(id)).execute(conn)?;
+        sweep_organizations(conn)?;
         audit::record(
             conn,
             &Actor::Participant(id),
@@ -868,7 +935,12 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
 }
 
 /// Purges the personal data of meetings that ended before `ended_before`, keeping their
-/// anonymous counts; answers how many meetings were purged.
+/// anonymous counts; answers how many meetings were purged. Goes: registrations (and by cascade
+/// their tokens, emails and speaker slots), guest speakers, organisations no one else names,
+/// press-token labels, the meeting's other emails and agenda change notices, and the free text
+/// of its audit entries. Rooms and sessions, which the organizer wrote for the public, stay.
+/// Run it through `Pools::erase` (or `db::checkpoint` after it), so that SQLite's log is
+/// emptied after the commit.
 pub fn purge_ended(
     conn: &mut DbConn,
     ended_before: NaiveDateTime,
@@ -888,6 +960,7 @@ pub fn purge_ended(
             let counted: i64 = kept.by_status.values().sum();
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
+            erase_meeting_traces(conn, meeting_id)?;
             diesel::update(meetings::table.find(meeting_id))
                 .set((
                     meetings::purged_at.eq(now),
@@ -907,4 +980,26 @@ pub fn purge_ended(
         })?;
     }
     Ok(due.len())
+}
+
+/// What a purged meeting keeps of people besides its registrations, removed.
+fn erase_meeting_traces(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
+    use crate::schema::{agenda_changes, audit_log, outbox, session_speakers, tokens};
+    diesel::delete(session_speakers::table.filter(session_speakers::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Press tokens stay, without their labels (often a journalist's name), so the access log
+    // still counts uses by token id.
+    diesel::update(tokens::table.filter(tokens::meeting_id.eq(meeting_id)))
+        .set(tokens::label.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::meeting_id.eq(meeting_id))).execute(conn)?;
+    diesel::delete(agenda_changes::table.filter(agenda_changes::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Details were free text in some entries (and press-token labels in older ones); actions,
+    // actors, ids and times stay.
+    diesel::update(audit_log::table.filter(audit_log::meeting_id.eq(meeting_id)))
+        .set(audit_log::detail.eq(""))
+        .execute(conn)?;
+    sweep_organizations(conn)?;
+    Ok(())
 }
