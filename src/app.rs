@@ -106,7 +106,10 @@ impl Server {
             web::block(move || Pools::open(&url, max)).await??
         };
         pools
-            .write_apart(|conn| db::migrate(conn).map_err(AppError::Unexpected))
+            .write_apart(|conn| {
+                db::migrate(conn).map_err(AppError::Unexpected)?;
+                crate::registrations::store::rekey_organizations(conn).map(|_| ())
+            })
             .await
             .context("cannot migrate the database")?;
         let listener = TcpListener::bind(&settings.bind)

@@ -65,6 +65,7 @@ fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
     let url = DatabaseUrl::parse(database_url)?;
     let mut conn = db::connect(&url).with_context(|| format!("cannot open {}", url.describe()))?;
     db::migrate(&mut conn)?;
+    convene::registrations::store::rekey_organizations(&mut conn).map_err(describe)?;
     Ok(conn)
 }
 

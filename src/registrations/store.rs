@@ -3,8 +3,8 @@
 //! (`meetings::store::lock`), so capacity and per-organisation limits hold under concurrency.
 
 use super::model::{
-    seat_available, ListFilter, NewOrganization, NewRegistration, Organization, Registration,
-    RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
+    organization_key, seat_available, ListFilter, NewOrganization, NewRegistration, Organization,
+    Registration, RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
@@ -262,6 +262,73 @@ fn lock_organization(conn: &mut DbConn, id: &str) -> AppResult<()> {
             .load::<String>(pg)?;
     }
     Ok(())
+}
+
+/// Recomputes every organisation's key by the current rule ([`organization_key`]) and merges
+/// organisations whose keys now meet, in one country, into the oldest: keys written by an
+/// earlier, looser rule would otherwise keep look-alikes apart, each with a limit of its own.
+/// A migration cannot run Rust, so this runs after the migrations at every start; with nothing
+/// to change it only reads. Answers how many organisations were merged away.
+pub fn rekey_organizations(conn: &mut DbConn) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let rows: Vec<(String, String, String, String)> = organizations::table
+            .order((organizations::created_at.asc(), organizations::id.asc()))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::name_key,
+                organizations::country,
+            ))
+            .load(conn)?;
+        let mut kept: HashMap<(String, String), String> = HashMap::new();
+        let mut rekeyed = Vec::new();
+        let mut merged = 0;
+        for (id, name, old_key, country) in rows {
+            // A name without letters or digits (allowed before) keeps its key.
+            let key = Some(organization_key(&name))
+                .filter(|k| !k.is_empty())
+                .unwrap_or(old_key.clone());
+            match kept.entry((key.clone(), country)) {
+                std::collections::hash_map::Entry::Occupied(keeper) => {
+                    diesel::update(
+                        registrations::table.filter(registrations::organization_id.eq(&id)),
+                    )
+                    .set(registrations::organization_id.eq(keeper.get()))
+                    .execute(conn)?;
+                    diesel::delete(organizations::table.find(&id)).execute(conn)?;
+                    merged += 1;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(id.clone());
+                    if key != old_key {
+                        rekeyed.push((id, key));
+                    }
+                }
+            }
+        }
+        // In two steps, so that UNIQUE (name_key, country) never sees a key held twice while
+        // keys move (one organisation's new key may be another's old one).
+        for (id, _) in &rekeyed {
+            diesel::update(organizations::table.find(id))
+                .set(organizations::name_key.eq(format!("\u{1}{id}")))
+                .execute(conn)?;
+        }
+        for (id, key) in &rekeyed {
+            diesel::update(organizations::table.find(id))
+                .set(organizations::name_key.eq(key))
+                .execute(conn)?;
+        }
+        // Also catches organisations a sweep had to skip.
+        sweep_organizations(conn)?;
+        if merged > 0 || !rekeyed.is_empty() {
+            tracing::info!(
+                organizations.merged = merged,
+                organizations.rekeyed = rekeyed.len(),
+                "organisation keys recomputed"
+            );
+        }
+        Ok(merged)
+    })
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Registration> {

@@ -387,4 +387,38 @@ on_both_backends! {
         assert_eq!(answer.field_errors(), ["organization.name", "job_title"]);
         assert!(app.registrations(&organizer, &slug, "").await.is_empty());
     }
+
+    async fn organisation_keys_of_an_older_rule_are_recomputed_and_merged(backend) {
+        use convene::schema::{organizations, registrations};
+        use diesel::prelude::*;
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        for (email, name) in [("a@example.org", "Hub Tapachula"), ("b@example.org", "Hub Tijuana")] {
+            let mut body = TestApp::registration_body(email);
+            body["organization"]["name"] = json!(name);
+            app.register_and_read_token(&slug, body).await;
+        }
+        // As the older rule (case and spaces only) stored a look-alike.
+        let mut conn = app.db.connect();
+        diesel::update(organizations::table.filter(organizations::name.eq("Hub Tijuana")))
+            .set((organizations::name.eq("Hub Tapachula."), organizations::name_key.eq("hub tapachula.")))
+            .execute(&mut conn)
+            .unwrap();
+
+        assert_eq!(convene::registrations::store::rekey_organizations(&mut conn).unwrap(), 1);
+        assert_eq!(convene::registrations::store::rekey_organizations(&mut conn).unwrap(), 0, "idempotent");
+        let orgs: Vec<(String, String)> = organizations::table
+            .select((organizations::name, organizations::name_key))
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(orgs, [("Hub Tapachula".to_owned(), "hub tapachula".to_owned())]);
+        let used: Vec<String> = registrations::table
+            .select(registrations::organization_id)
+            .distinct()
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(used.len(), 1, "both registrations now name the one left");
+        app.outbox_drained(&organizer, &slug).await;
+    }
 }
