@@ -57,6 +57,18 @@ impl AppState {
         result
     }
 
+    /// A write that deletes personal data (`Pools::erase`); like `write`, it drops rendered
+    /// public reads.
+    pub async fn erase<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let result = self.pools.erase(work).await;
+        self.public.invalidate();
+        result
+    }
+
     /// A write that changes nothing a public read shows, such as a new registration (pending
     /// until confirmed, it holds no seat): rendered reads stay valid.
     pub async fn write_unseen<T, F>(&self, work: F) -> AppResult<T>
@@ -106,7 +118,10 @@ impl Server {
             web::block(move || Pools::open(&url, max)).await??
         };
         pools
-            .write_apart(|conn| db::migrate(conn).map_err(AppError::Unexpected))
+            .write_apart(|conn| {
+                db::migrate(conn).map_err(AppError::Unexpected)?;
+                crate::registrations::store::rekey_organizations(conn).map(|_| ())
+            })
             .await
             .context("cannot migrate the database")?;
         let listener = TcpListener::bind(&settings.bind)

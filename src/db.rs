@@ -107,10 +107,12 @@ pub fn connect(url: &DatabaseUrl) -> Result<DbConn, diesel::ConnectionError> {
             // temp_store = MEMORY also keeps savepoint journals in memory: each grouped write
             // runs in a savepoint, whose journal otherwise spills to a temporary file (create,
             // write, delete) once a write touches more than 64 KiB of pages.
+            // secure_delete = ON zeroes deleted rows and freed pages, so that a deleted
+            // participant's text is not left readable in the file (see also `checkpoint`).
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                  PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
-                 PRAGMA temp_store = MEMORY;",
+                 PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
             )
             .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(DbConn::Sqlite(conn))
@@ -242,9 +244,34 @@ impl Pools {
     {
         let _turn = take_turn(&self.write_queue).await?;
         match &self.writer {
-            Some(writer) => writer.write(work).await,
+            Some(writer) => writer.send(work, false).await,
             None => on_pool(&self.write, work).await,
         }
+    }
+
+    /// A write that deletes personal data: as `write`, then, on SQLite, the write-ahead log is
+    /// copied into the database file and emptied ([`checkpoint`]) before the answer, so the
+    /// deleted rows' old pages do not stay readable in the `-wal` file.
+    pub async fn erase<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _turn = take_turn(&self.write_queue).await?;
+        match &self.writer {
+            Some(writer) => writer.send(work, true).await,
+            None => on_pool(&self.write, work).await,
+        }
+    }
+
+    /// `erase` for background work, queued as `write_background`.
+    pub async fn erase_background<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _lane = take_turn(&self.background_lane).await?;
+        self.erase(work).await
     }
 
     /// Work on the write connection outside any transaction of ours, such as migrations, which
@@ -287,12 +314,15 @@ trait GroupedWrite: Send {
     fn run(&mut self, conn: &mut DbConn);
     /// Answers the write's outcome, or the group's failure to commit.
     fn answer(self: Box<Self>, group_failed: Option<&diesel::result::Error>);
+    /// Whether the log is to be emptied once the group commits (the write deleted personal data).
+    fn checkpoint(&self) -> bool;
 }
 
 struct Queued<T, F> {
     work: Option<F>,
     outcome: Option<AppResult<T>>,
     reply: tokio::sync::oneshot::Sender<AppResult<T>>,
+    checkpoint: bool,
 }
 
 impl<T, F> GroupedWrite for Queued<T, F>
@@ -315,6 +345,10 @@ where
             None => self.outcome.unwrap_or(Err(AppError::Unavailable)),
         };
         let _ = self.reply.send(outcome);
+    }
+
+    fn checkpoint(&self) -> bool {
+        self.checkpoint
     }
 }
 
@@ -349,7 +383,16 @@ impl SqliteWriter {
             })
         }));
         match committed {
-            Ok(Ok(())) => group.into_iter().for_each(|w| w.answer(None)),
+            Ok(Ok(())) => {
+                // After the commit, outside any transaction, and before answering: whoever
+                // asked for a deletion finds the log already emptied.
+                if group.iter().any(|w| w.checkpoint()) {
+                    if let Err(error) = checkpoint(&mut conn) {
+                        tracing::warn!(error.cause = %error, "cannot empty the write-ahead log");
+                    }
+                }
+                group.into_iter().for_each(|w| w.answer(None))
+            }
             Ok(Err(error)) => group.into_iter().for_each(|w| w.answer(Some(&error))),
             Err(_) => {
                 // A write panicked inside the transaction: the connection is dropped broken
@@ -360,7 +403,7 @@ impl SqliteWriter {
         }
     }
 
-    async fn write<T, F>(&self, work: F) -> AppResult<T>
+    async fn send<T, F>(&self, work: F, checkpoint: bool) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
@@ -370,6 +413,7 @@ impl SqliteWriter {
             work: Some(work),
             outcome: None,
             reply,
+            checkpoint,
         };
         self.queue
             .send(Box::new(queued))
@@ -400,6 +444,27 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
         }
     };
     result.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
+}
+
+/// On SQLite, copies the write-ahead log into the database file and truncates it, so that old
+/// versions of deleted rows are not left in the `-wal` file (`secure_delete` already zeroes
+/// them in the database file). Call it outside a transaction, after a deletion commits; it
+/// waits (busy timeout) for readers still using the log. Nothing to do on PostgreSQL, whose
+/// files are not ours to read (VACUUM reclaims dead rows there).
+pub fn checkpoint(conn: &mut DbConn) -> anyhow::Result<()> {
+    #[derive(diesel::QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+    }
+    if let DbConn::Sqlite(sqlite) = conn {
+        let outcome: Outcome =
+            diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(sqlite)?;
+        if outcome.busy != 0 {
+            anyhow::bail!("a reader kept the write-ahead log busy");
+        }
+    }
+    Ok(())
 }
 
 /// True for the error a UNIQUE constraint raises, on either backend.
@@ -485,6 +550,22 @@ mod tests {
         // 2 is MEMORY: the writer's savepoints then never create a temporary file.
         assert_eq!(pools.write(pragma).await.unwrap(), 2);
         assert_eq!(pools.read(pragma).await.unwrap(), 2);
+    }
+
+    #[actix_web::test]
+    async fn sqlite_connections_zero_deleted_content() {
+        let (_dir, pools, _url) = scratch();
+        let pragma = |conn: &mut DbConn| -> AppResult<i32> {
+            Ok(
+                diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
+                    "(SELECT secure_delete FROM pragma_secure_delete)",
+                ))
+                .get_result(conn)?,
+            )
+        };
+        // Debian's SQLite is built with it on; a bundled or other build is not.
+        assert_eq!(pools.write(pragma).await.unwrap(), 1);
+        assert_eq!(pools.read(pragma).await.unwrap(), 1);
     }
 
     #[actix_web::test]

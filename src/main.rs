@@ -65,6 +65,7 @@ fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
     let url = DatabaseUrl::parse(database_url)?;
     let mut conn = db::connect(&url).with_context(|| format!("cannot open {}", url.describe()))?;
     db::migrate(&mut conn)?;
+    convene::registrations::store::rekey_organizations(&mut conn).map_err(describe)?;
     Ok(conn)
 }
 
@@ -119,6 +120,8 @@ async fn main() -> anyhow::Result<()> {
             let before = at - chrono::Duration::days(days.into());
             let purged = convene::registrations::store::purge_ended(&mut conn, before, at)
                 .map_err(describe)?;
+            // The purged rows' old pages must not stay readable in SQLite's log.
+            db::checkpoint(&mut conn)?;
             println!("purged the personal data of {purged} meeting(s) that ended more than {days} days ago");
             Ok(())
         }

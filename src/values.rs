@@ -45,6 +45,55 @@ fn optional_text(
     Ok(Some(text.to_owned()))
 }
 
+/// Characters that change how text reads without being seen: bidi overrides and isolates, which
+/// can reverse a name on screen, zero-width and joiner characters, which make a look-alike of a
+/// name, and the rest of Unicode's format (Cf) characters plus the line and paragraph
+/// separators. A name has no use for them. (Unicode 16 Cf list; ZWJ/ZWNJ are used in some
+/// scripts, but names here are refused rather than guessed about.)
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    ) || c.is_control()
+}
+
+/// A required name (of a person, an organisation, a job): a line with no invisible characters.
+pub fn required_name(raw: Option<&str>, max: usize) -> Result<String, Problem> {
+    optional_name(raw, max)?.ok_or_else(Problem::required)
+}
+
+/// An optional name: see [`required_name`].
+pub fn optional_name(raw: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
+    let name = optional_line(raw, max)?;
+    if name.as_deref().is_some_and(|n| n.chars().any(is_invisible)) {
+        return Err(Problem::new(
+            "invisible_characters",
+            "contains invisible or text-direction characters",
+        ));
+    }
+    Ok(name)
+}
+
 /// An email address as typed, trimmed. Uniqueness uses `key()`, the lowercase form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
@@ -353,6 +402,30 @@ mod tests {
             "a\nb"
         );
         assert_eq!(optional_line(Some(""), 5).unwrap(), None);
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_direction_characters() {
+        assert_eq!(required_name(Some(" Ana Pérez "), 50).unwrap(), "Ana Pérez");
+        assert_eq!(required_name(Some("محمد رضا"), 50).unwrap(), "محمد رضا");
+        for bad in [
+            "Ana\u{202E}zeréP",
+            "Ana\u{2066}P\u{2069}",
+            "A\u{200B}na",
+            "A\u{200D}na",
+            "A\u{2060}na",
+            "\u{FEFF}Ana B",
+            "An\u{00AD}a",
+            "Ana\u{2028}B",
+        ] {
+            assert_eq!(
+                required_name(Some(bad), 50).unwrap_err().code,
+                "invisible_characters",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(optional_name(Some("  "), 50).unwrap(), None);
+        assert_eq!(optional_name(Some("a\nb"), 50).unwrap_err().code, "invalid");
     }
 
     #[test]

@@ -140,7 +140,9 @@ fn from_our_form(
             // An unreadable value matches nothing.
             .map(|value| value.to_str().unwrap_or(""))
     };
-    let same_origin = header("origin").is_none_or(|sent| sent == origin)
+    // A page sent with `Referrer-Policy: no-referrer` (all of ours) makes the browser send
+    // `Origin: null` with its own forms: that says nothing, and the token decides.
+    let same_origin = header("origin").is_none_or(|sent| sent == origin || sent == "null")
         && header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"))
         && header("referer").is_none_or(|referer| {
             referer == origin

@@ -3,7 +3,7 @@
 use crate::error::{AppError, Checks, Problem};
 use crate::meetings::model::{parse_time, parse_translations, Translation, Translations};
 use crate::meetings::Meeting;
-use crate::values::{optional_line, optional_multiline, required_line, Language};
+use crate::values::{optional_multiline, optional_name, required_line, required_name, Language};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -145,9 +145,11 @@ impl NewSpeaker {
         {
             Some(id) => Person::Registration(id.to_owned()),
             None => Person::Guest {
-                name: required_line(form.name.as_deref(), 200)
-                    .map_err(|_| Problem::new("required", "give a registration_id or a name"))?,
-                organization: optional_line(form.organization.as_deref(), 200)?,
+                name: required_name(form.name.as_deref(), 200).map_err(|p| match p.code {
+                    "required" => Problem::new("required", "give a registration_id or a name"),
+                    _ => p,
+                })?,
+                organization: optional_name(form.organization.as_deref(), 200)?,
             },
         };
         Ok(Self {

@@ -173,7 +173,7 @@ impl Worker {
         }
         let purged = self
             .pools
-            .write_background(move |conn| {
+            .erase_background(move |conn| {
                 let at = now();
                 registrations::store::purge_ended(
                     conn,

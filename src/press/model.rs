@@ -3,7 +3,7 @@
 use crate::error::{AppError, Checks, Problem};
 use crate::exports::{Cell, Column};
 use crate::meetings::model::parse_time;
-use crate::values::required_line;
+use crate::values::required_name;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -92,7 +92,7 @@ pub const MAX_DAYS: i64 = 366;
 impl NewPressToken {
     pub fn parse(form: &PressTokenForm, now: NaiveDateTime) -> Result<Self, AppError> {
         let mut checks = Checks::default();
-        let label = checks.field("label", required_line(form.label.as_deref(), 100));
+        let label = checks.field("label", required_name(form.label.as_deref(), 100));
         let expires_at = checks.field(
             "expires_at",
             parse_time(form.expires_at.as_deref()).and_then(|at| {

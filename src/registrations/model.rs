@@ -5,7 +5,7 @@ use crate::exports::{Cell, Column};
 use crate::meetings::Meeting;
 use crate::schema::{organizations, registrations};
 use crate::values::{
-    optional_line, optional_multiline, required_line, CountryCode, Email, Language,
+    optional_line, optional_multiline, optional_name, required_name, CountryCode, Email, Language,
     OrganizationKind,
 };
 use chrono::NaiveDateTime;
@@ -120,15 +120,31 @@ pub struct NewOrganization {
 }
 
 impl NewOrganization {
-    /// Organisations are the same when their names match ignoring case and spacing, in one
-    /// country.
+    /// Organisations are the same, in one country, when their names look alike: see
+    /// [`organization_key`].
     pub fn key(&self) -> String {
-        self.name
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
+        organization_key(&self.name)
     }
+}
+
+/// The key under which look-alike organisation names meet, so that a trailing dot, a Cyrillic
+/// `о`, a zero-width space, fullwidth letters, case or spacing cannot make a "new" organisation
+/// (and so a fresh per-organisation limit). Compatibility forms are folded (NFKC), lowercased,
+/// mapped to their confusables skeleton (Unicode TR39), and everything but letters, digits and
+/// single spaces dropped. Accents stay: "Perú" and "Peru" are different words.
+pub fn organization_key(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    // Lowercase before the skeleton too: it maps "I" to "l" but "i" to itself.
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    let skeleton: String = unicode_security::skeleton(&folded).nfc().collect();
+    skeleton
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A registration's every field, checked.
@@ -155,7 +171,7 @@ impl NewRegistration {
         let mut checks = Checks::default();
         let full_name = checks.field(
             "full_name",
-            required_line(form.full_name.as_deref(), MAX_NAME),
+            required_name(form.full_name.as_deref(), MAX_NAME),
         );
         let email = checks.field("email", Email::parse(form.email.as_deref()));
         let org = form.organization.clone().unwrap_or_default();
@@ -164,7 +180,13 @@ impl NewRegistration {
         }
         let org_name = checks.field(
             "organization.name",
-            required_line(org.name.as_deref(), MAX_NAME),
+            required_name(org.name.as_deref(), MAX_NAME).and_then(|name| {
+                if organization_key(&name).is_empty() {
+                    Err(Problem::new("invalid", "must contain letters or digits"))
+                } else {
+                    Ok(name)
+                }
+            }),
         );
         let org_kind = checks.field(
             "organization.kind",
@@ -176,7 +198,7 @@ impl NewRegistration {
         );
         let job_title = checks.field(
             "job_title",
-            optional_line(form.job_title.as_deref(), MAX_NAME),
+            optional_name(form.job_title.as_deref(), MAX_NAME),
         );
         let country = checks.field("country", CountryCode::parse(form.country.as_deref()));
         let language = checks.field("language", Language::parse(form.language.as_deref()));
@@ -521,10 +543,72 @@ mod tests {
     #[test]
     fn a_good_registration_parses() {
         let new = NewRegistration::parse(&form()).unwrap();
-        assert_eq!(new.organization.key(), "centro de información tapachula");
+        assert_eq!(
+            new.organization.key(),
+            organization_key("Centro de Información Tapachula")
+        );
         assert_eq!(new.language, Language::Es);
         assert!(!new.consent_press_listing);
         assert!(new.search_text().contains("ana maría pérez"));
+    }
+
+    #[test]
+    fn look_alike_organisation_names_share_a_key() {
+        let key = organization_key("Centro Hub Tapachula");
+        assert_eq!(key, "centro hub tapachula");
+        for alike in [
+            "Centro Hub Tapachula.",
+            "Centro Hub Tapachula ...",
+            "Centr\u{043E} Hub Tapachula",  // Cyrillic о
+            "Centro Hub Tapa\u{200B}chula", // zero-width space
+            "\u{FF23}entro Hub Tapachula",  // fullwidth C
+            "  centro   HUB\tTapachula ",
+            "CENTRO HUB TAPACHULA",
+            "Centro Hub Tap\u{0430}chula", // Cyrillic а
+            "Centro Hub, Tapachula",
+        ] {
+            assert_eq!(organization_key(alike), key, "{alike:?}");
+        }
+        for different in [
+            "Centro Hub Tapachula Norte",
+            "Centro Hub Tijuana",
+            "Centro Hub",
+            "Centr Hub Tapachula",
+        ] {
+            assert_ne!(organization_key(different), key, "{different:?}");
+        }
+        assert_ne!(organization_key("Perú Hub"), organization_key("Peru Hub"));
+        assert_eq!(
+            organization_key("Información"),
+            organization_key("Informacio\u{0301}n"),
+            "composed and decomposed accents are one"
+        );
+    }
+
+    #[test]
+    fn names_with_invisible_characters_are_refused_by_field() {
+        let mut bad = form();
+        bad.full_name = Some("Ana\u{202E}zeréP".into());
+        bad.organization.as_mut().unwrap().name = Some("Hub\u{200B}".into());
+        bad.job_title = Some("Coord\u{2066}inator".into());
+        let Err(AppError::Invalid(errors)) = NewRegistration::parse(&bad) else {
+            panic!()
+        };
+        let fields: Vec<_> = errors
+            .iter()
+            .map(|e| (e.field.as_deref().unwrap_or(""), e.code))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("full_name", "invisible_characters"),
+                ("organization.name", "invisible_characters"),
+                ("job_title", "invisible_characters")
+            ]
+        );
+        let mut dots = form();
+        dots.organization.as_mut().unwrap().name = Some("...".into());
+        assert!(NewRegistration::parse(&dots).is_err());
     }
 
     #[test]

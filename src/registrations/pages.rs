@@ -825,7 +825,7 @@ async fn delete_registration(
     let result = async {
         let (id, _, _, _) = managed(&state, token).await?;
         state
-            .write(move |conn| store::delete_own(conn, &id, now()))
+            .erase(move |conn| store::delete_own(conn, &id, now()))
             .await?;
         state.wake_mailer();
         let t = ctx.t();

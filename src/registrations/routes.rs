@@ -167,7 +167,7 @@ pub(crate) async fn delete_own_registration(
     who: Participant,
 ) -> AppResult<HttpResponse> {
     state
-        .write(move |conn| store::delete_own(conn, &who.registration_id, now()))
+        .erase(move |conn| store::delete_own(conn, &who.registration_id, now()))
         .await
         .map_err(Participant::deleted_meanwhile)?;
     state.wake_mailer();

@@ -3,8 +3,9 @@
 //! (`meetings::store::lock`), so capacity and per-organisation limits hold under concurrency.
 
 use super::model::{
-    seat_available, ClientGuard, ListFilter, NewOrganization, NewRegistration, Organization,
-    Registration, RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
+    organization_key, seat_available, ClientGuard, ListFilter, NewOrganization, NewRegistration,
+    Organization, Registration, RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
+    LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
@@ -199,12 +200,17 @@ pub fn organization_id(
 ) -> AppResult<String> {
     let key = org.key();
     let find = |conn: &mut DbConn| -> QueryResult<Option<String>> {
-        organizations::table
+        let query = organizations::table
             .filter(organizations::name_key.eq(&key))
             .filter(organizations::country.eq(org.country.as_str()))
-            .select(organizations::id)
-            .first(conn)
-            .optional()
+            .select(organizations::id);
+        match conn {
+            // Held until the registration naming it commits, so that a concurrent sweep of
+            // unused organisations (`sweep_organizations`) cannot delete it in between.
+            // SQLite's one writer has no one to race.
+            DbConn::Postgres(pg) => query.for_key_share().first(pg).optional(),
+            DbConn::Sqlite(sqlite) => query.first(sqlite).optional(),
+        }
     };
     if let Some(id) = find(conn)? {
         return Ok(id);
@@ -231,6 +237,151 @@ pub fn organization_id(
     } else {
         find(conn)?.ok_or(AppError::NotFound)
     }
+}
+
+/// Deletes the organisations that no registration names any more: the name was typed by a
+/// participant, and goes with the last registration that used it (deleted, purged, or moved to
+/// another organisation). Answers how many went.
+///
+/// On PostgreSQL it never waits: an organisation that a transaction in flight has just found
+/// for a registration (`organization_id` holds it with `FOR KEY SHARE`) is skipped, and left
+/// for a later sweep if that registration never comes.
+///
+/// `candidates` bounds the look to the organisations a change may have left unused (a delete
+/// touches one), so its cost does not grow with the database; `None` looks at all of them.
+pub fn sweep_organizations(conn: &mut DbConn, candidates: Option<&[String]>) -> AppResult<usize> {
+    let mut tries = 0;
+    loop {
+        // In a savepoint: on PostgreSQL a registration committed after this statement's snapshot
+        // may name one of them (the foreign key then refuses); the next try no longer picks it.
+        let swept = conn.transaction(|conn| {
+            let ids: Vec<String> = match candidates {
+                Some(candidates) => {
+                    let unused = organizations::table
+                        .filter(organizations::id.eq_any(candidates))
+                        .filter(
+                            organizations::id.ne_all(
+                                registrations::table
+                                    .filter(registrations::organization_id.eq_any(candidates))
+                                    .select(registrations::organization_id),
+                            ),
+                        )
+                        .select(organizations::id);
+                    match conn {
+                        DbConn::Postgres(pg) => unused.for_update().skip_locked().load(pg)?,
+                        DbConn::Sqlite(sqlite) => unused.load(sqlite)?,
+                    }
+                }
+                None => {
+                    let unused =
+                        organizations::table
+                            .filter(organizations::id.ne_all(
+                                registrations::table.select(registrations::organization_id),
+                            ))
+                            .select(organizations::id);
+                    match conn {
+                        DbConn::Postgres(pg) => unused.for_update().skip_locked().load(pg)?,
+                        DbConn::Sqlite(sqlite) => unused.load(sqlite)?,
+                    }
+                }
+            };
+            let mut deleted = 0;
+            for chunk in ids.chunks(500) {
+                deleted +=
+                    diesel::delete(organizations::table.filter(organizations::id.eq_any(chunk)))
+                        .execute(conn)?;
+            }
+            Ok(deleted)
+        });
+        match swept {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) if tries < 3 => tries += 1,
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// Locks an organisation against new references until this transaction ends, on PostgreSQL,
+/// so that deleting its last registration can then delete it too. Take it before the meeting
+/// lock: `organization_id` (in `register`, `update_own`) takes its lock in that order.
+fn lock_organization(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        organizations::table
+            .find(id)
+            .select(organizations::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// Recomputes every organisation's key by the current rule ([`organization_key`]) and merges
+/// organisations whose keys now meet, in one country, into the oldest: keys written by an
+/// earlier, looser rule would otherwise keep look-alikes apart, each with a limit of its own.
+/// A migration cannot run Rust, so this runs after the migrations at every start; with nothing
+/// to change it only reads. Answers how many organisations were merged away.
+pub fn rekey_organizations(conn: &mut DbConn) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let rows: Vec<(String, String, String, String)> = organizations::table
+            .order((organizations::created_at.asc(), organizations::id.asc()))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::name_key,
+                organizations::country,
+            ))
+            .load(conn)?;
+        let mut kept: HashMap<(String, String), String> = HashMap::new();
+        let mut rekeyed = Vec::new();
+        let mut merged = 0;
+        for (id, name, old_key, country) in rows {
+            // A name without letters or digits (allowed before) keeps its key.
+            let key = Some(organization_key(&name))
+                .filter(|k| !k.is_empty())
+                .unwrap_or(old_key.clone());
+            match kept.entry((key.clone(), country)) {
+                std::collections::hash_map::Entry::Occupied(keeper) => {
+                    diesel::update(
+                        registrations::table.filter(registrations::organization_id.eq(&id)),
+                    )
+                    .set(registrations::organization_id.eq(keeper.get()))
+                    .execute(conn)?;
+                    diesel::delete(organizations::table.find(&id)).execute(conn)?;
+                    merged += 1;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(id.clone());
+                    if key != old_key {
+                        rekeyed.push((id, key));
+                    }
+                }
+            }
+        }
+        // In two steps, so that UNIQUE (name_key, country) never sees a key held twice while
+        // keys move (one organisation's new key may be another's old one).
+        for (id, _) in &rekeyed {
+            diesel::update(organizations::table.find(id))
+                .set(organizations::name_key.eq(format!("\u{1}{id}")))
+                .execute(conn)?;
+        }
+        for (id, key) in &rekeyed {
+            diesel::update(organizations::table.find(id))
+                .set(organizations::name_key.eq(key))
+                .execute(conn)?;
+        }
+        // Also catches organisations a sweep had to skip.
+        sweep_organizations(conn, None)?;
+        if merged > 0 || !rekeyed.is_empty() {
+            tracing::info!(
+                organizations.merged = merged,
+                organizations.rekeyed = rekeyed.len(),
+                "organisation keys recomputed"
+            );
+        }
+        Ok(merged)
+    })
 }
 
 pub fn by_id(conn: &mut DbConn, id: &str) -> AppResult<Registration> {
@@ -702,6 +853,12 @@ pub fn update_own(
         diesel::update(registrations::table.find(id))
             .set(fields(&new, &organization_id))
             .execute(conn)?;
+        if organization_id != registration.organization_id {
+            sweep_organizations(
+                conn,
+                Some(std::slice::from_ref(&registration.organization_id)),
+            )?;
+        }
         let detail = format!("press_listing={}", new.consent_press_listing);
         audit::record(
             conn,
@@ -909,15 +1066,22 @@ pub fn organization(conn: &mut DbConn, id: &str) -> AppResult<Organization> {
         .first(conn)?)
 }
 
-/// Deletes a registration at its participant's request: the row, its tokens and its unsent
-/// emails go; a freed seat goes to the waiting list. The audit log keeps only the id.
+/// Deletes a registration at its participant's request: the row, its tokens, its emails (sent
+/// or not) and its speaker slots go (by cascade), and its organisation if no one else names it;
+/// a freed seat goes to the waiting list. The audit log keeps only the id. Run it through
+/// `Pools::erase`, so that SQLite's log is emptied after the commit.
 pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
     conn.transaction(|conn| {
-        let meeting_id = by_id(conn, id)?.meeting_id;
-        let meeting = meetings::store::by_id(conn, &meeting_id)?;
+        let registration = by_id(conn, id)?;
+        lock_organization(conn, &registration.organization_id)?;
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
         meetings::store::lock(conn, &meeting.id)?;
         let was = by_id(conn, id)?.status();
         diesel::delete(registrations::table.find(id)).execute(conn)?;
+        sweep_organizations(
+            conn,
+            Some(std::slice::from_ref(&registration.organization_id)),
+        )?;
         audit::record(
             conn,
             &Actor::Participant(id),
@@ -935,7 +1099,12 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
 }
 
 /// Purges the personal data of meetings that ended before `ended_before`, keeping their
-/// anonymous counts; answers how many meetings were purged.
+/// anonymous counts; answers how many meetings were purged. Goes: registrations (and by cascade
+/// their tokens, emails and speaker slots), guest speakers, organisations no one else names,
+/// press-token labels, the meeting's other emails and agenda change notices, and the free text
+/// of its audit entries. Rooms and sessions, which the organizer wrote for the public, stay.
+/// Run it through `Pools::erase` (or `db::checkpoint` after it), so that SQLite's log is
+/// emptied after the commit.
 pub fn purge_ended(
     conn: &mut DbConn,
     ended_before: NaiveDateTime,
@@ -953,8 +1122,17 @@ pub fn purge_ended(
             let meeting = crate::meetings::store::by_id(conn, meeting_id)?;
             let kept = stats(conn, &meeting)?;
             let counted: i64 = kept.by_status.values().sum();
+            let named: Vec<String> = registrations::table
+                .filter(registrations::meeting_id.eq(meeting_id))
+                .select(registrations::organization_id)
+                .distinct()
+                .load(conn)?;
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
+            erase_meeting_traces(conn, meeting_id)?;
+            for chunk in named.chunks(500) {
+                sweep_organizations(conn, Some(chunk))?;
+            }
             diesel::update(meetings::table.find(meeting_id))
                 .set((
                     meetings::purged_at.eq(now),
@@ -974,4 +1152,25 @@ pub fn purge_ended(
         })?;
     }
     Ok(due.len())
+}
+
+/// What a purged meeting keeps of people besides its registrations, removed.
+fn erase_meeting_traces(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
+    use crate::schema::{agenda_changes, audit_log, outbox, session_speakers, tokens};
+    diesel::delete(session_speakers::table.filter(session_speakers::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Press tokens stay, without their labels (often a journalist's name), so the access log
+    // still counts uses by token id.
+    diesel::update(tokens::table.filter(tokens::meeting_id.eq(meeting_id)))
+        .set(tokens::label.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::meeting_id.eq(meeting_id))).execute(conn)?;
+    diesel::delete(agenda_changes::table.filter(agenda_changes::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Details were free text in some entries (and press-token labels in older ones); actions,
+    // actors, ids and times stay.
+    diesel::update(audit_log::table.filter(audit_log::meeting_id.eq(meeting_id)))
+        .set(audit_log::detail.eq(""))
+        .execute(conn)?;
+    Ok(())
 }

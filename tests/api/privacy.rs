@@ -144,3 +144,181 @@ on_both_backends! {
         assert_eq!(app.stats(&organizer, &slug).await["by_status"]["confirmed"], 1);
     }
 }
+
+/// Registers and confirms a participant whose every typed field carries `marker`; answers the
+/// manage token.
+async fn marked(app: &TestApp, slug: &str, marker: &str, organization: &str) -> String {
+    let email = format!("{marker}-mail@example.org");
+    let body = json!({
+        "full_name": format!("{marker} Name"), "email": email,
+        "organization": {"name": organization, "kind": "information_hub", "country": "MX"},
+        "job_title": format!("{marker} Job"), "country": "MX", "language": "es",
+        "consent_data_processing": true, "consent_press_listing": true,
+        "dietary": format!("{marker} Diet"), "accessibility": format!("{marker} Access"),
+        "interpretation": format!("{marker} Interp")
+    });
+    let token = app.register_and_read_token(slug, body).await;
+    assert_eq!(app.confirm(&token).await.status, 200);
+    app.smtp.wait_for(&email, 2).await[1].manage_token()
+}
+
+/// Asserts that no marker is left anywhere in storage. On SQLite that is the raw bytes of the
+/// database file and its `-wal` and `-shm` files (freed pages and old log frames included), as
+/// typed and lowercased (the search column), in UTF-8 and UTF-16. PostgreSQL's files are the
+/// server's, not readable from here (and dead row versions wait for VACUUM): there every row of
+/// every table is searched through SQL instead.
+fn assert_no_trace(app: &TestApp, markers: &[&str]) {
+    match &app.db {
+        crate::helpers::TestDb::Sqlite { url, .. } => {
+            for suffix in ["", "-wal", "-shm"] {
+                let path = format!("{url}{suffix}");
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                for marker in markers {
+                    for form in [marker.to_string(), marker.to_lowercase()] {
+                        let utf16: Vec<u8> =
+                            form.encode_utf16().flat_map(u16::to_le_bytes).collect();
+                        for needle in [form.as_bytes(), &utf16[..]] {
+                            assert!(
+                                !bytes.windows(needle.len()).any(|w| w == needle),
+                                "{form:?} is still in {path}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        crate::helpers::TestDb::Postgres { .. } => {
+            #[derive(QueryableByName)]
+            struct Table {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                table_name: String,
+            }
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let convene::db::DbConn::Postgres(mut pg) = app.db.connect() else {
+                unreachable!()
+            };
+            let tables: Vec<Table> = diesel::sql_query(
+                "SELECT table_name::text AS table_name FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+            )
+            .load(&mut pg)
+            .unwrap();
+            assert!(tables.len() > 10);
+            for table in tables {
+                for marker in markers {
+                    let found: Count = diesel::sql_query(format!(
+                        "SELECT count(*) AS n FROM \"{}\" AS r WHERE r::text ILIKE $1",
+                        table.table_name
+                    ))
+                    .bind::<diesel::sql_types::Text, _>(format!("%{marker}%"))
+                    .get_result(&mut pg)
+                    .unwrap();
+                    assert_eq!(found.n, 0, "{marker:?} is still in {}", table.table_name);
+                }
+            }
+        }
+    }
+}
+
+fn organizations_named(app: &TestApp, name: &str) -> i64 {
+    use convene::schema::organizations;
+    organizations::table
+        .filter(organizations::name.eq(name))
+        .count()
+        .get_result(&mut app.db.connect())
+        .unwrap()
+}
+
+on_both_backends! {
+    async fn a_deleted_participant_leaves_no_text_in_storage(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let ana = marked(&app, &slug, "Zqxana", "Zqxana Own Org").await;
+        let dora = marked(&app, &slug, "Zqxdora", "Zqxshared Org").await;
+        // Carla stays, and with her the organisation she shares with Dora.
+        marked(&app, &slug, "Zqxcarla", "Zqxshared Org").await;
+        // Ana speaks at a session: her slot goes with her.
+        let ana_id = app.get("/api/v1/registration", Some(&ana)).await.body["id"].clone();
+        let session = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+            "title": "Apertura", "description": "", "kind": "panel",
+            "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+            "language": "es", "interpretation": false, "speakers": [{"registration_id": ana_id}]
+        })).await;
+        assert_eq!(session.status, 201, "{}", session.text);
+        // Ana edits her details once: the old versions of her row must go too.
+        assert_eq!(app.patch("/api/v1/registration", Some(&ana), json!({"job_title": "Zqxana Job Two"})).await.status, 200);
+        app.outbox_drained(&organizer, &slug).await;
+
+        let deleted = app.call(reqwest::Method::DELETE, "/api/v1/registration", Some(&ana), None).await;
+        assert_eq!(deleted.status, 204);
+        let done = post_form(&app, &format!("/manage/{dora}/delete"), &[]).await;
+        assert!(done.body.contains("Your registration and your data have been deleted."));
+
+        assert_no_trace(&app, &["Zqxana", "Zqxdora"]);
+        assert_eq!(organizations_named(&app, "Zqxshared Org"), 1, "an organisation still named stays");
+        assert_eq!(organizations_named(&app, "Zqxana Own Org"), 0);
+        assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 1);
+        app.outbox_drained(&organizer, &slug).await;
+    }
+
+    async fn a_purged_meeting_leaves_no_personal_text_in_storage(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let old = app.meeting(&organizer, json!({})).await;
+        let recent = app.meeting(&organizer, json!({})).await;
+        let ana = marked(&app, &old, "Zqxana", "Zqxana Own Org").await;
+        marked(&app, &old, "Zqxbeto", "Zqxshared Org").await;
+        marked(&app, &recent, "Zqxcarla", "Zqxshared Org").await;
+        let ana_id = app.get("/api/v1/registration", Some(&ana)).await.body["id"].clone();
+        let sessions = format!("/api/v1/meetings/{old}/sessions");
+        let session = app.post(&sessions, Some(&organizer), json!({
+            "title": "Apertura", "description": "", "kind": "panel",
+            "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+            "language": "es", "interpretation": false,
+            "speakers": [{"registration_id": ana_id}, {"name": "Zqxguest Speaker", "organization": "Zqxguestorg"}]
+        })).await;
+        assert_eq!(session.status, 201, "{}", session.text);
+        // A change after publication is kept for the participants' notice.
+        let session_id = session.body["id"].as_str().unwrap();
+        let moved = app.patch(&format!("{sessions}/{session_id}"), Some(&organizer), json!({
+            "starts_at": "2030-05-29T11:00:00-06:00", "ends_at": "2030-05-29T12:00:00-06:00"
+        })).await;
+        assert_eq!(moved.status, 200, "{}", moved.text);
+        let tokens = format!("/api/v1/meetings/{old}/press-tokens");
+        let press = app.post(&tokens, Some(&organizer), json!({"label": "Zqxpress Journalist", "expires_at": null})).await;
+        assert_eq!(press.status, 201, "{}", press.text);
+        let press_token = press.body["token"].as_str().unwrap();
+        assert_eq!(app.get(&format!("/api/v1/meetings/{old}/attendees"), Some(press_token)).await.status, 200);
+        let revoked = app.post(&tokens, Some(&organizer), json!({"label": "Zqxrevoked Journalist", "expires_at": null})).await;
+        let revoked_id = revoked.body["id"].as_str().unwrap();
+        assert_eq!(app.call(reqwest::Method::DELETE, &format!("{tokens}/{revoked_id}"), Some(&organizer), None).await.status, 204);
+        app.outbox_drained(&organizer, &old).await;
+        app.outbox_drained(&organizer, &recent).await;
+        let past = app.patch(&format!("/api/v1/meetings/{old}"), Some(&organizer), json!({
+            "starts_at": "2020-01-10T09:00:00-06:00", "ends_at": "2020-01-11T18:00:00-06:00", "registration_closes_at": null
+        })).await;
+        assert_eq!(past.status, 200, "{}", past.text);
+
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args(["purge", "--database-url", app.db.url(), "--days", "30"])
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+        assert_no_trace(&app, &["Zqxana", "Zqxbeto", "Zqxguest", "Zqxpress", "Zqxrevoked"]);
+        assert_eq!(organizations_named(&app, "Zqxshared Org"), 1, "a later meeting still names it");
+        let agenda = app.get(&format!("/api/v1/meetings/{old}/agenda"), None).await;
+        assert_eq!(agenda.status, 200, "{}", agenda.text);
+        assert!(!agenda.text.contains("Zqx"), "{}", agenda.text);
+        assert!(agenda.text.contains("Apertura"), "the organizer's programme stays");
+        assert_eq!(app.registrations(&organizer, &recent, "").await.len(), 1);
+    }
+}

@@ -408,3 +408,87 @@ on_both_backends! {
         assert_eq!(app.registrations(&organizer, &slug, "").await.len(), 2);
     }
 }
+
+on_both_backends! {
+    async fn look_alike_organisation_names_share_one_limit(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({"capacity": null, "per_organization_limit": 1})).await;
+        let names = [
+            "Centro Hub Tapachula",
+            "Centr\u{043E} Hub Tapachula.",   // Cyrillic о, trailing dot
+            "CENTRO  Hub - Tapachula",        // case, spaces, punctuation
+            "\u{FF23}entro Hub Tapachula",     // fullwidth C
+        ];
+        let mut statuses = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let mut body = TestApp::registration_body(&format!("p{i}@example.org"));
+            body["organization"]["name"] = json!(name);
+            let token = app.register_and_read_token(&slug, body).await;
+            let confirmed = app.confirm(&token).await;
+            assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+            statuses.push(confirmed.body["status"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(statuses, ["confirmed", "waitlisted", "waitlisted", "waitlisted"]);
+        // A zero-width space is refused outright (names_with_direction_or_invisible_characters_…).
+        // A different organisation is not held back by that limit.
+        let mut other = TestApp::registration_body("q@example.org");
+        other["organization"]["name"] = json!("Centro Hub Tijuana");
+        let token = app.register_and_read_token(&slug, other).await;
+        assert_eq!(app.confirm(&token).await.body["status"], "confirmed");
+        app.outbox_drained(&organizer, &slug).await;
+    }
+
+    async fn names_with_direction_or_invisible_characters_are_refused(backend) {
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["full_name"] = json!("Ana \u{202E}zeréP");
+        let answer = app.register(&slug, body).await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        assert_eq!(answer.field_errors(), ["full_name"]);
+        assert_eq!(answer.error_code(), "invisible_characters");
+        let mut body = TestApp::registration_body("ana@example.org");
+        body["organization"]["name"] = json!("Centro\u{2066} Hub");
+        body["job_title"] = json!("Coordinadora\u{200D}");
+        let answer = app.register(&slug, body).await;
+        assert_eq!(answer.status, 422, "{}", answer.text);
+        assert_eq!(answer.field_errors(), ["organization.name", "job_title"]);
+        assert!(app.registrations(&organizer, &slug, "").await.is_empty());
+    }
+
+    async fn organisation_keys_of_an_older_rule_are_recomputed_and_merged(backend) {
+        use convene::schema::{organizations, registrations};
+        use diesel::prelude::*;
+        let app = spawn_app(backend).await;
+        let organizer = app.organizer().await;
+        let slug = app.meeting(&organizer, json!({})).await;
+        for (email, name) in [("a@example.org", "Hub Tapachula"), ("b@example.org", "Hub Tijuana")] {
+            let mut body = TestApp::registration_body(email);
+            body["organization"]["name"] = json!(name);
+            app.register_and_read_token(&slug, body).await;
+        }
+        // As the older rule (case and spaces only) stored a look-alike.
+        let mut conn = app.db.connect();
+        diesel::update(organizations::table.filter(organizations::name.eq("Hub Tijuana")))
+            .set((organizations::name.eq("Hub Tapachula."), organizations::name_key.eq("hub tapachula.")))
+            .execute(&mut conn)
+            .unwrap();
+
+        assert_eq!(convene::registrations::store::rekey_organizations(&mut conn).unwrap(), 1);
+        assert_eq!(convene::registrations::store::rekey_organizations(&mut conn).unwrap(), 0, "idempotent");
+        let orgs: Vec<(String, String)> = organizations::table
+            .select((organizations::name, organizations::name_key))
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(orgs, [("Hub Tapachula".to_owned(), "hub tapachula".to_owned())]);
+        let used: Vec<String> = registrations::table
+            .select(registrations::organization_id)
+            .distinct()
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(used.len(), 1, "both registrations now name the one left");
+        app.outbox_drained(&organizer, &slug).await;
+    }
+}

@@ -1,3 +1,4 @@
+DROP INDEX registrations_organization;
 DROP INDEX outbox_registration;
 ALTER TABLE session_speakers DROP COLUMN public;
 ALTER TABLE meetings DROP COLUMN approval_threshold;

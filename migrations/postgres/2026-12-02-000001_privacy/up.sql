@@ -12,3 +12,5 @@ ALTER TABLE meetings ADD COLUMN approval_threshold BIGINT;
 ALTER TABLE session_speakers ADD COLUMN public BOOLEAN NOT NULL DEFAULT FALSE;
 -- Deleting a registration cascades to its emails: without this, every delete scans the outbox.
 CREATE INDEX outbox_registration ON outbox (registration_id);
+-- Whether anyone still names an organisation, asked when a registration leaves it.
+CREATE INDEX registrations_organization ON registrations (organization_id);
