@@ -247,7 +247,7 @@ impl Server {
             ])
             .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
             .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
-            .env("CONVENE_UNCONFIRMED_PER_CLIENT", "0")
+            .env("CONVENE_REGISTRATIONS_PER_CLIENT", "0")
             .env("CONVENE_MAIL_POLL_MS", "200")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())

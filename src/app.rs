@@ -33,7 +33,7 @@ pub struct AppState {
     /// Host part of the base URL, for calendar UIDs and Message-IDs.
     pub host: String,
     limiter: RateLimiter,
-    unconfirmed_per_client: u32,
+    registrations_per_client: u32,
     mail_wakeup: Arc<Notify>,
 }
 
@@ -84,9 +84,9 @@ impl AppState {
         self.limiter.check(req)
     }
 
-    /// The client a registration comes from, for the bound on its unconfirmed registrations.
+    /// The client a registration comes from, for the bound on its registrations per meeting.
     pub fn client_guard(&self, req: &HttpRequest) -> ClientGuard {
-        ClientGuard::new(self.limiter.client(req), self.unconfirmed_per_client)
+        ClientGuard::new(self.limiter.client(req), self.registrations_per_client)
     }
 
     /// Whether the site is served over https: cookies are then `Secure`.
@@ -153,7 +153,7 @@ impl Server {
                 settings.rate_limit_per_minute,
                 settings.trusted_proxies.clone(),
             ),
-            unconfirmed_per_client: settings.unconfirmed_per_client,
+            registrations_per_client: settings.registrations_per_client,
             mail_wakeup: mail_wakeup.clone(),
         });
         let mailer = if settings.run_worker {

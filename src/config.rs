@@ -29,9 +29,10 @@ pub struct ServeArgs {
     /// Requests per minute from one address to public writing endpoints; 0 turns it off.
     #[arg(long, env = "CONVENE_RATE_LIMIT_PER_MINUTE", default_value_t = 30)]
     pub rate_limit_per_minute: u32,
-    /// Unconfirmed registrations one client address may hold in one meeting; 0 turns it off.
-    #[arg(long, env = "CONVENE_UNCONFIRMED_PER_CLIENT", default_value_t = 5)]
-    pub unconfirmed_per_client: u32,
+    /// Registrations accepted from one client address in one meeting within an hour; 0 turns
+    /// it off.
+    #[arg(long, env = "CONVENE_REGISTRATIONS_PER_CLIENT", default_value_t = 10)]
+    pub registrations_per_client: u32,
     /// Comma-separated addresses whose X-Forwarded-For is believed.
     #[arg(long, env = "CONVENE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -62,7 +63,7 @@ impl ServeArgs {
         settings.mail_url = self.mail_url;
         settings.mail_from = self.mail_from;
         settings.rate_limit_per_minute = self.rate_limit_per_minute;
-        settings.unconfirmed_per_client = self.unconfirmed_per_client;
+        settings.registrations_per_client = self.registrations_per_client;
         settings.trusted_proxies = self.trusted_proxies;
         settings.worker.poll_interval = Duration::from_millis(self.mail_poll_ms.max(10));
         settings.worker.retry_base = Duration::from_millis(self.mail_retry_base_ms.max(10));
@@ -121,8 +122,8 @@ pub struct Settings {
     pub mail_url: String,
     pub mail_from: String,
     pub rate_limit_per_minute: u32,
-    /// Unconfirmed registrations one client may hold in one meeting (0: no limit).
-    pub unconfirmed_per_client: u32,
+    /// Registrations accepted from one client in one meeting within an hour (0: no limit).
+    pub registrations_per_client: u32,
     pub trusted_proxies: Vec<IpAddr>,
     pub worker: WorkerSettings,
     /// Whether this process runs the email worker at all.
@@ -148,7 +149,7 @@ impl Settings {
             mail_url: "file://mail".into(),
             mail_from: "Convene <no-reply@localhost>".into(),
             rate_limit_per_minute: 30,
-            unconfirmed_per_client: 5,
+            registrations_per_client: 10,
             trusted_proxies: Vec::new(),
             worker: WorkerSettings::default(),
             run_worker: true,

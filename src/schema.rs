@@ -60,6 +60,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    registration_attempts (id) {
+        id -> Text,
+        meeting_id -> Text,
+        client_key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
     registrations (id) {
         id -> Text,
         meeting_id -> Text,
@@ -83,7 +92,6 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         status_changed_at -> Timestamp,
         link_resent_at -> Nullable<Timestamp>,
-        client_key -> Nullable<Text>,
     }
 }
 

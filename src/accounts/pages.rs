@@ -131,9 +131,14 @@ fn from_our_form(
     fields: &HashMap<String, String>,
     base_url: &str,
 ) -> Result<(), LoginRefusal> {
-    let origin = url::Url::parse(base_url)
+    // This site as the base URL names it, or as the browser reached it (an operator may leave
+    // the base URL at its default and serve another name): a browser's own form names one.
+    let info = req.connection_info();
+    let reached = format!("{}://{}", info.scheme(), info.host());
+    let configured = url::Url::parse(base_url)
         .map(|url| url.origin().ascii_serialization())
         .unwrap_or_default();
+    let ours = |origin: &str| origin == configured || origin == reached;
     let header = |name: &str| {
         req.headers()
             .get(name)
@@ -142,13 +147,10 @@ fn from_our_form(
     };
     // A page sent with `Referrer-Policy: no-referrer` (all of ours) makes the browser send
     // `Origin: null` with its own forms: that says nothing, and the token decides.
-    let same_origin = header("origin").is_none_or(|sent| sent == origin || sent == "null")
+    let same_origin = header("origin").is_none_or(|sent| ours(sent) || sent == "null")
         && header("sec-fetch-site").is_none_or(|site| matches!(site, "same-origin" | "none"))
         && header("referer").is_none_or(|referer| {
-            referer == origin
-                || referer
-                    .strip_prefix(origin.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
+            url::Url::parse(referer).is_ok_and(|url| ours(&url.origin().ascii_serialization()))
         });
     if !same_origin {
         return Err(LoginRefusal::OtherSite);

@@ -1,7 +1,7 @@
 //! Organizer accounts in storage.
 
 use super::model::NewAccount;
-use crate::db::{new_id, unique_violation, DbConn};
+use crate::db::{new_id, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::schema::{accounts, meeting_organizers};
 use chrono::NaiveDateTime;
@@ -15,7 +15,8 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<String> {
     let id = new_id();
-    let inserted = diesel::insert_into(accounts::table)
+    // Not a failing insert for a taken address: PostgreSQL would write it into its log.
+    let insert = diesel::insert_into(accounts::table)
         .values((
             accounts::id.eq(&id),
             accounts::email.eq(account.email.as_str()),
@@ -24,14 +25,18 @@ pub fn create(
             accounts::password_hash.eq(password_hash),
             accounts::created_at.eq(now),
         ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(id),
-        Err(e) if unique_violation(&e) => Err(AppError::conflict(
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConn::Postgres(pg) => insert.execute(pg)?,
+        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    if inserted == 1 {
+        Ok(id)
+    } else {
+        Err(AppError::conflict(
             "email_taken",
             "an organizer account with this email exists",
-        )),
-        Err(e) => Err(e.into()),
+        ))
     }
 }
 

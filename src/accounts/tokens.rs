@@ -148,6 +148,17 @@ pub fn revoke_all(
     registration_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
+    if let DbConn::Postgres(pg) = conn {
+        // Two emails of one registration prepared at once (two workers, or a sign-out) take
+        // turns here; otherwise each would miss the other's new token and both stay live.
+        // NO KEY UPDATE leaves the registration free for rows that merely refer to it.
+        use crate::schema::registrations;
+        registrations::table
+            .find(registration_id)
+            .select(registrations::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
     Ok(diesel::update(
         tokens::table
             .filter(tokens::registration_id.eq(registration_id))
@@ -183,8 +194,9 @@ pub fn spend(
 #[derive(Debug)]
 pub enum Presented {
     Live(TokenRow),
-    /// Once valid: used, replaced by a newer link, revoked or expired.
+    /// Used, replaced by a newer link, or revoked.
     Spent,
+    Expired,
     Unknown,
 }
 
@@ -198,7 +210,8 @@ pub fn presented(
         match stored(conn, token)?.filter(|row| row.kind == kind.as_str()) {
             None => Presented::Unknown,
             Some(row) if live(&row, now) => Presented::Live(row),
-            Some(_) => Presented::Spent,
+            Some(row) if row.revoked_at.is_some() => Presented::Spent,
+            Some(_) => Presented::Expired,
         },
     )
 }

@@ -109,7 +109,10 @@ impl Worker {
                 self.purge().await;
                 match self
                     .pools
-                    .write_background(|conn| registrations::store::expire_unconfirmed(conn, now()))
+                    .write_background(|conn| {
+                        registrations::store::forget_attempts(conn, now())?;
+                        registrations::store::expire_unconfirmed(conn, now())
+                    })
                     .await
                 {
                     Ok(0) => {}
@@ -171,15 +174,25 @@ impl Worker {
         if days == 0 {
             return;
         }
+        let ended_before = move || now() - chrono::Duration::days(days.into());
+        // Looked at first: an erasing write empties SQLite's log after it, which would hold the
+        // single writer every minute for nothing.
+        match self
+            .pools
+            .read(move |conn| registrations::store::purge_due(conn, ended_before()))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "purge failed");
+                return;
+            }
+        }
         let purged = self
             .pools
             .erase_background(move |conn| {
-                let at = now();
-                registrations::store::purge_ended(
-                    conn,
-                    at - chrono::Duration::days(days.into()),
-                    at,
-                )
+                registrations::store::purge_ended(conn, ended_before(), now())
             })
             .await;
         match purged {

@@ -462,6 +462,8 @@ pub struct MeetingView {
     pub registration_closes_at: Option<String>,
     pub capacity: Option<i64>,
     pub per_organization_limit: Option<i64>,
+    /// Organizers only: the public must not learn when approval starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub approval_threshold: Option<i64>,
     pub requires_approval: bool,
     pub languages: Vec<Language>,
@@ -472,6 +474,11 @@ pub struct MeetingView {
 }
 
 impl MeetingView {
+    /// Leaves out what only organizers may see.
+    pub fn hide_settings(&mut self) {
+        self.approval_threshold = None;
+    }
+
     pub fn new(meeting: &Meeting, confirmed: i64, now: NaiveDateTime) -> Self {
         Self {
             id: meeting.id.clone(),

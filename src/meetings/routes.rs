@@ -49,7 +49,11 @@ pub(crate) async fn list_meetings(
             let counts = store::confirmed_counts(conn, &ids)?;
             let views: Vec<MeetingView> = meetings
                 .iter()
-                .map(|m| MeetingView::new(m, counts.get(&m.id).copied().unwrap_or(0), at))
+                .map(|m| {
+                    let mut view = MeetingView::new(m, counts.get(&m.id).copied().unwrap_or(0), at);
+                    view.hide_settings();
+                    view
+                })
                 .collect();
             Ok((views, next))
         })
@@ -103,23 +107,24 @@ pub(crate) async fn show_meeting(
 fn render_meeting(conn: &mut DbConn, slug: &Slug, token: Option<String>) -> AppResult<Vec<u8>> {
     let at = now();
     let meeting = store::by_slug(conn, slug)?;
-    if !meeting.is_public() {
-        let account = match token {
-            Some(token) => {
-                tokens::find(conn, TokenKind::Organizer, &token, at)?.and_then(|t| t.account_id)
-            }
-            None => None,
-        };
-        let organizes = match account {
-            Some(account) => accounts::store::organizes(conn, &meeting.id, &account)?,
-            None => false,
-        };
-        if !organizes {
-            return Err(AppError::NotFound);
+    let account = match token {
+        Some(token) => {
+            tokens::find(conn, TokenKind::Organizer, &token, at)?.and_then(|t| t.account_id)
         }
+        None => None,
+    };
+    let organizes = match account {
+        Some(account) => accounts::store::organizes(conn, &meeting.id, &account)?,
+        None => false,
+    };
+    if !meeting.is_public() && !organizes {
+        return Err(AppError::NotFound);
     }
     let confirmed = store::confirmed_count(conn, &meeting.id)?;
-    let view = MeetingView::new(&meeting, confirmed, at);
+    let mut view = MeetingView::new(&meeting, confirmed, at);
+    if !organizes {
+        view.hide_settings();
+    }
     Ok(serde_json::to_vec(&view).map_err(anyhow::Error::from)?)
 }
 

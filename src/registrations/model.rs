@@ -147,6 +147,16 @@ pub fn organization_key(name: &str) -> String {
         .join(" ")
 }
 
+/// What an organisation's name may hold: letters (with their accents), digits, spaces and the
+/// punctuation names use. Its key drops everything else, so a name with symbols or emoji would
+/// share a row with the plain name and could show there, in the picker and the press list.
+fn organization_char(c: char) -> bool {
+    c.is_alphanumeric()
+        || c.is_whitespace()
+        || unicode_normalization::char::is_combining_mark(c)
+        || ".,-–—&'’()/+:;\"«»¡!¿?#°ºª@*_".contains(c)
+}
+
 /// A registration's every field, checked.
 #[derive(Debug, Clone)]
 pub struct NewRegistration {
@@ -183,6 +193,11 @@ impl NewRegistration {
             required_name(org.name.as_deref(), MAX_NAME).and_then(|name| {
                 if organization_key(&name).is_empty() {
                     Err(Problem::new("invalid", "must contain letters or digits"))
+                } else if !name.chars().all(organization_char) {
+                    Err(Problem::new(
+                        "symbols",
+                        "letters, digits, spaces and punctuation only",
+                    ))
                 } else {
                     Ok(name)
                 }
@@ -282,23 +297,36 @@ impl NewRegistration {
     }
 }
 
+/// How long an accepted registration counts against its client's limit in a meeting.
+pub const ATTEMPT_WINDOW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
 /// The client a registration comes from, as far as the guard against scripted sign-ups needs
-/// it: a digest of its address (never the address), and how many unconfirmed registrations it
-/// may hold in one meeting.
+/// it: its address, and how many registrations it may have accepted in one meeting within
+/// [`ATTEMPT_WINDOW`]. Only a digest of the address is stored ([`ClientGuard::key_for`]).
 #[derive(Debug, Clone, Default)]
 pub struct ClientGuard {
-    pub key: Option<String>,
-    pub unconfirmed_limit: Option<i64>,
+    address: Option<std::net::IpAddr>,
+    pub limit: Option<i64>,
 }
 
 impl ClientGuard {
     /// `limit` 0 means no limit.
     pub fn new(address: Option<std::net::IpAddr>, limit: u32) -> Self {
-        use sha2::{Digest, Sha256};
         Self {
-            key: address.map(|ip| hex::encode(Sha256::digest(format!("convene-client {ip}")))),
-            unconfirmed_limit: (limit > 0).then_some(i64::from(limit)),
+            address,
+            limit: (limit > 0).then_some(i64::from(limit)),
         }
+    }
+
+    /// The client's key in one meeting, when the guard is on: a digest salted with the
+    /// meeting, so keys cannot be matched across meetings, and kept only for the window.
+    pub fn key_for(&self, meeting_id: &str) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        self.limit?;
+        let ip = self.address?;
+        Some(hex::encode(Sha256::digest(format!(
+            "convene-client {meeting_id} {ip}"
+        ))))
     }
 }
 
@@ -324,7 +352,8 @@ pub struct Registration {
     pub created_at: NaiveDateTime,
     pub confirmed_at: Option<NaiveDateTime>,
     pub checked_in_at: Option<NaiveDateTime>,
-    pub link_resent_at: Option<NaiveDateTime>,
+    /// The address's key, or (set aside for a new registration) the key and the id.
+    pub email_key: String,
 }
 
 impl Registration {
@@ -583,6 +612,28 @@ mod tests {
             organization_key("Informacio\u{0301}n"),
             "composed and decomposed accents are one"
         );
+    }
+
+    #[test]
+    fn organisation_names_hold_no_symbols() {
+        let named = |name: &str| {
+            let mut f = form();
+            f.organization.as_mut().unwrap().name = Some(name.into());
+            NewRegistration::parse(&f)
+        };
+        for fine in [
+            "Médicos Sin Fronteras (MSF) – México",
+            "Informacio\u{0301}n & Apoyo A.C.",
+            "Casa del Migrante \"Belén\", Tapachula",
+        ] {
+            assert!(named(fine).is_ok(), "{fine}");
+        }
+        for symbols in ["Centro Hub Tapachula 🖕", "Centro ★ Hub", "Hub €€€"] {
+            let Err(AppError::Invalid(errors)) = named(symbols) else {
+                panic!("{symbols} was taken")
+            };
+            assert_eq!(errors[0].code, "symbols", "{symbols}");
+        }
     }
 
     #[test]

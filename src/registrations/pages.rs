@@ -45,7 +45,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 type Fields = web::Form<HashMap<String, String>>;
 
 /// The registration form's trap for programs: a field hidden from people.
-const HONEYPOT: &str = "website";
+/// Named like nothing a browser or password manager fills in by itself.
+const HONEYPOT: &str = "x_reference";
 
 pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
     match kind {
@@ -328,6 +329,7 @@ async fn submit_registration(
     let result = if filled(&values, HONEYPOT).is_some() {
         // Only a program fills the field people cannot see: it is told what people are told,
         // and nothing is stored or sent.
+        tracing::info!(meeting.slug = %meeting.slug, "registration form trap caught a program");
         Ok(filled(&values, "email").unwrap_or_default())
     } else {
         state
@@ -393,7 +395,9 @@ async fn confirm_question(
             let row = match tokens::presented(conn, TokenKind::Confirm, &lookup, now())? {
                 tokens::Presented::Live(row) => row,
                 tokens::Presented::Spent => return Ok(None),
-                tokens::Presented::Unknown => return Err(AppError::NotFound),
+                tokens::Presented::Expired | tokens::Presented::Unknown => {
+                    return Err(AppError::NotFound)
+                }
             };
             let meeting_id = row.meeting_id.ok_or(AppError::NotFound)?;
             Ok(Some(meetings::store::by_id(conn, &meeting_id)?))
@@ -447,13 +451,7 @@ async fn confirm_submit(
     }
     let token = token.into_inner();
     let result = state
-        .write(move |conn| {
-            let meeting_id = tokens::find(conn, TokenKind::Confirm, &token, now())?
-                .and_then(|row| row.meeting_id);
-            let status = store::confirm(conn, &token, now())?;
-            let meeting_id = meeting_id.ok_or(AppError::NotFound)?;
-            Ok((status, meetings::store::by_id(conn, &meeting_id)?))
-        })
+        .write(move |conn| store::confirm(conn, &token, now()))
         .await;
     state.wake_mailer();
     let t = ctx.t();

@@ -109,7 +109,7 @@ pub(crate) async fn confirm_registration(
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let token = body.into_inner().token.unwrap_or_default();
-    let status = state
+    let (status, _) = state
         .write(move |conn| store::confirm(conn, &token, now()))
         .await?;
     state.wake_mailer();

@@ -4,8 +4,8 @@
 
 use super::model::{
     organization_key, seat_available, ClientGuard, ListFilter, NewOrganization, NewRegistration,
-    Organization, Registration, RegistrationStatus, RegistrationView, CONFIRMATION_WINDOW,
-    LINK_RESEND_INTERVAL,
+    Organization, Registration, RegistrationStatus, RegistrationView, ATTEMPT_WINDOW,
+    CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
@@ -13,7 +13,9 @@ use crate::db::{new_id, DbConn};
 use crate::email::{outbox, ParticipantMail};
 use crate::error::{AppError, AppResult, Problem};
 use crate::meetings::{self, Meeting};
-use crate::schema::{organizations, registrations};
+use crate::schema::{organizations, registration_attempts, registrations};
+// The tables, named apart from the `outbox` and `tokens` modules that write them.
+use crate::schema::{outbox as emails, tokens as links};
 use crate::values::{Language, Slug};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -48,28 +50,16 @@ pub fn register(
                 "registration for this meeting is closed",
             ));
         }
-        // Checked before the address is looked up, so that the answer says nothing of it.
-        if let (Some(key), Some(limit)) = (&client.key, client.unconfirmed_limit) {
-            let held: i64 = registrations::table
-                .filter(registrations::meeting_id.eq(&meeting.id))
-                .filter(registrations::client_key.eq(key))
-                .filter(registrations::status.eq(Status::PendingEmail.as_str()))
-                .count()
-                .get_result(conn)?;
-            if held >= limit {
-                return Err(AppError::RateLimited {
-                    retry_after_secs: 600,
-                });
-            }
-        }
-        let organization_id = organization_id(conn, &new.organization, now)?;
+        count_attempt(conn, &meeting.id, client, now)?;
         // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
-        // write the address into its server log.
+        // write the address into its server log. And before the organisation is named, so a
+        // known address leaves no organisation of a stranger's behind.
         match by_address(conn, &meeting.id, &new.email)? {
             Some(known) if known.status().can_register_again() => archive_address(conn, &known)?,
             Some(known) => return resend_link(conn, &known, now),
             None => {}
         }
+        let organization_id = organization_id(conn, &new.organization, now)?;
         let id = new_id();
         let insert = diesel::insert_into(registrations::table)
             .values((
@@ -81,7 +71,6 @@ pub fn register(
                 registrations::status.eq(Status::PendingEmail.as_str()),
                 registrations::created_at.eq(now),
                 registrations::status_changed_at.eq(now),
-                registrations::client_key.eq(client.key.as_deref()),
                 fields(new, &organization_id),
             ))
             .on_conflict_do_nothing();
@@ -91,6 +80,7 @@ pub fn register(
         };
         if inserted == 0 {
             // The same address registered a moment ago, in a transaction of its own.
+            sweep_organizations(conn, Some(std::slice::from_ref(&organization_id)))?;
             let known = by_address(conn, &meeting.id, &new.email)?.ok_or(AppError::NotFound)?;
             return resend_link(conn, &known, now);
         }
@@ -114,6 +104,52 @@ pub fn register(
     })
 }
 
+/// Counts an accepted registration against its client's limit in the meeting, or refuses it
+/// when the client reached the limit within the window. Every accepted attempt counts, for a
+/// new address or a known one, and before the address is looked up: the answer says nothing
+/// of who is registered. Under a burst on PostgreSQL a few more may pass than the limit (the
+/// count and the insert are not one statement); the per-minute rate limit bounds those.
+fn count_attempt(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (Some(key), Some(limit)) = (client.key_for(meeting_id), client.limit) else {
+        return Ok(());
+    };
+    let recent: Vec<NaiveDateTime> = registration_attempts::table
+        .filter(registration_attempts::meeting_id.eq(meeting_id))
+        .filter(registration_attempts::client_key.eq(&key))
+        .filter(registration_attempts::at.gt(now - ATTEMPT_WINDOW))
+        .order(registration_attempts::at.asc())
+        .select(registration_attempts::at)
+        .limit(limit)
+        .load(conn)?;
+    if let Some(oldest) = recent.first().filter(|_| recent.len() as i64 >= limit) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: (*oldest + ATTEMPT_WINDOW - now).num_seconds().max(1) as u64,
+        });
+    }
+    diesel::insert_into(registration_attempts::table)
+        .values((
+            registration_attempts::id.eq(new_id()),
+            registration_attempts::meeting_id.eq(meeting_id),
+            registration_attempts::client_key.eq(key),
+            registration_attempts::at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets attempts older than the window; answers how many.
+pub fn forget_attempts(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(
+        registration_attempts::table.filter(registration_attempts::at.le(now - ATTEMPT_WINDOW)),
+    )
+    .execute(conn)?)
+}
+
 /// The registration that holds this address in the meeting, if any.
 fn by_address(
     conn: &mut DbConn,
@@ -133,11 +169,8 @@ fn by_address(
 /// the address learns nothing of the old one and cannot overwrite it. Its key gains the id
 /// after a space, which no address holds, so it never matches an address again.
 fn archive_address(conn: &mut DbConn, registration: &Registration) -> AppResult<()> {
-    let key = crate::values::Email::parse(Some(&registration.email))
-        .map(|email| email.key())
-        .unwrap_or_else(|_| registration.email.to_lowercase());
     diesel::update(registrations::table.find(&registration.id))
-        .set(registrations::email_key.eq(format!("{key} {}", registration.id)))
+        .set(registrations::email_key.eq(format!("{} {}", registration.email_key, registration.id)))
         .execute(conn)?;
     Ok(())
 }
@@ -146,15 +179,19 @@ fn archive_address(conn: &mut DbConn, registration: &Registration) -> AppResult<
 /// address not yet confirmed gets its confirm link again instead (a first email lost to a spam
 /// folder is the usual reason to register twice).
 fn resend_link(conn: &mut DbConn, known: &Registration, now: NaiveDateTime) -> AppResult<()> {
-    if known
-        .link_resent_at
-        .is_some_and(|at| at > now - LINK_RESEND_INTERVAL)
-    {
+    // One statement decides, so requests racing on PostgreSQL send one email between them.
+    let due = diesel::update(
+        registrations::table.find(&known.id).filter(
+            registrations::link_resent_at
+                .is_null()
+                .or(registrations::link_resent_at.le(now - LINK_RESEND_INTERVAL)),
+        ),
+    )
+    .set(registrations::link_resent_at.eq(now))
+    .execute(conn)?;
+    if due == 0 {
         return Ok(());
     }
-    diesel::update(registrations::table.find(&known.id))
-        .set(registrations::link_resent_at.eq(now))
-        .execute(conn)?;
     let mail = match known.status() {
         Status::PendingEmail => ParticipantMail::ConfirmAddress,
         _ => ParticipantMail::AlreadyRegistered,
@@ -259,13 +296,10 @@ pub fn sweep_organizations(conn: &mut DbConn, candidates: Option<&[String]>) -> 
                 Some(candidates) => {
                     let unused = organizations::table
                         .filter(organizations::id.eq_any(candidates))
-                        .filter(
-                            organizations::id.ne_all(
-                                registrations::table
-                                    .filter(registrations::organization_id.eq_any(candidates))
-                                    .select(registrations::organization_id),
-                            ),
-                        )
+                        .filter(diesel::dsl::not(diesel::dsl::exists(
+                            registrations::table
+                                .filter(registrations::organization_id.eq(organizations::id)),
+                        )))
                         .select(organizations::id);
                     match conn {
                         DbConn::Postgres(pg) => unused.for_update().skip_locked().load(pg)?,
@@ -273,12 +307,14 @@ pub fn sweep_organizations(conn: &mut DbConn, candidates: Option<&[String]>) -> 
                     }
                 }
                 None => {
-                    let unused =
-                        organizations::table
-                            .filter(organizations::id.ne_all(
-                                registrations::table.select(registrations::organization_id),
-                            ))
-                            .select(organizations::id);
+                    let unused = organizations::table
+                        // NOT EXISTS, an anti-join on the index: NOT IN compares each
+                        // organisation with every registration once they outgrow memory.
+                        .filter(diesel::dsl::not(diesel::dsl::exists(
+                            registrations::table
+                                .filter(registrations::organization_id.eq(organizations::id)),
+                        )))
+                        .select(organizations::id);
                     match conn {
                         DbConn::Postgres(pg) => unused.for_update().skip_locked().load(pg)?,
                         DbConn::Sqlite(sqlite) => unused.load(sqlite)?,
@@ -301,6 +337,19 @@ pub fn sweep_organizations(conn: &mut DbConn, candidates: Option<&[String]>) -> 
             other => return Ok(other?),
         }
     }
+}
+
+/// Locks a registration's row against other changes until this transaction ends, on
+/// PostgreSQL (SQLite's one writer has no one to race).
+fn lock_registration(conn: &mut DbConn, id: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        registrations::table
+            .find(id)
+            .select(registrations::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
 }
 
 /// Locks an organisation against new references until this transaction ends, on PostgreSQL,
@@ -453,8 +502,6 @@ fn set_status(
             registrations::queue_ticket.eq(ticket),
             registrations::confirmed_at.eq(confirmed_at),
             registrations::status_changed_at.eq(now),
-            // Kept only while the address is unconfirmed, for the guard of `register`.
-            registrations::client_key.eq(None::<String>),
         ))
         .execute(conn)?;
     let detail = format!("{} -> {}", registration.status, to.as_str());
@@ -519,12 +566,16 @@ fn seat_or_waitlist(
 
 /// Confirms the address behind a confirm token: the registration becomes confirmed,
 /// waitlisted or pending approval. The token is single-use; answers the status only, since
-/// whoever holds the link is not yet known to be the participant.
-pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<Status> {
+/// whoever holds the link is not yet known to be the participant (and the meeting, for the page).
+pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<(Status, Meeting)> {
     conn.transaction(|conn| {
-        let token =
-            tokens::spend(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
-        let id = token.registration_id.ok_or(AppError::NotFound)?;
+        let found =
+            tokens::find(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+        let id = found.registration_id.ok_or(AppError::NotFound)?;
+        // The registration before its token: the email worker, renewing a link, locks them in
+        // that order too.
+        lock_registration(conn, &id)?;
+        tokens::spend(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
         let registration = by_id(conn, &id)?;
         if registration.status() != Status::PendingEmail {
             return Err(AppError::NotFound);
@@ -571,7 +622,7 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
                 now,
             )?;
         }
-        Ok(by_id(conn, &id)?.status())
+        Ok((by_id(conn, &id)?.status(), meeting))
     })
 }
 
@@ -1077,6 +1128,11 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
         meetings::store::lock(conn, &meeting.id)?;
         let was = by_id(conn, id)?.status();
+        // Emails, then links, then the registration: the order in which the email worker
+        // locks them (an email's row, its links, the registration its new link names), so
+        // that a delete racing an email being prepared waits instead of deadlocking.
+        diesel::delete(emails::table.filter(emails::registration_id.eq(id))).execute(conn)?;
+        diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
         diesel::delete(registrations::table.find(id)).execute(conn)?;
         sweep_organizations(
             conn,
@@ -1127,6 +1183,19 @@ pub fn purge_ended(
                 .select(registrations::organization_id)
                 .distinct()
                 .load(conn)?;
+            // In the email worker's order, as `delete_own` does.
+            diesel::delete(emails::table.filter(emails::meeting_id.eq(meeting_id)))
+                .execute(conn)?;
+            diesel::delete(
+                links::table.filter(
+                    links::registration_id.eq_any(
+                        registrations::table
+                            .filter(registrations::meeting_id.eq(meeting_id))
+                            .select(registrations::id.nullable()),
+                    ),
+                ),
+            )
+            .execute(conn)?;
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
             erase_meeting_traces(conn, meeting_id)?;
@@ -1152,6 +1221,17 @@ pub fn purge_ended(
         })?;
     }
     Ok(due.len())
+}
+
+/// Whether a meeting that ended before `ended_before` still holds personal data.
+pub fn purge_due(conn: &mut DbConn, ended_before: NaiveDateTime) -> AppResult<bool> {
+    use crate::schema::meetings;
+    Ok(diesel::select(diesel::dsl::exists(
+        meetings::table
+            .filter(meetings::ends_at.lt(ended_before))
+            .filter(meetings::purged_at.is_null()),
+    ))
+    .get_result(conn)?)
 }
 
 /// What a purged meeting keeps of people besides its registrations, removed.

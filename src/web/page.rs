@@ -210,6 +210,8 @@ pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
         ("email", "invalid") => t.error_email,
         (_, "required") => t.error_required,
         (_, "too_long") => t.error_too_long,
+        (_, "symbols") => t.error_symbols,
+        (_, "invisible_characters") => t.error_invisible,
         _ => t.error_invalid,
     }
 }

@@ -364,7 +364,7 @@ pub fn test_settings(db: &TestDb, smtp_port: u16) -> Settings {
     settings.bind = "127.0.0.1:0".into();
     settings.mail_url = format!("smtp://127.0.0.1:{smtp_port}");
     settings.rate_limit_per_minute = 0;
-    settings.unconfirmed_per_client = 0;
+    settings.registrations_per_client = 0;
     settings.worker.poll_interval = Duration::from_millis(50);
     settings.worker.retry_base = Duration::from_millis(50);
     settings.worker.retry_max = Duration::from_millis(400);

@@ -243,7 +243,8 @@ on_both_backends! {
         let evil = "<script>alert(1)</script>";
         let page = post_form(&app, &format!("/m/{slug}/register"), &[
             ("full_name", evil), ("email", "x@example.org"), ("country", "MX"), ("language", "es"),
-            ("organization", "other"), ("organization_name", evil), ("organization_kind", "other"),
+            // An organisation name holds no '<' (symbols are refused), but quotes and '&'.
+            ("organization", "other"), ("organization_name", "Casa \"Belén\" & Asociados"), ("organization_kind", "other"),
             ("organization_country", "MX"), ("consent_data_processing", "on"), ("consent_press_listing", "on"),
         ]).await;
         assert_eq!(page.status, 200, "{}", page.body);

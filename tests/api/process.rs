@@ -45,7 +45,7 @@ impl ServerProcess {
             ])
             .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
             .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
-            .env("CONVENE_UNCONFIRMED_PER_CLIENT", "0")
+            .env("CONVENE_REGISTRATIONS_PER_CLIENT", "0")
             .env("CONVENE_MAIL_POLL_MS", "50")
             .env("CONVENE_MAIL_RETRY_BASE_MS", "100")
             .env("CONVENE_MAIL_LEASE_MS", "1500")
