@@ -1,12 +1,14 @@
-//! The application: shared state, the HTTP server with every domain's routes, the email worker.
+//! The application assembled: the HTTP server with every domain's routes and the middleware,
+//! and the email worker.
 
 use crate::config::Settings;
-use crate::db::{self, DatabaseUrl, DbConn, Pools};
+use crate::db::{self, DatabaseUrl, Pools};
 use crate::email::transport::Transport;
-use crate::email::worker::{host_of, Worker};
+use crate::email::worker::Worker;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::registrations::model::ClientGuard;
 use crate::web::cache::RenderCache;
+use crate::web::health;
+use crate::web::state::AppState;
 use crate::web::RateLimiter;
 use crate::{accounts, agenda, meetings, press, registrations};
 use actix_web::dev::Service;
@@ -22,83 +24,6 @@ use tokio::sync::Notify;
 pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// What every request handler can reach. Nothing here is state another instance would need:
-/// the database holds all of that.
-pub struct AppState {
-    pub pools: Pools,
-    /// Rendered public reads; every `write` invalidates them.
-    pub public: RenderCache,
-    pub base_url: String,
-    /// Host part of the base URL, for calendar UIDs and Message-IDs.
-    pub host: String,
-    limiter: RateLimiter,
-    registrations_per_client: u32,
-    mail_wakeup: Arc<Notify>,
-}
-
-impl AppState {
-    pub async fn read<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.pools.read(work).await
-    }
-
-    /// A write; afterwards no public read rendered before it is served again.
-    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let result = self.pools.write(work).await;
-        self.public.invalidate();
-        result
-    }
-
-    /// A write that deletes personal data (`Pools::erase`); like `write`, it drops rendered
-    /// public reads.
-    pub async fn erase<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let result = self.pools.erase(work).await;
-        self.public.invalidate();
-        result
-    }
-
-    /// A write that changes nothing a public read shows, such as a new registration (pending
-    /// until confirmed, it holds no seat): rendered reads stay valid.
-    pub async fn write_unseen<T, F>(&self, work: F) -> AppResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        self.pools.write(work).await
-    }
-
-    /// Applies the per-address limit of public writing endpoints.
-    pub fn rate_limit(&self, req: &HttpRequest) -> AppResult<()> {
-        self.limiter.check(req)
-    }
-
-    /// The client a registration comes from, for the bound on its registrations per meeting.
-    pub fn client_guard(&self, req: &HttpRequest) -> ClientGuard {
-        ClientGuard::new(self.limiter.client(req), self.registrations_per_client)
-    }
-
-    /// Whether the site is served over https: cookies are then `Secure`.
-    pub fn secure(&self) -> bool {
-        self.base_url.starts_with("https://")
-    }
-
-    /// Tells this instance's email worker that new mail is waiting (others poll).
-    pub fn wake_mailer(&self) {
-        self.mail_wakeup.notify_one();
-    }
-}
 
 pub struct Server {
     server: actix_web::dev::Server,
@@ -144,18 +69,17 @@ impl Server {
             "convene is listening"
         );
         let mail_wakeup = Arc::new(Notify::new());
-        let state = web::Data::new(AppState {
-            pools: pools.clone(),
-            public: RenderCache::new(settings.public_cache_ttl),
-            host: host_of(&base_url),
-            base_url: base_url.clone(),
-            limiter: RateLimiter::new(
+        let state = web::Data::new(AppState::new(
+            pools.clone(),
+            RenderCache::new(settings.public_cache_ttl),
+            base_url.clone(),
+            RateLimiter::new(
                 settings.rate_limit_per_minute,
                 settings.trusted_proxies.clone(),
             ),
-            registrations_per_client: settings.registrations_per_client,
-            mail_wakeup: mail_wakeup.clone(),
-        });
+            settings.registrations_per_client,
+            mail_wakeup.clone(),
+        ));
         let mailer = if settings.run_worker {
             let worker = Worker {
                 pools,
@@ -229,8 +153,8 @@ impl Server {
                     "/api/v1/openapi.json",
                     web::get().to(crate::openapi::openapi_json),
                 )
-                .route("/healthz", web::get().to(healthz))
-                .route("/readyz", web::get().to(readyz))
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
                 .configure(accounts::configure)
                 .configure(registrations::configure)
                 .configure(press::configure)
@@ -294,30 +218,6 @@ fn form_config() -> web::FormConfig {
 fn query_config() -> web::QueryConfig {
     web::QueryConfig::default()
         .error_handler(|error, _req| malformed(format!("bad query: {error}")).into())
-}
-
-#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up", responses((status = 200, description = "Up", body = crate::openapi::Health)))]
-pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
-/// Ready when the database answers within a second.
-#[utoipa::path(get, path = "/readyz", tag = "operations", summary = "The database answers", responses((status = 200, description = "Ready", body = crate::openapi::Health), (status = 503, description = "The database does not answer", body = crate::openapi::Health)))]
-pub(crate) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let pool = state.pools.read.clone();
-    let ready = web::block(move || {
-        pool.get_timeout(Duration::from_secs(1))
-            .map(|mut conn| db::ping(&mut conn))
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false);
-    if ready {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))
-    } else {
-        HttpResponse::ServiceUnavailable()
-            .json(serde_json::json!({"status": "database unreachable"}))
-    }
 }
 
 /// Unknown addresses: a JSON error under the API, a page elsewhere.

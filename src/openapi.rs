@@ -54,11 +54,6 @@ pub struct Agenda {
     pub next_cursor: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    pub status: String,
-}
-
 struct BearerSchemes;
 
 impl Modify for BearerSchemes {
@@ -122,8 +117,8 @@ impl Modify for SlowBodies {
 #[openapi(
     info(title = "Convene API", version = "1", description = "Registration and agenda service for regional, multi-stakeholder meetings. Errors are always {\"errors\": [{\"field\", \"code\", \"message\"}]}."),
     paths(
-        crate::app::healthz,
-        crate::app::readyz,
+        crate::web::health::healthz,
+        crate::web::health::readyz,
         crate::accounts::routes::create_token,
         crate::meetings::routes::list_meetings,
         crate::meetings::routes::create_meeting,
@@ -161,7 +156,7 @@ impl Modify for SlowBodies {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated, Agenda, Health,
+        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated, Agenda, crate::web::health::Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),

@@ -4,13 +4,13 @@
 
 use super::model::{decoy_hash, verify_password};
 use super::tokens::{self, digest, Grant, TokenKind};
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::schema::accounts;
 use crate::values::Email;
 use crate::web::forms::{Field, FormState};
 use crate::web::page::{layout, respond, PageContext};
+use crate::web::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -3,11 +3,11 @@
 use super::model::{decoy_hash, verify_password};
 use super::store;
 use super::tokens::{self, Grant, TokenKind};
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::values::Email;
+use crate::web::state::AppState;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use chrono::Duration;
 use serde::Deserialize;

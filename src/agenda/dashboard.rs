@@ -5,7 +5,6 @@ use super::model::{
     SpeakerView,
 };
 use super::store::{self, AgendaItem};
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Catalogue;
@@ -17,6 +16,7 @@ use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::PageContext;
+use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};

@@ -4,13 +4,13 @@ use super::model::{NewRoom, RoomForm, SessionDraft, SessionForm, SessionView};
 use super::{calendar, store};
 use crate::accounts::Organizer;
 use crate::agenda::model::Room;
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::AppResult;
 use crate::error::ErrorBody;
 use crate::meetings;
 use crate::values::Language;
 use crate::web::slug_or_404;
+use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 

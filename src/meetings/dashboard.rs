@@ -2,7 +2,6 @@
 
 use super::model::{MeetingDraft, MeetingForm, Translation};
 use super::{store, Meeting};
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
@@ -12,6 +11,7 @@ use crate::web::dashboard::{bar_chart, meeting_page, or_error, see_other, Dashbo
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{layout, respond, PageContext};
 use crate::web::slug_or_404;
+use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDateTime, TimeZone};

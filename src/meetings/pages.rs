@@ -2,12 +2,12 @@
 
 use super::{store, Meeting};
 use crate::agenda::store::AgendaItem;
-use crate::app::AppState;
 use crate::db::now;
 use crate::i18n::{date_time, fill, Catalogue};
 use crate::values::Language;
 use crate::web::page::{error_page, layout, ok, page, with_language_cookie, PageContext};
 use crate::web::slug_or_404;
+use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use maud::{html, Markup};

@@ -2,7 +2,6 @@
 
 use super::model::{NewPressToken, PressTokenForm};
 use super::store;
-use crate::app::AppState;
 use crate::db::now;
 use crate::error::AppError;
 use crate::meetings::dashboard::organized;
@@ -10,6 +9,7 @@ use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
 use crate::web::forms::{error_summary, Field, FormState};
 use crate::web::page::PageContext;
+use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};

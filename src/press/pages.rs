@@ -3,7 +3,6 @@
 use super::model::{Format, ATTENDEE_COLUMNS};
 use super::store;
 use crate::accounts::tokens::{self, TokenKind};
-use crate::app::AppState;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::exports;
@@ -12,6 +11,7 @@ use crate::meetings::pages::{place, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::pages::kind_label;
 use crate::web::page::{ok, page, PageContext};
+use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 

@@ -4,13 +4,13 @@
 use super::model::{ListFilter, ListQuery, RegistrationStatus, REGISTRATION_COLUMNS};
 use super::pages::status_label;
 use super::store::{self, Decision};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::now;
 use crate::error::{AppError, Checks};
 use crate::exports;
 use crate::meetings::dashboard::organized;
 use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
+use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use maud::html;

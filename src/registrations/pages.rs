@@ -1,11 +1,11 @@
 //! Participant pages: the registration form, the confirmation link, and self-service.
 
 use super::model::{
-    NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus, RegistrationView,
+    ClientGuard, NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus,
+    RegistrationView,
 };
 use super::store;
 use crate::accounts::tokens::{self, TokenKind};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
@@ -16,6 +16,7 @@ use crate::values::{Language, OrganizationKind};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{ok, page, PageContext};
 use crate::web::slug_or_404;
+use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -325,7 +326,7 @@ async fn submit_registration(
     let values = fields.into_inner();
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
-    let client = state.client_guard(&req);
+    let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     let result = if filled(&values, HONEYPOT).is_some() {
         // Only a program fills the field people cannot see: it is told what people are told,
         // and nothing is stored or sent.

@@ -1,12 +1,11 @@
 //! Registration endpoints: public, participant (manage token) and organizer.
 
 use super::model::{
-    ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView,
+    ClientGuard, ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView,
     REGISTRATION_COLUMNS,
 };
 use super::store::{self, Decision};
 use crate::accounts::{Organizer, Participant};
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::db::now;
 use crate::error::ErrorBody;
@@ -15,6 +14,7 @@ use crate::exports::{self, NextPage};
 use crate::meetings::{self, Meeting};
 use crate::registrations::store::Stats;
 use crate::values::Slug;
+use crate::web::state::AppState;
 use crate::web::{id_cursor, page_limit, slug_or_404, Page};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -77,7 +77,7 @@ pub(crate) async fn register(
     state.rate_limit(&req)?;
     let slug = slug_or_404(&slug)?;
     let new = NewRegistration::parse(&form)?;
-    let client = state.client_guard(&req);
+    let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     state
         .write_unseen(move |conn| store::register(conn, &slug, &new, &client, now()))
         .await?;

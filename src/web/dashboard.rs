@@ -2,9 +2,9 @@
 
 use super::page::{layout, respond, PageContext};
 use crate::accounts::pages::{session, to_login, OrganizerSession};
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::meetings::Meeting;
+use crate::web::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::StatusCode;

@@ -6,8 +6,10 @@ pub mod cache;
 pub mod dashboard;
 pub mod forms;
 pub mod guards;
+pub mod health;
 pub mod page;
 pub mod paths;
+pub mod state;
 
 use crate::error::{AppError, Problem};
 use crate::values::Slug;

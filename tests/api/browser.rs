@@ -25,16 +25,16 @@ impl Browser {
     /// A headless phone-sized Chromium; `None` (with a loud notice) when none is installed,
     /// a failure under `CI=true`.
     pub async fn start(name: &str) -> Option<Self> {
-        let driver_path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-            .into_iter()
-            .find(|p| std::path::Path::new(p).exists());
-        let Some(driver_path) = driver_path else {
-            assert!(
-                !browser_required(),
-                "chromium-driver is required (CI=true) but not installed"
-            );
-            let _ = writeln!(std::io::stderr(), "\n!!! chromedriver not installed: browser test {name} SKIPPED (apt-get install chromium chromium-driver)\n");
-            return None;
+        let driver_path = match crate::tools::chromedriver() {
+            Ok(path) => path,
+            Err(why) => {
+                assert!(
+                    !browser_required(),
+                    "chromium-driver is required (CI=true) but cannot be had: {why}"
+                );
+                let _ = writeln!(std::io::stderr(), "\n!!! chromedriver cannot be had ({why}): browser test {name} SKIPPED (apt-get install chromium chromium-driver)\n");
+                return None;
+            }
         };
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

@@ -4,8 +4,10 @@ mod faults;
 mod hardening;
 mod helpers;
 mod hostile;
+mod layers;
 mod process;
 mod schema_fuzz;
+mod tools;
 
 mod access;
 mod agenda;

@@ -10,18 +10,18 @@ use serde_json::json;
 use std::io::Write;
 use std::process::Command;
 
-/// The schemathesis command line (`st`), or a loud skip; under `CI=true` a failure.
-fn schemathesis() -> Option<String> {
-    let program = std::env::var("CONVENE_SCHEMATHESIS").unwrap_or_else(|_| "st".to_owned());
-    match Command::new(&program).arg("--version").output() {
-        Ok(output) if output.status.success() => Some(program),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("schemathesis (`{program}`) is required under CI=true: pip install schemathesis")
+/// The schemathesis command line (`st`, installed when missing), or a loud skip when it
+/// cannot be had; under `CI=true` a failure.
+fn schemathesis() -> Option<std::path::PathBuf> {
+    match crate::tools::schemathesis() {
+        Ok(program) => Some(program),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("schemathesis is required under CI=true and cannot be had: {why}")
         }
-        _ => {
+        Err(why) => {
             let _ = writeln!(
                 std::io::stderr(),
-                "\n!!! schemathesis (`{program}`) not found: the schema fuzzing test is SKIPPED.\n\
+                "\n!!! schemathesis cannot be had ({why}): the schema fuzzing test is SKIPPED.\n\
                  !!! pip install schemathesis (or set CONVENE_SCHEMATHESIS); CI=true makes this fail.\n"
             );
             None
