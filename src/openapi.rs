@@ -2,57 +2,21 @@
 //! types they read and write, served at `/api/v1/openapi.json`.
 
 use crate::accounts::routes::LoginForm;
+use crate::accounts::routes::TokenAnswer;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
+use crate::agenda::routes::Agenda;
 use crate::error::ErrorBody;
 use crate::meetings::model::{MeetingForm, MeetingView};
 use crate::press::model::{Attendee, PressTokenForm};
+use crate::press::routes::PressTokenCreated;
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
-use crate::registrations::routes::{ConfirmBody, Confirmation};
+use crate::registrations::routes::{Accepted, ConfirmBody, Confirmation};
 use crate::registrations::store::Stats;
 use actix_web::HttpResponse;
-use serde::Serialize;
 use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
-
-/// A page of a list; `next_cursor` is null on the last page.
-#[derive(Serialize, ToSchema)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-/// The answer to a registration: the same whether or not the address was known.
-#[derive(Serialize, ToSchema)]
-pub struct Accepted {
-    /// Always `pending_email`.
-    pub status: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenAnswer {
-    pub token: String,
-    pub expires_at: String,
-}
-
-/// A new press token: the token and its link appear here once, and never again.
-#[derive(Serialize, ToSchema)]
-pub struct PressTokenCreated {
-    pub id: String,
-    pub label: String,
-    pub expires_at: String,
-    pub token: String,
-    pub link: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Agenda {
-    pub meeting: String,
-    pub timezone: String,
-    pub items: Vec<SessionView>,
-    pub next_cursor: Option<String>,
-}
+use utoipa::{Modify, OpenApi};
 
 struct BearerSchemes;
 
@@ -156,7 +120,8 @@ impl Modify for SlowBodies {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated, Agenda, crate::web::health::Health,
+        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated,
+        Agenda, crate::web::health::Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),

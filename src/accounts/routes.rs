@@ -30,7 +30,14 @@ pub(crate) struct LoginForm {
     password: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = LoginForm, responses((status = 201, description = "A token, valid 30 days", body = crate::openapi::TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+/// A new organizer API token, shown once.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct TokenAnswer {
+    token: String,
+    expires_at: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = LoginForm, responses((status = 201, description = "A token, valid 30 days", body = TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
 pub(crate) async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -66,10 +73,10 @@ pub(crate) async fn create_token(
             tokens::issue(conn, TokenKind::Organizer, grant, issued_at)
         })
         .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "token": token,
-        "expires_at": expires_at.and_utc().to_rfc3339(),
-    })))
+    Ok(HttpResponse::Created().json(TokenAnswer {
+        token,
+        expires_at: expires_at.and_utc().to_rfc3339(),
+    }))
 }
 
 /// The `Authorization: Bearer` token of a request, if it has one.

@@ -55,8 +55,17 @@ impl LanguageQuery {
     }
 }
 
+/// A meeting's programme as the public reads it: sessions in start order.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Agenda {
+    meeting: String,
+    timezone: String,
+    items: Vec<SessionView>,
+    next_cursor: Option<String>,
+}
+
 /// The programme in start order, times in the meeting's zone; `?lang=es` picks translations.
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda", tag = "public", summary = "Sessions in start order, with rooms and speakers", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "The programme", body = crate::openapi::Agenda), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda", tag = "public", summary = "Sessions in start order, with rooms and speakers", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "The programme", body = Agenda), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
 pub(crate) async fn show_agenda(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -76,12 +85,12 @@ pub(crate) async fn show_agenda(
                         .iter()
                         .map(|item| item.view(&meeting, language, false))
                         .collect();
-                Ok(serde_json::to_vec(&serde_json::json!({
-                    "meeting": meeting.slug,
-                    "timezone": meeting.timezone,
-                    "items": items,
-                    "next_cursor": null,
-                }))
+                Ok(serde_json::to_vec(&Agenda {
+                    meeting: meeting.slug,
+                    timezone: meeting.timezone,
+                    items,
+                    next_cursor: None,
+                })
                 .map_err(anyhow::Error::from)?)
             })
         })
@@ -111,7 +120,7 @@ pub(crate) async fn agenda_calendar(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Rooms", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Rooms", body = crate::openapi::Page<Room>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Rooms", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Rooms", body = crate::web::Page<Room>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn list_rooms(
     state: web::Data<AppState>,
     who: Organizer,
@@ -124,7 +133,10 @@ pub(crate) async fn list_rooms(
             store::rooms(conn, &meeting.id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": rooms, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(crate::web::Page {
+        items: rooms,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Add a room", params(("slug" = String, Path, description = "The meeting slug")), request_body = RoomForm, responses((status = 201, description = "Created", body = Room), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]

@@ -28,7 +28,7 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::openapi::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::web::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
 pub(crate) async fn list_meetings(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -58,7 +58,7 @@ pub(crate) async fn list_meetings(
             Ok((views, next))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+    Ok(HttpResponse::Ok().json(crate::web::Page { items, next_cursor }))
 }
 
 #[utoipa::path(post, path = "/api/v1/meetings", tag = "organizer", summary = "Create a meeting (the creator organizes it)", request_body = MeetingForm, responses((status = 201, description = "Created", body = MeetingView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]

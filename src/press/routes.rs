@@ -106,7 +106,7 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::openapi::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::web::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
 pub(crate) async fn list_attendees(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -135,7 +135,10 @@ pub(crate) async fn list_attendees(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({"items": items, "next_cursor": next})))
+        .json(crate::web::Page {
+            items,
+            next_cursor: next,
+        }))
 }
 
 /// Pages of the press list, for the file exports.
@@ -223,7 +226,17 @@ pub(crate) async fn attendees_summary(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Create a press token (shown once)", params(("slug" = String, Path, description = "The meeting slug")), request_body = PressTokenForm, responses((status = 201, description = "The token and its link", body = crate::openapi::PressTokenCreated), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+/// A new press token: the token and its link appear here once, and never again.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct PressTokenCreated {
+    id: String,
+    label: String,
+    expires_at: String,
+    token: String,
+    link: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Create a press token (shown once)", params(("slug" = String, Path, description = "The meeting slug")), request_body = PressTokenForm, responses((status = 201, description = "The token and its link", body = PressTokenCreated), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn create_press_token(
     state: web::Data<AppState>,
     who: Organizer,
@@ -238,13 +251,13 @@ pub(crate) async fn create_press_token(
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
             let new = NewPressToken::parse(&form, at)?;
             let issued = store::create_token(conn, &meeting.id, &who.account_id, &new, at)?;
-            Ok(serde_json::json!({
-                "id": issued.id,
-                "label": new.label,
-                "expires_at": new.expires_at.and_utc().to_rfc3339(),
-                "token": issued.token,
-                "link": format!("{base_url}/press/{}", issued.token),
-            }))
+            Ok(PressTokenCreated {
+                id: issued.id,
+                label: new.label,
+                expires_at: new.expires_at.and_utc().to_rfc3339(),
+                link: format!("{base_url}/press/{}", issued.token),
+                token: issued.token,
+            })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -252,7 +265,7 @@ pub(crate) async fn create_press_token(
         .json(created))
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Press tokens with their use", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Tokens (never the tokens themselves)", body = crate::openapi::Page<PressTokenView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Press tokens with their use", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Tokens (never the tokens themselves)", body = crate::web::Page<PressTokenView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn list_press_tokens(
     state: web::Data<AppState>,
     who: Organizer,
@@ -265,7 +278,10 @@ pub(crate) async fn list_press_tokens(
             store::list_tokens(conn, &meeting.id, now())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(crate::web::Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/meetings/{slug}/press-tokens/{id}", tag = "organizer", summary = "Revoke a press token", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Revoked"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
@@ -285,7 +301,7 @@ pub(crate) async fn revoke_press_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::openapi::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::web::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn press_log(
     state: web::Data<AppState>,
     who: Organizer,
@@ -300,5 +316,8 @@ pub(crate) async fn press_log(
             store::uses(conn, &meeting.id, limit)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})))
+    Ok(HttpResponse::Ok().json(crate::web::Page {
+        items,
+        next_cursor: None,
+    }))
 }

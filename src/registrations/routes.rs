@@ -15,7 +15,7 @@ use crate::meetings::{self, Meeting};
 use crate::registrations::store::Stats;
 use crate::values::Slug;
 use crate::web::state::AppState;
-use crate::web::{id_cursor, page_limit, slug_or_404, Page};
+use crate::web::{id_cursor, page_limit, slug_or_404, Page, PageRequest};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
@@ -67,7 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations", tag = "public", summary = "Register (the same answer for known addresses)", params(("slug" = String, Path, description = "The meeting slug")), request_body = RegistrationForm, responses((status = 202, description = "Accepted: a confirmation email is on its way", body = crate::openapi::Accepted), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations", tag = "public", summary = "Register (the same answer for known addresses)", params(("slug" = String, Path, description = "The meeting slug")), request_body = RegistrationForm, responses((status = 202, description = "Accepted: a confirmation email is on its way", body = Accepted), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
 pub(crate) async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -83,7 +83,16 @@ pub(crate) async fn register(
         .await?;
     state.wake_mailer();
     // The same answer whether or not the address was registered before.
-    Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "pending_email"})))
+    Ok(HttpResponse::Accepted().json(Accepted {
+        status: "pending_email",
+    }))
+}
+
+/// The answer to a registration: the same whether or not the address was known.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub(crate) struct Accepted {
+    /// Always `pending_email`.
+    status: &'static str,
 }
 
 /// What confirming answers: the status alone, since whoever holds a confirm link (a mail
@@ -207,20 +216,20 @@ pub(crate) async fn own_calendar(
         .body(ics))
 }
 
-fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, Page)> {
+fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, PageRequest)> {
     let mut checks = Checks::default();
     let filter = ListFilter::parse(query, &mut checks);
     let limit = checks.field("limit", page_limit(query.limit.as_deref()));
     let cursor = checks.field("cursor", id_cursor(query.cursor.as_deref()));
     match (filter, limit, cursor) {
         (Some(filter), Some(limit), Some(cursor)) if checks.is_clean() => {
-            Ok((filter, Page { limit, cursor }))
+            Ok((filter, PageRequest { limit, cursor }))
         }
         _ => Err(checks.into_error()),
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = crate::openapi::Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
 pub(crate) async fn list_registrations(
     state: web::Data<AppState>,
     who: Organizer,
@@ -235,7 +244,7 @@ pub(crate) async fn list_registrations(
             store::list(conn, &meeting, &filter, page.limit, page.cursor.as_deref())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": next_cursor})))
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 /// Pages of the organizer's list, for the file exports.

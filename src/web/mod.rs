@@ -81,9 +81,16 @@ impl RateLimiter {
     }
 }
 
+/// A page of a list as the API answers it; `next_cursor` is null on the last page.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
 /// A page request: how many, after which item.
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct PageRequest {
     pub limit: i64,
     pub cursor: Option<String>,
 }
