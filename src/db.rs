@@ -338,7 +338,9 @@ where
 
     fn answer(self: Box<Self>, group_failed: Option<&diesel::result::Error>) {
         let outcome = match group_failed {
-            Some(error) if is_busy_message(&error.to_string()) => Err(AppError::Unavailable),
+            Some(error) if crate::error::is_busy_message(&error.to_string()) => {
+                Err(AppError::Unavailable)
+            }
             Some(error) => Err(AppError::Unexpected(anyhow::anyhow!(
                 "the write's group did not commit: {error}"
             ))),
@@ -473,10 +475,6 @@ pub fn unique_violation(error: &diesel::result::Error) -> bool {
         error,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-pub fn is_busy_message(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
 }
 
 /// Now, in UTC, cut to microseconds: PostgreSQL keeps no more, and both backends must agree.

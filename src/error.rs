@@ -216,7 +216,7 @@ impl From<diesel::result::Error> for AppError {
         match error {
             Error::NotFound => Self::NotFound,
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
-            Error::DatabaseError(_, ref info) if crate::db::is_busy_message(info.message()) => {
+            Error::DatabaseError(_, ref info) if is_busy_message(info.message()) => {
                 Self::Unavailable
             }
             other => Self::Unexpected(other.into()),
@@ -268,4 +268,10 @@ pub fn field_error(error: serde_path_to_error::Error<serde_json::Error>) -> AppE
 /// Parses a JSON value into `T`, naming the field on failure.
 pub fn from_value<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, AppError> {
     serde_path_to_error::deserialize(value).map_err(field_error)
+}
+
+/// SQLite's words for a database another connection holds: a moment's unavailability, not a
+/// fault.
+pub fn is_busy_message(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
 }

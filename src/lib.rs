@@ -5,6 +5,7 @@ pub mod agenda;
 pub mod app;
 pub mod audit;
 pub mod config;
+pub mod countries;
 pub mod db;
 pub mod demo;
 pub mod email;

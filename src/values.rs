@@ -211,7 +211,7 @@ impl CountryCode {
             .filter(|t| !t.is_empty())
             .ok_or_else(Problem::required)?;
         let code = text.to_ascii_uppercase();
-        if code.len() == 2 && crate::i18n::countries::is_known(&code) {
+        if code.len() == 2 && crate::countries::is_known(&code) {
             Ok(Self(code))
         } else {
             Err(Problem::new(
@@ -384,7 +384,7 @@ mod tests {
         for bad in ["XX", "MEX", "M", "ZZ", "  "] {
             assert!(CountryCode::parse(Some(bad)).is_err(), "{bad}");
         }
-        assert_eq!(crate::i18n::countries::COUNTRIES.len(), 250);
+        assert_eq!(crate::countries::COUNTRIES.len(), 250);
     }
 
     #[test]

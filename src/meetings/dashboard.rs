@@ -507,7 +507,16 @@ async fn update_meeting(
     };
     let (account, id) = (current.account_id.clone(), meeting.id.clone());
     match state
-        .write(move |conn| store::update(conn, &id, &draft, &account, now()))
+        .write(move |conn| {
+            store::update(
+                conn,
+                &id,
+                &draft,
+                &account,
+                now(),
+                crate::registrations::store::seat_waiting_list,
+            )
+        })
         .await
     {
         Ok(updated) => {

@@ -148,7 +148,14 @@ pub(crate) async fn update_meeting(
             }
             let form: MeetingForm = crate::error::from_value(form)?;
             let draft = MeetingDraft::parse(&form)?;
-            let updated = store::update(conn, &meeting.id, &draft, &who.account_id, at)?;
+            let updated = store::update(
+                conn,
+                &meeting.id,
+                &draft,
+                &who.account_id,
+                at,
+                crate::registrations::store::seat_waiting_list,
+            )?;
             let confirmed = store::confirmed_count(conn, &updated.id)?;
             Ok(MeetingView::new(&updated, confirmed, at))
         })

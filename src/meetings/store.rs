@@ -102,14 +102,18 @@ fn values(
     )
 }
 
-/// Changes every field of a meeting. Raised limits fill freed seats from the waiting list in
-/// the same transaction.
+/// What a change of a meeting sets off in its transaction, given by the caller: meetings know
+/// nothing of registrations, whose waiting list raised limits move.
+pub type AfterUpdate = fn(&mut DbConn, &Meeting, &audit::Actor<'_>, NaiveDateTime) -> AppResult<()>;
+
+/// Changes every field of a meeting, then runs `after` in the same transaction.
 pub fn update(
     conn: &mut DbConn,
     meeting_id: &str,
     draft: &MeetingDraft,
     account_id: &str,
     now: NaiveDateTime,
+    after: AfterUpdate,
 ) -> AppResult<Meeting> {
     conn.transaction(|conn| {
         lock(conn, meeting_id)?;
@@ -134,7 +138,7 @@ pub fn update(
             &meeting.status,
             now,
         )?;
-        crate::registrations::store::fill_free_seats(conn, &meeting, &actor, now)?;
+        after(conn, &meeting, &actor, now)?;
         Ok(meeting)
     })
 }

@@ -753,6 +753,17 @@ pub fn decide(
     })
 }
 
+/// After a meeting's limits changed: raised ones seat the waiting list. The
+/// [`meetings::store::AfterUpdate`] of every meeting change.
+pub fn seat_waiting_list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    fill_free_seats(conn, meeting, actor, now).map(|_| ())
+}
+
 /// Gives free seats to the waiting list, first come first served, skipping those whose
 /// organisation is at its limit. Call it under the meeting lock.
 pub fn fill_free_seats(
