@@ -161,3 +161,11 @@ impl Settings {
         }
     }
 }
+
+/// The host part used in Message-IDs and calendar UIDs.
+pub fn host_of(base_url: &str) -> String {
+    url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "convene.invalid".to_owned())
+}

@@ -41,14 +41,6 @@ pub struct Worker {
     pub wakeup: Arc<Notify>,
 }
 
-/// The host part used in Message-IDs and calendar UIDs.
-pub fn host_of(base_url: &str) -> String {
-    url::Url::parse(base_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "convene.invalid".to_owned())
-}
-
 /// Keeps a worker started by [`spawn`] running; dropping it stops the worker.
 pub struct Running {
     stop: Arc<Notify>,
@@ -271,7 +263,7 @@ impl Worker {
         let (from, base_url) = (self.from.clone(), self.base_url.clone());
         self.pools
             .read(move |conn| {
-                let host = host_of(&base_url);
+                let host = crate::config::host_of(&base_url);
                 let mut meetings = HashMap::new();
                 Ok(rows
                     .into_iter()

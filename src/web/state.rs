@@ -4,8 +4,8 @@
 
 use super::cache::RenderCache;
 use super::RateLimiter;
+use crate::config::host_of;
 use crate::db::{DbConn, Pools};
-use crate::email::worker::host_of;
 use crate::error::AppResult;
 use actix_web::HttpRequest;
 use std::net::IpAddr;
