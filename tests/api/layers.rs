@@ -66,7 +66,8 @@ fn modules() -> std::collections::BTreeMap<String, String> {
 }
 
 /// The modules a module's code names: `crate::a::b::…` (the longest known prefix), and its
-/// siblings through `super::`.
+/// siblings through `super::`. A path through an alias (`use crate::meetings;`, then
+/// `meetings::store::lock`) counts as naming `meetings` itself.
 fn imports(name: &str, code: &str, known: &std::collections::BTreeSet<String>) -> Vec<String> {
     let parent = name.rsplit_once("::").map(|(p, _)| p).unwrap_or("");
     let words = |rest: &str| -> Vec<String> {
@@ -112,9 +113,15 @@ fn no_module_imports_itself_through_others() {
         .iter()
         .map(|(name, code)| (name.as_str(), imports(name, code, &known)))
         .collect();
+    // `crate::meetings::Meeting` resolves to `meetings`, the module that re-exports it.
     assert!(
-        graph["registrations::store"].contains(&"meetings::store".to_owned()),
-        "the reader sees imports"
+        graph["registrations::model"].contains(&"meetings".to_owned()),
+        "the reader sees imports: {:?}",
+        graph["registrations::model"]
+    );
+    assert!(
+        graph["web::health"].contains(&"web::state".to_owned()),
+        "and imports through super::"
     );
     // A depth-first walk; a module met again while still on the path closes a circle.
     fn walk<'a>(

@@ -1,0 +1,141 @@
+//! Erasure: a participant's own deletion, and the purge of ended meetings' personal data.
+
+use super::*;
+
+/// Deletes a registration at its participant's request: the row, its tokens, its emails (sent
+/// or not) and its speaker slots go (by cascade), and its organisation if no one else names it;
+/// a freed seat goes to the waiting list. The audit log keeps only the id. Run it through
+/// `Pools::erase`, so that SQLite's log is emptied after the commit.
+pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let registration = by_id(conn, id)?;
+        lock_organization(conn, &registration.organization_id)?;
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+        meetings::store::lock(conn, &meeting.id)?;
+        let was = by_id(conn, id)?.status();
+        // Emails, then links, then the registration: the order in which the email worker
+        // locks them (an email's row, its links, the registration its new link names), so
+        // that a delete racing an email being prepared waits instead of deadlocking.
+        diesel::delete(emails::table.filter(emails::registration_id.eq(id))).execute(conn)?;
+        diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
+        diesel::delete(registrations::table.find(id)).execute(conn)?;
+        sweep_organizations(
+            conn,
+            Some(std::slice::from_ref(&registration.organization_id)),
+        )?;
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.deleted",
+            Some(&meeting.id),
+            Some(id),
+            was.as_str(),
+            now,
+        )?;
+        if was == Status::Confirmed {
+            fill_free_seats(conn, &meeting, &Actor::System, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Purges the personal data of meetings that ended before `ended_before`, keeping their
+/// anonymous counts; answers how many meetings were purged. Goes: registrations (and by cascade
+/// their tokens, emails and speaker slots), guest speakers, organisations no one else names,
+/// press-token labels, the meeting's other emails and agenda change notices, and the free text
+/// of its audit entries. Rooms and sessions, which the organizer wrote for the public, stay.
+/// Run it through `Pools::erase` (or `db::checkpoint` after it), so that SQLite's log is
+/// emptied after the commit.
+pub fn purge_ended(
+    conn: &mut DbConn,
+    ended_before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    use crate::schema::meetings;
+    let due: Vec<String> = meetings::table
+        .filter(meetings::ends_at.lt(ended_before))
+        .filter(meetings::purged_at.is_null())
+        .select(meetings::id)
+        .load(conn)?;
+    for meeting_id in &due {
+        conn.transaction(|conn| -> AppResult<()> {
+            crate::meetings::store::lock(conn, meeting_id)?;
+            let meeting = crate::meetings::store::by_id(conn, meeting_id)?;
+            let kept = stats(conn, &meeting)?;
+            let counted: i64 = kept.by_status.values().sum();
+            let named: Vec<String> = registrations::table
+                .filter(registrations::meeting_id.eq(meeting_id))
+                .select(registrations::organization_id)
+                .distinct()
+                .load(conn)?;
+            // In the email worker's order, as `delete_own` does.
+            diesel::delete(emails::table.filter(emails::meeting_id.eq(meeting_id)))
+                .execute(conn)?;
+            diesel::delete(
+                links::table.filter(
+                    links::registration_id.eq_any(
+                        registrations::table
+                            .filter(registrations::meeting_id.eq(meeting_id))
+                            .select(registrations::id.nullable()),
+                    ),
+                ),
+            )
+            .execute(conn)?;
+            diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
+                .execute(conn)?;
+            erase_meeting_traces(conn, meeting_id)?;
+            for chunk in named.chunks(500) {
+                sweep_organizations(conn, Some(chunk))?;
+            }
+            diesel::update(meetings::table.find(meeting_id))
+                .set((
+                    meetings::purged_at.eq(now),
+                    meetings::purged_counts
+                        .eq(serde_json::to_string(&kept).map_err(anyhow::Error::from)?),
+                ))
+                .execute(conn)?;
+            audit::record(
+                conn,
+                &Actor::System,
+                "meeting.purged",
+                Some(meeting_id),
+                Some(meeting_id),
+                &format!("{counted} registrations"),
+                now,
+            )
+        })?;
+    }
+    Ok(due.len())
+}
+
+/// Whether a meeting that ended before `ended_before` still holds personal data.
+pub fn purge_due(conn: &mut DbConn, ended_before: NaiveDateTime) -> AppResult<bool> {
+    use crate::schema::meetings;
+    Ok(diesel::select(diesel::dsl::exists(
+        meetings::table
+            .filter(meetings::ends_at.lt(ended_before))
+            .filter(meetings::purged_at.is_null()),
+    ))
+    .get_result(conn)?)
+}
+
+/// What a purged meeting keeps of people besides its registrations, removed.
+pub(super) fn erase_meeting_traces(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
+    use crate::schema::{agenda_changes, audit_log, outbox, session_speakers, tokens};
+    diesel::delete(session_speakers::table.filter(session_speakers::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Press tokens stay, without their labels (often a journalist's name), so the access log
+    // still counts uses by token id.
+    diesel::update(tokens::table.filter(tokens::meeting_id.eq(meeting_id)))
+        .set(tokens::label.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::meeting_id.eq(meeting_id))).execute(conn)?;
+    diesel::delete(agenda_changes::table.filter(agenda_changes::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    // Details were free text in some entries (and press-token labels in older ones); actions,
+    // actors, ids and times stay.
+    diesel::update(audit_log::table.filter(audit_log::meeting_id.eq(meeting_id)))
+        .set(audit_log::detail.eq(""))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The organizer's lists and counts.
+
+use super::*;
+
+/// A page of the organizer's list, in registration order, and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    limit: i64,
+    after: Option<&str>,
+) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
+    let mut query = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .select((Registration::as_select(), Organization::as_select()))
+        .order(registrations::id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(registrations::status.eq(status.as_str()));
+    }
+    if let Some(kind) = filter.organization_kind {
+        query = query.filter(organizations::kind.eq(kind.as_str()));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(registrations::country.eq(country.as_str().to_owned()));
+    }
+    if let Some(q) = &filter.q {
+        let escaped = q
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            registrations::search_text
+                .like(format!("%{escaped}%"))
+                .escape('\\'),
+        );
+    }
+    if let Some(after) = after {
+        query = query.filter(registrations::id.gt(after.to_owned()));
+    }
+    let mut rows: Vec<(Registration, Organization)> = query.load(conn)?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|(r, _)| r.id.clone())
+    } else {
+        None
+    };
+    let positions = waitlist_positions(conn, &meeting.id)?;
+    let views = rows
+        .into_iter()
+        .map(|(registration, organization)| {
+            let position = positions.get(&registration.id).copied();
+            RegistrationView::new(meeting, registration, organization, position)
+        })
+        .collect();
+    Ok((views, next))
+}
+
+/// Every waitlisted registration's place, in one query.
+pub(super) fn waitlist_positions(
+    conn: &mut DbConn,
+    meeting_id: &str,
+) -> AppResult<HashMap<String, i64>> {
+    let ids: Vec<String> = registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .order((registrations::queue_ticket.asc(), registrations::id.asc()))
+        .select(registrations::id)
+        .load(conn)?;
+    Ok(ids.into_iter().zip(1..).collect())
+}
+
+/// Counts for the organizer.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Stats {
+    pub seats_left: Option<i64>,
+    pub by_status: HashMap<String, i64>,
+    pub by_organization_kind: HashMap<String, i64>,
+    pub by_country: HashMap<String, i64>,
+    pub emails: HashMap<String, i64>,
+    /// The same counts as the press sees them: confirmed participants who agreed to be listed.
+    pub press: crate::press::store::PressSummary,
+}
+
+/// Counts by status; organisation kinds and countries count confirmed participants.
+pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
+    // A purged meeting has only the anonymous counts kept at purge time.
+    if let Some(kept) = meeting
+        .purged_counts
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
+    {
+        return Ok(kept);
+    }
+    let by_status: HashMap<String, i64> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .group_by(registrations::status)
+        .select((registrations::status, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let confirmed = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()));
+    let by_organization_kind = confirmed
+        .group_by(organizations::kind)
+        .select((organizations::kind, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let by_country = confirmed
+        .group_by(registrations::country)
+        .select((registrations::country, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut emails: HashMap<String, i64> = [outbox::PENDING, outbox::SENT, outbox::DEAD]
+        .into_iter()
+        .map(|status| (status.to_owned(), 0))
+        .collect();
+    emails.extend(outbox::counts(conn, &meeting.id)?);
+    let taken = by_status
+        .get(Status::Confirmed.as_str())
+        .copied()
+        .unwrap_or(0);
+    Ok(Stats {
+        seats_left: meeting.capacity.map(|capacity| (capacity - taken).max(0)),
+        by_status,
+        by_organization_kind,
+        by_country,
+        emails,
+        press: crate::press::store::summary(conn, &meeting.id)?,
+    })
+}

@@ -1,0 +1,212 @@
+//! Seats: the decision at confirmation, the organizer's decisions, cancellations, and the
+//! waiting list moving when seats free up. Call them under the meeting lock.
+
+use super::*;
+
+/// Gives a seat if one is free (capacity and organisation limit), else a place on the waiting
+/// list. Call it under the meeting lock; `ticket` comes from that lock.
+pub(super) fn seat_or_waitlist(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration: &Registration,
+    ticket: i64,
+    seated_mail: ParticipantMail,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let in_organization = confirmed_in(conn, &meeting.id, &registration.organization_id)?;
+    let (to, mail) = if seat_available(meeting, in_meeting, in_organization) {
+        set_status(conn, registration, Status::Confirmed, None, actor, now)?;
+        (Status::Confirmed, seated_mail)
+    } else {
+        set_status(
+            conn,
+            registration,
+            Status::Waitlisted,
+            Some(ticket),
+            actor,
+            now,
+        )?;
+        let position = waitlist_position(conn, &meeting.id, ticket)?;
+        (Status::Waitlisted, ParticipantMail::Waitlisted { position })
+    };
+    tracing::debug!(registration.status = to.as_str(), "seat decided");
+    outbox::enqueue(
+        conn,
+        &meeting.id,
+        &registration.id,
+        &registration.email,
+        &mail,
+        now,
+    )
+}
+
+/// Cancels; a freed seat goes to the waiting list in the same transaction.
+pub fn cancel(
+    conn: &mut DbConn,
+    id: &str,
+    meeting_slug: Option<&Slug>,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        let registration = by_id(conn, id)?;
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+        if meeting_slug.is_some_and(|slug| slug.as_str() != meeting.slug) {
+            return Err(AppError::NotFound);
+        }
+        meetings::store::lock(conn, &meeting.id)?;
+        let registration = by_id(conn, id)?;
+        let was = registration.status();
+        if !was.cancellable() {
+            return Err(invalid_transition(was));
+        }
+        set_status(conn, &registration, Status::Cancelled, None, actor, now)?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            id,
+            &registration.email,
+            &ParticipantMail::Cancelled,
+            now,
+        )?;
+        if was == Status::Confirmed {
+            fill_free_seats(conn, &meeting, actor, now)?;
+        }
+        view(conn, id)
+    })
+}
+
+/// What an organizer may do to a registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    CheckIn,
+}
+
+pub fn decide(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    decision: Decision,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        in_meeting(conn, meeting, id)?;
+        let ticket = meetings::store::lock(conn, &meeting.id)?;
+        let registration = by_id(conn, id)?;
+        let actor = Actor::Account(account_id);
+        match (decision, registration.status()) {
+            (Decision::Approve, Status::PendingApproval) => {
+                seat_or_waitlist(
+                    conn,
+                    meeting,
+                    &registration,
+                    ticket,
+                    ParticipantMail::Approved,
+                    &actor,
+                    now,
+                )?;
+            }
+            (Decision::Reject, Status::PendingApproval) => {
+                set_status(conn, &registration, Status::Rejected, None, &actor, now)?;
+                outbox::enqueue(
+                    conn,
+                    &meeting.id,
+                    id,
+                    &registration.email,
+                    &ParticipantMail::Rejected,
+                    now,
+                )?;
+            }
+            (Decision::CheckIn, Status::Confirmed) => {
+                if registration.checked_in_at.is_none() {
+                    diesel::update(registrations::table.find(id))
+                        .set(registrations::checked_in_at.eq(now))
+                        .execute(conn)?;
+                    audit::record(
+                        conn,
+                        &actor,
+                        "registration.checked_in",
+                        Some(&meeting.id),
+                        Some(id),
+                        "",
+                        now,
+                    )?;
+                }
+            }
+            (_, status) => return Err(invalid_transition(status)),
+        }
+        view(conn, id)
+    })
+}
+
+/// After a meeting's limits changed: raised ones seat the waiting list. The
+/// [`meetings::store::AfterUpdate`] of every meeting change.
+pub fn seat_waiting_list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    fill_free_seats(conn, meeting, actor, now).map(|_| ())
+}
+
+/// Gives free seats to the waiting list, first come first served, skipping those whose
+/// organisation is at its limit. Call it under the meeting lock.
+pub fn fill_free_seats(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let waiting: Vec<Registration> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .order((registrations::queue_ticket.asc(), registrations::id.asc()))
+        .select(Registration::as_select())
+        .load(conn)?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let mut in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let mut by_organization: HashMap<String, i64> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()))
+        .group_by(registrations::organization_id)
+        .select((registrations::organization_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut promoted = 0;
+    for registration in waiting {
+        if meeting
+            .capacity
+            .is_some_and(|capacity| in_meeting >= capacity)
+        {
+            break;
+        }
+        let in_organization = by_organization
+            .entry(registration.organization_id.clone())
+            .or_default();
+        if !seat_available(meeting, in_meeting, *in_organization) {
+            continue;
+        }
+        set_status(conn, &registration, Status::Confirmed, None, actor, now)?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            &registration.id,
+            &registration.email,
+            &ParticipantMail::Promoted,
+            now,
+        )?;
+        in_meeting += 1;
+        *in_organization += 1;
+        promoted += 1;
+    }
+    Ok(promoted)
+}

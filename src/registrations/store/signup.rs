@@ -1,0 +1,392 @@
+//! Signing up: registering (with its guards), confirming the address, the participant's own
+//! changes and links, and expiry of unconfirmed registrations.
+
+use super::*;
+
+/// Registers, or, for an address already registered, emails its manage link instead (at most
+/// once an hour). Both answer alike, so a stranger cannot learn who is registered.
+pub fn register(
+    conn: &mut DbConn,
+    slug: &Slug,
+    new: &NewRegistration,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let meeting = meetings::store::public_by_slug(conn, slug)?;
+        if !meeting.registration_open(now) {
+            return Err(AppError::conflict(
+                "registration_closed",
+                "registration for this meeting is closed",
+            ));
+        }
+        count_attempt(conn, &meeting.id, client, now)?;
+        // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
+        // write the address into its server log. And before the organisation is named, so a
+        // known address leaves no organisation of a stranger's behind.
+        match by_address(conn, &meeting.id, &new.email)? {
+            Some(known) if known.status().can_register_again() => archive_address(conn, &known)?,
+            Some(known) => return resend_link(conn, &known, now),
+            None => {}
+        }
+        let organization_id = organization_id(conn, &new.organization, now)?;
+        let id = new_id();
+        let insert = diesel::insert_into(registrations::table)
+            .values((
+                registrations::id.eq(&id),
+                registrations::meeting_id.eq(&meeting.id),
+                registrations::email.eq(new.email.as_str()),
+                registrations::email_key.eq(new.email.key()),
+                registrations::consent_data_processing.eq(true),
+                registrations::status.eq(Status::PendingEmail.as_str()),
+                registrations::created_at.eq(now),
+                registrations::status_changed_at.eq(now),
+                fields(new, &organization_id),
+            ))
+            .on_conflict_do_nothing();
+        let inserted = match conn {
+            DbConn::Postgres(pg) => insert.execute(pg)?,
+            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
+        };
+        if inserted == 0 {
+            // The same address registered a moment ago, in a transaction of its own.
+            sweep_organizations(conn, Some(std::slice::from_ref(&organization_id)))?;
+            let known = by_address(conn, &meeting.id, &new.email)?.ok_or(AppError::NotFound)?;
+            return resend_link(conn, &known, now);
+        }
+        audit::record(
+            conn,
+            &Actor::Participant(&id),
+            "registration.created",
+            Some(&meeting.id),
+            Some(&id),
+            Status::PendingEmail.as_str(),
+            now,
+        )?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            &id,
+            new.email.as_str(),
+            &ParticipantMail::ConfirmAddress,
+            now,
+        )
+    })
+}
+
+/// Counts an accepted registration against its client's limit in the meeting, or refuses it
+/// when the client reached the limit within the window. Every accepted attempt counts, for a
+/// new address or a known one, and before the address is looked up: the answer says nothing
+/// of who is registered. Under a burst on PostgreSQL a few more may pass than the limit (the
+/// count and the insert are not one statement); the per-minute rate limit bounds those.
+pub(super) fn count_attempt(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (Some(key), Some(limit)) = (client.key_for(meeting_id), client.limit) else {
+        return Ok(());
+    };
+    let recent: Vec<NaiveDateTime> = registration_attempts::table
+        .filter(registration_attempts::meeting_id.eq(meeting_id))
+        .filter(registration_attempts::client_key.eq(&key))
+        .filter(registration_attempts::at.gt(now - ATTEMPT_WINDOW))
+        .order(registration_attempts::at.asc())
+        .select(registration_attempts::at)
+        .limit(limit)
+        .load(conn)?;
+    if let Some(oldest) = recent.first().filter(|_| recent.len() as i64 >= limit) {
+        return Err(AppError::RateLimited {
+            retry_after_secs: (*oldest + ATTEMPT_WINDOW - now).num_seconds().max(1) as u64,
+        });
+    }
+    diesel::insert_into(registration_attempts::table)
+        .values((
+            registration_attempts::id.eq(new_id()),
+            registration_attempts::meeting_id.eq(meeting_id),
+            registration_attempts::client_key.eq(key),
+            registration_attempts::at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets attempts older than the window; answers how many.
+pub fn forget_attempts(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(
+        registration_attempts::table.filter(registration_attempts::at.le(now - ATTEMPT_WINDOW)),
+    )
+    .execute(conn)?)
+}
+
+/// The registration that holds this address in the meeting, if any.
+pub(super) fn by_address(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    email: &crate::values::Email,
+) -> AppResult<Option<Registration>> {
+    Ok(registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::email_key.eq(email.key()))
+        .select(Registration::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Sets a cancelled or expired registration aside, untouched, so that its address can register
+/// afresh: the new registration is another row, with other links, and a stranger registering
+/// the address learns nothing of the old one and cannot overwrite it. Its key gains the id
+/// after a space, which no address holds, so it never matches an address again.
+pub(super) fn archive_address(conn: &mut DbConn, registration: &Registration) -> AppResult<()> {
+    diesel::update(registrations::table.find(&registration.id))
+        .set(registrations::email_key.eq(format!("{} {}", registration.email_key, registration.id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Emails a registered address its manage link, unless one went out in the last hour; an
+/// address not yet confirmed gets its confirm link again instead (a first email lost to a spam
+/// folder is the usual reason to register twice).
+pub(super) fn resend_link(
+    conn: &mut DbConn,
+    known: &Registration,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    // One statement decides, so requests racing on PostgreSQL send one email between them.
+    let due = diesel::update(
+        registrations::table.find(&known.id).filter(
+            registrations::link_resent_at
+                .is_null()
+                .or(registrations::link_resent_at.le(now - LINK_RESEND_INTERVAL)),
+        ),
+    )
+    .set(registrations::link_resent_at.eq(now))
+    .execute(conn)?;
+    if due == 0 {
+        return Ok(());
+    }
+    let mail = match known.status() {
+        Status::PendingEmail => ParticipantMail::ConfirmAddress,
+        _ => ParticipantMail::AlreadyRegistered,
+    };
+    outbox::enqueue(conn, &known.meeting_id, &known.id, &known.email, &mail, now)
+}
+
+/// Confirms the address behind a confirm token: the registration becomes confirmed,
+/// waitlisted or pending approval. The token is single-use; answers the status only, since
+/// whoever holds the link is not yet known to be the participant (and the meeting, for the page).
+pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<(Status, Meeting)> {
+    conn.transaction(|conn| {
+        let found =
+            tokens::find(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+        let id = found.registration_id.ok_or(AppError::NotFound)?;
+        // The registration before its token: the email worker, renewing a link, locks them in
+        // that order too.
+        lock_registration(conn, &id)?;
+        tokens::spend(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+        let registration = by_id(conn, &id)?;
+        if registration.status() != Status::PendingEmail {
+            return Err(AppError::NotFound);
+        }
+        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+        let ticket = meetings::store::lock(conn, &meeting.id)?;
+        // Read again under the lock: a cancellation may have got here first.
+        let registration = by_id(conn, &id)?;
+        if registration.status() != Status::PendingEmail {
+            return Err(AppError::NotFound);
+        }
+        let actor = Actor::Participant(&id);
+        // Past the organizer's threshold the remaining seats are given by hand, so that a
+        // script confirming addresses of its own cannot take them all.
+        let past_threshold = match meeting.approval_threshold {
+            Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
+            None => false,
+        };
+        if meeting.requires_approval || past_threshold {
+            set_status(
+                conn,
+                &registration,
+                Status::PendingApproval,
+                None,
+                &actor,
+                now,
+            )?;
+            outbox::enqueue(
+                conn,
+                &meeting.id,
+                &id,
+                &registration.email,
+                &ParticipantMail::AwaitingApproval,
+                now,
+            )?;
+        } else {
+            seat_or_waitlist(
+                conn,
+                &meeting,
+                &registration,
+                ticket,
+                ParticipantMail::Confirmed,
+                &actor,
+                now,
+            )?;
+        }
+        Ok((by_id(conn, &id)?.status(), meeting))
+    })
+}
+
+/// Stops every manage link of a registration and emails a new one to its address.
+pub fn sign_out_everywhere(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let registration = by_id(conn, id)?;
+        let stopped = tokens::revoke_all(conn, TokenKind::Manage, id, now)?;
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.signed_out",
+            Some(&registration.meeting_id),
+            Some(id),
+            &format!("{stopped} links stopped"),
+            now,
+        )?;
+        outbox::enqueue(
+            conn,
+            &registration.meeting_id,
+            id,
+            &registration.email,
+            &ParticipantMail::NewLink,
+            now,
+        )
+    })
+}
+
+/// Expires registrations whose address was not confirmed in time; answers how many.
+pub fn expire_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<usize> {
+    conn.transaction(|conn| {
+        let stale: Vec<Registration> = registrations::table
+            .filter(registrations::status.eq(Status::PendingEmail.as_str()))
+            .filter(registrations::created_at.lt(now - CONFIRMATION_WINDOW))
+            .select(Registration::as_select())
+            .limit(1000)
+            .load(conn)?;
+        for registration in &stale {
+            set_status(
+                conn,
+                registration,
+                Status::Expired,
+                None,
+                &Actor::System,
+                now,
+            )?;
+        }
+        Ok(stale.len())
+    })
+}
+
+/// The participant changes their own details (never the address) and consents.
+pub fn update_own(
+    conn: &mut DbConn,
+    id: &str,
+    patch: serde_json::Map<String, serde_json::Value>,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        let (registration, organization) = with_organization(conn, id)?;
+        let mut form = serde_json::to_value(registration.to_form(&organization))
+            .map_err(anyhow::Error::from)?;
+        if let Some(email) = patch.get("email") {
+            if email.as_str().map(str::trim).map(str::to_lowercase)
+                != Some(registration.email.to_lowercase())
+            {
+                return Err(AppError::invalid(
+                    "email",
+                    Problem::new(
+                        "immutable",
+                        "the email address cannot be changed; cancel and register again instead",
+                    ),
+                ));
+            }
+        }
+        if let Some(fields) = form.as_object_mut() {
+            fields.extend(patch);
+        }
+        let form = crate::error::from_value(form)?;
+        let new = NewRegistration::parse(&form)?;
+        let organization_id = organization_id(conn, &new.organization, now)?;
+        if organization_id != registration.organization_id
+            && registration.status() == Status::Confirmed
+        {
+            let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+            meetings::store::lock(conn, &meeting.id)?;
+            let taken = confirmed_in(conn, &meeting.id, &organization_id)?;
+            if meeting
+                .per_organization_limit
+                .is_some_and(|limit| taken >= limit)
+            {
+                return Err(AppError::invalid(
+                    "organization",
+                    Problem::new(
+                        "limit_reached",
+                        "this organisation has no places left at this meeting",
+                    ),
+                ));
+            }
+        }
+        diesel::update(registrations::table.find(id))
+            .set(fields(&new, &organization_id))
+            .execute(conn)?;
+        if organization_id != registration.organization_id {
+            sweep_organizations(
+                conn,
+                Some(std::slice::from_ref(&registration.organization_id)),
+            )?;
+        }
+        let detail = format!("press_listing={}", new.consent_press_listing);
+        audit::record(
+            conn,
+            &Actor::Participant(id),
+            "registration.updated",
+            Some(&registration.meeting_id),
+            Some(id),
+            &detail,
+            now,
+        )?;
+        view(conn, id)
+    })
+}
+
+/// Adds a registration already in `status`, writing no email: for seeding demo data.
+pub fn insert_seeded(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    new: &NewRegistration,
+    status: Status,
+    created_at: NaiveDateTime,
+) -> AppResult<String> {
+    let organization_id = organization_id(conn, &new.organization, created_at)?;
+    let id = new_id();
+    diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(&id),
+            registrations::meeting_id.eq(meeting_id),
+            registrations::email.eq(new.email.as_str()),
+            registrations::email_key.eq(new.email.key()),
+            registrations::consent_data_processing.eq(true),
+            registrations::status.eq(status.as_str()),
+            registrations::created_at.eq(created_at),
+            registrations::status_changed_at.eq(created_at),
+            registrations::confirmed_at.eq((status == Status::Confirmed).then_some(created_at)),
+            fields(new, &organization_id),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        &Actor::System,
+        "registration.seeded",
+        Some(meeting_id),
+        Some(&id),
+        status.as_str(),
+        created_at,
+    )?;
+    Ok(id)
+}
