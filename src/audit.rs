@@ -24,30 +24,31 @@ impl Actor<'_> {
     }
 }
 
-pub fn record(
-    conn: &mut DbConn,
-    actor: &Actor<'_>,
-    action: &str,
-    meeting_id: Option<&str>,
-    subject_id: Option<&str>,
-    detail: &str,
-    now: NaiveDateTime,
-) -> AppResult<()> {
+/// One change for the audit log: who did what, in which meeting, to which subject. The
+/// detail holds statuses, counts and ids, never personal text.
+pub struct NewEntry<'a> {
+    pub actor: &'a Actor<'a>,
+    pub action: &'a str,
+    pub meeting_id: Option<&'a str>,
+    pub subject_id: Option<&'a str>,
+    pub detail: &'a str,
+}
+
+pub fn record(conn: &mut DbConn, entry: NewEntry<'_>, now: NaiveDateTime) -> AppResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(new_id()),
             audit_log::at.eq(now),
-            audit_log::actor.eq(actor.label()),
-            audit_log::action.eq(action),
-            audit_log::meeting_id.eq(meeting_id),
-            audit_log::subject_id.eq(subject_id),
-            audit_log::detail.eq(detail),
+            audit_log::actor.eq(entry.actor.label()),
+            audit_log::action.eq(entry.action),
+            audit_log::meeting_id.eq(entry.meeting_id),
+            audit_log::subject_id.eq(entry.subject_id),
+            audit_log::detail.eq(entry.detail),
         ))
         .execute(conn)?;
     Ok(())
 }
 
-/// One entry, as read back.
 #[derive(Debug, Queryable, serde::Serialize)]
 pub struct Entry {
     pub at: NaiveDateTime,

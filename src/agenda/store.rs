@@ -214,11 +214,13 @@ pub fn create_room(
         }
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "room.created",
-            Some(&meeting.id),
-            Some(&id),
-            &new.name,
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "room.created",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(&id),
+                detail: &new.name,
+            },
             now,
         )?;
         room(conn, meeting, &id)
@@ -255,11 +257,13 @@ pub fn update_room(
         }
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "room.updated",
-            Some(&meeting.id),
-            Some(id),
-            &new.name,
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "room.updated",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(id),
+                detail: &new.name,
+            },
             now,
         )?;
         if before.name != new.name && meeting.status() == MeetingStatus::Published {
@@ -303,11 +307,13 @@ pub fn delete_room(
         diesel::delete(rooms::table.find(id)).execute(conn)?;
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "room.deleted",
-            Some(&meeting.id),
-            Some(id),
-            "",
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "room.deleted",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(id),
+                detail: "",
+            },
             now,
         )
     })
@@ -509,11 +515,13 @@ pub fn create_session(
         write_speakers(conn, meeting, &id, draft)?;
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "session.created",
-            Some(&meeting.id),
-            Some(&id),
-            &draft.title,
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "session.created",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(&id),
+                detail: &draft.title,
+            },
             now,
         )?;
         item(conn, meeting, &id)
@@ -604,11 +612,13 @@ pub fn update_session(
         write_speakers(conn, meeting, id, draft)?;
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "session.updated",
-            Some(&meeting.id),
-            Some(id),
-            &draft.title,
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "session.updated",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(id),
+                detail: &draft.title,
+            },
             now,
         )?;
         let after = session_in(conn, meeting, id)?;
@@ -649,11 +659,13 @@ pub fn delete_session(
         diesel::delete(sessions::table.find(id)).execute(conn)?;
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "session.deleted",
-            Some(&meeting.id),
-            Some(id),
-            &before.title,
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "session.deleted",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(id),
+                detail: &before.title,
+            },
             now,
         )?;
         if meeting.status() == MeetingStatus::Published {
@@ -753,11 +765,13 @@ fn notify_meeting(conn: &mut DbConn, meeting_id: &str, now: NaiveDateTime) -> Ap
         }
         audit::record(
             conn,
-            &Actor::System,
-            "agenda.notified",
-            Some(meeting_id),
-            Some(meeting_id),
-            &format!("{} participants", recipients.len()),
+            audit::NewEntry {
+                actor: &Actor::System,
+                action: "agenda.notified",
+                meeting_id: Some(meeting_id),
+                subject_id: Some(meeting_id),
+                detail: &format!("{} participants", recipients.len()),
+            },
             now,
         )
     })

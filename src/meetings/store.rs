@@ -45,11 +45,13 @@ pub fn create(
         accounts::store::add_organizer(conn, &id, account_id)?;
         audit::record(
             conn,
-            &audit::Actor::Account(account_id),
-            "meeting.created",
-            Some(&id),
-            Some(&id),
-            draft.slug.as_str(),
+            audit::NewEntry {
+                actor: &audit::Actor::Account(account_id),
+                action: "meeting.created",
+                meeting_id: Some(&id),
+                subject_id: Some(&id),
+                detail: draft.slug.as_str(),
+            },
             now,
         )?;
         by_id(conn, &id)
@@ -131,11 +133,13 @@ pub fn update(
         let actor = audit::Actor::Account(account_id);
         audit::record(
             conn,
-            &actor,
-            "meeting.updated",
-            Some(meeting_id),
-            Some(meeting_id),
-            &meeting.status,
+            audit::NewEntry {
+                actor: &actor,
+                action: "meeting.updated",
+                meeting_id: Some(meeting_id),
+                subject_id: Some(meeting_id),
+                detail: &meeting.status,
+            },
             now,
         )?;
         after(conn, &meeting, &actor, now)?;

@@ -117,11 +117,13 @@ pub fn create_token(
         // The label is often a journalist's name: the log keeps the token's id only.
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "press_token.created",
-            Some(meeting_id),
-            Some(&issued.id),
-            "",
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "press_token.created",
+                meeting_id: Some(meeting_id),
+                subject_id: Some(&issued.id),
+                detail: "",
+            },
             now,
         )?;
         Ok(issued)
@@ -228,11 +230,13 @@ pub fn revoke(
         }
         audit::record(
             conn,
-            &Actor::Account(account_id),
-            "press_token.revoked",
-            Some(meeting_id),
-            Some(token_id),
-            "",
+            audit::NewEntry {
+                actor: &Actor::Account(account_id),
+                action: "press_token.revoked",
+                meeting_id: Some(meeting_id),
+                subject_id: Some(token_id),
+                detail: "",
+            },
             now,
         )
     })

@@ -25,11 +25,13 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         )?;
         audit::record(
             conn,
-            &Actor::Participant(id),
-            "registration.deleted",
-            Some(&meeting.id),
-            Some(id),
-            was.as_str(),
+            audit::NewEntry {
+                actor: &Actor::Participant(id),
+                action: "registration.deleted",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(id),
+                detail: was.as_str(),
+            },
             now,
         )?;
         if was == Status::Confirmed {
@@ -96,11 +98,13 @@ pub fn purge_ended(
                 .execute(conn)?;
             audit::record(
                 conn,
-                &Actor::System,
-                "meeting.purged",
-                Some(meeting_id),
-                Some(meeting_id),
-                &format!("{counted} registrations"),
+                audit::NewEntry {
+                    actor: &Actor::System,
+                    action: "meeting.purged",
+                    meeting_id: Some(meeting_id),
+                    subject_id: Some(meeting_id),
+                    detail: &format!("{counted} registrations"),
+                },
                 now,
             )
         })?;

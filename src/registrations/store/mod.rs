@@ -162,11 +162,13 @@ fn set_status(
     let detail = format!("{} -> {}", registration.status, to.as_str());
     audit::record(
         conn,
-        actor,
-        &format!("registration.{}", to.as_str()),
-        Some(&registration.meeting_id),
-        Some(&registration.id),
-        &detail,
+        audit::NewEntry {
+            actor,
+            action: &format!("registration.{}", to.as_str()),
+            meeting_id: Some(&registration.meeting_id),
+            subject_id: Some(&registration.id),
+            detail: &detail,
+        },
         now,
     )
 }

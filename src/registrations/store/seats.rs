@@ -129,11 +129,13 @@ pub fn decide(
                         .execute(conn)?;
                     audit::record(
                         conn,
-                        &actor,
-                        "registration.checked_in",
-                        Some(&meeting.id),
-                        Some(id),
-                        "",
+                        audit::NewEntry {
+                            actor: &actor,
+                            action: "registration.checked_in",
+                            meeting_id: Some(&meeting.id),
+                            subject_id: Some(id),
+                            detail: "",
+                        },
                         now,
                     )?;
                 }

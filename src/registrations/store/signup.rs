@@ -56,11 +56,13 @@ pub fn register(
         }
         audit::record(
             conn,
-            &Actor::Participant(&id),
-            "registration.created",
-            Some(&meeting.id),
-            Some(&id),
-            Status::PendingEmail.as_str(),
+            audit::NewEntry {
+                actor: &Actor::Participant(&id),
+                action: "registration.created",
+                meeting_id: Some(&meeting.id),
+                subject_id: Some(&id),
+                detail: Status::PendingEmail.as_str(),
+            },
             now,
         )?;
         outbox::enqueue(
@@ -242,11 +244,13 @@ pub fn sign_out_everywhere(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> A
         let stopped = tokens::revoke_all(conn, TokenKind::Manage, id, now)?;
         audit::record(
             conn,
-            &Actor::Participant(id),
-            "registration.signed_out",
-            Some(&registration.meeting_id),
-            Some(id),
-            &format!("{stopped} links stopped"),
+            audit::NewEntry {
+                actor: &Actor::Participant(id),
+                action: "registration.signed_out",
+                meeting_id: Some(&registration.meeting_id),
+                subject_id: Some(id),
+                detail: &format!("{stopped} links stopped"),
+            },
             now,
         )?;
         outbox::enqueue(
@@ -344,11 +348,13 @@ pub fn update_own(
         let detail = format!("press_listing={}", new.consent_press_listing);
         audit::record(
             conn,
-            &Actor::Participant(id),
-            "registration.updated",
-            Some(&registration.meeting_id),
-            Some(id),
-            &detail,
+            audit::NewEntry {
+                actor: &Actor::Participant(id),
+                action: "registration.updated",
+                meeting_id: Some(&registration.meeting_id),
+                subject_id: Some(id),
+                detail: &detail,
+            },
             now,
         )?;
         view(conn, id)
@@ -381,11 +387,13 @@ pub fn insert_seeded(
         .execute(conn)?;
     audit::record(
         conn,
-        &Actor::System,
-        "registration.seeded",
-        Some(meeting_id),
-        Some(&id),
-        status.as_str(),
+        audit::NewEntry {
+            actor: &Actor::System,
+            action: "registration.seeded",
+            meeting_id: Some(meeting_id),
+            subject_id: Some(&id),
+            detail: status.as_str(),
+        },
         created_at,
     )?;
     Ok(id)
