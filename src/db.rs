@@ -469,6 +469,18 @@ pub fn checkpoint(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs a statement that compiles only on each backend's own connection, not through
+/// `DbConn` (an upsert such as `ON CONFLICT DO NOTHING`): the same code, once per variant.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($conn:expr, $each:ident => $statement:expr) => {
+        match $conn {
+            $crate::db::DbConn::Postgres($each) => $statement,
+            $crate::db::DbConn::Sqlite($each) => $statement,
+        }
+    };
+}
+
 /// True for the error a UNIQUE constraint raises, on either backend.
 pub fn unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

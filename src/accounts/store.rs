@@ -26,10 +26,7 @@ pub fn create(
             accounts::created_at.eq(now),
         ))
         .on_conflict_do_nothing();
-    let inserted = match conn {
-        DbConn::Postgres(pg) => insert.execute(pg)?,
-        DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-    };
+    let inserted = crate::on_each_backend!(conn, each => insert.execute(each))?;
     if inserted == 1 {
         Ok(id)
     } else {

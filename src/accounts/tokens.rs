@@ -169,17 +169,9 @@ pub fn revoke_all(
     .execute(conn)?)
 }
 
-/// Uses up a single-use token: answers its row if it was live, and revokes it in the same
-/// statement's row lock, so two requests racing with one token cannot both have it.
-pub fn spend(
-    conn: &mut DbConn,
-    kind: TokenKind,
-    token: &str,
-    now: NaiveDateTime,
-) -> AppResult<Option<TokenRow>> {
-    let Some(row) = find(conn, kind, token, now)? else {
-        return Ok(None);
-    };
+/// Uses up a single-use token found live: revokes it, and answers whether this call did, in
+/// the statement's own row lock, so two requests racing with one token cannot both have it.
+pub fn spend(conn: &mut DbConn, row: &TokenRow, now: NaiveDateTime) -> AppResult<bool> {
     let spent = diesel::update(
         tokens::table
             .find(&row.id)
@@ -187,7 +179,7 @@ pub fn spend(
     )
     .set(tokens::revoked_at.eq(now))
     .execute(conn)?;
-    Ok((spent == 1).then_some(row))
+    Ok(spent == 1)
 }
 
 /// What a token presented in a link is.

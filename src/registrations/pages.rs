@@ -432,9 +432,10 @@ fn link_not_working(ctx: &PageContext, message: &str) -> HttpResponse {
         actix_web::http::StatusCode::NOT_FOUND,
         crate::web::page::layout(
             ctx,
-            message,
+            t.link_heading,
             html! {
-                h1 { (message) }
+                h1 { (t.link_heading) }
+                p { (message) }
                 p { a href="/" { (t.back_home) } }
             },
         ),
@@ -560,16 +561,19 @@ fn manage_markup(
                     (details_fields(t, ctx, form, organizations, false))
                     button type="submit" { (t.save) }
                 }
-                h2 { (t.cancel_heading) }
-                p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
             }
-            h2 { (t.delete_heading) }
-            p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
+            // The gentle step first, then the ones that cannot be undone.
             h2 { (t.sign_out_heading) }
             p { (t.sign_out_explain) }
             form method="post" action={ "/manage/" (token) "/sign-out" } {
                 button.secondary type="submit" { (t.sign_out_button) }
             }
+            @if active {
+                h2 { (t.cancel_heading) }
+                p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
+            }
+            h2 { (t.delete_heading) }
+            p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
         },
     );
     let status = if form.has_errors() {

@@ -44,10 +44,7 @@ pub fn register(
                 fields(new, &organization_id),
             ))
             .on_conflict_do_nothing();
-        let inserted = match conn {
-            DbConn::Postgres(pg) => insert.execute(pg)?,
-            DbConn::Sqlite(sqlite) => insert.execute(sqlite)?,
-        };
+        let inserted = crate::on_each_backend!(conn, each => insert.execute(each))?;
         if inserted == 0 {
             // The same address registered a moment ago, in a transaction of its own.
             sweep_organizations(conn, Some(std::slice::from_ref(&organization_id)))?;
@@ -182,11 +179,13 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
     conn.transaction(|conn| {
         let found =
             tokens::find(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
-        let id = found.registration_id.ok_or(AppError::NotFound)?;
+        let id = found.registration_id.clone().ok_or(AppError::NotFound)?;
         // The registration before its token: the email worker, renewing a link, locks them in
         // that order too.
         lock_registration(conn, &id)?;
-        tokens::spend(conn, TokenKind::Confirm, token, now)?.ok_or(AppError::NotFound)?;
+        if !tokens::spend(conn, &found, now)? {
+            return Err(AppError::NotFound);
+        }
         let registration = by_id(conn, &id)?;
         if registration.status() != Status::PendingEmail {
             return Err(AppError::NotFound);
