@@ -380,6 +380,7 @@ impl SqliteWriter {
         };
         let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             conn.transaction(|conn| {
+                take_write_lock(conn)?;
                 group.iter_mut().for_each(|write| write.run(conn));
                 Ok::<_, diesel::result::Error>(())
             })
@@ -469,6 +470,17 @@ pub fn checkpoint(conn: &mut DbConn) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Takes SQLite's write lock first thing in a transaction, with a write that changes nothing,
+/// as `BEGIN IMMEDIATE` would (which the shared connection type cannot issue). A transaction
+/// that reads first and writes after another process committed (two servers on one file) fails
+/// at once with "database is locked", whatever the busy timeout; one that starts by writing
+/// waits its turn.
+fn take_write_lock(conn: &mut DbConn) -> diesel::QueryResult<()> {
+    diesel::sql_query("UPDATE __diesel_schema_migrations SET version = version WHERE 0")
+        .execute(conn)
+        .map(|_| ())
+}
+
 /// Runs a statement that compiles only on each backend's own connection, not through
 /// `DbConn` (an upsert such as `ON CONFLICT DO NOTHING`): the same code, once per variant.
 #[macro_export]
@@ -526,9 +538,9 @@ mod tests {
     fn scratch() -> (tempfile::TempDir, Pools, DatabaseUrl) {
         let dir = tempfile::tempdir().unwrap();
         let url = DatabaseUrl::parse(dir.path().join("t.db").to_str().unwrap()).unwrap();
-        connect(&url)
-            .unwrap()
-            .batch_execute("CREATE TABLE t (n INTEGER NOT NULL)")
+        let mut conn = connect(&url).unwrap();
+        migrate(&mut conn).unwrap();
+        conn.batch_execute("CREATE TABLE t (n INTEGER NOT NULL)")
             .unwrap();
         let pools = Pools::open(&url, 4).unwrap();
         (dir, pools, url)
@@ -576,6 +588,34 @@ mod tests {
         // Debian's SQLite is built with it on; a bundled or other build is not.
         assert_eq!(pools.write(pragma).await.unwrap(), 1);
         assert_eq!(pools.read(pragma).await.unwrap(), 1);
+    }
+
+    #[actix_web::test]
+    async fn a_write_that_reads_first_waits_for_another_process_instead_of_failing() {
+        let (_dir, pools, url) = scratch();
+        let (read_done, other_may_write) = std::sync::mpsc::channel::<()>();
+        let (other_wrote, wrote) = std::sync::mpsc::channel::<()>();
+        // Another process on the same file: a plain connection, with the same busy timeout.
+        let other = std::thread::spawn(move || {
+            let mut conn = connect(&url).unwrap();
+            other_may_write.recv().unwrap();
+            conn.batch_execute("INSERT INTO t (n) VALUES (2)").unwrap();
+            let _ = other_wrote.send(());
+        });
+        let outcome = pools
+            .write(move |conn| {
+                let before = count(conn);
+                read_done.send(()).unwrap();
+                // Without the lock taken up front, the other process commits here, and the
+                // write below fails at once on the stale snapshot.
+                let _ = wrote.recv_timeout(Duration::from_millis(500));
+                conn.batch_execute("INSERT INTO t (n) VALUES (1)")?;
+                Ok(before)
+            })
+            .await;
+        other.join().unwrap();
+        assert_eq!(outcome.unwrap(), 0);
+        assert_eq!(pools.read(|conn| Ok(count(conn))).await.unwrap(), 2);
     }
 
     #[actix_web::test]
