@@ -1,8 +1,8 @@
 //! Click-throughs in a real headless Chromium, driven over WebDriver (chromedriver). Screenshots
 //! of the main pages go to `test-artifacts/` (not committed) for a person to look at.
 
-use crate::helpers::{spawn_app, Backend};
 use crate::on_both_backends;
+use crate::support::{spawn_app, Backend};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 use std::io::Write;
@@ -25,7 +25,7 @@ impl Browser {
     /// A headless phone-sized Chromium; `None` (with a loud notice) when none is installed,
     /// a failure under `CI=true`.
     pub async fn start(name: &str) -> Option<Self> {
-        let driver_path = match crate::tools::chromedriver() {
+        let driver_path = match crate::support::tools::chromedriver() {
             Ok(path) => path,
             Err(why) => {
                 assert!(
@@ -279,7 +279,7 @@ async fn organizer_flow(backend: Backend) {
     let token = app
         .register_and_read_token(
             &slug,
-            crate::helpers::TestApp::registration_body("ana@example.org"),
+            crate::support::TestApp::registration_body("ana@example.org"),
         )
         .await;
     app.confirm(&token).await;
@@ -396,12 +396,12 @@ async fn organizer_flow(backend: Backend) {
     browser.close().await;
 }
 
-on_both_backends! {
-    async fn an_organizer_approves_plans_and_shares_in_a_browser(backend) {
-        organizer_flow(backend).await;
-    }
+on_both_backends!(an_organizer_approves_plans_and_shares_in_a_browser);
+async fn an_organizer_approves_plans_and_shares_in_a_browser(backend: Backend) {
+    organizer_flow(backend).await;
+}
 
-    async fn a_participant_registers_confirms_and_cancels_in_a_browser(backend) {
-        participant_flow(backend).await;
-    }
+on_both_backends!(a_participant_registers_confirms_and_cancels_in_a_browser);
+async fn a_participant_registers_confirms_and_cancels_in_a_browser(backend: Backend) {
+    participant_flow(backend).await;
 }

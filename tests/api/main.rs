@@ -1,13 +1,12 @@
 //! One test binary for the whole HTTP API, on SQLite and PostgreSQL.
 
+mod support;
+
 mod faults;
 mod hardening;
-mod helpers;
 mod hostile;
 mod layers;
-mod process;
 mod schema_fuzz;
-mod tools;
 
 mod access;
 mod agenda;

@@ -1,511 +1,782 @@
 //! HTML pages without a browser: forms that come back with every message, escaping, headers,
 //! well-formed markup, language choice.
 
-use crate::helpers::{spawn_app, TestApp};
 use crate::on_both_backends;
+use crate::support::html::{
+    assert_sound, csrf_of, fetch, form_values, log_in, post_form, select, with_cookie,
+};
+use crate::support::Backend;
+use crate::support::{spawn_app, TestApp};
 use serde_json::json;
 
-pub struct Page {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: String,
-}
-
-pub async fn fetch(app: &TestApp, path: &str, accept_language: Option<&str>) -> Page {
-    let mut request = app.client.get(format!("{}{path}", app.address));
-    if let Some(language) = accept_language {
-        request = request.header("Accept-Language", language);
-    }
-    let response = request.send().await.unwrap();
-    Page {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
-}
-
-pub async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
-    let response = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .form(fields)
-        .send()
+on_both_backends!(the_agenda_editor_edits_a_session_and_keeps_what_its_form_cannot_show);
+async fn the_agenda_editor_edits_a_session_and_keeps_what_its_form_cannot_show(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    // Listed for the press, so that the public agenda names her.
+    let mut listed = TestApp::registration_body("ana@example.org");
+    listed["consent_press_listing"] = json!(true);
+    let token = app.register_and_read_token(&slug, listed).await;
+    let ana = app.confirm_and_id(&token, "ana@example.org").await;
+    let hall = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/rooms"),
+            Some(&organizer),
+            json!({"name": "Sala 1"}),
+        )
         .await
-        .unwrap();
-    Page {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
-}
-
-/// Parses the page as HTML5 and fails on any parse error; checks the headers every page has.
-pub fn assert_sound(page: &Page, what: &str) {
-    let document = scraper::Html::parse_document(&page.body);
-    assert!(
-        document.errors.is_empty(),
-        "{what}: HTML errors {:?}",
-        document.errors
-    );
-    let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.contains("frame-ancestors 'none'")
-            && !csp.contains("script-src")
-            && csp.contains("default-src 'none'"),
-        "{what}: {csp}"
-    );
-    assert_eq!(page.headers["x-content-type-options"], "nosniff", "{what}");
-    assert_eq!(page.headers["referrer-policy"], "no-referrer", "{what}");
-    assert!(
-        !page.body.contains("<script"),
-        "{what}: no scripts, and nothing typed becomes one"
-    );
-}
-
-fn select<'a>(document: &'a scraper::Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    document
-        .select(&scraper::Selector::parse(css).unwrap())
-        .collect()
-}
-
-/// What a browser would submit from the page's form whose action ends with `action`: inputs
-/// (checked boxes only), textareas and selected options.
-fn form_values(page: &Page, action: &str) -> Vec<(String, String)> {
-    let document = scraper::Html::parse_document(&page.body);
-    let form = select(&document, &format!("form[action$='{action}']"))[0];
-    let mut values = Vec::new();
-    for field in form.select(&scraper::Selector::parse("input, textarea, select").unwrap()) {
-        let element = field.value();
-        let Some(name) = element.attr("name") else {
-            continue;
-        };
-        let value = match element.name() {
-            "textarea" => field.text().collect::<String>(),
-            "select" => field
-                .select(&scraper::Selector::parse("option[selected]").unwrap())
-                .next()
-                .and_then(|o| o.value().attr("value"))
-                .unwrap_or("")
-                .to_owned(),
-            _ if element.attr("type") == Some("checkbox") && element.attr("checked").is_none() => {
-                continue
-            }
-            _ => element.attr("value").unwrap_or("").to_owned(),
-        };
-        values.push((name.to_owned(), value));
-    }
-    values
-}
-
-on_both_backends! {
-    async fn the_agenda_editor_edits_a_session_and_keeps_what_its_form_cannot_show(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({})).await;
-        // Listed for the press, so that the public agenda names her.
-        let mut listed = TestApp::registration_body("ana@example.org");
-        listed["consent_press_listing"] = json!(true);
-        let token = app.register_and_read_token(&slug, listed).await;
-        let ana = app.confirm_and_id(&token, "ana@example.org").await;
-        let hall = app.post(&format!("/api/v1/meetings/{slug}/rooms"), Some(&organizer), json!({"name": "Sala 1"})).await.body["id"].as_str().unwrap().to_owned();
-        let created = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
-            "title": "Apertura", "description": "Bienvenida", "kind": "plenary", "room_id": hall,
-            "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00", "language": "es",
-            "interpretation": true, "translations": {"en": {"title": "Opening", "description": "Welcome"}},
-            "speakers": [{"registration_id": ana, "role": "speaker"}, {"name": "Luis Gómez", "organization": "ACNUR", "role": "moderator"}]
-        })).await;
-        assert_eq!(created.status, 201, "{}", created.text);
-        let id = created.body["id"].as_str().unwrap().to_owned();
-        app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+        "title": "Apertura", "description": "Bienvenida", "kind": "plenary", "room_id": hall,
+        "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00", "language": "es",
+        "interpretation": true, "translations": {"en": {"title": "Opening", "description": "Welcome"}},
+        "speakers": [{"registration_id": ana, "role": "speaker"}, {"name": "Luis Gómez", "organization": "ACNUR", "role": "moderator"}]
+    })).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/meetings/{slug}/sessions"),
+        Some(&organizer),
+        json!({
             "title": "Café", "kind": "break", "room_id": hall, "speakers": [],
             "starts_at": "2030-05-29T11:00:00-06:00", "ends_at": "2030-05-29T11:30:00-06:00"
-        })).await;
+        }),
+    )
+    .await;
 
-        let email = {
-            use diesel::prelude::*;
-            convene::schema::accounts::table.select(convene::schema::accounts::email).first::<String>(&mut app.db.connect()).unwrap()
-        };
-        let cookie = log_in(&app, &email, "a long organizer password").await.expect("a session");
-        let agenda_page = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/agenda"), &cookie, &[]).await;
-        let edit_path = format!("/organizer/m/{slug}/agenda/sessions/{id}");
-        assert!(agenda_page.body.contains(&format!("href=\"{edit_path}\"")), "the agenda links to the edit page");
-        let page = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
-        assert_eq!(page.status, 200);
-        assert_sound(&page, "edit session");
-        let mut values = form_values(&page, &format!("/sessions/{id}"));
-        let value = |values: &[(String, String)], name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-        assert_eq!(value(&values, "title"), "Apertura");
-        assert_eq!(value(&values, "starts_at"), "2030-05-29T09:00", "local time, as the form takes it");
-        assert_eq!(value(&values, "room_id"), hall);
-        assert_eq!(value(&values, "interpretation"), "on");
-        assert_eq!(value(&values, "description_en"), "Welcome");
-        assert_eq!(value(&values, "speakers"), "Luis Gómez, ACNUR", "guests as text; the registered speaker is kept apart");
-
-        // Moving it onto the coffee break clashes: the form comes back with the clash, and
-        // nothing changed.
-        let set = |values: &mut Vec<(String, String)>, name: &str, to: &str| {
-            values.retain(|(n, _)| n != name);
-            values.push((name.to_owned(), to.to_owned()));
-        };
-        set(&mut values, "starts_at", "2030-05-29T11:00");
-        set(&mut values, "ends_at", "2030-05-29T12:00");
-        let form: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let clash = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
-        assert_eq!(clash.status, 409, "{}", clash.body);
-        assert!(clash.body.contains("Café"), "the clashing session is named");
-        assert_eq!(app.get(&format!("/api/v1/meetings/{slug}/agenda"), None).await.body["items"][0]["starts_at"], "2030-05-29T09:00:00-06:00");
-
-        set(&mut values, "title", "Apertura oficial");
-        set(&mut values, "starts_at", "2030-05-29T09:30");
-        set(&mut values, "ends_at", "2030-05-29T10:30");
-        let form: Vec<(&str, &str)> = values.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let saved = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
-        assert_eq!(saved.status, 303, "{}", saved.body);
-        let session = app.get(&format!("/api/v1/meetings/{slug}/agenda"), Some(&organizer)).await.body["items"][0].clone();
-        assert_eq!(session["id"], id.as_str());
-        assert_eq!(session["title"], "Apertura oficial");
-        assert_eq!(session["starts_at"], "2030-05-29T09:30:00-06:00");
-        assert_eq!(session["translations"]["en"], json!({"title": "Opening", "description": "Welcome"}));
-        let speakers: Vec<(String, String)> = session["speakers"].as_array().unwrap().iter()
-            .map(|s| (s["name"].as_str().unwrap().to_owned(), s["role"].as_str().unwrap().to_owned())).collect();
-        assert_eq!(speakers.len(), 2, "{speakers:?}");
-        assert!(speakers.contains(&("Luis Gómez".into(), "moderator".into())), "the guest keeps their role: {speakers:?}");
-        let linked: Vec<(Option<String>, String)> = {
-            use convene::schema::session_speakers as s;
-            use diesel::prelude::*;
-            s::table.filter(s::session_id.eq(&id)).filter(s::registration_id.is_not_null())
-                .select((s::registration_id, s::role)).load(&mut app.db.connect()).unwrap()
-        };
-        assert_eq!(linked, [(Some(ana.clone()), "speaker".to_owned())], "the registered speaker stays linked");
-
-        // The organizer names a registered speaker publicly with a tick on the same form.
-        let public_of = || -> bool {
-            use convene::schema::session_speakers as s;
-            use diesel::prelude::*;
-            s::table.filter(s::session_id.eq(&id)).filter(s::registration_id.eq(&ana))
-                .select(s::public).first(&mut app.db.connect()).unwrap()
-        };
-        assert!(!public_of());
-        let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
-        let tick = format!("public_{ana}");
-        assert!(edit.body.contains(&format!("name=\"{tick}\"")), "a box for the linked speaker");
-        let mut ticked = values.clone();
-        ticked.push((tick.clone(), "on".to_owned()));
-        let form: Vec<(&str, &str)> = ticked.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        assert_eq!(with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await.status, 303);
-        assert!(public_of(), "ticked, the speaker is public");
-        let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
-        assert!(edit.body.contains(&format!("name=\"{tick}\" value=\"on\" checked")), "and the box stays ticked");
-
-        // Without the CSRF token nothing is saved.
-        let forged = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &[("title", "Otra")]).await;
-        assert_eq!(forged.status, 403);
-    }
-
-    async fn a_form_with_every_field_wrong_comes_back_with_every_message(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({})).await;
-        let page = post_form(&app, &format!("/m/{slug}/register?lang=es"), &[
-            ("full_name", "Ana <b>Pérez</b>"), ("email", "not-an-address"), ("organization", "other"),
-            ("organization_country", "XX"), ("dietary", "sin gluten"),
-        ]).await;
-        assert_eq!(page.status, 422);
-        assert_sound(&page, "the form with errors");
-        let document = scraper::Html::parse_document(&page.body);
-        let invalid: Vec<_> = select(&document, "[aria-invalid=true]").iter().map(|e| e.value().attr("name").unwrap().to_owned()).collect();
-        for field in ["email", "country", "language", "organization_name", "organization_kind", "organization_country", "consent_data_processing"] {
-            assert!(invalid.contains(&field.to_owned()), "{field} is marked: {invalid:?}");
-            let error = select(&document, &format!("#{field}-error"));
-            assert_eq!(error.len(), 1, "{field} has its message");
-            let input = select(&document, &format!("[name={field}]"))[0];
-            assert!(input.value().attr("aria-describedby").unwrap().contains(&format!("{field}-error")), "{field} message is bound");
-        }
-        assert_eq!(select(&document, "#email-error")[0].text().collect::<String>(), "No es una dirección de correo válida.");
-        assert_eq!(select(&document, "#country-error")[0].text().collect::<String>(), "Este campo es obligatorio.");
-        // What was typed is kept, as text.
-        assert_eq!(select(&document, "#full_name")[0].value().attr("value"), Some("Ana <b>Pérez</b>"));
-        assert_eq!(select(&document, "#email")[0].value().attr("value"), Some("not-an-address"));
-        assert_eq!(select(&document, "#dietary")[0].text().collect::<String>(), "sin gluten");
-        assert!(select(&document, "[role=alert]").len() == 1);
-        // Labels are bound to every input.
-        for input in select(&document, "input[type=text], input[type=email], select, textarea") {
-            let id = input.value().attr("id").unwrap();
-            assert_eq!(select(&document, &format!("label[for={id}]")).len(), 1, "a label for {id}");
-        }
-        assert_eq!(app.stats(&organizer, &slug).await["by_status"], json!({}), "nothing was written");
-    }
-
-    async fn names_show_as_text_on_every_page(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({"title": "<script>alert(1)</script> Reunión"})).await;
-        let evil = "<script>alert(1)</script>";
-        let page = post_form(&app, &format!("/m/{slug}/register"), &[
-            ("full_name", evil), ("email", "x@example.org"), ("country", "MX"), ("language", "es"),
-            // An organisation name holds no '<' (symbols are refused), but quotes and '&'.
-            ("organization", "other"), ("organization_name", "Casa \"Belén\" & Asociados"), ("organization_kind", "other"),
-            ("organization_country", "MX"), ("consent_data_processing", "on"), ("consent_press_listing", "on"),
-        ]).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-        let confirm = app.smtp.wait_for("x@example.org", 1).await[0].confirm_token();
-        let manage = app.smtp.to("x@example.org")[0].manage_token();
-        app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
-            "title": evil, "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
-            "speakers": [{"name": evil, "organization": evil}]
-        })).await;
-        let press = app.post(&format!("/api/v1/meetings/{slug}/press-tokens"), Some(&organizer), json!({"label": evil})).await.body["token"].as_str().unwrap().to_owned();
-        for path in ["/".to_owned(), format!("/m/{slug}"), format!("/m/{slug}/register"), format!("/confirm/{confirm}"),
-                     format!("/manage/{manage}"), format!("/manage/{manage}/cancel"), format!("/press/{press}")] {
-            let page = fetch(&app, &path, None).await;
-            assert_eq!(page.status, 200, "{path}");
-            assert_sound(&page, &path);
-            assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{path} shows the text");
-        }
-    }
-
-    async fn pages_speak_the_reader_language(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({})).await;
-        let path = format!("/m/{slug}");
-        let english = fetch(&app, &path, None).await;
-        assert!(english.body.contains("<html lang=\"en\">") && english.body.contains("Programme"));
-        let spanish = fetch(&app, &path, Some("es-MX,es;q=0.9,en;q=0.5")).await;
-        assert!(spanish.body.contains("<html lang=\"es\">") && spanish.body.contains("Programa"));
-        assert!(spanish.body.contains("Intercambio regional de centros de información"), "the translated title");
-        let chosen = fetch(&app, &format!("{path}?lang=es"), Some("en")).await;
-        assert!(chosen.body.contains("<html lang=\"es\">"));
-        let cookie = chosen.headers["set-cookie"].to_str().unwrap().to_owned();
-        assert!(cookie.starts_with("lang=es"), "{cookie}");
-        let remembered = app.client.get(format!("{}{path}", app.address)).header("Cookie", "lang=es").header("Accept-Language", "en").send().await.unwrap().text().await.unwrap();
-        assert!(remembered.contains("<html lang=\"es\">"), "the cookie wins over Accept-Language");
-        for language in ["en", "es"] {
-            let page = fetch(&app, &format!("/?lang={language}"), None).await;
-            assert_sound(&page, "home");
-            let document = scraper::Html::parse_document(&page.body);
-            assert_eq!(select(&document, "nav a[hreflang], nav a[aria-current]").len(), 2, "a language switch");
-        }
-        let missing = fetch(&app, "/m/no-such-meeting?lang=es", None).await;
-        assert_eq!(missing.status, 404);
-        assert!(missing.body.contains("No encontrado"));
-    }
-
-    async fn participants_change_consent_and_cancel_from_their_page(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({})).await;
-        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        // Opening the link only asks (a mail scanner opens every link); the button confirms.
-        let question = fetch(&app, &format!("/confirm/{token}"), Some("es")).await;
-        assert!(question.body.contains("Confirme su inscripción"), "{}", question.body);
-        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "pending_email", "opening the link changes nothing");
-        let confirmed = post_form(&app, &format!("/confirm/{token}"), &[]).await;
-        assert!(confirmed.body.contains("Your place is confirmed"), "{}", confirmed.body);
-        assert!(!confirmed.body.contains("/manage/"), "the page is no login: the manage link goes by email");
-        let used = fetch(&app, &format!("/confirm/{token}"), None).await;
-        assert_eq!(used.status, 404);
-        assert!(used.body.contains("already been used"), "{}", used.body);
-        let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
-        let press = format!("/api/v1/meetings/{slug}/attendees");
-        let page = post_form(&app, &format!("/manage/{manage}/press"), &[("consent_press_listing", "on")]).await;
-        assert!(page.body.contains("You are on the attendee list given to the press."));
-        assert_eq!(app.get(&press, Some(&organizer)).await.body["items"].as_array().unwrap().len(), 1);
-        post_form(&app, &format!("/manage/{manage}/press"), &[("consent_press_listing", "off")]).await;
-        assert!(app.get(&press, Some(&organizer)).await.body["items"].as_array().unwrap().is_empty());
-
-        let saved = post_form(&app, &format!("/manage/{manage}"), &[
-            ("full_name", "Ana María Pérez"), ("job_title", "Directora"), ("country", "GT"), ("language", "en"),
-            ("organization", "other"), ("organization_name", "Centro Nuevo"), ("organization_kind", "civil_society"), ("organization_country", "GT"),
-        ]).await;
-        assert_eq!(saved.status, 200);
-        let own = app.get("/api/v1/registration", Some(&manage)).await.body;
-        assert_eq!((own["job_title"].as_str(), own["country"].as_str(), own["organization"]["name"].as_str()), (Some("Directora"), Some("GT"), Some("Centro Nuevo")));
-        let bad = post_form(&app, &format!("/manage/{manage}"), &[("full_name", ""), ("country", "GT"), ("language", "en"), ("organization", "other")]).await;
-        assert_eq!(bad.status, 422);
-        assert!(bad.body.contains("full_name-error"));
-
-        let question = fetch(&app, &format!("/manage/{manage}/cancel"), None).await;
-        assert!(question.body.contains("Do you really want to cancel?"));
-        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.body["status"], "confirmed", "asking changes nothing");
-        let done = post_form(&app, &format!("/manage/{manage}/cancel"), &[]).await;
-        assert!(done.body.contains("Your registration is cancelled."));
-        assert_eq!(app.get("/api/v1/registration", Some(&manage)).await.body["status"], "cancelled");
-        assert_eq!(fetch(&app, &format!("/manage/{}", "0".repeat(64)), None).await.status, 404);
-    }
-}
-
-/// The login form's cookie (`name=value`) and hidden token, as a browser gets them with the
-/// page; empty when the page has none.
-pub async fn login_form(app: &TestApp) -> (String, String) {
-    let response = app
-        .client
-        .get(format!("{}/organizer/login", app.address))
-        .send()
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
         .await
-        .unwrap();
-    let cookie = set_cookie(response.headers(), "convene_login=")
-        .map(|c| c.split(';').next().unwrap().to_owned())
-        .unwrap_or_default();
-    let body = response.text().await.unwrap();
-    let document = scraper::Html::parse_document(&body);
-    let token = select(&document, "input[name=login_token]")
-        .first()
-        .and_then(|input| input.value().attr("value"))
-        .unwrap_or("")
-        .to_owned();
-    (cookie, token)
-}
-
-/// The `Set-Cookie` value that starts with `prefix`.
-pub fn set_cookie(headers: &reqwest::header::HeaderMap, prefix: &str) -> Option<String> {
-    headers
-        .get_all("set-cookie")
-        .iter()
-        .map(|c| c.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with(prefix))
-}
-
-/// Logs in through the form, as a browser would from the login page; answers the session
-/// cookie.
-pub async fn log_in(app: &TestApp, email: &str, password: &str) -> Option<String> {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let (form_cookie, token) = login_form(app).await;
-    let response = client
-        .post(format!("{}/organizer/login", app.address))
-        .header("Cookie", form_cookie)
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("next", "/organizer"),
-            ("login_token", &token),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = set_cookie(response.headers(), "convene_session=")?;
-    assert_eq!(response.status(), 303);
+        .expect("a session");
+    let agenda_page = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/agenda"),
+        &cookie,
+        &[],
+    )
+    .await;
+    let edit_path = format!("/organizer/m/{slug}/agenda/sessions/{id}");
     assert!(
-        cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Lax")
-            && !cookie.contains("Secure"),
-        "{cookie}"
+        agenda_page.body.contains(&format!("href=\"{edit_path}\"")),
+        "the agenda links to the edit page"
     );
-    Some(cookie.split(';').next().unwrap().to_owned())
-}
+    let page = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+    assert_eq!(page.status, 200);
+    assert_sound(&page, "edit session");
+    let mut values = form_values(&page, &format!("/sessions/{id}"));
+    let value = |values: &[(String, String)], name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(value(&values, "title"), "Apertura");
+    assert_eq!(
+        value(&values, "starts_at"),
+        "2030-05-29T09:00",
+        "local time, as the form takes it"
+    );
+    assert_eq!(value(&values, "room_id"), hall);
+    assert_eq!(value(&values, "interpretation"), "on");
+    assert_eq!(value(&values, "description_en"), "Welcome");
+    assert_eq!(
+        value(&values, "speakers"),
+        "Luis Gómez, ACNUR",
+        "guests as text; the registered speaker is kept apart"
+    );
 
-pub async fn with_cookie(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> Page {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut request = client
-        .request(method, format!("{}{path}", app.address))
-        .header("Cookie", cookie);
-    if !form.is_empty() {
-        request = request.form(form);
-    }
-    let response = request.send().await.unwrap();
-    Page {
-        status: response.status().as_u16(),
-        headers: response.headers().clone(),
-        body: response.text().await.unwrap(),
-    }
-}
+    // Moving it onto the coffee break clashes: the form comes back with the clash, and
+    // nothing changed.
+    let set = |values: &mut Vec<(String, String)>, name: &str, to: &str| {
+        values.retain(|(n, _)| n != name);
+        values.push((name.to_owned(), to.to_owned()));
+    };
+    set(&mut values, "starts_at", "2030-05-29T11:00");
+    set(&mut values, "ends_at", "2030-05-29T12:00");
+    let form: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let clash = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
+    assert_eq!(clash.status, 409, "{}", clash.body);
+    assert!(clash.body.contains("Café"), "the clashing session is named");
+    assert_eq!(
+        app.get(&format!("/api/v1/meetings/{slug}/agenda"), None)
+            .await
+            .body["items"][0]["starts_at"],
+        "2030-05-29T09:00:00-06:00"
+    );
 
-fn csrf_of(page: &Page) -> String {
-    let document = scraper::Html::parse_document(&page.body);
-    select(&document, "input[name=csrf]")[0]
-        .value()
-        .attr("value")
+    set(&mut values, "title", "Apertura oficial");
+    set(&mut values, "starts_at", "2030-05-29T09:30");
+    set(&mut values, "ends_at", "2030-05-29T10:30");
+    let form: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let session = app
+        .get(&format!("/api/v1/meetings/{slug}/agenda"), Some(&organizer))
+        .await
+        .body["items"][0]
+        .clone();
+    assert_eq!(session["id"], id.as_str());
+    assert_eq!(session["title"], "Apertura oficial");
+    assert_eq!(session["starts_at"], "2030-05-29T09:30:00-06:00");
+    assert_eq!(
+        session["translations"]["en"],
+        json!({"title": "Opening", "description": "Welcome"})
+    );
+    let speakers: Vec<(String, String)> = session["speakers"]
+        .as_array()
         .unwrap()
-        .to_owned()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_owned(),
+                s["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(speakers.len(), 2, "{speakers:?}");
+    assert!(
+        speakers.contains(&("Luis Gómez".into(), "moderator".into())),
+        "the guest keeps their role: {speakers:?}"
+    );
+    let linked: Vec<(Option<String>, String)> = {
+        use convene::schema::session_speakers as s;
+        use diesel::prelude::*;
+        s::table
+            .filter(s::session_id.eq(&id))
+            .filter(s::registration_id.is_not_null())
+            .select((s::registration_id, s::role))
+            .load(&mut app.db.connect())
+            .unwrap()
+    };
+    assert_eq!(
+        linked,
+        [(Some(ana.clone()), "speaker".to_owned())],
+        "the registered speaker stays linked"
+    );
+
+    // The organizer names a registered speaker publicly with a tick on the same form.
+    let public_of = || -> bool {
+        use convene::schema::session_speakers as s;
+        use diesel::prelude::*;
+        s::table
+            .filter(s::session_id.eq(&id))
+            .filter(s::registration_id.eq(&ana))
+            .select(s::public)
+            .first(&mut app.db.connect())
+            .unwrap()
+    };
+    assert!(!public_of());
+    let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+    let tick = format!("public_{ana}");
+    assert!(
+        edit.body.contains(&format!("name=\"{tick}\"")),
+        "a box for the linked speaker"
+    );
+    let mut ticked = values.clone();
+    ticked.push((tick.clone(), "on".to_owned()));
+    let form: Vec<(&str, &str)> = ticked
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        with_cookie(&app, reqwest::Method::POST, &edit_path, &cookie, &form)
+            .await
+            .status,
+        303
+    );
+    assert!(public_of(), "ticked, the speaker is public");
+    let edit = with_cookie(&app, reqwest::Method::GET, &edit_path, &cookie, &[]).await;
+    assert!(
+        edit.body
+            .contains(&format!("name=\"{tick}\" value=\"on\" checked")),
+        "and the box stays ticked"
+    );
+
+    // Without the CSRF token nothing is saved.
+    let forged = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &edit_path,
+        &cookie,
+        &[("title", "Otra")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
 }
 
-on_both_backends! {
-    async fn the_dashboard_needs_a_login_its_csrf_token_and_the_meeting(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({"requires_approval": true})).await;
-        let token = app.register_and_read_token(&slug, TestApp::registration_body("ana@example.org")).await;
-        let id = app.confirm_and_id(&token, "ana@example.org").await;
+on_both_backends!(a_form_with_every_field_wrong_comes_back_with_every_message);
+async fn a_form_with_every_field_wrong_comes_back_with_every_message(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let page = post_form(
+        &app,
+        &format!("/m/{slug}/register?lang=es"),
+        &[
+            ("full_name", "Ana <b>Pérez</b>"),
+            ("email", "not-an-address"),
+            ("organization", "other"),
+            ("organization_country", "XX"),
+            ("dietary", "sin gluten"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 422);
+    assert_sound(&page, "the form with errors");
+    let document = scraper::Html::parse_document(&page.body);
+    let invalid: Vec<_> = select(&document, "[aria-invalid=true]")
+        .iter()
+        .map(|e| e.value().attr("name").unwrap().to_owned())
+        .collect();
+    for field in [
+        "email",
+        "country",
+        "language",
+        "organization_name",
+        "organization_kind",
+        "organization_country",
+        "consent_data_processing",
+    ] {
+        assert!(
+            invalid.contains(&field.to_owned()),
+            "{field} is marked: {invalid:?}"
+        );
+        let error = select(&document, &format!("#{field}-error"));
+        assert_eq!(error.len(), 1, "{field} has its message");
+        let input = select(&document, &format!("[name={field}]"))[0];
+        assert!(
+            input
+                .value()
+                .attr("aria-describedby")
+                .unwrap()
+                .contains(&format!("{field}-error")),
+            "{field} message is bound"
+        );
+    }
+    assert_eq!(
+        select(&document, "#email-error")[0]
+            .text()
+            .collect::<String>(),
+        "No es una dirección de correo válida."
+    );
+    assert_eq!(
+        select(&document, "#country-error")[0]
+            .text()
+            .collect::<String>(),
+        "Este campo es obligatorio."
+    );
+    // What was typed is kept, as text.
+    assert_eq!(
+        select(&document, "#full_name")[0].value().attr("value"),
+        Some("Ana <b>Pérez</b>")
+    );
+    assert_eq!(
+        select(&document, "#email")[0].value().attr("value"),
+        Some("not-an-address")
+    );
+    assert_eq!(
+        select(&document, "#dietary")[0].text().collect::<String>(),
+        "sin gluten"
+    );
+    assert!(select(&document, "[role=alert]").len() == 1);
+    // Labels are bound to every input.
+    for input in select(
+        &document,
+        "input[type=text], input[type=email], select, textarea",
+    ) {
+        let id = input.value().attr("id").unwrap();
+        assert_eq!(
+            select(&document, &format!("label[for={id}]")).len(),
+            1,
+            "a label for {id}"
+        );
+    }
+    assert_eq!(
+        app.stats(&organizer, &slug).await["by_status"],
+        json!({}),
+        "nothing was written"
+    );
+}
 
-        let anonymous = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/registrations"), "x=y", &[]).await;
-        assert_eq!(anonymous.status, 303);
-        assert!(anonymous.headers["location"].to_str().unwrap().starts_with("/organizer/login?next="));
+on_both_backends!(names_show_as_text_on_every_page);
+async fn names_show_as_text_on_every_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(
+            &organizer,
+            json!({"title": "<script>alert(1)</script> Reunión"}),
+        )
+        .await;
+    let evil = "<script>alert(1)</script>";
+    let page = post_form(
+        &app,
+        &format!("/m/{slug}/register"),
+        &[
+            ("full_name", evil),
+            ("email", "x@example.org"),
+            ("country", "MX"),
+            ("language", "es"),
+            // An organisation name holds no '<' (symbols are refused), but quotes and '&'.
+            ("organization", "other"),
+            ("organization_name", "Casa \"Belén\" & Asociados"),
+            ("organization_kind", "other"),
+            ("organization_country", "MX"),
+            ("consent_data_processing", "on"),
+            ("consent_press_listing", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let confirm = app.smtp.wait_for("x@example.org", 1).await[0].confirm_token();
+    let manage = app.smtp.to("x@example.org")[0].manage_token();
+    app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+        "title": evil, "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+        "speakers": [{"name": evil, "organization": evil}]
+    })).await;
+    let press = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+            json!({"label": evil}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for path in [
+        "/".to_owned(),
+        format!("/m/{slug}"),
+        format!("/m/{slug}/register"),
+        format!("/confirm/{confirm}"),
+        format!("/manage/{manage}"),
+        format!("/manage/{manage}/cancel"),
+        format!("/press/{press}"),
+    ] {
+        let page = fetch(&app, &path, None).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_sound(&page, &path);
+        assert!(
+            page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{path} shows the text"
+        );
+    }
+}
 
-        let email = {
-            use diesel::prelude::*;
-            convene::schema::accounts::table.select(convene::schema::accounts::email).first::<String>(&mut app.db.connect()).unwrap()
-        };
-        assert!(log_in(&app, &email, "not the password").await.is_none(), "a wrong password gets no session");
-        let cookie = log_in(&app, &email, "a long organizer password").await.expect("a session");
-        for path in ["/organizer".to_owned(), format!("/organizer/m/{slug}"), format!("/organizer/m/{slug}/registrations"),
-                     format!("/organizer/m/{slug}/waitlist"), format!("/organizer/m/{slug}/agenda"), format!("/organizer/m/{slug}/press"),
-                     format!("/organizer/m/{slug}/edit"), "/organizer/meetings/new".to_owned()] {
-            let page = with_cookie(&app, reqwest::Method::GET, &path, &cookie, &[]).await;
-            assert_eq!(page.status, 200, "{path}");
-            assert_sound(&page, &path);
-        }
-        let table = with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{slug}/registrations"), &cookie, &[]).await;
-        let csrf = csrf_of(&table);
-        let approve = format!("/organizer/m/{slug}/registrations/{id}/approve");
-        let refused = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("back", "")]).await;
-        assert_eq!(refused.status, 403, "a form without the CSRF token is refused");
-        let forged = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", "0123456789abcdef0123456789abcdef")]).await;
-        assert_eq!(forged.status, 403);
-        let logged_out = with_cookie(&app, reqwest::Method::POST, &approve, "x=y", &[("csrf", &csrf)]).await;
-        assert_eq!(logged_out.status, 303, "a form from no session goes to the login page");
-        assert!(logged_out.headers["location"].to_str().unwrap().starts_with("/organizer/login?next="));
-        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "pending_approval", "nothing changed");
-        let approved = with_cookie(&app, reqwest::Method::POST, &approve, &cookie, &[("csrf", &csrf)]).await;
-        assert_eq!(approved.status, 303);
-        assert_eq!(app.registrations(&organizer, &slug, "").await[0]["status"], "confirmed");
+on_both_backends!(pages_speak_the_reader_language);
+async fn pages_speak_the_reader_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let path = format!("/m/{slug}");
+    let english = fetch(&app, &path, None).await;
+    assert!(english.body.contains("<html lang=\"en\">") && english.body.contains("Programme"));
+    let spanish = fetch(&app, &path, Some("es-MX,es;q=0.9,en;q=0.5")).await;
+    assert!(spanish.body.contains("<html lang=\"es\">") && spanish.body.contains("Programa"));
+    assert!(
+        spanish
+            .body
+            .contains("Intercambio regional de centros de información"),
+        "the translated title"
+    );
+    let chosen = fetch(&app, &format!("{path}?lang=es"), Some("en")).await;
+    assert!(chosen.body.contains("<html lang=\"es\">"));
+    let cookie = chosen.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("lang=es"), "{cookie}");
+    let remembered = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .header("Cookie", "lang=es")
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        remembered.contains("<html lang=\"es\">"),
+        "the cookie wins over Accept-Language"
+    );
+    for language in ["en", "es"] {
+        let page = fetch(&app, &format!("/?lang={language}"), None).await;
+        assert_sound(&page, "home");
+        let document = scraper::Html::parse_document(&page.body);
+        assert_eq!(
+            select(&document, "nav a[hreflang], nav a[aria-current]").len(),
+            2,
+            "a language switch"
+        );
+    }
+    let missing = fetch(&app, "/m/no-such-meeting?lang=es", None).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("No encontrado"));
+}
 
-        // Someone else's meeting is forbidden, even with a valid session.
-        let other = app.organizer().await;
-        let theirs = app.meeting(&other, json!({})).await;
-        assert_eq!(with_cookie(&app, reqwest::Method::GET, &format!("/organizer/m/{theirs}"), &cookie, &[]).await.status, 403);
+on_both_backends!(participants_change_consent_and_cancel_from_their_page);
+async fn participants_change_consent_and_cancel_from_their_page(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    // Opening the link only asks (a mail scanner opens every link); the button confirms.
+    let question = fetch(&app, &format!("/confirm/{token}"), Some("es")).await;
+    assert!(
+        question.body.contains("Confirme su inscripción"),
+        "{}",
+        question.body
+    );
+    assert_eq!(
+        app.registrations(&organizer, &slug, "").await[0]["status"],
+        "pending_email",
+        "opening the link changes nothing"
+    );
+    let confirmed = post_form(&app, &format!("/confirm/{token}"), &[]).await;
+    assert!(
+        confirmed.body.contains("Your place is confirmed"),
+        "{}",
+        confirmed.body
+    );
+    assert!(
+        !confirmed.body.contains("/manage/"),
+        "the page is no login: the manage link goes by email"
+    );
+    let used = fetch(&app, &format!("/confirm/{token}"), None).await;
+    assert_eq!(used.status, 404);
+    assert!(used.body.contains("already been used"), "{}", used.body);
+    let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+    let press = format!("/api/v1/meetings/{slug}/attendees");
+    let page = post_form(
+        &app,
+        &format!("/manage/{manage}/press"),
+        &[("consent_press_listing", "on")],
+    )
+    .await;
+    assert!(page
+        .body
+        .contains("You are on the attendee list given to the press."));
+    assert_eq!(
+        app.get(&press, Some(&organizer)).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    post_form(
+        &app,
+        &format!("/manage/{manage}/press"),
+        &[("consent_press_listing", "off")],
+    )
+    .await;
+    assert!(app.get(&press, Some(&organizer)).await.body["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 
-        // Creating a meeting through the form, with times in its own zone.
-        let created = with_cookie(&app, reqwest::Method::POST, "/organizer/meetings/new", &cookie, &[
-            ("csrf", &csrf), ("title", "Taller regional"), ("slug", "taller-regional"), ("country", "GT"),
-            ("timezone", "America/Guatemala"), ("starts_at", "2030-06-10T09:00"), ("ends_at", "2030-06-10T17:00"),
-            ("capacity", "40"), ("status", "published"), ("title_en", "Regional workshop"),
-        ]).await;
-        assert_eq!(created.status, 303, "{}", created.body);
-        let meeting = app.get("/api/v1/meetings/taller-regional", None).await.body;
-        assert_eq!(meeting["starts_at"], "2030-06-10T09:00:00-06:00");
-        assert_eq!(meeting["translations"]["en"]["title"], "Regional workshop");
-        // A session through the agenda editor keeps every translation the form asks for.
-        let added = with_cookie(&app, reqwest::Method::POST, "/organizer/m/taller-regional/agenda/sessions", &cookie, &[
-            ("csrf", &csrf), ("title", "Apertura"), ("description", "Bienvenida"), ("kind", "plenary"),
-            ("starts_at", "2030-06-10T09:00"), ("ends_at", "2030-06-10T10:00"), ("language", "es"),
-            ("title_es", "Apertura del taller"), ("description_es", "Bienvenida y objetivos"),
-            ("title_en", "Opening"), ("description_en", "Welcome and aims"),
-        ]).await;
-        assert_eq!(added.status, 303, "{}", added.body);
-        let agenda = app.get("/api/v1/meetings/taller-regional/agenda", None).await.body;
-        assert_eq!(agenda["items"][0]["translations"], json!({
+    let saved = post_form(
+        &app,
+        &format!("/manage/{manage}"),
+        &[
+            ("full_name", "Ana María Pérez"),
+            ("job_title", "Directora"),
+            ("country", "GT"),
+            ("language", "en"),
+            ("organization", "other"),
+            ("organization_name", "Centro Nuevo"),
+            ("organization_kind", "civil_society"),
+            ("organization_country", "GT"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 200);
+    let own = app.get("/api/v1/registration", Some(&manage)).await.body;
+    assert_eq!(
+        (
+            own["job_title"].as_str(),
+            own["country"].as_str(),
+            own["organization"]["name"].as_str()
+        ),
+        (Some("Directora"), Some("GT"), Some("Centro Nuevo"))
+    );
+    let bad = post_form(
+        &app,
+        &format!("/manage/{manage}"),
+        &[
+            ("full_name", ""),
+            ("country", "GT"),
+            ("language", "en"),
+            ("organization", "other"),
+        ],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("full_name-error"));
+
+    let question = fetch(&app, &format!("/manage/{manage}/cancel"), None).await;
+    assert!(question.body.contains("Do you really want to cancel?"));
+    assert_eq!(
+        app.get("/api/v1/registration", Some(&manage)).await.body["status"],
+        "confirmed",
+        "asking changes nothing"
+    );
+    let done = post_form(&app, &format!("/manage/{manage}/cancel"), &[]).await;
+    assert!(done.body.contains("Your registration is cancelled."));
+    assert_eq!(
+        app.get("/api/v1/registration", Some(&manage)).await.body["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        fetch(&app, &format!("/manage/{}", "0".repeat(64)), None)
+            .await
+            .status,
+        404
+    );
+}
+
+on_both_backends!(the_dashboard_needs_a_login_its_csrf_token_and_the_meeting);
+async fn the_dashboard_needs_a_login_its_csrf_token_and_the_meeting(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(&organizer, json!({"requires_approval": true}))
+        .await;
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    let id = app.confirm_and_id(&token, "ana@example.org").await;
+
+    let anonymous = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/registrations"),
+        "x=y",
+        &[],
+    )
+    .await;
+    assert_eq!(anonymous.status, 303);
+    assert!(anonymous.headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/organizer/login?next="));
+
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    assert!(
+        log_in(&app, &email, "not the password").await.is_none(),
+        "a wrong password gets no session"
+    );
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    for path in [
+        "/organizer".to_owned(),
+        format!("/organizer/m/{slug}"),
+        format!("/organizer/m/{slug}/registrations"),
+        format!("/organizer/m/{slug}/waitlist"),
+        format!("/organizer/m/{slug}/agenda"),
+        format!("/organizer/m/{slug}/press"),
+        format!("/organizer/m/{slug}/edit"),
+        "/organizer/meetings/new".to_owned(),
+    ] {
+        let page = with_cookie(&app, reqwest::Method::GET, &path, &cookie, &[]).await;
+        assert_eq!(page.status, 200, "{path}");
+        assert_sound(&page, &path);
+    }
+    let table = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/registrations"),
+        &cookie,
+        &[],
+    )
+    .await;
+    let csrf = csrf_of(&table);
+    let approve = format!("/organizer/m/{slug}/registrations/{id}/approve");
+    let refused = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &approve,
+        &cookie,
+        &[("back", "")],
+    )
+    .await;
+    assert_eq!(
+        refused.status, 403,
+        "a form without the CSRF token is refused"
+    );
+    let forged = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &approve,
+        &cookie,
+        &[("csrf", "0123456789abcdef0123456789abcdef")],
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let logged_out = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &approve,
+        "x=y",
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        logged_out.status, 303,
+        "a form from no session goes to the login page"
+    );
+    assert!(logged_out.headers["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/organizer/login?next="));
+    assert_eq!(
+        app.registrations(&organizer, &slug, "").await[0]["status"],
+        "pending_approval",
+        "nothing changed"
+    );
+    let approved = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &approve,
+        &cookie,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(approved.status, 303);
+    assert_eq!(
+        app.registrations(&organizer, &slug, "").await[0]["status"],
+        "confirmed"
+    );
+
+    // Someone else's meeting is forbidden, even with a valid session.
+    let other = app.organizer().await;
+    let theirs = app.meeting(&other, json!({})).await;
+    assert_eq!(
+        with_cookie(
+            &app,
+            reqwest::Method::GET,
+            &format!("/organizer/m/{theirs}"),
+            &cookie,
+            &[]
+        )
+        .await
+        .status,
+        403
+    );
+
+    // Creating a meeting through the form, with times in its own zone.
+    let created = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        "/organizer/meetings/new",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("title", "Taller regional"),
+            ("slug", "taller-regional"),
+            ("country", "GT"),
+            ("timezone", "America/Guatemala"),
+            ("starts_at", "2030-06-10T09:00"),
+            ("ends_at", "2030-06-10T17:00"),
+            ("capacity", "40"),
+            ("status", "published"),
+            ("title_en", "Regional workshop"),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let meeting = app.get("/api/v1/meetings/taller-regional", None).await.body;
+    assert_eq!(meeting["starts_at"], "2030-06-10T09:00:00-06:00");
+    assert_eq!(meeting["translations"]["en"]["title"], "Regional workshop");
+    // A session through the agenda editor keeps every translation the form asks for.
+    let added = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        "/organizer/m/taller-regional/agenda/sessions",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("title", "Apertura"),
+            ("description", "Bienvenida"),
+            ("kind", "plenary"),
+            ("starts_at", "2030-06-10T09:00"),
+            ("ends_at", "2030-06-10T10:00"),
+            ("language", "es"),
+            ("title_es", "Apertura del taller"),
+            ("description_es", "Bienvenida y objetivos"),
+            ("title_en", "Opening"),
+            ("description_en", "Welcome and aims"),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let agenda = app
+        .get("/api/v1/meetings/taller-regional/agenda", None)
+        .await
+        .body;
+    assert_eq!(
+        agenda["items"][0]["translations"],
+        json!({
             "es": {"title": "Apertura del taller", "description": "Bienvenida y objetivos"},
             "en": {"title": "Opening", "description": "Welcome and aims"},
-        }), "{agenda}");
-        let bad = with_cookie(&app, reqwest::Method::POST, "/organizer/meetings/new", &cookie, &[("csrf", &csrf), ("capacity", "many")]).await;
-        assert_eq!(bad.status, 422);
-        assert!(bad.body.contains("capacity-error") && bad.body.contains("title-error") && bad.body.contains("starts_at-error"));
+        }),
+        "{agenda}"
+    );
+    let bad = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        "/organizer/meetings/new",
+        &cookie,
+        &[("csrf", &csrf), ("capacity", "many")],
+    )
+    .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("capacity-error")
+            && bad.body.contains("title-error")
+            && bad.body.contains("starts_at-error")
+    );
 
-        // Logging out ends the session for good.
-        let out = with_cookie(&app, reqwest::Method::POST, "/organizer/logout", &cookie, &[("csrf", &csrf)]).await;
-        assert_eq!(out.status, 303);
-        assert_eq!(with_cookie(&app, reqwest::Method::GET, "/organizer", &cookie, &[]).await.status, 303);
-    }
+    // Logging out ends the session for good.
+    let out = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        "/organizer/logout",
+        &cookie,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(out.status, 303);
+    assert_eq!(
+        with_cookie(&app, reqwest::Method::GET, "/organizer", &cookie, &[])
+            .await
+            .status,
+        303
+    );
 }

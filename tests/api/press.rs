@@ -1,7 +1,8 @@
 //! Press access: who may read the attendee list, what it shows, and the files it comes in.
 
-use crate::helpers::{spawn_app, TestApp};
 use crate::on_both_backends;
+use crate::support::Backend;
+use crate::support::{spawn_app, TestApp};
 use serde_json::{json, Value};
 
 /// Creates a press token for the meeting through the API; answers (id, token).
@@ -110,180 +111,404 @@ fn json_rows(items: &[Value]) -> Vec<Vec<String>> {
         .collect()
 }
 
-on_both_backends! {
-    async fn who_may_read_the_press_list(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let other_organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({})).await;
-        let other_slug = app.meeting(&other_organizer, json!({})).await;
-        let manage = confirmed(&app, &slug, "ana@example.org", "Ana Peña", true).await;
-        let (_, press) = press_token(&app, &organizer, &slug).await;
-        let (_, other_press) = press_token(&app, &other_organizer, &other_slug).await;
-        let (expired_id, expired) = press_token(&app, &organizer, &slug).await;
-        let (revoked_id, revoked) = press_token(&app, &organizer, &slug).await;
-        {
-            use convene::schema::tokens::dsl::*;
-            use diesel::prelude::*;
-            let mut conn = app.db.connect();
-            diesel::update(tokens.filter(id.eq(&expired_id)))
-                .set(expires_at.eq(Some(convene::db::now() - chrono::Duration::minutes(1))))
-                .execute(&mut conn).unwrap();
-        }
-        let revoke = app.call(reqwest::Method::DELETE, &format!("/api/v1/meetings/{slug}/press-tokens/{revoked_id}"), Some(&organizer), None).await;
-        assert_eq!(revoke.status, 204);
+on_both_backends!(who_may_read_the_press_list);
+async fn who_may_read_the_press_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let other_organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let other_slug = app.meeting(&other_organizer, json!({})).await;
+    let manage = confirmed(&app, &slug, "ana@example.org", "Ana Peña", true).await;
+    let (_, press) = press_token(&app, &organizer, &slug).await;
+    let (_, other_press) = press_token(&app, &other_organizer, &other_slug).await;
+    let (expired_id, expired) = press_token(&app, &organizer, &slug).await;
+    let (revoked_id, revoked) = press_token(&app, &organizer, &slug).await;
+    {
+        use convene::schema::tokens::dsl::*;
+        use diesel::prelude::*;
+        let mut conn = app.db.connect();
+        diesel::update(tokens.filter(id.eq(&expired_id)))
+            .set(expires_at.eq(Some(convene::db::now() - chrono::Duration::minutes(1))))
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let revoke = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/press-tokens/{revoked_id}"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(revoke.status, 204);
 
-        let who: [(&str, Option<&str>, u16); 8] = [
+    let who: [(&str, Option<&str>, u16); 8] = [
+        ("anonymous", None, 401),
+        ("press of this meeting", Some(&press), 200),
+        ("press of another meeting", Some(&other_press), 403),
+        ("expired press", Some(&expired), 401),
+        ("revoked press", Some(&revoked), 401),
+        ("participant", Some(&manage), 401),
+        ("organizer of another meeting", Some(&other_organizer), 403),
+        ("the organizer", Some(&organizer), 200),
+    ];
+    for endpoint in [
+        "attendees",
+        "attendees.csv",
+        "attendees.xlsx",
+        "attendees/summary",
+    ] {
+        for (name, token, status) in who {
+            let answer = app
+                .get(&format!("/api/v1/meetings/{slug}/{endpoint}"), token)
+                .await;
+            assert_eq!(answer.status, status, "{name} on {endpoint}");
+        }
+    }
+    assert_eq!(
+        app.get("/api/v1/meetings/no-such-meeting/attendees", Some(&press))
+            .await
+            .status,
+        404
+    );
+
+    // Managing press tokens is for the organizer alone.
+    let manage_paths = [
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/meetings/{slug}/press-tokens"),
+            200,
+        ),
+        (
+            reqwest::Method::GET,
+            format!("/api/v1/meetings/{slug}/press-log"),
+            200,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/meetings/{slug}/press-tokens"),
+            201,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("/api/v1/meetings/{slug}/press-tokens/{revoked_id}"),
+            204,
+        ),
+    ];
+    for (method, path, ok) in manage_paths {
+        let body = (method == reqwest::Method::POST).then(|| json!({"label": "Reuters"}));
+        for (name, token, status) in [
             ("anonymous", None, 401),
-            ("press of this meeting", Some(&press), 200),
-            ("press of another meeting", Some(&other_press), 403),
-            ("expired press", Some(&expired), 401),
-            ("revoked press", Some(&revoked), 401),
-            ("participant", Some(&manage), 401),
-            ("organizer of another meeting", Some(&other_organizer), 403),
-            ("the organizer", Some(&organizer), 200),
-        ];
-        for endpoint in ["attendees", "attendees.csv", "attendees.xlsx", "attendees/summary"] {
-            for (name, token, status) in who {
-                let answer = app.get(&format!("/api/v1/meetings/{slug}/{endpoint}"), token).await;
-                assert_eq!(answer.status, status, "{name} on {endpoint}");
-            }
+            ("press", Some(press.as_str()), 401),
+            ("participant", Some(manage.as_str()), 401),
+            ("other organizer", Some(other_organizer.as_str()), 403),
+            ("organizer", Some(organizer.as_str()), ok),
+        ] {
+            let answer = app.call(method.clone(), &path, token, body.clone()).await;
+            assert_eq!(answer.status, status, "{name}: {method} {path}");
         }
-        assert_eq!(app.get("/api/v1/meetings/no-such-meeting/attendees", Some(&press)).await.status, 404);
-
-        // Managing press tokens is for the organizer alone.
-        let manage_paths = [
-            (reqwest::Method::GET, format!("/api/v1/meetings/{slug}/press-tokens"), 200),
-            (reqwest::Method::GET, format!("/api/v1/meetings/{slug}/press-log"), 200),
-            (reqwest::Method::POST, format!("/api/v1/meetings/{slug}/press-tokens"), 201),
-            (reqwest::Method::DELETE, format!("/api/v1/meetings/{slug}/press-tokens/{revoked_id}"), 204),
-        ];
-        for (method, path, ok) in manage_paths {
-            let body = (method == reqwest::Method::POST).then(|| json!({"label": "Reuters"}));
-            for (name, token, status) in [("anonymous", None, 401), ("press", Some(press.as_str()), 401), ("participant", Some(manage.as_str()), 401), ("other organizer", Some(other_organizer.as_str()), 403), ("organizer", Some(organizer.as_str()), ok)] {
-                let answer = app.call(method.clone(), &path, token, body.clone()).await;
-                assert_eq!(answer.status, status, "{name}: {method} {path}");
-            }
-        }
-        let unknown = app.call(reqwest::Method::DELETE, &format!("/api/v1/meetings/{slug}/press-tokens/nope"), Some(&organizer), None).await;
-        assert_eq!(unknown.status, 404);
-        let foreign = app.call(reqwest::Method::DELETE, &format!("/api/v1/meetings/{other_slug}/press-tokens/{expired_id}"), Some(&other_organizer), None).await;
-        assert_eq!(foreign.status, 404, "another meeting's token cannot be revoked through this one");
     }
+    let unknown = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/press-tokens/nope"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    let foreign = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{other_slug}/press-tokens/{expired_id}"),
+            Some(&other_organizer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        foreign.status, 404,
+        "another meeting's token cannot be revoked through this one"
+    );
+}
 
-    async fn the_press_sees_only_confirmed_consenting_participants_and_five_fields(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({"capacity": 3})).await;
-        let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña", true).await;
-        confirmed(&app, &slug, "beto@example.org", "Beto Sin Consentimiento", false).await;
-        let carla = confirmed(&app, &slug, "carla@example.org", "Carla Núñez", true).await;
-        confirmed(&app, &slug, "dora@example.org", "Dora En Espera", true).await; // waitlisted
-        let mut pending = TestApp::registration_body("eva@example.org");
-        pending["consent_press_listing"] = json!(true);
-        app.register_and_read_token(&slug, pending).await; // pending_email
-        let press = press_token(&app, &organizer, &slug).await.1;
-        {
-            // Other statuses, consenting, straight in the database.
-            use convene::schema::registrations::dsl::*;
-            use diesel::prelude::*;
-            let mut conn = app.db.connect();
-            for (who, state) in [("fede@example.org", "rejected"), ("gil@example.org", "pending_approval"), ("hugo@example.org", "expired")] {
-                let mut body = TestApp::registration_body(who);
-                body["consent_press_listing"] = json!(true);
-                assert_eq!(app.register(&slug, body).await.status, 202);
-                diesel::update(registrations.filter(email.eq(who))).set(status.eq(state)).execute(&mut conn).unwrap();
-            }
-        }
-        let list = app.get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press)).await;
-        let items = list.body["items"].as_array().unwrap().clone();
-        assert_eq!(json_rows(&items), [
-            ["Ana Peña", "Centro de Información Tapachula", "information_hub", "MX", "Coordinadora"],
-            ["Carla Núñez", "Centro de Información Tapachula", "information_hub", "MX", "Coordinadora"],
-        ]);
-        for item in &items {
-            let mut keys: Vec<_> = item.as_object().unwrap().keys().cloned().collect();
-            keys.sort();
-            assert_eq!(keys, ["country", "full_name", "job_title", "organization", "organization_kind"]);
-        }
-        for format in ["attendees", "attendees.csv", "attendees.xlsx", "attendees/summary"] {
-            let (status, bytes) = download(&app, &format!("/api/v1/meetings/{slug}/{format}"), &press).await;
-            assert_eq!(status, 200);
-            let text = String::from_utf8_lossy(&bytes);
-            assert!(!text.contains("@example.org") && !text.contains("es-en"), "no address or needs in {format}");
-        }
-        let summary = app.get(&format!("/api/v1/meetings/{slug}/attendees/summary"), Some(&press)).await.body;
-        assert_eq!((summary["attendees"].as_i64(), summary["organizations"].as_i64(), summary["countries"].as_i64()), (Some(2), Some(1), Some(1)));
-        assert_eq!(summary["organizations_by_kind"]["information_hub"], 1);
-        assert_eq!(app.stats(&organizer, &slug).await["press"]["by_country"]["MX"], 2);
-
-        // Withdrawn consent and cancellation take effect on the next download; Dora moves up.
-        app.patch("/api/v1/registration", Some(&ana), json!({"consent_press_listing": false})).await;
-        app.post("/api/v1/registration/cancel", Some(&carla), json!({})).await;
-        let list = app.get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press)).await;
-        let names: Vec<_> = list.body["items"].as_array().unwrap().iter().map(|a| a["full_name"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(names, ["Dora En Espera"]);
-        app.outbox_drained(&organizer, &slug).await;
-    }
-
-    async fn csv_and_xlsx_read_back_as_the_json_says(backend) {
-        let app = spawn_app(backend).await;
-        let organizer = app.organizer().await;
-        let slug = app.meeting(&organizer, json!({"capacity": null})).await;
-        let names = ["=HYPERLINK(\"http://x\")", "+1-555", "Ñandú Peña, \"la jefa\"", "@cmd", "José\nSegunda línea"];
-        for (i, name) in names.iter().enumerate() {
-            let mut body = TestApp::registration_body(&format!("p{i}@example.org"));
-            body["full_name"] = json!(name.replace('\n', " "));
+on_both_backends!(the_press_sees_only_confirmed_consenting_participants_and_five_fields);
+async fn the_press_sees_only_confirmed_consenting_participants_and_five_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": 3})).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña", true).await;
+    confirmed(
+        &app,
+        &slug,
+        "beto@example.org",
+        "Beto Sin Consentimiento",
+        false,
+    )
+    .await;
+    let carla = confirmed(&app, &slug, "carla@example.org", "Carla Núñez", true).await;
+    confirmed(&app, &slug, "dora@example.org", "Dora En Espera", true).await; // waitlisted
+    let mut pending = TestApp::registration_body("eva@example.org");
+    pending["consent_press_listing"] = json!(true);
+    app.register_and_read_token(&slug, pending).await; // pending_email
+    let press = press_token(&app, &organizer, &slug).await.1;
+    {
+        // Other statuses, consenting, straight in the database.
+        use convene::schema::registrations::dsl::*;
+        use diesel::prelude::*;
+        let mut conn = app.db.connect();
+        for (who, state) in [
+            ("fede@example.org", "rejected"),
+            ("gil@example.org", "pending_approval"),
+            ("hugo@example.org", "expired"),
+        ] {
+            let mut body = TestApp::registration_body(who);
             body["consent_press_listing"] = json!(true);
-            body["job_title"] = json!(format!("-{i} Oficial; \"técnica\""));
-            let token = app.register_and_read_token(&slug, body).await;
-            app.confirm(&token).await;
+            assert_eq!(app.register(&slug, body).await.status, 202);
+            diesel::update(registrations.filter(email.eq(who)))
+                .set(status.eq(state))
+                .execute(&mut conn)
+                .unwrap();
         }
-        let press = press_token(&app, &organizer, &slug).await.1;
-        let first = app.get(&format!("/api/v1/meetings/{slug}/attendees?limit=2"), Some(&press)).await;
-        let mut items = first.body["items"].as_array().unwrap().clone();
-        let mut cursor = first.body["next_cursor"].as_str().map(str::to_owned);
-        while let Some(next) = cursor {
-            let page = app.get(&format!("/api/v1/meetings/{slug}/attendees?limit=2&cursor={next}"), Some(&press)).await;
-            items.extend(page.body["items"].as_array().unwrap().iter().cloned());
-            cursor = page.body["next_cursor"].as_str().map(str::to_owned);
-        }
-        assert_eq!(items.len(), 5);
-        let expected = json_rows(&items);
-        assert!(expected.iter().any(|r| r[0] == "Ñandú Peña, \"la jefa\""), "accents survive");
-
-        let response = app.client.get(format!("{}/api/v1/meetings/{slug}/attendees.csv", app.address)).bearer_auth(&press).send().await.unwrap();
-        assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
-        let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
-        assert!(disposition.contains(&format!("{slug}-attendees-")) && disposition.ends_with(".csv\""), "{disposition}");
-        let csv = python_csv(&response.bytes().await.unwrap());
-        assert_eq!(csv[0], ["full_name", "organization", "organization_kind", "country", "job_title"]);
-        let neutral = |cell: &String| if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell.clone() };
-        let expected_csv: Vec<Vec<String>> = expected.iter().map(|r| r.iter().map(neutral).collect()).collect();
-        assert_eq!(csv[1..], expected_csv[..]);
-        assert!(csv.iter().flatten().any(|c| c == "'=HYPERLINK(\"http://x\")"));
-
-        let (status, xlsx) = download(&app, &format!("/api/v1/meetings/{slug}/attendees.xlsx"), &press).await;
-        assert_eq!(status, 200);
-        let rows = calamine_rows(&xlsx);
-        assert_eq!(rows[0], csv[0]);
-        assert_eq!(rows[1..], expected[..], "XLSX holds the literal text");
-
-        // The organizer's full export has every field, every status.
-        let (status, full) = download(&app, &format!("/api/v1/meetings/{slug}/registrations.xlsx"), &organizer).await;
-        assert_eq!(status, 200);
-        let rows = calamine_rows(&full);
-        assert_eq!(rows.len(), 6);
-        assert_eq!(rows[0][7], "email");
-        assert!(rows.iter().any(|r| r[6] == "=HYPERLINK(\"http://x\")"));
-
-        // Every download was logged, by format.
-        let log = app.get(&format!("/api/v1/meetings/{slug}/press-log"), Some(&organizer)).await;
-        let mut formats: Vec<_> = log.body["items"].as_array().unwrap().iter().map(|e| e["format"].as_str().unwrap().to_owned()).collect();
-        formats.sort();
-        assert_eq!(formats, ["csv", "json", "json", "json", "xlsx"]);
-        let listed = app.get(&format!("/api/v1/meetings/{slug}/press-tokens"), Some(&organizer)).await;
-        assert_eq!(listed.body["items"][0]["uses"], 5);
-        assert!(listed.body["items"][0].get("token").is_none(), "a token is shown once, at creation");
     }
+    let list = app
+        .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
+        .await;
+    let items = list.body["items"].as_array().unwrap().clone();
+    assert_eq!(
+        json_rows(&items),
+        [
+            [
+                "Ana Peña",
+                "Centro de Información Tapachula",
+                "information_hub",
+                "MX",
+                "Coordinadora"
+            ],
+            [
+                "Carla Núñez",
+                "Centro de Información Tapachula",
+                "information_hub",
+                "MX",
+                "Coordinadora"
+            ],
+        ]
+    );
+    for item in &items {
+        let mut keys: Vec<_> = item.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "country",
+                "full_name",
+                "job_title",
+                "organization",
+                "organization_kind"
+            ]
+        );
+    }
+    for format in [
+        "attendees",
+        "attendees.csv",
+        "attendees.xlsx",
+        "attendees/summary",
+    ] {
+        let (status, bytes) =
+            download(&app, &format!("/api/v1/meetings/{slug}/{format}"), &press).await;
+        assert_eq!(status, 200);
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains("@example.org") && !text.contains("es-en"),
+            "no address or needs in {format}"
+        );
+    }
+    let summary = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/attendees/summary"),
+            Some(&press),
+        )
+        .await
+        .body;
+    assert_eq!(
+        (
+            summary["attendees"].as_i64(),
+            summary["organizations"].as_i64(),
+            summary["countries"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1))
+    );
+    assert_eq!(summary["organizations_by_kind"]["information_hub"], 1);
+    assert_eq!(
+        app.stats(&organizer, &slug).await["press"]["by_country"]["MX"],
+        2
+    );
+
+    // Withdrawn consent and cancellation take effect on the next download; Dora moves up.
+    app.patch(
+        "/api/v1/registration",
+        Some(&ana),
+        json!({"consent_press_listing": false}),
+    )
+    .await;
+    app.post("/api/v1/registration/cancel", Some(&carla), json!({}))
+        .await;
+    let list = app
+        .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
+        .await;
+    let names: Vec<_> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["full_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["Dora En Espera"]);
+    app.outbox_drained(&organizer, &slug).await;
+}
+
+on_both_backends!(csv_and_xlsx_read_back_as_the_json_says);
+async fn csv_and_xlsx_read_back_as_the_json_says(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": null})).await;
+    let names = [
+        "=HYPERLINK(\"http://x\")",
+        "+1-555",
+        "Ñandú Peña, \"la jefa\"",
+        "@cmd",
+        "José\nSegunda línea",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let mut body = TestApp::registration_body(&format!("p{i}@example.org"));
+        body["full_name"] = json!(name.replace('\n', " "));
+        body["consent_press_listing"] = json!(true);
+        body["job_title"] = json!(format!("-{i} Oficial; \"técnica\""));
+        let token = app.register_and_read_token(&slug, body).await;
+        app.confirm(&token).await;
+    }
+    let press = press_token(&app, &organizer, &slug).await.1;
+    let first = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/attendees?limit=2"),
+            Some(&press),
+        )
+        .await;
+    let mut items = first.body["items"].as_array().unwrap().clone();
+    let mut cursor = first.body["next_cursor"].as_str().map(str::to_owned);
+    while let Some(next) = cursor {
+        let page = app
+            .get(
+                &format!("/api/v1/meetings/{slug}/attendees?limit=2&cursor={next}"),
+                Some(&press),
+            )
+            .await;
+        items.extend(page.body["items"].as_array().unwrap().iter().cloned());
+        cursor = page.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(items.len(), 5);
+    let expected = json_rows(&items);
+    assert!(
+        expected.iter().any(|r| r[0] == "Ñandú Peña, \"la jefa\""),
+        "accents survive"
+    );
+
+    let response = app
+        .client
+        .get(format!(
+            "{}/api/v1/meetings/{slug}/attendees.csv",
+            app.address
+        ))
+        .bearer_auth(&press)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains(&format!("{slug}-attendees-")) && disposition.ends_with(".csv\""),
+        "{disposition}"
+    );
+    let csv = python_csv(&response.bytes().await.unwrap());
+    assert_eq!(
+        csv[0],
+        [
+            "full_name",
+            "organization",
+            "organization_kind",
+            "country",
+            "job_title"
+        ]
+    );
+    let neutral = |cell: &String| {
+        if cell.starts_with(['=', '+', '-', '@']) {
+            format!("'{cell}")
+        } else {
+            cell.clone()
+        }
+    };
+    let expected_csv: Vec<Vec<String>> = expected
+        .iter()
+        .map(|r| r.iter().map(neutral).collect())
+        .collect();
+    assert_eq!(csv[1..], expected_csv[..]);
+    assert!(csv
+        .iter()
+        .flatten()
+        .any(|c| c == "'=HYPERLINK(\"http://x\")"));
+
+    let (status, xlsx) = download(
+        &app,
+        &format!("/api/v1/meetings/{slug}/attendees.xlsx"),
+        &press,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = calamine_rows(&xlsx);
+    assert_eq!(rows[0], csv[0]);
+    assert_eq!(rows[1..], expected[..], "XLSX holds the literal text");
+
+    // The organizer's full export has every field, every status.
+    let (status, full) = download(
+        &app,
+        &format!("/api/v1/meetings/{slug}/registrations.xlsx"),
+        &organizer,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = calamine_rows(&full);
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[0][7], "email");
+    assert!(rows.iter().any(|r| r[6] == "=HYPERLINK(\"http://x\")"));
+
+    // Every download was logged, by format.
+    let log = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/press-log"),
+            Some(&organizer),
+        )
+        .await;
+    let mut formats: Vec<_> = log.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["format"].as_str().unwrap().to_owned())
+        .collect();
+    formats.sort();
+    assert_eq!(formats, ["csv", "json", "json", "json", "xlsx"]);
+    let listed = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(listed.body["items"][0]["uses"], 5);
+    assert!(
+        listed.body["items"][0].get("token").is_none(),
+        "a token is shown once, at creation"
+    );
 }

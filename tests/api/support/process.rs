@@ -1,6 +1,6 @@
 //! The real `convene` binary as a child process, for tests that kill, restart or run several.
 
-use crate::helpers::{SmtpSink, TestApp, TestDb};
+use crate::support::{SmtpSink, TestApp, TestDb};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
