@@ -231,6 +231,7 @@ async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
         Err(AppError::NotFound)
     } else {
         let ctx = crate::web::page::PageContext::new(&req);
-        Ok(crate::web::page::error_page(&ctx, &AppError::NotFound))
+        let page = crate::web::page::PageError::new(&ctx, AppError::NotFound);
+        Ok(actix_web::ResponseError::error_response(&page))
     }
 }

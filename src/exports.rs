@@ -69,7 +69,7 @@ fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBui
 /// UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents right), RFC 4180
 /// quoting, streamed: pages are read on a blocking thread and sent as they come, so memory
 /// stays flat however long the list.
-pub fn csv_response(
+fn csv_response(
     pools: &Pools,
     columns: &'static [Column],
     mut next_page: NextPage,
@@ -112,7 +112,7 @@ pub fn csv_response(
 
 /// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string
 /// (never a formula). Rows go to a temporary file as they come (constant memory).
-pub fn xlsx(
+fn xlsx(
     conn: &mut DbConn,
     sheet: &str,
     columns: &[Column],
@@ -154,7 +154,7 @@ pub fn xlsx(
     workbook.save_to_buffer().map_err(fail)
 }
 
-pub fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
+fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
     attachment(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         file_name,
@@ -162,9 +162,87 @@ pub fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
     .body(bytes)
 }
 
+/// The two file formats every export comes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+impl FileFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// One export of a meeting's list: what it is called, its columns and its rows.
+pub struct Export {
+    /// The meeting's slug, which starts the file name.
+    pub slug: String,
+    /// What the list is, in the file name (`registrations`) and as the sheet's title.
+    pub what: &'static str,
+    pub sheet: &'static str,
+    pub columns: &'static [Column],
+    pub rows: NextPage,
+}
+
+impl Export {
+    /// `<slug>-<what>-<today>.<extension>`: files from different days and meetings sort and
+    /// never overwrite each other in a downloads folder.
+    fn file_name(&self, format: FileFormat, today: chrono::NaiveDate) -> String {
+        format!(
+            "{}-{}-{}.{}",
+            self.slug,
+            self.what,
+            today.format("%Y-%m-%d"),
+            format.extension()
+        )
+    }
+
+    /// The export as a download: CSV streamed as it is read, XLSX built on a read connection
+    /// and then sent.
+    pub async fn download(self, pools: &Pools, format: FileFormat) -> AppResult<HttpResponse> {
+        let name = self.file_name(format, crate::db::now().date());
+        match format {
+            FileFormat::Csv => Ok(csv_response(pools, self.columns, self.rows, &name)),
+            FileFormat::Xlsx => {
+                let Self {
+                    sheet,
+                    columns,
+                    rows,
+                    ..
+                } = self;
+                let bytes = pools
+                    .read(move |conn| xlsx(conn, sheet, columns, rows))
+                    .await?;
+                Ok(xlsx_response(bytes, &name))
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_named_for_its_meeting_list_and_day() {
+        let export = Export {
+            slug: "mexico-2026".into(),
+            what: "registrations",
+            sheet: "Registrations",
+            columns: &[],
+            rows: Box::new(|_| Ok(None)),
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(
+            export.file_name(FileFormat::Xlsx, day),
+            "mexico-2026-registrations-2026-12-02.xlsx"
+        );
+    }
 
     #[test]
     fn formulas_become_text() {

@@ -14,6 +14,7 @@ pub mod exports;
 pub mod i18n;
 pub mod meetings;
 pub mod openapi;
+pub mod patch;
 pub mod press;
 pub mod registrations;
 pub mod schema;

@@ -9,7 +9,7 @@ use crate::error::{AppError, AppResult};
 use crate::schema::accounts;
 use crate::values::Email;
 use crate::web::forms::{Field, FormState};
-use crate::web::page::{layout, respond, PageContext};
+use crate::web::page::{layout, respond, OnPage, PageContext, PageError, PageResult};
 use crate::web::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -244,24 +244,22 @@ async fn log_in(
     state: web::Data<AppState>,
     req: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
-    if let Err(error) = state.rate_limit(&req) {
-        return crate::web::page::error_page(&ctx, &error);
-    }
+    state.rate_limit(&req).on_page(&ctx)?;
     let fields = fields.into_inner();
     let next = safe_next(fields.get("next").map(String::as_str));
     if let Err(refusal) = from_our_form(&req, &fields, &state.base_url) {
         tracing::info!(login.refused = ?refusal, "login form refused before checking it");
         let mut form = FormState::default();
         form.values.insert("next".into(), next);
-        return login_form(
+        return Ok(login_form(
             &ctx,
             &form,
             Notice::Expired,
             StatusCode::FORBIDDEN,
             state.secure(),
-        );
+        ));
     }
     let email = fields.get("email").cloned().unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
@@ -274,7 +272,7 @@ async fn log_in(
     let (account_id, hash) = match found {
         Ok(Some((id, hash))) => (Some(id), hash),
         Ok(None) => (None, decoy_hash().to_owned()),
-        Err(error) => return crate::web::page::error_page(&ctx, &error),
+        Err(error) => return Err(PageError::new(&ctx, error)),
     };
     let verified = web::block(move || verify_password(&password, &hash))
         .await
@@ -283,13 +281,13 @@ async fn log_in(
         let mut form = FormState::default();
         form.values.insert("email".into(), email);
         form.values.insert("next".into(), next);
-        return login_form(
+        return Ok(login_form(
             &ctx,
             &form,
             Notice::Failed,
             StatusCode::UNAUTHORIZED,
             state.secure(),
-        );
+        ));
     };
     let issued_at = now();
     let token = state
@@ -303,7 +301,7 @@ async fn log_in(
         })
         .await;
     match token {
-        Ok(token) => HttpResponse::SeeOther()
+        Ok(token) => Ok(HttpResponse::SeeOther()
             .insert_header(("Location", next))
             .cookie(
                 Cookie::build(SESSION_COOKIE, token)
@@ -316,8 +314,8 @@ async fn log_in(
             )
             // The form's token has done its work.
             .cookie(login_cookie("", state.secure()))
-            .finish(),
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+            .finish()),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -325,16 +323,11 @@ async fn log_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     fields: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
-    let current = match session(&state, &req).await {
-        Ok(current) => current,
-        Err(error) => return crate::web::page::error_page(&ctx, &error),
-    };
+    let current = session(&state, &req).await.on_page(&ctx)?;
     if let Some(current) = current {
-        if let Err(error) = current.check(&fields) {
-            return crate::web::page::error_page(&ctx, &error);
-        }
+        current.check(&fields).on_page(&ctx)?;
         if let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             let revoked = state
                 .write(move |conn| {
@@ -348,9 +341,7 @@ async fn log_out(
                     Ok(())
                 })
                 .await;
-            if let Err(error) = revoked {
-                return crate::web::page::error_page(&ctx, &error);
-            }
+            revoked.on_page(&ctx)?;
         }
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "")
@@ -358,8 +349,8 @@ async fn log_out(
         .http_only(true)
         .finish();
     gone.make_removal();
-    HttpResponse::SeeOther()
+    Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/"))
         .cookie(gone)
-        .finish()
+        .finish())
 }

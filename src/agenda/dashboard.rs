@@ -13,9 +13,9 @@ use crate::meetings::dashboard::{
 };
 use crate::meetings::pages::{agenda_markup, kind_label};
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
+use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
-use crate::web::page::PageContext;
+use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -125,7 +125,7 @@ async fn editor(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         render(
@@ -139,7 +139,7 @@ async fn editor(
         .await
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn add_room(
@@ -147,7 +147,7 @@ async fn add_room(
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -208,7 +208,7 @@ async fn add_room(
         }
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 /// The choices the session form offers: kinds, languages and the meeting's rooms.
@@ -436,7 +436,7 @@ async fn add_session(
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -466,7 +466,7 @@ async fn add_session(
         }
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 /// One session's edit page: its form, filled in, with a clash (if any) shown above it.
@@ -535,7 +535,7 @@ async fn edit_session(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
-) -> HttpResponse {
+) -> PageResult {
     let (slug, id) = path.into_inner();
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
@@ -552,7 +552,7 @@ async fn edit_session(
         ))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn save_session(
@@ -560,7 +560,7 @@ async fn save_session(
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let (slug, id) = path.into_inner();
     let values = fields.into_inner();
     let result = async {
@@ -597,7 +597,7 @@ async fn save_session(
         }
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn delete_session(
@@ -605,7 +605,7 @@ async fn delete_session(
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let (slug, id) = path.into_inner();
     let result = async {
         current.check(&fields)?;
@@ -617,5 +617,5 @@ async fn delete_session(
         Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }

@@ -8,6 +8,7 @@ use crate::db::now;
 use crate::error::AppResult;
 use crate::error::ErrorBody;
 use crate::meetings;
+use crate::patch::Patch;
 use crate::values::Language;
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
@@ -218,7 +219,7 @@ pub(crate) async fn update_session(
     state: web::Data<AppState>,
     who: Organizer,
     path: web::Path<(String, String)>,
-    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<Patch>,
 ) -> AppResult<HttpResponse> {
     let (slug, id) = path.into_inner();
     let slug = slug_or_404(&slug)?;
@@ -226,12 +227,7 @@ pub(crate) async fn update_session(
     let view = state
         .write(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let mut form = serde_json::to_value(store::session_form(conn, &meeting, &id)?)
-                .map_err(anyhow::Error::from)?;
-            if let Some(fields) = form.as_object_mut() {
-                fields.extend(patch);
-            }
-            let form: SessionForm = crate::error::from_value(form)?;
+            let form = patch.over(&store::session_form(conn, &meeting, &id)?)?;
             let draft = SessionDraft::parse(&form, &meeting)?;
             let item = store::update_session(conn, &meeting, &id, &draft, &who.account_id, now())?;
             Ok(item.view(&meeting, None, true))

@@ -7,9 +7,9 @@ use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
 use crate::registrations::pages::{country_options, kind_label, status_label};
 use crate::values::Language;
-use crate::web::dashboard::{bar_chart, meeting_page, or_error, see_other, Dashboard, Tab};
+use crate::web::dashboard::{bar_chart, meeting_page, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
-use crate::web::page::{layout, respond, PageContext};
+use crate::web::page::{layout, respond, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
@@ -262,7 +262,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
 async fn my_meetings(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
-) -> HttpResponse {
+) -> PageResult {
     let account = current.account_id.clone();
     let result = state.read(move |conn| store::organized_list(conn, &account)).await.map(|meetings| {
         let t = ctx.t();
@@ -281,7 +281,7 @@ async fn my_meetings(
             }
         }))
     });
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 fn meeting_form_page(
@@ -339,24 +339,22 @@ async fn create_meeting(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let values = fields.into_inner();
-    if let Err(error) = current.check(&values) {
-        return crate::web::page::error_page(&ctx, &error);
-    }
+    current.check(&values).on_page(&ctx)?;
     let t = ctx.t();
     let draft = match parse_meeting(&values) {
         Ok(draft) => draft,
         Err(errors) => {
             let form = FormState::new(values).with_errors(&errors, t, input_name);
-            return meeting_form_page(
+            return Ok(meeting_form_page(
                 &ctx,
                 current.field(),
                 "/organizer/meetings/new",
                 t.new_meeting,
                 &form,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            ));
         }
     };
     let account = current.account_id.clone();
@@ -364,22 +362,22 @@ async fn create_meeting(
         .write(move |conn| store::create(conn, &draft, &account, now()))
         .await
     {
-        Ok(meeting) => see_other(&format!("/organizer/m/{}", meeting.slug)),
+        Ok(meeting) => Ok(see_other(&format!("/organizer/m/{}", meeting.slug))),
         Err(AppError::Conflict {
             code: "slug_taken", ..
         }) => {
             let mut form = FormState::new(values);
             form.errors.insert("slug".into(), t.error_invalid);
-            meeting_form_page(
+            Ok(meeting_form_page(
                 &ctx,
                 current.field(),
                 "/organizer/meetings/new",
                 t.new_meeting,
                 &form,
                 StatusCode::CONFLICT,
-            )
+            ))
         }
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -400,7 +398,7 @@ async fn summary(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let for_stats = meeting.clone();
@@ -436,21 +434,21 @@ async fn summary(
         }))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn edit_meeting_form(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let result = organized(&state, &slug, &current.account_id)
         .await
         .map(|meeting| {
             let form = FormState::new(meeting_values(&meeting));
             edit_page(&ctx, &current.field(), &meeting, &form, StatusCode::OK)
         });
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 fn edit_page(
@@ -482,27 +480,24 @@ async fn update_meeting(
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let values = fields.into_inner();
-    if let Err(error) = current.check(&values) {
-        return crate::web::page::error_page(&ctx, &error);
-    }
-    let meeting = match organized(&state, &slug, &current.account_id).await {
-        Ok(meeting) => meeting,
-        Err(error) => return crate::web::page::error_page(&ctx, &error),
-    };
+    current.check(&values).on_page(&ctx)?;
+    let meeting = organized(&state, &slug, &current.account_id)
+        .await
+        .on_page(&ctx)?;
     let t = ctx.t();
     let draft = match parse_meeting(&values) {
         Ok(draft) => draft,
         Err(errors) => {
             let form = FormState::new(values).with_errors(&errors, t, input_name);
-            return edit_page(
+            return Ok(edit_page(
                 &ctx,
                 &current.field(),
                 &meeting,
                 &form,
                 StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            ));
         }
     };
     let (account, id) = (current.account_id.clone(), meeting.id.clone());
@@ -521,8 +516,8 @@ async fn update_meeting(
     {
         Ok(updated) => {
             state.wake_mailer();
-            see_other(&format!("/organizer/m/{}", updated.slug))
+            Ok(see_other(&format!("/organizer/m/{}", updated.slug)))
         }
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }

@@ -5,10 +5,12 @@ use crate::agenda::store::AgendaItem;
 use crate::db::now;
 use crate::i18n::{date_time, fill, Catalogue};
 use crate::values::Language;
-use crate::web::page::{error_page, layout, ok, page, with_language_cookie, PageContext};
+use crate::web::page::{
+    layout, ok, with_language_cookie, OnPage, PageContext, PageError, PageResult,
+};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use chrono::NaiveDateTime;
 use maud::{html, Markup};
 
@@ -65,7 +67,7 @@ pub fn availability(
     }
 }
 
-async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
     let ctx = PageContext::new(&req);
     let result = state
         .read(|conn| {
@@ -74,10 +76,13 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
             Ok((meetings, store::confirmed_counts(conn, &ids)?))
         })
         .await;
-    page(&ctx, result.map(|(meetings, counts)| {
-        let t = ctx.t();
-        let at = now();
-        ok(&ctx, t.meetings_heading, html! {
+    let (meetings, counts) = result.on_page(&ctx)?;
+    let t = ctx.t();
+    let at = now();
+    Ok(ok(
+        &ctx,
+        t.meetings_heading,
+        html! {
             h1 { (t.meetings_heading) }
             @if meetings.is_empty() { p { (t.no_meetings) } }
             @for meeting in &meetings {
@@ -88,8 +93,8 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
                     p { a.button href={ "/m/" (meeting.slug) } { (t.more_and_register) } }
                 }
             }
-        })
-    }))
+        },
+    ))
 }
 
 pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
@@ -187,12 +192,9 @@ async fn meeting_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
-    let slug = match slug_or_404(&slug) {
-        Ok(slug) => slug,
-        Err(error) => return error_page(&ctx, &error),
-    };
+    let slug = slug_or_404(&slug).on_page(&ctx)?;
     // The page is the same for every reader of one language: rendered once.
     let key = format!("page:{}:{}", slug.as_str(), ctx.lang.as_str());
     let served = state
@@ -216,8 +218,8 @@ async fn meeting_page(
         })
         .await;
     match served {
-        Ok(response) => with_language_cookie(&ctx, response),
-        Err(error) => error_page(&ctx, &error),
+        Ok(response) => Ok(with_language_cookie(&ctx, response)),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::db::now;
 use crate::db::DbConn;
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
+use crate::patch::Patch;
 use crate::values::Slug;
 use crate::web::state::AppState;
 use crate::web::{cached, id_cursor, page_limit, slug_or_404};
@@ -134,7 +135,7 @@ pub(crate) async fn update_meeting(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<Patch>,
 ) -> AppResult<web::Json<MeetingView>> {
     let slug = slug_or_404(&slug)?;
     let patch = patch.into_inner();
@@ -142,11 +143,7 @@ pub(crate) async fn update_meeting(
         .write(move |conn| {
             let at = now();
             let meeting = store::organized_by(conn, &slug, &who.account_id)?;
-            let mut form = serde_json::to_value(meeting.to_form()).map_err(anyhow::Error::from)?;
-            if let Some(fields) = form.as_object_mut() {
-                fields.extend(patch);
-            }
-            let form: MeetingForm = crate::error::from_value(form)?;
+            let form = patch.over(&meeting.to_form())?;
             let draft = MeetingDraft::parse(&form)?;
             let updated = store::update(
                 conn,

@@ -6,9 +6,9 @@ use crate::db::now;
 use crate::error::AppError;
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
+use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
 use crate::web::forms::{error_summary, Field, FormState};
-use crate::web::page::PageContext;
+use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -103,7 +103,7 @@ async fn press_links(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         render(
@@ -118,7 +118,7 @@ async fn press_links(
         .await
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn create_link(
@@ -126,7 +126,7 @@ async fn create_link(
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let values = fields.into_inner();
     let result = async {
         current.check(&values)?;
@@ -176,7 +176,7 @@ async fn create_link(
         }
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn revoke_link(
@@ -184,7 +184,7 @@ async fn revoke_link(
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let (slug, id) = path.into_inner();
     let result = async {
         current.check(&fields)?;
@@ -196,5 +196,5 @@ async fn revoke_link(
         Ok(see_other(&format!("/organizer/m/{}/press", meeting.slug)))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }

@@ -133,6 +133,15 @@ impl Format {
     }
 }
 
+impl From<crate::exports::FileFormat> for Format {
+    fn from(file: crate::exports::FileFormat) -> Self {
+        match file {
+            crate::exports::FileFormat::Csv => Self::Csv,
+            crate::exports::FileFormat::Xlsx => Self::Xlsx,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,18 +1,18 @@
 //! The press page: the meeting, the counts a press officer may quote, and the downloads.
 
-use super::model::{Format, ATTENDEE_COLUMNS};
+use super::model::Format;
 use super::store;
 use crate::accounts::tokens::{self, TokenKind};
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::exports;
+use crate::exports::FileFormat;
 use crate::i18n::{countries, fill};
 use crate::meetings::pages::{place, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::pages::kind_label;
-use crate::web::page::{ok, page, PageContext};
+use crate::web::page::{ok, OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 use maud::html;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -35,7 +35,7 @@ async fn press_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let link = token.clone();
@@ -46,10 +46,13 @@ async fn press_page(
             Ok((meeting, summary))
         })
         .await;
-    page(&ctx, result.map(|(meeting, summary)| {
-        let t = ctx.t();
-        let title = meeting.title_in(ctx.lang);
-        ok(&ctx, t.press_heading, html! {
+    let (meeting, summary) = result.on_page(&ctx)?;
+    let t = ctx.t();
+    let title = meeting.title_in(ctx.lang);
+    Ok(ok(
+        &ctx,
+        t.press_heading,
+        html! {
             h1 { (t.press_heading) }
             p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
             p.notice {
@@ -83,56 +86,41 @@ async fn press_page(
                     }
                 }
             }
-        })
-    }))
+        },
+    ))
 }
 
 async fn press_csv(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
-    let ctx = PageContext::new(&req);
-    let token = token.into_inner();
-    let result = state
-        .write(move |conn| press_meeting(conn, &token, Format::Csv))
-        .await
-        .map(|meeting| {
-            let name = super::routes::file_name(&meeting, "attendees", "csv");
-            exports::csv_response(
-                &state.pools,
-                &ATTENDEE_COLUMNS,
-                super::routes::attendee_pages(meeting.id),
-                &name,
-            )
-        });
-    page(&ctx, result)
+) -> PageResult {
+    download(&state, &req, token.into_inner(), FileFormat::Csv).await
 }
 
 async fn press_xlsx(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
-    let ctx = PageContext::new(&req);
-    let token = token.into_inner();
+) -> PageResult {
+    download(&state, &req, token.into_inner(), FileFormat::Xlsx).await
+}
+
+async fn download(
+    state: &AppState,
+    req: &HttpRequest,
+    token: String,
+    format: FileFormat,
+) -> PageResult {
+    let ctx = PageContext::new(req);
     let result = async {
         let meeting = state
-            .write(move |conn| press_meeting(conn, &token, Format::Xlsx))
+            .write(move |conn| press_meeting(conn, &token, format.into()))
             .await?;
-        let name = super::routes::file_name(&meeting, "attendees", "xlsx");
-        let bytes = state
-            .read(move |conn| {
-                exports::xlsx(
-                    conn,
-                    "Attendees",
-                    &ATTENDEE_COLUMNS,
-                    super::routes::attendee_pages(meeting.id),
-                )
-            })
-            .await?;
-        Ok(exports::xlsx_response(bytes, &name))
+        super::routes::attendees_export(&meeting)
+            .download(&state.pools, format)
+            .await
     }
     .await;
-    page(&ctx, result)
+    result.on_page(&ctx)
 }

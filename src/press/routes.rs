@@ -11,7 +11,7 @@ use crate::accounts::{self, Organizer};
 use crate::db::{now, DbConn};
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
-use crate::exports::{self, NextPage};
+use crate::exports::{Export, FileFormat, NextPage};
 use crate::meetings::{self, Meeting};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::web::state::AppState;
@@ -156,12 +156,33 @@ pub fn attendee_pages(meeting_id: String) -> NextPage {
     })
 }
 
-pub fn file_name(meeting: &Meeting, what: &str, extension: &str) -> String {
-    format!(
-        "{}-{what}-{}.{extension}",
-        meeting.slug,
-        now().format("%Y-%m-%d")
-    )
+/// The press list as a file.
+pub fn attendees_export(meeting: &Meeting) -> Export {
+    Export {
+        slug: meeting.slug.clone(),
+        what: "attendees",
+        sheet: "Attendees",
+        columns: &ATTENDEE_COLUMNS,
+        rows: attendee_pages(meeting.id.clone()),
+    }
+}
+
+/// The press list as a file, for a press token of this meeting (its use logged) or the
+/// meeting's organizer.
+async fn download(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: &str,
+    format: FileFormat,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(slug)?;
+    let token = bearer_token(req);
+    let meeting = state
+        .write(move |conn| authorize(conn, token.as_deref(), &slug, format.into()))
+        .await?;
+    attendees_export(&meeting)
+        .download(&state.pools, format)
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.csv", tag = "press", summary = "The attendee list as CSV", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
@@ -170,18 +191,7 @@ pub(crate) async fn attendees_csv(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let token = bearer_token(&req);
-    let meeting = state
-        .write(move |conn| authorize(conn, token.as_deref(), &slug, Format::Csv))
-        .await?;
-    let name = file_name(&meeting, "attendees", "csv");
-    Ok(exports::csv_response(
-        &state.pools,
-        &ATTENDEE_COLUMNS,
-        attendee_pages(meeting.id),
-        &name,
-    ))
+    download(&state, &req, &slug, FileFormat::Csv).await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.xlsx", tag = "press", summary = "The attendee list as XLSX", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
@@ -190,23 +200,7 @@ pub(crate) async fn attendees_xlsx(
     req: HttpRequest,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let token = bearer_token(&req);
-    let meeting = state
-        .write(move |conn| authorize(conn, token.as_deref(), &slug, Format::Xlsx))
-        .await?;
-    let name = file_name(&meeting, "attendees", "xlsx");
-    let bytes = state
-        .read(move |conn| {
-            exports::xlsx(
-                conn,
-                "Attendees",
-                &ATTENDEE_COLUMNS,
-                attendee_pages(meeting.id),
-            )
-        })
-        .await?;
-    Ok(exports::xlsx_response(bytes, &name))
+    download(&state, &req, &slug, FileFormat::Xlsx).await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees/summary", tag = "press", summary = "Counts of listed attendees to quote", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Counts", body = PressSummary), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]

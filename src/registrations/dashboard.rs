@@ -1,18 +1,19 @@
 //! The organizer's registrations: the table with filters, search and paging, the decisions,
 //! the waiting list in order, and the full exports.
 
-use super::model::{ListFilter, ListQuery, RegistrationStatus, REGISTRATION_COLUMNS};
+use super::model::{ListFilter, ListQuery, RegistrationStatus};
 use super::pages::status_label;
 use super::store::{self, Decision};
 use crate::audit::Actor;
 use crate::db::now;
 use crate::error::{AppError, Checks};
-use crate::exports;
+use crate::exports::FileFormat;
 use crate::meetings::dashboard::organized;
-use crate::web::dashboard::{meeting_page, or_error, see_other, Dashboard, Tab};
+use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
+use crate::web::page::{OnPage, PageResult};
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use maud::html;
 use std::collections::HashMap;
 
@@ -43,7 +44,7 @@ async fn registrations_table(
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
-) -> HttpResponse {
+) -> PageResult {
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let mut checks = Checks::default();
@@ -111,7 +112,7 @@ async fn registrations_table(
         }))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn decide(
@@ -119,7 +120,7 @@ async fn decide(
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String, String)>,
     fields: web::Form<HashMap<String, String>>,
-) -> HttpResponse {
+) -> PageResult {
     let (slug, id, action) = path.into_inner();
     let result = async {
         current.check(&fields)?;
@@ -153,14 +154,14 @@ async fn decide(
         Ok(see_other(&back))
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn waiting_list(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let for_list = meeting.clone();
@@ -189,56 +190,38 @@ async fn waiting_list(
         ))
     }
     .await;
-    or_error(&ctx, result)
-}
-
-fn export_name(slug: &str, extension: &str) -> String {
-    format!(
-        "{slug}-registrations-{}.{extension}",
-        now().format("%Y-%m-%d")
-    )
+    result.on_page(&ctx)
 }
 
 /// All registrations, every field, every status.
 async fn export_csv(
     state: web::Data<AppState>,
-    Dashboard { current, ctx }: Dashboard,
+    dashboard: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
-    let result = organized(&state, &slug, &current.account_id)
-        .await
-        .map(|meeting| {
-            let name = export_name(&meeting.slug, "csv");
-            exports::csv_response(
-                &state.pools,
-                &REGISTRATION_COLUMNS,
-                super::routes::registration_pages(meeting, ListFilter::default()),
-                &name,
-            )
-        });
-    or_error(&ctx, result)
+) -> PageResult {
+    export(&state, dashboard, &slug, FileFormat::Csv).await
 }
 
 async fn export_xlsx(
     state: web::Data<AppState>,
-    Dashboard { current, ctx }: Dashboard,
+    dashboard: Dashboard,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
+    export(&state, dashboard, &slug, FileFormat::Xlsx).await
+}
+
+async fn export(
+    state: &AppState,
+    Dashboard { current, ctx }: Dashboard,
+    slug: &str,
+    format: FileFormat,
+) -> PageResult {
     let result = async {
-        let meeting = organized(&state, &slug, &current.account_id).await?;
-        let name = export_name(&meeting.slug, "xlsx");
-        let bytes = state
-            .read(move |conn| {
-                exports::xlsx(
-                    conn,
-                    "Registrations",
-                    &REGISTRATION_COLUMNS,
-                    super::routes::registration_pages(meeting, ListFilter::default()),
-                )
-            })
-            .await?;
-        Ok(exports::xlsx_response(bytes, &name))
+        let meeting = organized(state, slug, &current.account_id).await?;
+        super::routes::registrations_export(meeting, ListFilter::default())
+            .download(&state.pools, format)
+            .await
     }
     .await;
-    or_error(&ctx, result)
+    result.on_page(&ctx)
 }

@@ -12,9 +12,10 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{countries, fill, Catalogue};
 use crate::meetings::pages::{availability, place, when};
 use crate::meetings::{self, Meeting};
+use crate::patch::Patch;
 use crate::values::{Language, OrganizationKind};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
-use crate::web::page::{ok, page, PageContext};
+use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -278,7 +279,7 @@ async fn registration_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let result = load_open_meeting(&state, &slug)
         .await
@@ -291,7 +292,7 @@ async fn registration_form(
                 .insert("language".into(), ctx.lang.as_str().into());
             register_page(&ctx, &meeting, &organizations, &form)
         });
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 fn closed_page(ctx: &PageContext, meeting: &Meeting) -> HttpResponse {
@@ -314,15 +315,10 @@ async fn submit_registration(
     req: HttpRequest,
     slug: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
-    if let Err(error) = state.rate_limit(&req) {
-        return crate::web::page::error_page(&ctx, &error);
-    }
-    let (meeting, organizations) = match load_open_meeting(&state, &slug).await {
-        Ok(found) => found,
-        Err(error) => return crate::web::page::error_page(&ctx, &error),
-    };
+    state.rate_limit(&req).on_page(&ctx)?;
+    let (meeting, organizations) = load_open_meeting(&state, &slug).await.on_page(&ctx)?;
     let values = fields.into_inner();
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
@@ -348,7 +344,7 @@ async fn submit_registration(
         Ok(email) => {
             state.wake_mailer();
             // The same page whether or not the address was registered before.
-            ok(
+            Ok(ok(
                 &ctx,
                 t.check_inbox_heading,
                 html! {
@@ -356,17 +352,17 @@ async fn submit_registration(
                     div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", &email)])) } }
                     p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
                 },
-            )
+            ))
         }
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(values).with_errors(&errors, t, input_name);
-            register_page(&ctx, &meeting, &organizations, &form)
+            Ok(register_page(&ctx, &meeting, &organizations, &form))
         }
         Err(AppError::Conflict {
             code: "registration_closed",
             ..
-        }) => closed_page(&ctx, &meeting),
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        }) => Ok(closed_page(&ctx, &meeting)),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -387,7 +383,7 @@ async fn confirm_question(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let lookup = token.clone();
@@ -406,7 +402,7 @@ async fn confirm_question(
         .await;
     let t = ctx.t();
     match result {
-        Ok(Some(meeting)) => ok(
+        Ok(Some(meeting)) => Ok(ok(
             &ctx,
             t.confirm_page_heading,
             html! {
@@ -417,10 +413,10 @@ async fn confirm_question(
                     button type="submit" { (t.confirm_button) }
                 }
             },
-        ),
-        Ok(None) => link_not_working(&ctx, t.link_used),
-        Err(AppError::NotFound) => link_not_working(&ctx, t.link_invalid),
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        )),
+        Ok(None) => Ok(link_not_working(&ctx, t.link_used)),
+        Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_invalid)),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -446,11 +442,9 @@ async fn confirm_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
-    if let Err(error) = state.rate_limit(&req) {
-        return crate::web::page::error_page(&ctx, &error);
-    }
+    state.rate_limit(&req).on_page(&ctx)?;
     let token = token.into_inner();
     let result = state
         .write(move |conn| store::confirm(conn, &token, now()))
@@ -458,7 +452,7 @@ async fn confirm_submit(
     state.wake_mailer();
     let t = ctx.t();
     match result {
-        Ok((status, meeting)) => ok(
+        Ok((status, meeting)) => Ok(ok(
             &ctx,
             t.your_registration,
             html! {
@@ -466,9 +460,9 @@ async fn confirm_submit(
                 p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
                 div.notice.ok role="status" { p { (t.link_emailed) } }
             },
-        ),
-        Err(AppError::NotFound) => link_not_working(&ctx, t.link_used),
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        )),
+        Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_used)),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -588,13 +582,21 @@ async fn manage_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     match managed(&state, token.clone()).await {
         Ok((_, view, meeting, organizations)) => {
             let form = FormState::new(view_values(&view));
-            manage_markup(&ctx, &token, &view, &meeting, &organizations, &form, None)
+            Ok(manage_markup(
+                &ctx,
+                &token,
+                &view,
+                &meeting,
+                &organizations,
+                &form,
+                None,
+            ))
         }
         Err(AppError::NotFound) => {
             // A replaced or stopped link says so, pointing to the latest email.
@@ -603,11 +605,11 @@ async fn manage_page(
                 .await;
             let t = ctx.t();
             match spent {
-                Ok(tokens::Presented::Spent) => link_not_working(&ctx, t.link_used),
-                _ => link_not_working(&ctx, t.link_invalid),
+                Ok(tokens::Presented::Spent) => Ok(link_not_working(&ctx, t.link_used)),
+                _ => Ok(link_not_working(&ctx, t.link_invalid)),
             }
         }
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -616,7 +618,7 @@ async fn sign_out(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let result = async {
         let (id, _, meeting, _) = managed(&state, token.into_inner()).await?;
@@ -636,23 +638,16 @@ async fn sign_out(
         ))
     }
     .await;
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 /// The form's fields as a change of the participant's own registration.
-fn details_patch(
-    conn: &mut DbConn,
-    values: &HashMap<String, String>,
-) -> AppResult<serde_json::Map<String, serde_json::Value>> {
+fn details_patch(conn: &mut DbConn, values: &HashMap<String, String>) -> AppResult<Patch> {
     let form = form_to_body(conn, values)?;
-    let mut patch = serde_json::to_value(&form).map_err(anyhow::Error::from)?;
-    let fields = patch
-        .as_object_mut()
-        .ok_or_else(|| anyhow::anyhow!("a form is an object"))?;
-    for key in ["email", "consent_data_processing", "consent_press_listing"] {
-        fields.remove(key);
-    }
-    Ok(fields.clone())
+    Patch::of(
+        &form,
+        &["email", "consent_data_processing", "consent_press_listing"],
+    )
 }
 
 async fn save_details(
@@ -660,13 +655,10 @@ async fn save_details(
     req: HttpRequest,
     token: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    let (id, view, meeting, organizations) = match managed(&state, token.clone()).await {
-        Ok(found) => found,
-        Err(error) => return crate::web::page::error_page(&ctx, &error),
-    };
+    let (id, view, meeting, organizations) = managed(&state, token.clone()).await.on_page(&ctx)?;
     let values = fields.into_inner();
     let for_patch = values.clone();
     let result = state
@@ -677,7 +669,7 @@ async fn save_details(
         .await;
     let t = ctx.t();
     match result {
-        Ok(saved) => manage_markup(
+        Ok(saved) => Ok(manage_markup(
             &ctx,
             &token,
             &saved,
@@ -685,12 +677,20 @@ async fn save_details(
             &organizations,
             &FormState::new(view_values(&saved)),
             Some(t.saved),
-        ),
+        )),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(values).with_errors(&errors, t, input_name);
-            manage_markup(&ctx, &token, &view, &meeting, &organizations, &form, None)
+            Ok(manage_markup(
+                &ctx,
+                &token,
+                &view,
+                &meeting,
+                &organizations,
+                &form,
+                None,
+            ))
         }
-        Err(error) => crate::web::page::error_page(&ctx, &error),
+        Err(error) => Err(PageError::new(&ctx, error)),
     }
 }
 
@@ -699,7 +699,7 @@ async fn set_press_consent(
     req: HttpRequest,
     token: web::Path<String>,
     fields: Fields,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let consent = fields
@@ -707,8 +707,7 @@ async fn set_press_consent(
         .is_some_and(|v| v == "on");
     let result = async {
         let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
-        let mut patch = serde_json::Map::new();
-        patch.insert("consent_press_listing".into(), consent.into());
+        let patch = Patch::set("consent_press_listing", consent);
         let saved = state
             .write(move |conn| store::update_own(conn, &id, patch, now()))
             .await?;
@@ -724,7 +723,7 @@ async fn set_press_consent(
         ))
     }
     .await;
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 /// The confirmation step before cancelling.
@@ -732,7 +731,7 @@ async fn cancel_question(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let result = managed(&state, token.clone())
@@ -754,14 +753,14 @@ async fn cancel_question(
                 },
             )
         });
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn cancel_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let result = async {
@@ -788,7 +787,7 @@ async fn cancel_registration(
         ))
     }
     .await;
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 /// The confirmation step before deleting everything.
@@ -796,7 +795,7 @@ async fn delete_question(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let result = managed(&state, token.clone()).await.map(|_| {
@@ -815,14 +814,14 @@ async fn delete_question(
             },
         )
     });
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn delete_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let token = token.into_inner();
     let result = async {
@@ -842,14 +841,14 @@ async fn delete_registration(
         ))
     }
     .await;
-    page(&ctx, result)
+    result.on_page(&ctx)
 }
 
 async fn calendar(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
-) -> HttpResponse {
+) -> PageResult {
     let ctx = PageContext::new(&req);
     let host = state.host.clone();
     let token = token.into_inner();
@@ -882,5 +881,5 @@ async fn calendar(
                 ))
                 .body(ics)
         });
-    page(&ctx, result)
+    result.on_page(&ctx)
 }

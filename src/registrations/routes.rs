@@ -10,8 +10,9 @@ use crate::audit::Actor;
 use crate::db::now;
 use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult, Checks};
-use crate::exports::{self, NextPage};
+use crate::exports::{self, FileFormat, NextPage};
 use crate::meetings::{self, Meeting};
+use crate::patch::Patch;
 use crate::registrations::store::Stats;
 use crate::values::Slug;
 use crate::web::state::AppState;
@@ -143,7 +144,7 @@ pub(crate) async fn own_registration(
 pub(crate) async fn update_own_registration(
     state: web::Data<AppState>,
     who: Participant,
-    patch: crate::web::body::Body<serde_json::Map<String, serde_json::Value>>,
+    patch: crate::web::body::Body<Patch>,
 ) -> AppResult<web::Json<RegistrationView>> {
     let patch = patch.into_inner();
     let view = state
@@ -264,12 +265,32 @@ pub fn registration_pages(meeting: Meeting, filter: ListFilter) -> NextPage {
     })
 }
 
-fn file_name(meeting: &Meeting, extension: &str) -> String {
-    format!(
-        "{}-registrations-{}.{extension}",
-        meeting.slug,
-        now().format("%Y-%m-%d")
-    )
+/// Every field of the registrations `filter` picks, as a file.
+pub(crate) fn registrations_export(meeting: Meeting, filter: ListFilter) -> exports::Export {
+    exports::Export {
+        slug: meeting.slug.clone(),
+        what: "registrations",
+        sheet: "Registrations",
+        columns: &REGISTRATION_COLUMNS,
+        rows: registration_pages(meeting, filter),
+    }
+}
+
+async fn download(
+    state: &AppState,
+    who: Organizer,
+    slug: &str,
+    query: &ListQuery,
+    format: FileFormat,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(slug)?;
+    let (filter, _) = parse_list_query(query)?;
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
+        .await?;
+    registrations_export(meeting, filter)
+        .download(&state.pools, format)
+        .await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.csv", tag = "organizer", summary = "All registrations as CSV, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
@@ -279,18 +300,7 @@ pub(crate) async fn export_registrations(
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let (filter, _) = parse_list_query(&query)?;
-    let meeting = state
-        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
-        .await?;
-    let name = file_name(&meeting, "csv");
-    Ok(exports::csv_response(
-        &state.pools,
-        &REGISTRATION_COLUMNS,
-        registration_pages(meeting, filter),
-        &name,
-    ))
+    download(&state, who, &slug, &query, FileFormat::Csv).await
 }
 
 #[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.xlsx", tag = "organizer", summary = "All registrations as XLSX, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
@@ -300,22 +310,7 @@ pub(crate) async fn export_registrations_xlsx(
     slug: web::Path<String>,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let (filter, _) = parse_list_query(&query)?;
-    let (name, bytes) = state
-        .read(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let name = file_name(&meeting, "xlsx");
-            let bytes = exports::xlsx(
-                conn,
-                "Registrations",
-                &REGISTRATION_COLUMNS,
-                registration_pages(meeting, filter),
-            )?;
-            Ok((name, bytes))
-        })
-        .await?;
-    Ok(exports::xlsx_response(bytes, &name))
+    download(&state, who, &slug, &query, FileFormat::Xlsx).await
 }
 
 #[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations/{id}/{action}", tag = "organizer", summary = "Approve, reject, check in or cancel", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id"), ("action" = String, Path, description = "approve, reject, check-in or cancel")), responses((status = 200, description = "The registration now", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("organizer" = [])))]

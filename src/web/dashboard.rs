@@ -1,6 +1,6 @@
 //! The organizer dashboard's shared frame: who is logged in, the meeting's tabs, charts.
 
-use super::page::{layout, respond, PageContext};
+use super::page::{layout, respond, PageContext, PageError};
 use crate::accounts::pages::{session, to_login, OrganizerSession};
 use crate::error::AppError;
 use crate::meetings::Meeting;
@@ -42,7 +42,7 @@ impl FromRequest for Dashboard {
             let refused = |response| InternalError::from_response("dashboard refused", response);
             let Some(state) = req.app_data::<web::Data<AppState>>() else {
                 let error = AppError::from(anyhow::anyhow!("application state missing"));
-                return Err(refused(super::page::error_page(&ctx, &error)).into());
+                return Err(PageError::new(&ctx, error).into());
             };
             match session(state, &req).await {
                 Ok(Some(current)) => {
@@ -50,7 +50,7 @@ impl FromRequest for Dashboard {
                     Ok(Self { current, ctx })
                 }
                 Ok(None) => Err(refused(to_login(&req)).into()),
-                Err(error) => Err(refused(super::page::error_page(&ctx, &error)).into()),
+                Err(error) => Err(PageError::new(&ctx, error).into()),
             }
         })
     }
@@ -137,9 +137,4 @@ pub fn bar_chart(title: &str, empty: &str, rows: &[(String, i64)]) -> Markup {
             }
         }
     }
-}
-
-/// Renders a dashboard result: the page, or the error page (a 403 for another's meeting).
-pub fn or_error(ctx: &PageContext, result: Result<HttpResponse, AppError>) -> HttpResponse {
-    super::page::page(ctx, result)
 }

@@ -163,44 +163,75 @@ pub fn ok(ctx: &PageContext, title: &str, content: Markup) -> HttpResponse {
     respond(ctx, StatusCode::OK, layout(ctx, title, content))
 }
 
-/// The page for an error, in the reader's language, with the status the error maps to.
-pub fn error_page(ctx: &PageContext, error: &AppError) -> HttpResponse {
-    use actix_web::ResponseError;
-    let t = ctx.t();
-    if let AppError::Unexpected(cause) = error {
-        tracing::error!(
-            error.cause = format!("{cause:#}"),
-            "page failed unexpectedly"
-        );
+/// A page that failed: answered as the error page, in the reader's language, with the
+/// status the error maps to. Page handlers return [`PageResult`] and reach it with `?` through
+/// [`OnPage::on_page`]; this is the one way a page answers an error.
+#[derive(Debug)]
+pub struct PageError(Box<(PageContext, AppError)>);
+
+pub type PageResult = Result<HttpResponse, PageError>;
+
+impl PageError {
+    pub fn new(ctx: &PageContext, error: AppError) -> Self {
+        Self(Box::new((ctx.clone(), error)))
     }
-    let (heading, body) = match error {
-        AppError::NotFound => (t.not_found_heading, t.not_found_body),
-        AppError::RateLimited { .. } => (t.too_many_heading, t.too_many_body),
-        AppError::Forbidden | AppError::Unauthenticated => (t.error_heading, t.forbidden_body),
-        _ => (t.error_heading, t.error_body),
-    };
-    let markup = layout(
-        ctx,
-        heading,
-        html! {
-            h1 { (heading) }
-            p { (body) }
-            p { a href="/" { (t.back_home) } }
-        },
-    );
-    let mut response = respond(ctx, error.status_code(), markup);
-    if let AppError::RateLimited { retry_after_secs } = error {
-        response.headers_mut().insert(
-            actix_web::http::header::RETRY_AFTER,
-            actix_web::http::header::HeaderValue::from(*retry_after_secs),
-        );
-    }
-    response
 }
 
-/// Renders the page, or the error page.
-pub fn page(ctx: &PageContext, result: Result<HttpResponse, AppError>) -> HttpResponse {
-    result.unwrap_or_else(|error| error_page(ctx, &error))
+/// Turns a domain result into a page result for this reader.
+pub trait OnPage<T> {
+    fn on_page(self, ctx: &PageContext) -> Result<T, PageError>;
+}
+
+impl<T> OnPage<T> for Result<T, AppError> {
+    fn on_page(self, ctx: &PageContext) -> Result<T, PageError> {
+        self.map_err(|error| PageError::new(ctx, error))
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0 .1.fmt(f)
+    }
+}
+
+impl actix_web::ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        actix_web::ResponseError::status_code(&self.0 .1)
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (ctx, error) = (&self.0 .0, &self.0 .1);
+        let t = ctx.t();
+        if let AppError::Unexpected(cause) = error {
+            tracing::error!(
+                error.cause = format!("{cause:#}"),
+                "page failed unexpectedly"
+            );
+        }
+        let (heading, body) = match error {
+            AppError::NotFound => (t.not_found_heading, t.not_found_body),
+            AppError::RateLimited { .. } => (t.too_many_heading, t.too_many_body),
+            AppError::Forbidden | AppError::Unauthenticated => (t.error_heading, t.forbidden_body),
+            _ => (t.error_heading, t.error_body),
+        };
+        let markup = layout(
+            ctx,
+            heading,
+            html! {
+                h1 { (heading) }
+                p { (body) }
+                p { a href="/" { (t.back_home) } }
+            },
+        );
+        let mut response = respond(ctx, error.status_code(), markup);
+        if let AppError::RateLimited { retry_after_secs } = error {
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(*retry_after_secs),
+            );
+        }
+        response
+    }
 }
 
 /// The message for a field error, in the reader's language.

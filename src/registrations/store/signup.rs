@@ -2,6 +2,7 @@
 //! changes and links, and expiry of unconfirmed registrations.
 
 use super::*;
+use crate::patch::Patch;
 
 /// Registers, or, for an address already registered, emails its manage link instead (at most
 /// once an hour). Both answer alike, so a stranger cannot learn who is registered.
@@ -290,14 +291,12 @@ pub fn expire_unconfirmed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<us
 pub fn update_own(
     conn: &mut DbConn,
     id: &str,
-    patch: serde_json::Map<String, serde_json::Value>,
+    patch: Patch,
     now: NaiveDateTime,
 ) -> AppResult<RegistrationView> {
     conn.transaction(|conn| {
         let (registration, organization) = with_organization(conn, id)?;
-        let mut form = serde_json::to_value(registration.to_form(&organization))
-            .map_err(anyhow::Error::from)?;
-        if let Some(email) = patch.get("email") {
+        if let Some(email) = patch.field("email") {
             if email.as_str().map(str::trim).map(str::to_lowercase)
                 != Some(registration.email.to_lowercase())
             {
@@ -310,10 +309,7 @@ pub fn update_own(
                 ));
             }
         }
-        if let Some(fields) = form.as_object_mut() {
-            fields.extend(patch);
-        }
-        let form = crate::error::from_value(form)?;
+        let form = patch.over(&registration.to_form(&organization))?;
         let new = NewRegistration::parse(&form)?;
         let organization_id = organization_id(conn, &new.organization, now)?;
         if organization_id != registration.organization_id
