@@ -4,9 +4,9 @@ use super::model::{decoy_hash, verify_password};
 use super::store;
 use super::tokens::{self, Grant, TokenKind};
 use crate::db::now;
-use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::values::Email;
+use crate::web::api_doc::{BadBody, TooManyRequests, Unauthorized};
 use crate::web::state::AppState;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use chrono::Duration;
@@ -37,7 +37,15 @@ pub(crate) struct TokenAnswer {
     expires_at: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/token", tag = "organizer", summary = "Log in for an organizer API token", request_body = LoginForm, responses((status = 201, description = "A token, valid 30 days", body = TokenAnswer), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(
+    post, path = "/api/v1/auth/token",
+    tag = "organizer", summary = "Log in for an organizer API token",
+    request_body = LoginForm,
+    responses(
+        (status = 201, description = "A token, valid 30 days", body = TokenAnswer),
+        Unauthorized, BadBody, TooManyRequests
+    )
+)]
 pub(crate) async fn create_token(
     state: web::Data<AppState>,
     req: HttpRequest,

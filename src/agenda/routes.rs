@@ -6,10 +6,12 @@ use crate::accounts::Organizer;
 use crate::agenda::model::Room;
 use crate::db::now;
 use crate::error::AppResult;
-use crate::error::ErrorBody;
 use crate::meetings;
 use crate::patch::Patch;
 use crate::values::Language;
+use crate::web::api_doc::{
+    Conflict, LangQuery, MeetingAccess, MeetingWrite, PublicRead, SlugAndIdPath, SlugPath,
+};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -66,7 +68,12 @@ pub(crate) struct Agenda {
 }
 
 /// The programme in start order, times in the meeting's zone; `?lang=es` picks translations.
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda", tag = "public", summary = "Sessions in start order, with rooms and speakers", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "The programme", body = Agenda), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/agenda",
+    tag = "public", summary = "Sessions in start order, with rooms and speakers",
+    params(SlugPath, LangQuery),
+    responses((status = 200, description = "The programme", body = Agenda), PublicRead)
+)]
 pub(crate) async fn show_agenda(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -98,7 +105,15 @@ pub(crate) async fn show_agenda(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/agenda.ics", tag = "public", summary = "The programme as iCalendar", params(("slug" = String, Path, description = "The meeting slug"), ("lang" = Option<String>, Query, description = "en or es: pick translations")), responses((status = 200, description = "iCalendar", body = String, content_type = "text/calendar"), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/agenda.ics",
+    tag = "public", summary = "The programme as iCalendar",
+    params(SlugPath, LangQuery),
+    responses(
+        (status = 200, description = "iCalendar", body = String, content_type = "text/calendar"),
+        PublicRead
+    )
+)]
 pub(crate) async fn agenda_calendar(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -121,7 +136,13 @@ pub(crate) async fn agenda_calendar(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Rooms", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Rooms", body = crate::web::Page<Room>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/rooms",
+    tag = "organizer", summary = "Rooms",
+    params(SlugPath),
+    responses((status = 200, description = "Rooms", body = crate::web::Page<Room>), MeetingAccess),
+    security(("organizer" = []))
+)]
 pub(crate) async fn list_rooms(
     state: web::Data<AppState>,
     who: Organizer,
@@ -140,7 +161,13 @@ pub(crate) async fn list_rooms(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/rooms", tag = "organizer", summary = "Add a room", params(("slug" = String, Path, description = "The meeting slug")), request_body = RoomForm, responses((status = 201, description = "Created", body = Room), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/rooms",
+    tag = "organizer", summary = "Add a room",
+    params(SlugPath), request_body = RoomForm,
+    responses((status = 201, description = "Created", body = Room), MeetingWrite),
+    security(("organizer" = []))
+)]
 pub(crate) async fn create_room(
     state: web::Data<AppState>,
     who: Organizer,
@@ -158,7 +185,13 @@ pub(crate) async fn create_room(
     Ok(HttpResponse::Created().json(room))
 }
 
-#[utoipa::path(patch, path = "/api/v1/meetings/{slug}/rooms/{id}", tag = "organizer", summary = "Rename or resize a room", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), request_body = RoomForm, responses((status = 200, description = "Changed", body = Room), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    patch, path = "/api/v1/meetings/{slug}/rooms/{id}",
+    tag = "organizer", summary = "Rename or resize a room",
+    params(SlugAndIdPath), request_body = RoomForm,
+    responses((status = 200, description = "Changed", body = Room), MeetingWrite),
+    security(("organizer" = []))
+)]
 pub(crate) async fn update_room(
     state: web::Data<AppState>,
     who: Organizer,
@@ -177,7 +210,13 @@ pub(crate) async fn update_room(
     Ok(HttpResponse::Ok().json(room))
 }
 
-#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/rooms/{id}", tag = "organizer", summary = "Remove an unused room", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Removed"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    delete, path = "/api/v1/meetings/{slug}/rooms/{id}",
+    tag = "organizer", summary = "Remove an unused room",
+    params(SlugAndIdPath),
+    responses((status = 204, description = "Removed"), MeetingAccess, Conflict),
+    security(("organizer" = []))
+)]
 pub(crate) async fn delete_room(
     state: web::Data<AppState>,
     who: Organizer,
@@ -194,7 +233,13 @@ pub(crate) async fn delete_room(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/sessions", tag = "organizer", summary = "Add a session", params(("slug" = String, Path, description = "The meeting slug")), request_body = SessionForm, responses((status = 201, description = "Created", body = SessionView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/sessions",
+    tag = "organizer", summary = "Add a session",
+    params(SlugPath), request_body = SessionForm,
+    responses((status = 201, description = "Created", body = SessionView), MeetingWrite),
+    security(("organizer" = []))
+)]
 pub(crate) async fn create_session(
     state: web::Data<AppState>,
     who: Organizer,
@@ -214,7 +259,13 @@ pub(crate) async fn create_session(
 }
 
 /// Lays the sent fields over the session and checks the result like a new one.
-#[utoipa::path(patch, path = "/api/v1/meetings/{slug}/sessions/{id}", tag = "organizer", summary = "Change a session", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), request_body = SessionForm, responses((status = 200, description = "Changed", body = SessionView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    patch, path = "/api/v1/meetings/{slug}/sessions/{id}",
+    tag = "organizer", summary = "Change a session",
+    params(SlugAndIdPath), request_body = SessionForm,
+    responses((status = 200, description = "Changed", body = SessionView), MeetingWrite),
+    security(("organizer" = []))
+)]
 pub(crate) async fn update_session(
     state: web::Data<AppState>,
     who: Organizer,
@@ -236,7 +287,13 @@ pub(crate) async fn update_session(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/sessions/{id}", tag = "organizer", summary = "Remove a session", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Removed"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    delete, path = "/api/v1/meetings/{slug}/sessions/{id}",
+    tag = "organizer", summary = "Remove a session",
+    params(SlugAndIdPath),
+    responses((status = 204, description = "Removed"), MeetingAccess),
+    security(("organizer" = []))
+)]
 pub(crate) async fn delete_session(
     state: web::Data<AppState>,
     who: Organizer,

@@ -7,10 +7,12 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::db::now;
 use crate::db::DbConn;
-use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::patch::Patch;
 use crate::values::Slug;
+use crate::web::api_doc::{
+    BadBody, BadFields, Conflict, MeetingWrite, PagingQuery, PublicRead, SlugPath, Unauthorized,
+};
 use crate::web::state::AppState;
 use crate::web::{cached, id_cursor, page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -29,7 +31,15 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings", tag = "public", summary = "Published meetings", params(("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of meetings", body = crate::web::Page<MeetingView>), (status = 422, description = "Bad fields, each named", body = ErrorBody)))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings",
+    tag = "public", summary = "Published meetings",
+    params(PagingQuery),
+    responses(
+        (status = 200, description = "A page of meetings", body = crate::web::Page<MeetingView>),
+        BadFields
+    )
+)]
 pub(crate) async fn list_meetings(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -62,7 +72,16 @@ pub(crate) async fn list_meetings(
     Ok(HttpResponse::Ok().json(crate::web::Page { items, next_cursor }))
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings", tag = "organizer", summary = "Create a meeting (the creator organizes it)", request_body = MeetingForm, responses((status = 201, description = "Created", body = MeetingView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings",
+    tag = "organizer", summary = "Create a meeting (the creator organizes it)",
+    request_body = MeetingForm,
+    responses(
+        (status = 201, description = "Created", body = MeetingView),
+        Unauthorized, Conflict, BadBody
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn create_meeting(
     state: web::Data<AppState>,
     who: Organizer,
@@ -80,7 +99,14 @@ pub(crate) async fn create_meeting(
 }
 
 /// Public meetings for everyone; a draft only for its organizers.
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}", tag = "public", summary = "One meeting, with seats_left and registration_open (drafts only for their organizers)", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "The meeting", body = MeetingView), (status = 304, description = "Unchanged since If-None-Match"), (status = 404, description = "Unknown meeting or item", body = ErrorBody)))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}",
+    tag = "public",
+    summary =
+        "One meeting, with seats_left and registration_open (drafts only for their organizers)",
+    params(SlugPath),
+    responses((status = 200, description = "The meeting", body = MeetingView), PublicRead)
+)]
 pub(crate) async fn show_meeting(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -130,7 +156,13 @@ fn render_meeting(conn: &mut DbConn, slug: &Slug, token: Option<String>) -> AppR
 }
 
 /// Lays the sent fields over the meeting and checks the result like a new meeting.
-#[utoipa::path(patch, path = "/api/v1/meetings/{slug}", tag = "organizer", summary = "Change any fields, or publish", params(("slug" = String, Path, description = "The meeting slug")), request_body = MeetingForm, responses((status = 200, description = "Changed", body = MeetingView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    patch, path = "/api/v1/meetings/{slug}",
+    tag = "organizer", summary = "Change any fields, or publish",
+    params(SlugPath), request_body = MeetingForm,
+    responses((status = 200, description = "Changed", body = MeetingView), MeetingWrite),
+    security(("organizer" = []))
+)]
 pub(crate) async fn update_meeting(
     state: web::Data<AppState>,
     who: Organizer,

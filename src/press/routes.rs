@@ -9,11 +9,13 @@ use crate::accounts::routes::bearer_token;
 use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::db::{now, DbConn};
-use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult};
 use crate::exports::{Export, FileFormat, NextPage};
 use crate::meetings::{self, Meeting};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
+use crate::web::api_doc::{
+    BadBody, BadFields, MeetingAccess, PagingQuery, SlugAndIdPath, SlugPath,
+};
 use crate::web::state::AppState;
 use crate::web::{page_limit, slug_or_404};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -106,7 +108,16 @@ pub(crate) struct PageQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees", tag = "press", summary = "Confirmed participants who agreed to be listed: five fields", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of attendees", body = crate::web::Page<Attendee>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/attendees",
+    tag = "press", summary = "Confirmed participants who agreed to be listed: five fields",
+    params(SlugPath, PagingQuery),
+    responses(
+        (status = 200, description = "A page of attendees", body = crate::web::Page<Attendee>),
+        MeetingAccess, BadFields
+    ),
+    security(("press" = []), ("organizer" = []))
+)]
 pub(crate) async fn list_attendees(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -185,7 +196,16 @@ async fn download(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.csv", tag = "press", summary = "The attendee list as CSV", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/attendees.csv",
+    tag = "press", summary = "The attendee list as CSV",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        MeetingAccess
+    ),
+    security(("press" = []), ("organizer" = []))
+)]
 pub(crate) async fn attendees_csv(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -194,7 +214,17 @@ pub(crate) async fn attendees_csv(
     download(&state, &req, &slug, FileFormat::Csv).await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees.xlsx", tag = "press", summary = "The attendee list as XLSX", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/attendees.xlsx",
+    tag = "press", summary = "The attendee list as XLSX",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "XLSX", body = String,
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        MeetingAccess
+    ),
+    security(("press" = []), ("organizer" = []))
+)]
 pub(crate) async fn attendees_xlsx(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -203,7 +233,13 @@ pub(crate) async fn attendees_xlsx(
     download(&state, &req, &slug, FileFormat::Xlsx).await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/attendees/summary", tag = "press", summary = "Counts of listed attendees to quote", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Counts", body = PressSummary), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("press" = []), ("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/attendees/summary",
+    tag = "press", summary = "Counts of listed attendees to quote",
+    params(SlugPath),
+    responses((status = 200, description = "Counts", body = PressSummary), MeetingAccess),
+    security(("press" = []), ("organizer" = []))
+)]
 pub(crate) async fn attendees_summary(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -230,7 +266,16 @@ pub(crate) struct PressTokenCreated {
     link: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Create a press token (shown once)", params(("slug" = String, Path, description = "The meeting slug")), request_body = PressTokenForm, responses((status = 201, description = "The token and its link", body = PressTokenCreated), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/press-tokens",
+    tag = "organizer", summary = "Create a press token (shown once)",
+    params(SlugPath), request_body = PressTokenForm,
+    responses(
+        (status = 201, description = "The token and its link", body = PressTokenCreated),
+        MeetingAccess, BadBody
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn create_press_token(
     state: web::Data<AppState>,
     who: Organizer,
@@ -259,7 +304,17 @@ pub(crate) async fn create_press_token(
         .json(created))
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-tokens", tag = "organizer", summary = "Press tokens with their use", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Tokens (never the tokens themselves)", body = crate::web::Page<PressTokenView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/press-tokens",
+    tag = "organizer", summary = "Press tokens with their use",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "Tokens (never the tokens themselves)",
+            body = crate::web::Page<PressTokenView>),
+        MeetingAccess
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn list_press_tokens(
     state: web::Data<AppState>,
     who: Organizer,
@@ -278,7 +333,13 @@ pub(crate) async fn list_press_tokens(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/meetings/{slug}/press-tokens/{id}", tag = "organizer", summary = "Revoke a press token", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id")), responses((status = 204, description = "Revoked"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    delete, path = "/api/v1/meetings/{slug}/press-tokens/{id}",
+    tag = "organizer", summary = "Revoke a press token",
+    params(SlugAndIdPath),
+    responses((status = 204, description = "Revoked"), MeetingAccess),
+    security(("organizer" = []))
+)]
 pub(crate) async fn revoke_press_token(
     state: web::Data<AppState>,
     who: Organizer,
@@ -295,7 +356,20 @@ pub(crate) async fn revoke_press_token(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/press-log", tag = "organizer", summary = "Every use of the press tokens, newest first", params(("slug" = String, Path, description = "The meeting slug"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "How many, 1 to 1000")), responses((status = 200, description = "Uses", body = crate::web::Page<UseEntry>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/press-log",
+    tag = "organizer", summary = "Every use of the press tokens, newest first",
+    params(
+        SlugPath,
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000,
+            description = "How many, 1 to 1000")
+    ),
+    responses(
+        (status = 200, description = "Uses", body = crate::web::Page<UseEntry>),
+        MeetingAccess, BadFields
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn press_log(
     state: web::Data<AppState>,
     who: Organizer,

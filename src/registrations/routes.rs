@@ -8,13 +8,16 @@ use super::store::{self, Decision};
 use crate::accounts::{Organizer, Participant};
 use crate::audit::Actor;
 use crate::db::now;
-use crate::error::ErrorBody;
 use crate::error::{AppError, AppResult, Checks};
 use crate::exports::{self, FileFormat, NextPage};
 use crate::meetings::{self, Meeting};
 use crate::patch::Patch;
 use crate::registrations::store::Stats;
 use crate::values::Slug;
+use crate::web::api_doc::{
+    BadBody, BadFields, Conflict, MeetingAccess, NotFound, PagingQuery, SlugAndIdPath, SlugPath,
+    TooManyRequests, Unauthorized,
+};
 use crate::web::state::AppState;
 use crate::web::{id_cursor, page_limit, slug_or_404, Page, PageRequest};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -68,7 +71,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations", tag = "public", summary = "Register (the same answer for known addresses)", params(("slug" = String, Path, description = "The meeting slug")), request_body = RegistrationForm, responses((status = 202, description = "Accepted: a confirmation email is on its way", body = Accepted), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/registrations",
+    tag = "public", summary = "Register (the same answer for known addresses)",
+    params(SlugPath), request_body = RegistrationForm,
+    responses(
+        (status = 202, description = "Accepted: a confirmation email is on its way",
+            body = Accepted),
+        NotFound, Conflict, BadBody, TooManyRequests
+    )
+)]
 pub(crate) async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -111,7 +123,15 @@ pub(crate) struct ConfirmBody {
     token: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/registrations/confirm", tag = "public", summary = "Confirm an address with the token from the email", request_body = ConfirmBody, responses((status = 200, description = "The registration's status now", body = Confirmation), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody), (status = 429, description = "Too many requests from this address; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(
+    post, path = "/api/v1/registrations/confirm",
+    tag = "public", summary = "Confirm an address with the token from the email",
+    request_body = ConfirmBody,
+    responses(
+        (status = 200, description = "The registration's status now", body = Confirmation),
+        NotFound, BadBody, TooManyRequests
+    )
+)]
 pub(crate) async fn confirm_registration(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -128,7 +148,15 @@ pub(crate) async fn confirm_registration(
     }))
 }
 
-#[utoipa::path(get, path = "/api/v1/registration", tag = "participant", summary = "The participant's own registration", responses((status = 200, description = "The registration", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/registration",
+    tag = "participant", summary = "The participant's own registration",
+    responses(
+        (status = 200, description = "The registration", body = RegistrationView),
+        Unauthorized
+    ),
+    security(("participant" = []))
+)]
 pub(crate) async fn own_registration(
     state: web::Data<AppState>,
     who: Participant,
@@ -140,7 +168,16 @@ pub(crate) async fn own_registration(
     Ok(web::Json(view))
 }
 
-#[utoipa::path(patch, path = "/api/v1/registration", tag = "participant", summary = "Change own fields (not the address) and consents", request_body = RegistrationForm, responses((status = 200, description = "Changed", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 413, description = "Body too large", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("participant" = [])))]
+#[utoipa::path(
+    patch, path = "/api/v1/registration",
+    tag = "participant", summary = "Change own fields (not the address) and consents",
+    request_body = RegistrationForm,
+    responses(
+        (status = 200, description = "Changed", body = RegistrationView),
+        Unauthorized, BadBody
+    ),
+    security(("participant" = []))
+)]
 pub(crate) async fn update_own_registration(
     state: web::Data<AppState>,
     who: Participant,
@@ -154,7 +191,15 @@ pub(crate) async fn update_own_registration(
     Ok(web::Json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/registration/cancel", tag = "participant", summary = "Cancel; the seat goes to the waiting list", responses((status = 200, description = "Cancelled", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("participant" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/registration/cancel",
+    tag = "participant", summary = "Cancel; the seat goes to the waiting list",
+    responses(
+        (status = 200, description = "Cancelled", body = RegistrationView),
+        Unauthorized, Conflict
+    ),
+    security(("participant" = []))
+)]
 pub(crate) async fn cancel_own_registration(
     state: web::Data<AppState>,
     who: Participant,
@@ -171,7 +216,12 @@ pub(crate) async fn cancel_own_registration(
 }
 
 /// Deletes the participant's registration and personal data, at their request.
-#[utoipa::path(delete, path = "/api/v1/registration", tag = "participant", summary = "Delete the registration and its personal data", responses((status = 204, description = "Deleted"), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+#[utoipa::path(
+    delete, path = "/api/v1/registration",
+    tag = "participant", summary = "Delete the registration and its personal data",
+    responses((status = 204, description = "Deleted"), Unauthorized),
+    security(("participant" = []))
+)]
 pub(crate) async fn delete_own_registration(
     state: web::Data<AppState>,
     who: Participant,
@@ -184,7 +234,15 @@ pub(crate) async fn delete_own_registration(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(get, path = "/api/v1/registration/calendar.ics", tag = "participant", summary = "The meeting and its sessions, in the participant's language", responses((status = 200, description = "iCalendar", body = String, content_type = "text/calendar"), (status = 401, description = "No valid token of the right kind", body = ErrorBody)), security(("participant" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/registration/calendar.ics",
+    tag = "participant", summary = "The meeting and its sessions, in the participant's language",
+    responses(
+        (status = 200, description = "iCalendar", body = String, content_type = "text/calendar"),
+        Unauthorized
+    ),
+    security(("participant" = []))
+)]
 pub(crate) async fn own_calendar(
     state: web::Data<AppState>,
     who: Participant,
@@ -230,7 +288,31 @@ fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, PageRequest)> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations", tag = "organizer", summary = "All registrations, filtered and paged", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000, default 100"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page")), responses((status = 200, description = "A page of registrations", body = Page<RegistrationView>), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+/// The filters of the organizer's list and its exports, as the document names them (`ListQuery`
+/// reads them).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilterQuery {
+    /// A registration status
+    pub status: Option<String>,
+    /// An organisation kind
+    pub organization_kind: Option<String>,
+    /// ISO 3166-1 alpha-2
+    pub country: Option<String>,
+    /// Search in names, addresses, organisations, job titles
+    pub q: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/registrations",
+    tag = "organizer", summary = "All registrations, filtered and paged",
+    params(SlugPath, ListFilterQuery, PagingQuery),
+    responses(
+        (status = 200, description = "A page of registrations", body = Page<RegistrationView>),
+        MeetingAccess, BadFields
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn list_registrations(
     state: web::Data<AppState>,
     who: Organizer,
@@ -293,7 +375,16 @@ async fn download(
         .await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.csv", tag = "organizer", summary = "All registrations as CSV, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "CSV", body = String, content_type = "text/csv"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/registrations.csv",
+    tag = "organizer", summary = "All registrations as CSV, every field",
+    params(SlugPath, ListFilterQuery),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        MeetingAccess, BadFields
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn export_registrations(
     state: web::Data<AppState>,
     who: Organizer,
@@ -303,7 +394,17 @@ pub(crate) async fn export_registrations(
     download(&state, who, &slug, &query, FileFormat::Csv).await
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/registrations.xlsx", tag = "organizer", summary = "All registrations as XLSX, every field", params(("slug" = String, Path, description = "The meeting slug"), ("status" = Option<String>, Query, description = "A registration status"), ("organization_kind" = Option<String>, Query, description = "An organisation kind"), ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2"), ("q" = Option<String>, Query, description = "Search in names, addresses, organisations, job titles")), responses((status = 200, description = "XLSX", body = String, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 422, description = "Bad fields, each named", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/registrations.xlsx",
+    tag = "organizer", summary = "All registrations as XLSX, every field",
+    params(SlugPath, ListFilterQuery),
+    responses(
+        (status = 200, description = "XLSX", body = String,
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        MeetingAccess, BadFields
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn export_registrations_xlsx(
     state: web::Data<AppState>,
     who: Organizer,
@@ -313,7 +414,19 @@ pub(crate) async fn export_registrations_xlsx(
     download(&state, who, &slug, &query, FileFormat::Xlsx).await
 }
 
-#[utoipa::path(post, path = "/api/v1/meetings/{slug}/registrations/{id}/{action}", tag = "organizer", summary = "Approve, reject, check in or cancel", params(("slug" = String, Path, description = "The meeting slug"), ("id" = String, Path, description = "The item id"), ("action" = String, Path, description = "approve, reject, check-in or cancel")), responses((status = 200, description = "The registration now", body = RegistrationView), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody), (status = 409, description = "Conflict (code names it)", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/registrations/{id}/{action}",
+    tag = "organizer", summary = "Approve, reject, check in or cancel",
+    params(
+        SlugAndIdPath,
+        ("action" = String, Path, description = "approve, reject, check-in or cancel")
+    ),
+    responses(
+        (status = 200, description = "The registration now", body = RegistrationView),
+        MeetingAccess, Conflict
+    ),
+    security(("organizer" = []))
+)]
 pub(crate) async fn decide_registration(
     state: web::Data<AppState>,
     who: Organizer,
@@ -349,7 +462,14 @@ pub(crate) async fn decide_registration(
     Ok(web::Json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/meetings/{slug}/stats", tag = "organizer", summary = "Counts by status, organisation kind and country; seats left; emails", params(("slug" = String, Path, description = "The meeting slug")), responses((status = 200, description = "Counts", body = Stats), (status = 401, description = "No valid token of the right kind", body = ErrorBody), (status = 403, description = "A token for another meeting", body = ErrorBody), (status = 404, description = "Unknown meeting or item", body = ErrorBody)), security(("organizer" = [])))]
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/stats",
+    tag = "organizer",
+    summary = "Counts by status, organisation kind and country; seats left; emails",
+    params(SlugPath),
+    responses((status = 200, description = "Counts", body = Stats), MeetingAccess),
+    security(("organizer" = []))
+)]
 pub(crate) async fn meeting_stats(
     state: web::Data<AppState>,
     who: Organizer,

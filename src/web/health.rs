@@ -11,13 +11,24 @@ pub struct Health {
     pub status: &'static str,
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "The process is up", responses((status = 200, description = "Up", body = Health)))]
+#[utoipa::path(
+    get, path = "/healthz",
+    tag = "operations", summary = "The process is up",
+    responses((status = 200, description = "Up", body = Health))
+)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Ready when the database answers within a second.
-#[utoipa::path(get, path = "/readyz", tag = "operations", summary = "The database answers", responses((status = 200, description = "Ready", body = Health), (status = 503, description = "The database does not answer", body = Health)))]
+#[utoipa::path(
+    get, path = "/readyz",
+    tag = "operations", summary = "The database answers",
+    responses(
+        (status = 200, description = "Ready", body = Health),
+        (status = 503, description = "The database does not answer", body = Health)
+    )
+)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pools.read.clone();
     let ready = web::block(move || {

@@ -1,6 +1,7 @@
 //! Pieces every HTTP surface shares: client addresses behind proxies, rate limits, paging,
-//! ETags, and the HTML shell.
+//! ETags, the HTML shell, and the parts of the OpenAPI annotations that recur (`api_doc`).
 
+pub mod api_doc;
 pub mod body;
 pub mod cache;
 pub mod dashboard;
