@@ -1,0 +1,433 @@
+//! The participant's own page behind the manage link: details, press consent, calendar,
+//! cancelling, deleting, and stopping every link.
+
+use super::signup::link_not_working;
+use super::{details_fields, form_to_body, input_name, status_label, Fields};
+use crate::accounts::tokens::{self, TokenKind};
+use crate::audit::Actor;
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::meetings::pages::{place, when};
+use crate::meetings::{self, Meeting};
+use crate::patch::Patch;
+use crate::registrations::model::{Organization, RegistrationView};
+use crate::registrations::store;
+use crate::web::forms::{error_summary, FormState};
+use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
+use crate::web::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::html;
+use std::collections::HashMap;
+
+/// The registration behind a manage link, or the "link invalid" page.
+async fn managed(
+    state: &AppState,
+    token: String,
+) -> AppResult<(String, RegistrationView, Meeting, Vec<Organization>)> {
+    state
+        .read(move |conn| {
+            let row =
+                tokens::find(conn, TokenKind::Manage, &token, now())?.ok_or(AppError::NotFound)?;
+            let id = row.registration_id.ok_or(AppError::NotFound)?;
+            let view = store::view(conn, &id)?;
+            let meeting_id = store::by_id(conn, &id)?.meeting_id;
+            let meeting = meetings::store::by_id(conn, &meeting_id)?;
+            let mut organizations = store::organizations_of(conn, &meeting.id)?;
+            // The participant's own organisation is theirs to see, listed or not.
+            if !organizations.iter().any(|o| o.id == view.organization.id) {
+                organizations.push(store::organization(conn, &view.organization.id)?);
+            }
+            Ok((id, view, meeting, organizations))
+        })
+        .await
+}
+
+fn view_values(view: &RegistrationView) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            values.insert(k.to_owned(), v.to_owned());
+        }
+    };
+    put("full_name", Some(&view.full_name));
+    put("job_title", view.job_title.as_deref());
+    put("country", Some(&view.country));
+    put("language", Some(&view.language));
+    put("organization", Some(&view.organization.id));
+    put("organization_name", Some(&view.organization.name));
+    put("organization_kind", Some(&view.organization.kind));
+    put("organization_country", Some(&view.organization.country));
+    put("dietary", view.dietary.as_deref());
+    put("accessibility", view.accessibility.as_deref());
+    put("interpretation", view.interpretation.as_deref());
+    values
+}
+
+fn manage_markup(
+    ctx: &PageContext,
+    token: &str,
+    view: &RegistrationView,
+    meeting: &Meeting,
+    organizations: &[Organization],
+    form: &FormState,
+    notice: Option<&str>,
+) -> HttpResponse {
+    let t = ctx.t();
+    let active = !matches!(view.status.as_str(), "cancelled" | "expired" | "rejected");
+    let markup = crate::web::page::layout(
+        ctx,
+        t.your_registration,
+        html! {
+            h1 { (t.your_registration) }
+            p { strong { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } } br; (when(meeting, ctx.lang)) br; (place(meeting)) }
+            @if let Some(notice) = notice { div.notice.ok role="status" { p { (notice) } } }
+            dl.facts {
+                dt { (t.status_label) }
+                dd {
+                    (status_label(t, &view.status))
+                    @if let Some(position) = view.waitlist_position { " (" (position) ")" }
+                }
+                dt { (t.email) } dd { (view.email) }
+            }
+            @if active {
+                p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
+                h2 { (t.press_list) }
+                p { (if view.consent_press_listing { t.press_on } else { t.press_off }) }
+                form method="post" action={ "/manage/" (token) "/press" } {
+                    input type="hidden" name="consent_press_listing" value=(if view.consent_press_listing { "off" } else { "on" });
+                    button.secondary type="submit" { (if view.consent_press_listing { t.press_withdraw } else { t.press_give }) }
+                }
+                h2 { (t.your_details) }
+                (error_summary(form, t))
+                form method="post" action={ "/manage/" (token) } novalidate {
+                    (details_fields(t, ctx, form, organizations, false))
+                    button type="submit" { (t.save) }
+                }
+            }
+            // The gentle step first, then the ones that cannot be undone.
+            h2 { (t.sign_out_heading) }
+            p { (t.sign_out_explain) }
+            form method="post" action={ "/manage/" (token) "/sign-out" } {
+                button.secondary type="submit" { (t.sign_out_button) }
+            }
+            @if active {
+                h2 { (t.cancel_heading) }
+                p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
+            }
+            h2 { (t.delete_heading) }
+            p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
+        },
+    );
+    let status = if form.has_errors() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    crate::web::page::respond(ctx, status, markup)
+}
+
+pub(super) async fn manage_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    match managed(&state, token.clone()).await {
+        Ok((_, view, meeting, organizations)) => {
+            let form = FormState::new(view_values(&view));
+            Ok(manage_markup(
+                &ctx,
+                &token,
+                &view,
+                &meeting,
+                &organizations,
+                &form,
+                None,
+            ))
+        }
+        Err(AppError::NotFound) => {
+            // A replaced or stopped link says so, pointing to the latest email.
+            let spent = state
+                .read(move |conn| tokens::presented(conn, TokenKind::Manage, &token, now()))
+                .await;
+            let t = ctx.t();
+            match spent {
+                Ok(tokens::Presented::Spent) => Ok(link_not_working(&ctx, t.link_used)),
+                _ => Ok(link_not_working(&ctx, t.link_invalid)),
+            }
+        }
+        Err(error) => Err(PageError::new(&ctx, error)),
+    }
+}
+
+/// Stops every link to the registration, this one too, and emails a new one.
+pub(super) async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let result = async {
+        let (id, _, meeting, _) = managed(&state, token.into_inner()).await?;
+        state
+            .write(move |conn| store::sign_out_everywhere(conn, &id, now()))
+            .await?;
+        state.wake_mailer();
+        let t = ctx.t();
+        Ok(ok(
+            &ctx,
+            t.sign_out_heading,
+            html! {
+                h1 { (t.sign_out_heading) }
+                div.notice.ok role="status" { p { (t.signed_out_done) } }
+                p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+            },
+        ))
+    }
+    .await;
+    result.on_page(&ctx)
+}
+
+/// The form's fields as a change of the participant's own registration.
+fn details_patch(conn: &mut DbConn, values: &HashMap<String, String>) -> AppResult<Patch> {
+    let form = form_to_body(conn, values)?;
+    Patch::of(
+        &form,
+        &["email", "consent_data_processing", "consent_press_listing"],
+    )
+}
+
+pub(super) async fn save_details(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    fields: Fields,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let (id, view, meeting, organizations) = managed(&state, token.clone()).await.on_page(&ctx)?;
+    let values = fields.into_inner();
+    let for_patch = values.clone();
+    let result = state
+        .write(move |conn| {
+            let patch = details_patch(conn, &for_patch)?;
+            store::update_own(conn, &id, patch, now())
+        })
+        .await;
+    let t = ctx.t();
+    match result {
+        Ok(saved) => Ok(manage_markup(
+            &ctx,
+            &token,
+            &saved,
+            &meeting,
+            &organizations,
+            &FormState::new(view_values(&saved)),
+            Some(t.saved),
+        )),
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            Ok(manage_markup(
+                &ctx,
+                &token,
+                &view,
+                &meeting,
+                &organizations,
+                &form,
+                None,
+            ))
+        }
+        Err(error) => Err(PageError::new(&ctx, error)),
+    }
+}
+
+pub(super) async fn set_press_consent(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    fields: Fields,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let consent = fields
+        .get("consent_press_listing")
+        .is_some_and(|v| v == "on");
+    let result = async {
+        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let patch = Patch::set("consent_press_listing", consent);
+        let saved = state
+            .write(move |conn| store::update_own(conn, &id, patch, now()))
+            .await?;
+        let form = FormState::new(view_values(&saved));
+        Ok(manage_markup(
+            &ctx,
+            &token,
+            &saved,
+            &meeting,
+            &organizations,
+            &form,
+            Some(ctx.t().saved),
+        ))
+    }
+    .await;
+    result.on_page(&ctx)
+}
+
+/// The confirmation step before cancelling.
+pub(super) async fn cancel_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = managed(&state, token.clone())
+        .await
+        .map(|(_, _, meeting, _)| {
+            let t = ctx.t();
+            ok(
+                &ctx,
+                t.cancel_heading,
+                html! {
+                    h1 { (t.cancel_heading) }
+                    p { strong { (meeting.title_in(ctx.lang)) } }
+                    p { (t.cancel_question) }
+                    form method="post" action={ "/manage/" (token) "/cancel" } {
+                        button.danger type="submit" { (t.cancel_yes) }
+                        " "
+                        a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
+                    }
+                },
+            )
+        });
+    result.on_page(&ctx)
+}
+
+pub(super) async fn cancel_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = async {
+        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let cancelled = state
+            .write(move |conn| {
+                let view = store::view(conn, &id)?;
+                if view.status == "cancelled" {
+                    return Ok(view);
+                }
+                store::cancel(conn, &id, None, &Actor::Participant(&id), now())
+            })
+            .await?;
+        state.wake_mailer();
+        let form = FormState::new(view_values(&cancelled));
+        Ok(manage_markup(
+            &ctx,
+            &token,
+            &cancelled,
+            &meeting,
+            &organizations,
+            &form,
+            Some(ctx.t().cancelled_done),
+        ))
+    }
+    .await;
+    result.on_page(&ctx)
+}
+
+/// The confirmation step before deleting everything.
+pub(super) async fn delete_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = managed(&state, token.clone()).await.map(|_| {
+        let t = ctx.t();
+        ok(
+            &ctx,
+            t.delete_heading,
+            html! {
+                h1 { (t.delete_heading) }
+                p { (t.delete_question) }
+                form method="post" action={ "/manage/" (token) "/delete" } {
+                    button.danger type="submit" { (t.delete_yes) }
+                    " "
+                    a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
+                }
+            },
+        )
+    });
+    result.on_page(&ctx)
+}
+
+pub(super) async fn delete_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let result = async {
+        let (id, _, _, _) = managed(&state, token).await?;
+        state
+            .erase(move |conn| store::delete_own(conn, &id, now()))
+            .await?;
+        state.wake_mailer();
+        let t = ctx.t();
+        Ok(ok(
+            &ctx,
+            t.deleted_done,
+            html! {
+                h1 { (t.deleted_done) }
+                p { a href="/" { (t.back_home) } }
+            },
+        ))
+    }
+    .await;
+    result.on_page(&ctx)
+}
+
+pub(super) async fn calendar(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let host = state.host.clone();
+    let token = token.into_inner();
+    let result = state
+        .read(move |conn| {
+            let row =
+                tokens::find(conn, TokenKind::Manage, &token, now())?.ok_or(AppError::NotFound)?;
+            let id = row.registration_id.ok_or(AppError::NotFound)?;
+            let contact = store::contact(conn, &id)?;
+            let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
+            let agenda = crate::agenda::store::agenda(
+                conn,
+                &meeting.id,
+                crate::agenda::store::Audience::Public,
+            )?;
+            Ok(crate::agenda::calendar::participant_ics(
+                &meeting,
+                &agenda,
+                contact.language,
+                &host,
+            ))
+        })
+        .await
+        .map(|ics| {
+            HttpResponse::Ok()
+                .content_type("text/calendar; charset=utf-8")
+                .insert_header((
+                    "Content-Disposition",
+                    "attachment; filename=\"meeting.ics\"",
+                ))
+                .body(ics)
+        });
+    result.on_page(&ctx)
+}

@@ -1,0 +1,219 @@
+//! Participant pages: the registration form, the confirmation link, and self-service; what
+//! both use (labels, options, the form's fields) is here.
+
+mod manage;
+mod signup;
+
+use manage::{
+    calendar, cancel_question, cancel_registration, delete_question, delete_registration,
+    manage_page, save_details, set_press_consent, sign_out,
+};
+use signup::{confirm_question, confirm_submit, registration_form, submit_registration};
+
+use super::model::{OrganizationForm, RegistrationForm};
+use super::store;
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::i18n::{countries, Catalogue};
+use crate::values::{Language, OrganizationKind};
+use crate::web::forms::{filled, Field, FormState};
+use crate::web::page::PageContext;
+use actix_web::web;
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/m/{slug}/register", web::get().to(registration_form))
+        .route("/m/{slug}/register", web::post().to(submit_registration))
+        .route("/confirm/{token}", web::get().to(confirm_question))
+        .route("/confirm/{token}", web::post().to(confirm_submit))
+        .route("/manage/{token}", web::get().to(manage_page))
+        .route("/manage/{token}", web::post().to(save_details))
+        .route("/manage/{token}/press", web::post().to(set_press_consent))
+        .route("/manage/{token}/cancel", web::get().to(cancel_question))
+        .route(
+            "/manage/{token}/cancel",
+            web::post().to(cancel_registration),
+        )
+        .route("/manage/{token}/delete", web::get().to(delete_question))
+        .route(
+            "/manage/{token}/delete",
+            web::post().to(delete_registration),
+        )
+        .route("/manage/{token}/sign-out", web::post().to(sign_out))
+        .route("/manage/{token}/calendar.ics", web::get().to(calendar));
+}
+
+type Fields = web::Form<HashMap<String, String>>;
+
+/// The registration form's trap for programs: a field hidden from people.
+/// Named like nothing a browser or password manager fills in by itself.
+const HONEYPOT: &str = "x_reference";
+
+pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
+    match kind {
+        "information_hub" => t.org_information_hub,
+        "un_agency" => t.org_un_agency,
+        "civil_society" => t.org_civil_society,
+        "government" => t.org_government,
+        "academia" => t.org_academia,
+        "donor" => t.org_donor,
+        "media" => t.org_media,
+        _ => t.org_other,
+    }
+}
+
+pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
+    match status {
+        "pending_email" => t.status_pending_email,
+        "pending_approval" => t.status_pending_approval,
+        "confirmed" => t.status_confirmed,
+        "waitlisted" => t.status_waitlisted,
+        "rejected" => t.status_rejected,
+        "cancelled" => t.status_cancelled,
+        _ => t.status_expired,
+    }
+}
+
+/// Sorts names as a reader expects: ignoring case and accents (Å with A, É with E).
+fn sort_key(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'å' | 'ã' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+/// Countries by name in the reader's language.
+pub fn country_options(language: Language) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = countries::COUNTRIES
+        .iter()
+        .map(|(code, _, _)| (code.to_string(), countries::name(code, language).to_owned()))
+        .collect();
+    options.sort_by_cached_key(|(_, name)| sort_key(name));
+    options
+}
+
+fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
+    OrganizationKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
+        .collect()
+}
+
+fn language_options() -> Vec<(String, String)> {
+    Language::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.as_str().to_owned(),
+                crate::i18n::catalogue(*l).lang_name.to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The fields every participant form shares (registration and self-service).
+fn details_fields(
+    t: &Catalogue,
+    ctx: &PageContext,
+    form: &FormState,
+    organizations: &[super::model::Organization],
+    with_email: bool,
+) -> Markup {
+    let mut picker: Vec<(String, String)> = organizations
+        .iter()
+        .map(|o| {
+            (
+                o.id.clone(),
+                format!("{} ({})", o.name, countries::name(&o.country, ctx.lang)),
+            )
+        })
+        .collect();
+    picker.push(("other".to_owned(), t.organization_other.to_owned()));
+    html! {
+        fieldset {
+            legend { (t.about_you) }
+            (Field::new("full_name", t.full_name).required().autocomplete("name").input(form))
+            @if with_email {
+                (Field::new("email", t.email).kind("email").required().autocomplete("email").hint(t.email_hint).input(form))
+            }
+            (Field::new("job_title", t.job_title).autocomplete("organization-title").input(form))
+            (Field::new("country", t.country).required().select(form, t.choose, &country_options(ctx.lang)))
+            (Field::new("language", t.email_language).required().select(form, t.choose, &language_options()))
+        }
+        fieldset {
+            legend { (t.organization) }
+            @if !organizations.is_empty() {
+                (Field::new("organization", t.organization_pick).select(form, t.choose, &picker))
+            }
+            (Field::new("organization_name", t.organization_name).autocomplete("organization").input(form))
+            (Field::new("organization_kind", t.organization_kind).select(form, t.choose, &kind_options(t)))
+            (Field::new("organization_country", t.organization_country).select(form, t.choose, &country_options(ctx.lang)))
+        }
+        fieldset {
+            legend { (t.needs) }
+            p.muted { (t.needs_hint) }
+            (Field::new("dietary", t.dietary).textarea(form))
+            (Field::new("accessibility", t.accessibility).textarea(form))
+            (Field::new("interpretation", t.interpretation).input(form))
+        }
+    }
+}
+
+/// The form's fields as the API's registration body. A picked organisation brings its own
+/// name, kind and country.
+fn form_to_body(
+    conn: &mut DbConn,
+    values: &HashMap<String, String>,
+) -> AppResult<RegistrationForm> {
+    let get = |name: &str| filled(values, name);
+    let organization = match get("organization").filter(|o| o != "other") {
+        Some(id) => {
+            let known = store::organization(conn, &id).ok();
+            OrganizationForm {
+                name: known.as_ref().map(|o| o.name.clone()),
+                kind: known.as_ref().map(|o| o.kind.clone()),
+                country: known.map(|o| o.country),
+            }
+        }
+        None => OrganizationForm {
+            name: get("organization_name"),
+            kind: get("organization_kind"),
+            country: get("organization_country"),
+        },
+    };
+    Ok(RegistrationForm {
+        full_name: get("full_name"),
+        email: get("email"),
+        organization: Some(organization),
+        job_title: get("job_title"),
+        country: get("country"),
+        language: get("language"),
+        consent_data_processing: Some(
+            values
+                .get("consent_data_processing")
+                .is_some_and(|v| v == "on"),
+        ),
+        consent_press_listing: Some(
+            values
+                .get("consent_press_listing")
+                .is_some_and(|v| v == "on"),
+        ),
+        dietary: get("dietary"),
+        accessibility: get("accessibility"),
+        interpretation: get("interpretation"),
+    })
+}
+
+/// API field names to the form's input names.
+fn input_name(field: &str) -> String {
+    field.replace('.', "_")
+}

@@ -1,0 +1,265 @@
+//! Signing up: the registration form, and the confirm link that proves the address.
+
+use super::{details_fields, form_to_body, input_name, status_label, Fields, HONEYPOT};
+use crate::accounts::tokens::{self, TokenKind};
+use crate::db::now;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{fill, Catalogue};
+use crate::meetings::pages::{availability, place, when};
+use crate::meetings::{self, Meeting};
+use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
+use crate::registrations::store;
+use crate::web::forms::{checkbox, error_summary, filled, FormState};
+use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
+use crate::web::slug_or_404;
+use crate::web::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::{html, Markup};
+
+fn register_page(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    organizations: &[Organization],
+    form: &FormState,
+) -> HttpResponse {
+    let t = ctx.t();
+    let title = fill(
+        t.register_heading,
+        &[("meeting", &meeting.title_in(ctx.lang))],
+    );
+    let status = if form.has_errors() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let markup = crate::web::page::layout(
+        ctx,
+        &title,
+        html! {
+            h1 { (title) }
+            p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+            (error_summary(form, t))
+            form method="post" action={ "/m/" (meeting.slug) "/register" } novalidate {
+                (details_fields(t, ctx, form, organizations, true))
+                fieldset {
+                    legend { (t.consents) }
+                    (checkbox(form, "consent_data_processing", t.consent_data, true))
+                    (checkbox(form, "consent_press_listing", t.consent_press, false))
+                }
+                // A field people never see (kept off screen, skipped by keyboard and screen
+                // readers); form-filling programs fill it.
+                div.hp aria-hidden="true" {
+                    label for=(HONEYPOT) { (t.honeypot_label) }
+                    input type="text" id=(HONEYPOT) name=(HONEYPOT) tabindex="-1" autocomplete="off";
+                }
+                button type="submit" { (t.submit_registration) }
+            }
+        },
+    );
+    crate::web::page::respond(ctx, status, markup)
+}
+
+async fn load_open_meeting(
+    state: &AppState,
+    slug: &str,
+) -> AppResult<(Meeting, Vec<Organization>)> {
+    let slug = slug_or_404(slug)?;
+    state
+        .read(move |conn| {
+            let meeting = meetings::store::public_by_slug(conn, &slug)?;
+            let organizations = store::organizations_of(conn, &meeting.id)?;
+            Ok((meeting, organizations))
+        })
+        .await
+}
+
+pub(super) async fn registration_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let result = load_open_meeting(&state, &slug)
+        .await
+        .map(|(meeting, organizations)| {
+            if !meeting.registration_open(now()) {
+                return closed_page(&ctx, &meeting);
+            }
+            let mut form = FormState::default();
+            form.values
+                .insert("language".into(), ctx.lang.as_str().into());
+            register_page(&ctx, &meeting, &organizations, &form)
+        });
+    result.on_page(&ctx)
+}
+
+fn closed_page(ctx: &PageContext, meeting: &Meeting) -> HttpResponse {
+    let t = ctx.t();
+    let title = meeting.title_in(ctx.lang);
+    let markup = crate::web::page::layout(
+        ctx,
+        &title,
+        html! {
+            h1 { (title) }
+            (availability(meeting, 0, now(), t, ctx.lang))
+            p { a href={ "/m/" (meeting.slug) } { (title) } }
+        },
+    );
+    crate::web::page::respond(ctx, actix_web::http::StatusCode::CONFLICT, markup)
+}
+
+pub(super) async fn submit_registration(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    fields: Fields,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    state.rate_limit(&req).on_page(&ctx)?;
+    let (meeting, organizations) = load_open_meeting(&state, &slug).await.on_page(&ctx)?;
+    let values = fields.into_inner();
+    let for_parse = values.clone();
+    let slug = meeting.slug.clone();
+    let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
+    let result = if filled(&values, HONEYPOT).is_some() {
+        // Only a program fills the field people cannot see: it is told what people are told,
+        // and nothing is stored or sent.
+        tracing::info!(meeting.slug = %meeting.slug, "registration form trap caught a program");
+        Ok(filled(&values, "email").unwrap_or_default())
+    } else {
+        state
+            .write_unseen(move |conn| {
+                let form = form_to_body(conn, &for_parse)?;
+                let new = NewRegistration::parse(&form)?;
+                let slug = slug_or_404(&slug)?;
+                store::register(conn, &slug, &new, &client, now())?;
+                Ok(new.email.as_str().to_owned())
+            })
+            .await
+    };
+    let t = ctx.t();
+    match result {
+        Ok(email) => {
+            state.wake_mailer();
+            // The same page whether or not the address was registered before.
+            Ok(ok(
+                &ctx,
+                t.check_inbox_heading,
+                html! {
+                    h1 { (t.check_inbox_heading) }
+                    div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", &email)])) } }
+                    p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+                },
+            ))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            Ok(register_page(&ctx, &meeting, &organizations, &form))
+        }
+        Err(AppError::Conflict {
+            code: "registration_closed",
+            ..
+        }) => Ok(closed_page(&ctx, &meeting)),
+        Err(error) => Err(PageError::new(&ctx, error)),
+    }
+}
+
+fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
+    html! {
+        @match status {
+            RegistrationStatus::Confirmed => { h1 { (t.confirmed_heading) } }
+            RegistrationStatus::Waitlisted => { h1 { (t.waitlisted_heading) } }
+            RegistrationStatus::PendingApproval => { h1 { (t.awaiting_heading) } p { (t.awaiting_page_body) } }
+            status => { h1 { (t.your_registration) } p { (status_label(t, status.as_str())) } }
+        }
+    }
+}
+
+/// The page a confirm link opens. It only asks: a mail scanner that fetches every link in an
+/// email must not confirm anything, so confirming takes the button's POST.
+pub(super) async fn confirm_question(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let result = state
+        .read(move |conn| {
+            let row = match tokens::presented(conn, TokenKind::Confirm, &lookup, now())? {
+                tokens::Presented::Live(row) => row,
+                tokens::Presented::Spent => return Ok(None),
+                tokens::Presented::Expired | tokens::Presented::Unknown => {
+                    return Err(AppError::NotFound)
+                }
+            };
+            let meeting_id = row.meeting_id.ok_or(AppError::NotFound)?;
+            Ok(Some(meetings::store::by_id(conn, &meeting_id)?))
+        })
+        .await;
+    let t = ctx.t();
+    match result {
+        Ok(Some(meeting)) => Ok(ok(
+            &ctx,
+            t.confirm_page_heading,
+            html! {
+                h1 { (t.confirm_page_heading) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                p { (t.confirm_page_body) }
+                form method="post" action={ "/confirm/" (token) } {
+                    button type="submit" { (t.confirm_button) }
+                }
+            },
+        )),
+        Ok(None) => Ok(link_not_working(&ctx, t.link_used)),
+        Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_invalid)),
+        Err(error) => Err(PageError::new(&ctx, error)),
+    }
+}
+
+/// A link that does not (or no longer) work: said calmly, with the way back.
+pub(super) fn link_not_working(ctx: &PageContext, message: &str) -> HttpResponse {
+    let t = ctx.t();
+    crate::web::page::respond(
+        ctx,
+        actix_web::http::StatusCode::NOT_FOUND,
+        crate::web::page::layout(
+            ctx,
+            t.link_heading,
+            html! {
+                h1 { (t.link_heading) }
+                p { (message) }
+                p { a href="/" { (t.back_home) } }
+            },
+        ),
+    )
+}
+
+pub(super) async fn confirm_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    state.rate_limit(&req).on_page(&ctx)?;
+    let token = token.into_inner();
+    let result = state
+        .write(move |conn| store::confirm(conn, &token, now()))
+        .await;
+    state.wake_mailer();
+    let t = ctx.t();
+    match result {
+        Ok((status, meeting)) => Ok(ok(
+            &ctx,
+            t.your_registration,
+            html! {
+                (outcome(t, status))
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                div.notice.ok role="status" { p { (t.link_emailed) } }
+            },
+        )),
+        Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_used)),
+        Err(error) => Err(PageError::new(&ctx, error)),
+    }
+}
