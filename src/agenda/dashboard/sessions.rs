@@ -1,17 +1,18 @@
-//! The organizer's agenda editor: rooms and sessions, with clashes shown by the field.
+//! The session editor: adding, changing and removing a session, with its speakers and the
+//! clash check, on the agenda tab.
 
-use super::model::{
-    NewRoom, Room, RoomForm, SessionDraft, SessionForm, SessionKind, SessionLanguage, SpeakerForm,
-    SpeakerView,
+use super::{render, Fields, Forms};
+use crate::agenda::model::{
+    Room, SessionDraft, SessionForm, SessionKind, SessionLanguage, SpeakerForm, SpeakerView,
 };
-use super::store::{self, AgendaItem};
+use crate::agenda::store::{self, AgendaItem};
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Catalogue;
 use crate::meetings::dashboard::{
     local_to_rfc3339, organized, to_local_input, translation_fields, translations_from,
 };
-use crate::meetings::pages::{agenda_markup, kind_label};
+use crate::meetings::pages::kind_label;
 use crate::meetings::Meeting;
 use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
@@ -22,204 +23,15 @@ use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizer/m/{slug}/agenda", web::get().to(editor))
-        .route("/organizer/m/{slug}/agenda/rooms", web::post().to(add_room))
-        .route(
-            "/organizer/m/{slug}/agenda/sessions",
-            web::post().to(add_session),
-        )
-        .route(
-            "/organizer/m/{slug}/agenda/sessions/{id}",
-            web::get().to(edit_session),
-        )
-        .route(
-            "/organizer/m/{slug}/agenda/sessions/{id}",
-            web::post().to(save_session),
-        )
-        .route(
-            "/organizer/m/{slug}/agenda/sessions/{id}/delete",
-            web::post().to(delete_session),
-        );
-}
-
-type Fields = web::Form<HashMap<String, String>>;
-
-/// The editor, with forms as given and a clash (if any) shown above the session form.
-/// The editor's forms as they come back: typed values, errors, and a clash.
-#[derive(Default)]
-struct Forms<'a> {
-    room: FormState,
-    session: FormState,
-    clash: Option<&'a FieldError>,
-}
-
-async fn render(
-    state: &AppState,
-    ctx: &PageContext,
-    csrf: Markup,
-    meeting: &Meeting,
-    forms: Forms<'_>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let (room_form, session_form, clash) = (&forms.room, &forms.session, forms.clash);
-    let id = meeting.id.clone();
-    let (rooms, items) = state
-        .read(move |conn| {
-            Ok((
-                store::rooms(conn, &id)?,
-                store::agenda(conn, &id, store::Audience::Organizer)?,
-            ))
-        })
-        .await?;
-    let t = ctx.t();
-    let base = format!("/organizer/m/{}/agenda", meeting.slug);
-    let choices = SessionChoices::new(t, &rooms);
-    Ok(meeting_page(
-        ctx,
-        meeting,
-        Tab::Agenda,
-        status,
-        html! {
-            h2 { (t.rooms) }
-            @if rooms.is_empty() { p { (t.empty_list) } }
-            ul { @for room in &rooms { li { (room.name) @if let Some(c) = room.capacity { " (" (c) ")" } } } }
-            form method="post" action={ (base) "/rooms" } novalidate {
-                (csrf.clone())
-                (error_summary(room_form, t))
-                (Field::new("room_name", t.name).required().input(room_form))
-                (Field::new("room_capacity", t.capacity).kind("number").input(room_form))
-                button.secondary type="submit" { (t.add_room) }
-            }
-            h2 { (t.add_session) }
-            (clash_notice(clash))
-            (error_summary(session_form, t))
-            form method="post" action={ (base) "/sessions" } novalidate {
-                (csrf.clone())
-                (session_fields(t, session_form, &choices))
-                button type="submit" { (t.add_session) }
-            }
-            h2 { (t.programme) }
-            (agenda_markup(meeting, &items, ctx))
-            @if !items.is_empty() {
-                h3 { (t.edit) " · " (t.delete) }
-                ul {
-                    @for item in &items {
-                        li {
-                            (meeting.local(item.session.starts_at).format("%Y-%m-%d %H:%M")) " " (item.session.title) " "
-                            a.button.small.secondary href={ (base) "/sessions/" (item.session.id) } aria-label={ (t.edit) ": " (item.session.title) } { (t.edit) }
-                            " "
-                            form.inline method="post" action={ (base) "/sessions/" (item.session.id) "/delete" } {
-                                (csrf.clone())
-                                button.small.secondary type="submit" aria-label={ (t.delete) ": " (item.session.title) } { (t.delete) }
-                            }
-                        }
-                    }
-                }
-            }
-        },
-    ))
-}
-
-async fn editor(
-    state: web::Data<AppState>,
-    Dashboard { current, ctx }: Dashboard,
-    slug: web::Path<String>,
-) -> PageResult {
-    let result = async {
-        let meeting = organized(&state, &slug, &current.account_id).await?;
-        render(
-            &state,
-            &ctx,
-            current.field(),
-            &meeting,
-            Forms::default(),
-            StatusCode::OK,
-        )
-        .await
-    }
-    .await;
-    result.on_page(&ctx)
-}
-
-async fn add_room(
-    state: web::Data<AppState>,
-    Dashboard { current, ctx }: Dashboard,
-    slug: web::Path<String>,
-    fields: Fields,
-) -> PageResult {
-    let values = fields.into_inner();
-    let result = async {
-        current.check(&values)?;
-        let meeting = organized(&state, &slug, &current.account_id).await?;
-        let capacity = values
-            .get("room_capacity")
-            .and_then(|c| c.trim().parse().ok());
-        let parsed = NewRoom::parse(&RoomForm {
-            name: values.get("room_name").cloned(),
-            capacity,
-        });
-        let outcome = match parsed {
-            Ok(new) => {
-                let (for_store, account) = (meeting.clone(), current.account_id.clone());
-                state
-                    .write(move |conn| store::create_room(conn, &for_store, &new, &account, now()))
-                    .await
-                    .map(|_| ())
-            }
-            Err(error) => Err(error),
-        };
-        match outcome {
-            Ok(()) => Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug))),
-            Err(AppError::Invalid(errors)) => {
-                let form =
-                    FormState::new(values).with_errors(&errors, ctx.t(), |f| format!("room_{f}"));
-                render(
-                    &state,
-                    &ctx,
-                    current.field(),
-                    &meeting,
-                    Forms {
-                        room: form,
-                        ..Forms::default()
-                    },
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(AppError::Conflict { .. }) => {
-                let mut form = FormState::new(values);
-                form.errors
-                    .insert("room_name".into(), ctx.t().error_invalid);
-                render(
-                    &state,
-                    &ctx,
-                    current.field(),
-                    &meeting,
-                    Forms {
-                        room: form,
-                        ..Forms::default()
-                    },
-                    StatusCode::CONFLICT,
-                )
-                .await
-            }
-            Err(error) => Err(error),
-        }
-    }
-    .await;
-    result.on_page(&ctx)
-}
-
 /// The choices the session form offers: kinds, languages and the meeting's rooms.
-struct SessionChoices {
+pub(super) struct SessionChoices {
     kinds: Vec<(String, String)>,
     languages: Vec<(String, String)>,
     rooms: Vec<(String, String)>,
 }
 
 impl SessionChoices {
-    fn new(t: &Catalogue, rooms: &[Room]) -> Self {
+    pub(super) fn new(t: &Catalogue, rooms: &[Room]) -> Self {
         let languages = [
             (SessionLanguage::Es, t.session_language_es),
             (SessionLanguage::En, t.session_language_en),
@@ -243,7 +55,7 @@ impl SessionChoices {
 }
 
 /// What a session is in the way of, above the form that asked for it.
-fn clash_notice(clash: Option<&FieldError>) -> Markup {
+pub(super) fn clash_notice(clash: Option<&FieldError>) -> Markup {
     html! {
         @if let Some(clash) = clash {
             div.notice.bad role="alert" {
@@ -257,7 +69,7 @@ fn clash_notice(clash: Option<&FieldError>) -> Markup {
 }
 
 /// The session form's fields, the same for adding and for editing.
-fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> Markup {
+pub(super) fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> Markup {
     html! {
         (Field::new("title", t.title).required().input(form))
         (Field::new("description", t.description).textarea(form))
@@ -275,7 +87,11 @@ fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> 
 
 /// "Name, Organisation" per line → guest speakers. A guest already on the session keeps their
 /// role; `linked` (speakers who are registered participants, which the text cannot name) stay.
-fn speakers(text: &str, linked: &[SpeakerView], guests: &[SpeakerView]) -> Vec<SpeakerForm> {
+fn speakers(
+    text: &str,
+    linked: &[SpeakerView],
+    guests: &[SpeakerView],
+) -> Vec<SpeakerForm> {
     let kept = linked.iter().map(|s| SpeakerForm {
         registration_id: s.registration_id.clone(),
         role: Some(s.role.clone()),
@@ -431,7 +247,7 @@ fn refused_session(
     }
 }
 
-async fn add_session(
+pub(super) async fn add_session(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     slug: web::Path<String>,
@@ -531,7 +347,7 @@ async fn session_and_rooms(
         .await
 }
 
-async fn edit_session(
+pub(super) async fn edit_session(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
@@ -555,7 +371,7 @@ async fn edit_session(
     result.on_page(&ctx)
 }
 
-async fn save_session(
+pub(super) async fn save_session(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
@@ -600,7 +416,7 @@ async fn save_session(
     result.on_page(&ctx)
 }
 
-async fn delete_session(
+pub(super) async fn delete_session(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
     path: web::Path<(String, String)>,
