@@ -1,6 +1,7 @@
 //! The layers stay layered: nothing below `app.rs` (which assembles the server) or
-//! `openapi.rs` (which collects the document from the domains) reaches back up into them. Read
-//! from the source, so that a new import that breaks the rule fails here.
+//! `openapi.rs` (which collects the document from the domains) reaches back up into them, no
+//! module imports itself through others, and files and functions stay short enough to read.
+//! Read from the source, so that a change that breaks a rule fails here.
 
 use std::path::Path;
 
@@ -152,5 +153,82 @@ fn no_module_imports_itself_through_others() {
         circles.is_empty(),
         "modules in a circle:\n{}",
         circles.join("\n")
+    );
+}
+
+/// Longest a file under `src/` may grow, in lines.
+const MAX_FILE_LINES: usize = 600;
+/// Longest a function may grow, in lines from `fn` to its closing brace.
+const MAX_FUNCTION_LINES: usize = 80;
+/// Functions that are data rather than logic: the demo meeting's programme.
+const DATA_FUNCTIONS: [&str; 1] = ["demo.rs::programme"];
+
+/// The functions of one file (free, in impls and traits, nested) and their lengths.
+struct FunctionLengths {
+    file: String,
+    found: Vec<(String, usize)>,
+}
+
+impl FunctionLengths {
+    fn record(&mut self, name: &syn::Ident, block: &syn::Block, start: proc_macro2::Span) {
+        let lines = block.brace_token.span.close().end().line - start.start().line + 1;
+        self.found.push((format!("{}::{name}", self.file), lines));
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for FunctionLengths {
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.record(&f.sig.ident, &f.block, f.sig.fn_token.span);
+        syn::visit::visit_item_fn(self, f);
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.record(&f.sig.ident, &f.block, f.sig.fn_token.span);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+}
+
+#[test]
+fn files_and_functions_stay_short_enough_to_read() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let (mut long_files, mut functions) = (Vec::new(), Vec::new());
+    for file in &files {
+        let name = file.strip_prefix(&src).unwrap().display().to_string();
+        let text = std::fs::read_to_string(file).unwrap();
+        if text.lines().count() > MAX_FILE_LINES {
+            long_files.push(format!("{name}: {} lines", text.lines().count()));
+        }
+        let syntax = syn::parse_file(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut lengths = FunctionLengths {
+            file: name,
+            found: Vec::new(),
+        };
+        syn::visit::Visit::visit_file(&mut lengths, &syntax);
+        functions.extend(lengths.found);
+    }
+    // The reader measures: the longest function is found, and it is the demo's data.
+    let longest = functions.iter().max_by_key(|(_, lines)| *lines).unwrap();
+    assert!(
+        functions.len() > 300,
+        "functions found: {}",
+        functions.len()
+    );
+    assert!(
+        longest.1 > MAX_FUNCTION_LINES,
+        "the demo's programme is long: {longest:?}"
+    );
+    let long_functions: Vec<String> = functions
+        .iter()
+        .filter(|(name, lines)| {
+            *lines > MAX_FUNCTION_LINES && !DATA_FUNCTIONS.contains(&name.as_str())
+        })
+        .map(|(name, lines)| format!("{name}: {lines} lines"))
+        .collect();
+    assert!(
+        long_files.is_empty() && long_functions.is_empty(),
+        "split by what the code is about (ARCHITECTURE.md); over {MAX_FILE_LINES} lines: \
+         {long_files:?}; functions over {MAX_FUNCTION_LINES} lines: {long_functions:?}"
     );
 }

@@ -87,11 +87,7 @@ pub(super) fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionC
 
 /// "Name, Organisation" per line → guest speakers. A guest already on the session keeps their
 /// role; `linked` (speakers who are registered participants, which the text cannot name) stay.
-fn speakers(
-    text: &str,
-    linked: &[SpeakerView],
-    guests: &[SpeakerView],
-) -> Vec<SpeakerForm> {
+fn speakers(text: &str, linked: &[SpeakerView], guests: &[SpeakerView]) -> Vec<SpeakerForm> {
     let kept = linked.iter().map(|s| SpeakerForm {
         registration_id: s.registration_id.clone(),
         role: Some(s.role.clone()),

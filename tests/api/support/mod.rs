@@ -1,5 +1,5 @@
-//! What the tests share (the harness): the real app on a real database (SQLite file or a fresh PostgreSQL
-//! database), sending through a real SMTP server on loopback, driven over HTTP.
+//! What the tests share (the harness): the real app on a real database (SQLite file or a
+//! fresh PostgreSQL database), sending through a real SMTP server on loopback, driven over HTTP.
 
 pub mod app;
 pub mod html;
