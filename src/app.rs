@@ -37,18 +37,7 @@ impl Server {
     /// Opens the database, runs the migrations, binds the address and starts the email worker.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(&settings.database_url)?;
-        let max = settings.max_connections;
-        let pools = {
-            let url = url.clone();
-            web::block(move || Pools::open(&url, max)).await??
-        };
-        pools
-            .write_apart(|conn| {
-                db::migrate(conn).map_err(AppError::Unexpected)?;
-                crate::registrations::store::rekey_organizations(conn).map(|_| ())
-            })
-            .await
-            .context("cannot migrate the database")?;
+        let pools = open_database(&url, settings.max_connections).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -93,90 +82,8 @@ impl Server {
         } else {
             None
         };
-        let body_limit = settings.body_limit;
-        let body_timeout = settings.request_body_timeout;
         let https = base_url.starts_with("https://");
-        let server = HttpServer::new(move || {
-            let mut headers = middleware::DefaultHeaders::new()
-                .add(("X-Content-Type-Options", "nosniff"))
-                .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
-                .add(("X-Frame-Options", "DENY"))
-                // Page addresses can hold tokens: never pass them on to another site.
-                .add(("Referrer-Policy", "no-referrer"));
-            if https {
-                // Served over https: browsers must never fall back to http for a year.
-                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
-            }
-            App::new()
-                .app_data(state.clone())
-                .app_data(web::PayloadConfig::new(body_limit))
-                .app_data(query_config())
-                .app_data(form_config())
-                .wrap(headers)
-                .wrap_fn(move |mut req, srv| {
-                    crate::web::guards::limit_body_time(&mut req, body_timeout);
-                    let response = srv.call(req);
-                    async move {
-                        let mut response = response.await?;
-                        crate::web::guards::no_store_unless_public(&mut response);
-                        Ok(response)
-                    }
-                })
-                .wrap_fn(|req, srv| {
-                    // Only when the line will be written: finding the pattern walks the routes
-                    // again, a cost the cached public reads would feel.
-                    if !tracing::enabled!(tracing::Level::INFO) {
-                        return Either::Left(srv.call(req));
-                    }
-                    // Log the route pattern, never the path: paths can hold tokens.
-                    let started = Instant::now();
-                    let method = req.method().clone();
-                    let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
-                    let response = srv.call(req);
-                    Either::Right(async move {
-                        let response = response.await?;
-                        tracing::info!(
-                            http.method = %method,
-                            http.route = %route,
-                            http.status = response.status().as_u16(),
-                            http.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-                            "request"
-                        );
-                        Ok(response)
-                    })
-                })
-                // The router tries routes in this order: the public reads, the busiest, first.
-                .configure(meetings::configure)
-                .configure(agenda::configure)
-                .configure(meetings::pages::configure)
-                .route(
-                    "/api/v1/openapi.json",
-                    web::get().to(crate::openapi::openapi_json),
-                )
-                .route("/healthz", web::get().to(health::healthz))
-                .route("/readyz", web::get().to(health::readyz))
-                .configure(accounts::configure)
-                .configure(registrations::configure)
-                .configure(press::configure)
-                .configure(registrations::pages::configure)
-                .configure(press::pages::configure)
-                .configure(accounts::pages::configure)
-                .configure(meetings::dashboard::configure)
-                .configure(registrations::dashboard::configure)
-                .configure(agenda::dashboard::configure)
-                .configure(press::dashboard::configure)
-                .route(
-                    "/static/convene.css",
-                    web::get().to(crate::web::page::stylesheet),
-                )
-                .default_service(web::to(not_found))
-        })
-        .client_request_timeout(settings.client_request_timeout)
-        .client_disconnect_timeout(Duration::from_secs(2))
-        .keep_alive(Duration::from_secs(30))
-        .listen(listener)?
-        .shutdown_timeout(5)
-        .run();
+        let server = serve_http(listener, &settings, state, https)?;
         Ok(Self {
             server,
             port: address.port(),
@@ -193,6 +100,122 @@ impl Server {
         let _mailer = self.mailer;
         self.server.await
     }
+}
+
+/// Opens the pools and brings the database up to date: the migrations, then the organisations
+/// re-keyed by the current rule (`rekey_organizations`).
+async fn open_database(url: &DatabaseUrl, max: u32) -> anyhow::Result<Pools> {
+    let pools = {
+        let url = url.clone();
+        web::block(move || Pools::open(&url, max)).await??
+    };
+    pools
+        .write_apart(|conn| {
+            db::migrate(conn).map_err(AppError::Unexpected)?;
+            crate::registrations::store::rekey_organizations(conn).map(|_| ())
+        })
+        .await
+        .context("cannot migrate the database")?;
+    Ok(pools)
+}
+
+/// The HTTP server on `listener`: the shared state and extractor settings, the headers and
+/// guards every response passes, the request log, and the routes.
+fn serve_http(
+    listener: TcpListener,
+    settings: &Settings,
+    state: web::Data<AppState>,
+    https: bool,
+) -> anyhow::Result<actix_web::dev::Server> {
+    let body_limit = settings.body_limit;
+    let body_timeout = settings.request_body_timeout;
+    let server = HttpServer::new(move || {
+        let mut headers = middleware::DefaultHeaders::new()
+            .add(("X-Content-Type-Options", "nosniff"))
+            .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+            .add(("X-Frame-Options", "DENY"))
+            // Page addresses can hold tokens: never pass them on to another site.
+            .add(("Referrer-Policy", "no-referrer"));
+        if https {
+            // Served over https: browsers must never fall back to http for a year.
+            headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+        }
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(query_config())
+            .app_data(form_config())
+            .wrap(headers)
+            .wrap_fn(move |mut req, srv| {
+                crate::web::guards::limit_body_time(&mut req, body_timeout);
+                let response = srv.call(req);
+                async move {
+                    let mut response = response.await?;
+                    crate::web::guards::no_store_unless_public(&mut response);
+                    Ok(response)
+                }
+            })
+            .wrap_fn(|req, srv| {
+                // Only when the line will be written: finding the pattern walks the routes
+                // again, a cost the cached public reads would feel.
+                if !tracing::enabled!(tracing::Level::INFO) {
+                    return Either::Left(srv.call(req));
+                }
+                // Log the route pattern, never the path: paths can hold tokens.
+                let started = Instant::now();
+                let method = req.method().clone();
+                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                let response = srv.call(req);
+                Either::Right(async move {
+                    let response = response.await?;
+                    tracing::info!(
+                        http.method = %method,
+                        http.route = %route,
+                        http.status = response.status().as_u16(),
+                        http.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                        "request"
+                    );
+                    Ok(response)
+                })
+            })
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .client_request_timeout(settings.client_request_timeout)
+    .client_disconnect_timeout(Duration::from_secs(2))
+    .keep_alive(Duration::from_secs(30))
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run();
+    Ok(server)
+}
+
+/// Every domain's routes, the API document, health and the stylesheet.
+fn routes(cfg: &mut web::ServiceConfig) {
+    // The router tries routes in this order: the public reads, the busiest, first.
+    cfg.configure(meetings::configure)
+        .configure(agenda::configure)
+        .configure(meetings::pages::configure)
+        .route(
+            "/api/v1/openapi.json",
+            web::get().to(crate::openapi::openapi_json),
+        )
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .configure(accounts::configure)
+        .configure(registrations::configure)
+        .configure(press::configure)
+        .configure(registrations::pages::configure)
+        .configure(press::pages::configure)
+        .configure(accounts::pages::configure)
+        .configure(meetings::dashboard::configure)
+        .configure(registrations::dashboard::configure)
+        .configure(agenda::dashboard::configure)
+        .configure(press::dashboard::configure)
+        .route(
+            "/static/convene.css",
+            web::get().to(crate::web::page::stylesheet),
+        );
 }
 
 fn malformed(message: String) -> AppError {

@@ -3,18 +3,20 @@
 
 use crate::accounts::model::NewAccount;
 use crate::agenda::model::{NewRoom, RoomForm, SessionDraft, SessionForm};
-use crate::db::DbConn;
+use crate::audit::{self, Actor};
+use crate::db::{new_id, DbConn};
 use crate::error::AppResult;
 use crate::meetings::model::{MeetingDraft, MeetingForm};
 use crate::meetings::Meeting;
 use crate::registrations::model::{
     NewRegistration, OrganizationForm, RegistrationForm, RegistrationStatus,
 };
+use crate::schema;
 use crate::values::{Email, Slug};
 use crate::{accounts, agenda, meetings, registrations};
 use chrono::{Days, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::America::Mexico_City;
-use diesel::Connection;
+use diesel::{Connection, ExpressionMethods, RunQueryDsl};
 
 pub const ORGANIZER_EMAIL: &str = "organizer@convene.example";
 pub const ORGANIZER_PASSWORD: &str = "convene-demo-2026";
@@ -156,47 +158,112 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
         let draft = MeetingDraft::parse(&form)?;
         let meeting = meetings::store::create(conn, &draft, &account_id, now)?;
 
-        let organizations = HUBS
-            .iter()
-            .map(|(name, country)| (*name, "information_hub", *country))
-            .chain(PARTNERS.iter().copied());
-        let mut confirmed_ids = Vec::new();
-        for (i, (org, kind, country)) in organizations.enumerate() {
-            let first = FIRST_NAMES[i % FIRST_NAMES.len()];
-            let last = LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()];
-            let email = format!("participant{:02}@demo.convene.example", i + 1);
-            let form = RegistrationForm {
-                full_name: Some(format!("{first} {last}")),
-                email: Some(email),
-                organization: Some(OrganizationForm {
-                    name: Some(org.to_owned()),
-                    kind: Some(kind.to_owned()),
-                    country: Some(country.to_owned()),
-                }),
-                job_title: Some(if kind == "information_hub" { "Coordinación del centro" } else { "Oficial de programas" }.to_owned()),
-                country: Some(country.to_owned()),
-                language: Some(if country == "BZ" || i % 7 == 0 { "en" } else { "es" }.to_owned()),
-                consent_data_processing: Some(true),
-                consent_press_listing: Some(i % 3 != 0),
-                dietary: (i % 6 == 0).then(|| "Vegetariana".to_owned()),
-                accessibility: None,
-                interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
-            };
-            let new = NewRegistration::parse(&form)?;
-            debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());
-            let status = match i % 10 {
-                7 => RegistrationStatus::PendingEmail,
-                9 => RegistrationStatus::Cancelled,
-                _ => RegistrationStatus::Confirmed,
-            };
-            let id = registrations::store::insert_seeded(conn, &meeting.id, &new, status, now)?;
-            if status == RegistrationStatus::Confirmed {
-                confirmed_ids.push(id);
-            }
-        }
+        let confirmed_ids = seed_participants(conn, &meeting, now)?;
         programme(conn, &meeting, &account_id, &confirmed_ids, now)?;
         Ok(Seeded { created: true })
     })
+}
+
+/// One participant from each hub and partner: most confirmed, some still to confirm their
+/// address, some cancelled. Answers the confirmed ones' ids, who may speak in the programme.
+fn seed_participants(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    now: NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let organizations = HUBS
+        .iter()
+        .map(|(name, country)| (*name, "information_hub", *country))
+        .chain(PARTNERS.iter().copied());
+    let mut confirmed_ids = Vec::new();
+    for (i, (org, kind, country)) in organizations.enumerate() {
+        let first = FIRST_NAMES[i % FIRST_NAMES.len()];
+        let last = LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()];
+        let email = format!("participant{:02}@demo.convene.example", i + 1);
+        let form = RegistrationForm {
+            full_name: Some(format!("{first} {last}")),
+            email: Some(email),
+            organization: Some(OrganizationForm {
+                name: Some(org.to_owned()),
+                kind: Some(kind.to_owned()),
+                country: Some(country.to_owned()),
+            }),
+            job_title: Some(
+                if kind == "information_hub" {
+                    "Coordinación del centro"
+                } else {
+                    "Oficial de programas"
+                }
+                .to_owned(),
+            ),
+            country: Some(country.to_owned()),
+            language: Some(
+                if country == "BZ" || i % 7 == 0 {
+                    "en"
+                } else {
+                    "es"
+                }
+                .to_owned(),
+            ),
+            consent_data_processing: Some(true),
+            consent_press_listing: Some(i % 3 != 0),
+            dietary: (i % 6 == 0).then(|| "Vegetariana".to_owned()),
+            accessibility: None,
+            interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
+        };
+        let new = NewRegistration::parse(&form)?;
+        debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());
+        let status = match i % 10 {
+            7 => RegistrationStatus::PendingEmail,
+            9 => RegistrationStatus::Cancelled,
+            _ => RegistrationStatus::Confirmed,
+        };
+        let id = insert_seeded(conn, &meeting.id, &new, status, now)?;
+        if status == RegistrationStatus::Confirmed {
+            confirmed_ids.push(id);
+        }
+    }
+    Ok(confirmed_ids)
+}
+
+/// Adds a registration already in `status`, writing no email: for seeding demo data.
+fn insert_seeded(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    new: &NewRegistration,
+    status: RegistrationStatus,
+    created_at: NaiveDateTime,
+) -> AppResult<String> {
+    let organization_id =
+        registrations::store::organization_id(conn, &new.organization, created_at)?;
+    let id = new_id();
+    diesel::insert_into(schema::registrations::table)
+        .values((
+            schema::registrations::id.eq(&id),
+            schema::registrations::meeting_id.eq(meeting_id),
+            schema::registrations::email.eq(new.email.as_str()),
+            schema::registrations::email_key.eq(new.email.key()),
+            schema::registrations::consent_data_processing.eq(true),
+            schema::registrations::status.eq(status.as_str()),
+            schema::registrations::created_at.eq(created_at),
+            schema::registrations::status_changed_at.eq(created_at),
+            schema::registrations::confirmed_at
+                .eq((status == RegistrationStatus::Confirmed).then_some(created_at)),
+            registrations::store::fields(new, &organization_id),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::NewEntry {
+            actor: &Actor::System,
+            action: "registration.seeded",
+            meeting_id: Some(meeting_id),
+            subject_id: Some(&id),
+            detail: status.as_str(),
+        },
+        created_at,
+    )?;
+    Ok(id)
 }
 
 /// Two days: opening plenary, panels of hubs and UN agencies, workshops in two rooms in

@@ -81,53 +81,8 @@ async fn main() -> anyhow::Result<()> {
             println!("migrations are up to date");
             Ok(())
         }
-        Command::Demo(args) => {
-            let mut conn = open(&args.database_url)?;
-            let seeded = demo::seed(&mut conn, db::now()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            drop(conn);
-            let base = args
-                .base_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", args.bind));
-            println!();
-            println!(
-                "Convene demo: {} the Mexico City exchange of migrant information hubs.",
-                if seeded.created {
-                    "loaded"
-                } else {
-                    "already had"
-                }
-            );
-            println!("  Meeting    {base}/api/v1/meetings/{}", demo::MEETING_SLUG);
-            println!(
-                "  Organizer  {} / {}",
-                demo::ORGANIZER_EMAIL,
-                demo::ORGANIZER_PASSWORD
-            );
-            println!("  API token  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' \\");
-            println!(
-                "               -d '{{\"email\":\"{}\",\"password\":\"{}\"}}'",
-                demo::ORGANIZER_EMAIL,
-                demo::ORGANIZER_PASSWORD
-            );
-            println!("  Emails     written as .eml files to {}", args.mail_url);
-            println!();
-            serve(args).await
-        }
-        Command::Purge { database_url, days } => {
-            let mut conn = open(&database_url)?;
-            let at = db::now();
-            let before = at - chrono::Duration::days(days.into());
-            let purged = convene::registrations::store::purge_ended(&mut conn, before, at)
-                .map_err(describe)?;
-            println!("purged the personal data of {purged} meeting(s) that ended more than {days} days ago");
-            // The purged rows' old pages must not stay readable in SQLite's log. The purge is
-            // done whatever happens here: a reader holding the log is told, not an error.
-            if let Err(error) = db::checkpoint(&mut conn) {
-                eprintln!("warning: the write-ahead log still holds the purged rows ({error:#}); it is emptied at the next checkpoint");
-            }
-            Ok(())
-        }
+        Command::Demo(args) => run_demo(args).await,
+        Command::Purge { database_url, days } => purge(&database_url, days),
         Command::Organizer {
             command:
                 OrganizerCommand::Add {
@@ -136,21 +91,82 @@ async fn main() -> anyhow::Result<()> {
                     name,
                     password_stdin,
                 },
-        } => {
-            if !password_stdin {
-                anyhow::bail!("pass --password-stdin and give the password on standard input");
-            }
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let account = NewAccount::parse(&email, &name, password).map_err(describe)?;
-            let mut conn = open(&database_url)?;
-            let hash = account.password.hash()?;
-            accounts::store::create(&mut conn, &account, &hash, db::now()).map_err(describe)?;
-            println!("organizer account created for {}", account.email.as_str());
-            Ok(())
-        }
+        } => add_organizer(&database_url, &email, &name, password_stdin),
     }
+}
+
+/// Loads the demo meeting (once), prints where it is and how to log in, then serves.
+async fn run_demo(args: ServeArgs) -> anyhow::Result<()> {
+    let mut conn = open(&args.database_url)?;
+    let seeded = demo::seed(&mut conn, db::now()).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    drop(conn);
+    let base = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.bind));
+    println!();
+    println!(
+        "Convene demo: {} the Mexico City exchange of migrant information hubs.",
+        if seeded.created {
+            "loaded"
+        } else {
+            "already had"
+        }
+    );
+    println!("  Meeting    {base}/api/v1/meetings/{}", demo::MEETING_SLUG);
+    println!(
+        "  Organizer  {} / {}",
+        demo::ORGANIZER_EMAIL,
+        demo::ORGANIZER_PASSWORD
+    );
+    println!("  API token  curl -s -X POST {base}/api/v1/auth/token -H 'Content-Type: application/json' \\");
+    println!(
+        "               -d '{{\"email\":\"{}\",\"password\":\"{}\"}}'",
+        demo::ORGANIZER_EMAIL,
+        demo::ORGANIZER_PASSWORD
+    );
+    println!("  Emails     written as .eml files to {}", args.mail_url);
+    println!();
+    serve(args).await
+}
+
+/// Purges the personal data of meetings that ended more than `days` days ago.
+fn purge(database_url: &str, days: u32) -> anyhow::Result<()> {
+    let mut conn = open(database_url)?;
+    let at = db::now();
+    let before = at - chrono::Duration::days(days.into());
+    let purged =
+        convene::registrations::store::purge_ended(&mut conn, before, at).map_err(describe)?;
+    println!(
+        "purged the personal data of {purged} meeting(s) that ended more than {days} days ago"
+    );
+    // The purged rows' old pages must not stay readable in SQLite's log. The purge is
+    // done whatever happens here: a reader holding the log is told, not an error.
+    if let Err(error) = db::checkpoint(&mut conn) {
+        eprintln!("warning: the write-ahead log still holds the purged rows ({error:#}); it is emptied at the next checkpoint");
+    }
+    Ok(())
+}
+
+/// Creates an organizer account, the password read from standard input.
+fn add_organizer(
+    database_url: &str,
+    email: &str,
+    name: &str,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    if !password_stdin {
+        anyhow::bail!("pass --password-stdin and give the password on standard input");
+    }
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let account = NewAccount::parse(email, name, password).map_err(describe)?;
+    let mut conn = open(database_url)?;
+    let hash = account.password.hash()?;
+    accounts::store::create(&mut conn, &account, &hash, db::now()).map_err(describe)?;
+    println!("organizer account created for {}", account.email.as_str());
+    Ok(())
 }
 
 fn describe(error: convene::error::AppError) -> anyhow::Error {

@@ -233,44 +233,8 @@ impl SessionDraft {
                 Problem::new("out_of_range", "must be between 0 and 10000"),
             );
         }
-        let mut speakers = Vec::new();
-        for (i, speaker) in form.speakers.iter().flatten().enumerate() {
-            if let Some(speaker) =
-                checks.field(&format!("speakers[{i}]"), NewSpeaker::parse(speaker))
-            {
-                speakers.push(speaker);
-            }
-        }
-        if speakers.len() > 50 {
-            checks.add(
-                "speakers",
-                Problem::new("too_many", "at most 50 people per session"),
-            );
-        }
-        if let Some(start) = starts_at {
-            if start < meeting.starts_at || start >= meeting.ends_at {
-                checks.add(
-                    "starts_at",
-                    Problem::new("outside_meeting", "must lie within the meeting's dates"),
-                );
-            }
-        }
-        if let Some(end) = ends_at {
-            if end > meeting.ends_at || end <= meeting.starts_at {
-                checks.add(
-                    "ends_at",
-                    Problem::new("outside_meeting", "must lie within the meeting's dates"),
-                );
-            }
-        }
-        if let (Some(start), Some(end)) = (starts_at, ends_at) {
-            if end <= start {
-                checks.add(
-                    "ends_at",
-                    Problem::new("before_start", "must be after starts_at"),
-                );
-            }
-        }
+        let speakers = parse_speakers(form.speakers.as_deref(), &mut checks);
+        check_times_in_meeting(&mut checks, starts_at, ends_at, meeting);
         match (
             title,
             description,
@@ -302,6 +266,58 @@ impl SessionDraft {
                 speakers,
             }),
             _ => Err(checks.into_error()),
+        }
+    }
+}
+
+/// The speakers as sent, each checked under `speakers[i]`, and at most 50 of them; those that
+/// parsed, in order.
+fn parse_speakers(forms: Option<&[SpeakerForm]>, checks: &mut Checks) -> Vec<NewSpeaker> {
+    let mut speakers = Vec::new();
+    for (i, speaker) in forms.into_iter().flatten().enumerate() {
+        if let Some(speaker) = checks.field(&format!("speakers[{i}]"), NewSpeaker::parse(speaker)) {
+            speakers.push(speaker);
+        }
+    }
+    if speakers.len() > 50 {
+        checks.add(
+            "speakers",
+            Problem::new("too_many", "at most 50 people per session"),
+        );
+    }
+    speakers
+}
+
+/// The session lies within the meeting's dates and ends after it starts; checked once the
+/// times themselves parsed.
+fn check_times_in_meeting(
+    checks: &mut Checks,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    meeting: &Meeting,
+) {
+    if let Some(start) = starts_at {
+        if start < meeting.starts_at || start >= meeting.ends_at {
+            checks.add(
+                "starts_at",
+                Problem::new("outside_meeting", "must lie within the meeting's dates"),
+            );
+        }
+    }
+    if let Some(end) = ends_at {
+        if end > meeting.ends_at || end <= meeting.starts_at {
+            checks.add(
+                "ends_at",
+                Problem::new("outside_meeting", "must lie within the meeting's dates"),
+            );
+        }
+    }
+    if let (Some(start), Some(end)) = (starts_at, ends_at) {
+        if end <= start {
+            checks.add(
+                "ends_at",
+                Problem::new("before_start", "must be after starts_at"),
+            );
         }
     }
 }

@@ -91,6 +91,26 @@ fn change_lines(
         .collect()
 }
 
+/// The meeting's dates in its own zone, and its venue and city when it has them.
+fn when_and_where(meeting: &Meeting, language: Language, t: &Catalogue) -> Vec<String> {
+    let place = [meeting.venue.as_str(), meeting.city.as_str()]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut lines = vec![format!(
+        "{}: {} – {} ({})",
+        t.when,
+        date_time(&meeting.local(meeting.starts_at), language),
+        date_time(&meeting.local(meeting.ends_at), language),
+        meeting.timezone
+    )];
+    if !place.is_empty() {
+        lines.push(format!("{}: {place}", t.where_));
+    }
+    lines
+}
+
 pub fn render(
     mail: &ParticipantMail,
     meeting: &Meeting,
@@ -141,21 +161,7 @@ pub fn render(
         }
         _ => None,
     };
-    let place = [meeting.venue.as_str(), meeting.city.as_str()]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
-    paragraphs.push(format!(
-        "{}: {} – {} ({})",
-        t.when,
-        date_time(&meeting.local(meeting.starts_at), language),
-        date_time(&meeting.local(meeting.ends_at), language),
-        meeting.timezone
-    ));
-    if !place.is_empty() {
-        paragraphs.push(format!("{}: {place}", t.where_));
-    }
+    paragraphs.extend(when_and_where(meeting, language, t));
     match (&ics, mail) {
         (Some(_), ParticipantMail::AgendaChanged { .. }) => {
             paragraphs.push(t.agenda_calendar.to_owned())

@@ -235,88 +235,68 @@ impl MeetingDraft {
             parse_translations(form.translations.as_ref(), MAX_TITLE, MAX_DESCRIPTION),
         );
 
-        if let (Some(starts), Some(ends)) = (starts_at, ends_at) {
-            if ends <= starts {
-                checks.add(
-                    "ends_at",
-                    Problem::new("before_start", "must be after starts_at"),
-                );
-            }
-        }
-        if let (Some(Some(opens)), Some(Some(closes))) = (opens_at, closes_at) {
-            if closes <= opens {
-                checks.add(
-                    "registration_closes_at",
-                    Problem::new("before_open", "must be after registration_opens_at"),
-                );
-            }
-        }
-        if let (Some(Some(closes)), Some(ends)) = (closes_at, ends_at) {
-            if closes > ends {
-                checks.add(
-                    "registration_closes_at",
-                    Problem::new("after_end", "must not be after the meeting ends"),
-                );
-            }
-        }
-        match (
-            slug,
-            title,
-            description,
-            venue,
-            city,
-            country,
-            timezone,
-            starts_at,
-            ends_at,
-            opens_at,
-            closes_at,
-            capacity,
-            per_org,
-            threshold,
-            languages,
-            status,
-            translations,
-        ) {
-            (
-                Some(slug),
-                Some(title),
-                Some(description),
-                Some(venue),
-                Some(city),
-                Some(country),
-                Some(timezone),
-                Some(starts_at),
-                Some(ends_at),
-                Some(opens_at),
-                Some(closes_at),
-                Some(capacity),
-                Some(per_org),
-                Some(threshold),
-                Some(languages),
-                Some(status),
-                Some(translations),
-            ) if checks.is_clean() => Ok(Self {
-                slug,
-                title,
-                description: description.unwrap_or_default(),
-                venue: venue.unwrap_or_default(),
-                city: city.unwrap_or_default(),
-                country,
-                timezone,
-                starts_at,
-                ends_at,
-                registration_opens_at: opens_at,
-                registration_closes_at: closes_at,
-                capacity,
-                per_organization_limit: per_org,
-                approval_threshold: threshold,
+        check_dates_in_order(&mut checks, starts_at, ends_at, opens_at, closes_at);
+        // Every field, or none if one failed (its problem is recorded in `checks`).
+        let draft = (|| {
+            Some(Self {
+                slug: slug?,
+                title: title?,
+                description: description?.unwrap_or_default(),
+                venue: venue?.unwrap_or_default(),
+                city: city?.unwrap_or_default(),
+                country: country?,
+                timezone: timezone?,
+                starts_at: starts_at?,
+                ends_at: ends_at?,
+                registration_opens_at: opens_at?,
+                registration_closes_at: closes_at?,
+                capacity: capacity?,
+                per_organization_limit: per_org?,
+                approval_threshold: threshold?,
                 requires_approval: form.requires_approval.unwrap_or(false),
-                languages,
-                status,
-                translations,
-            }),
+                languages: languages?,
+                status: status?,
+                translations: translations?,
+            })
+        })();
+        match draft {
+            Some(draft) if checks.is_clean() => Ok(draft),
             _ => Err(checks.into_error()),
+        }
+    }
+}
+
+/// The meeting ends after it starts, and registration closes after it opens and no later than
+/// the meeting ends; checked once the times themselves parsed.
+fn check_dates_in_order(
+    checks: &mut Checks,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    opens_at: Option<Option<NaiveDateTime>>,
+    closes_at: Option<Option<NaiveDateTime>>,
+) {
+    if let (Some(starts), Some(ends)) = (starts_at, ends_at) {
+        if ends <= starts {
+            checks.add(
+                "ends_at",
+                Problem::new("before_start", "must be after starts_at"),
+            );
+        }
+    }
+    if let (Some(Some(opens)), Some(Some(closes))) = (opens_at, closes_at) {
+        if closes <= opens {
+            checks.add(
+                "registration_closes_at",
+                Problem::new("before_open", "must be after registration_opens_at"),
+            );
+        }
+    }
+    if let (Some(Some(closes)), Some(ends)) = (closes_at, ends_at) {
+        if closes > ends {
+            checks.add(
+                "registration_closes_at",
+                Problem::new("after_end", "must not be after the meeting ends"),
+            );
         }
     }
 }

@@ -45,8 +45,9 @@ fn invalid_transition(status: Status) -> AppError {
     )
 }
 
+/// The columns a registration's checked fields fill.
 #[allow(clippy::type_complexity)]
-fn fields<'a>(
+pub(crate) fn fields<'a>(
     new: &'a NewRegistration,
     organization_id: &'a str,
 ) -> (

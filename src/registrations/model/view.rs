@@ -1,0 +1,237 @@
+//! A registration as stored and as shown: the row, its organisation, the view organizers and
+//! its participant see, the export columns, and the organizer's list filters.
+
+use super::form::{OrganizationForm, RegistrationForm};
+use super::RegistrationStatus;
+use crate::error::{Checks, Problem};
+use crate::exports::{Cell, Column};
+use crate::meetings::Meeting;
+use crate::schema::{organizations, registrations};
+use crate::values::{optional_line, CountryCode, Language, OrganizationKind};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A registration as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = registrations)]
+pub struct Registration {
+    pub id: String,
+    pub meeting_id: String,
+    pub email: String,
+    pub full_name: String,
+    pub organization_id: String,
+    pub job_title: Option<String>,
+    pub country: String,
+    pub language: String,
+    pub dietary: Option<String>,
+    pub accessibility: Option<String>,
+    pub interpretation: Option<String>,
+    pub consent_data_processing: bool,
+    pub consent_press_listing: bool,
+    pub status: String,
+    pub queue_ticket: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub checked_in_at: Option<NaiveDateTime>,
+    /// The address's key, or (set aside for a new registration) the key and the id.
+    pub email_key: String,
+}
+
+impl Registration {
+    pub fn status(&self) -> RegistrationStatus {
+        RegistrationStatus::from_code(&self.status).unwrap_or(RegistrationStatus::Expired)
+    }
+    pub fn language(&self) -> Language {
+        Language::from_code(&self.language).unwrap_or_default()
+    }
+    /// The form this registration would be sent as, so a PATCH can be laid over it.
+    pub fn to_form(&self, organization: &Organization) -> RegistrationForm {
+        RegistrationForm {
+            full_name: Some(self.full_name.clone()),
+            email: Some(self.email.clone()),
+            organization: Some(OrganizationForm {
+                name: Some(organization.name.clone()),
+                kind: Some(organization.kind.clone()),
+                country: Some(organization.country.clone()),
+            }),
+            job_title: self.job_title.clone(),
+            country: Some(self.country.clone()),
+            language: Some(self.language.clone()),
+            consent_data_processing: Some(self.consent_data_processing),
+            consent_press_listing: Some(self.consent_press_listing),
+            dietary: self.dietary.clone(),
+            accessibility: self.accessibility.clone(),
+            interpretation: self.interpretation.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = organizations)]
+pub struct Organization {
+    #[serde(skip_serializing)]
+    #[schema(ignore)]
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+}
+
+/// A registration as organizers and its participant see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegistrationView {
+    pub id: String,
+    pub meeting: String,
+    pub status: String,
+    pub waitlist_position: Option<i64>,
+    pub created_at: String,
+    pub confirmed_at: Option<String>,
+    pub checked_in_at: Option<String>,
+    pub full_name: String,
+    pub email: String,
+    pub organization: Organization,
+    pub job_title: Option<String>,
+    pub country: String,
+    pub language: String,
+    pub consent_data_processing: bool,
+    pub consent_press_listing: bool,
+    pub dietary: Option<String>,
+    pub accessibility: Option<String>,
+    pub interpretation: Option<String>,
+}
+
+impl RegistrationView {
+    pub fn new(
+        meeting: &Meeting,
+        registration: Registration,
+        organization: Organization,
+        waitlist_position: Option<i64>,
+    ) -> Self {
+        Self {
+            meeting: meeting.slug.clone(),
+            status: registration.status.clone(),
+            waitlist_position,
+            created_at: meeting.rfc3339(registration.created_at),
+            confirmed_at: registration.confirmed_at.map(|at| meeting.rfc3339(at)),
+            checked_in_at: registration.checked_in_at.map(|at| meeting.rfc3339(at)),
+            id: registration.id,
+            full_name: registration.full_name,
+            email: registration.email,
+            organization,
+            job_title: registration.job_title,
+            country: registration.country,
+            language: registration.language,
+            consent_data_processing: registration.consent_data_processing,
+            consent_press_listing: registration.consent_press_listing,
+            dietary: registration.dietary,
+            accessibility: registration.accessibility,
+            interpretation: registration.interpretation,
+        }
+    }
+}
+
+/// Every field, for the organizer's exports.
+pub const REGISTRATION_COLUMNS: [Column; 19] = [
+    Column::new("id", 38.0),
+    Column::new("status", 16.0),
+    Column::new("waitlist_position", 10.0),
+    Column::new("created_at", 26.0),
+    Column::new("confirmed_at", 26.0),
+    Column::new("checked_in_at", 26.0),
+    Column::new("full_name", 30.0),
+    Column::new("email", 32.0),
+    Column::new("organization", 45.0),
+    Column::new("organization_kind", 18.0),
+    Column::new("organization_country", 10.0),
+    Column::new("job_title", 30.0),
+    Column::new("country", 9.0),
+    Column::new("language", 9.0),
+    Column::new("consent_data_processing", 12.0),
+    Column::new("consent_press_listing", 12.0),
+    Column::new("dietary", 30.0),
+    Column::new("accessibility", 30.0),
+    Column::new("interpretation", 16.0),
+];
+
+impl RegistrationView {
+    pub fn cells(self) -> Vec<Cell> {
+        let text = |value: Option<String>| Cell::Text(value.unwrap_or_default());
+        vec![
+            Cell::Value(self.id),
+            Cell::Value(self.status),
+            Cell::Value(
+                self.waitlist_position
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            Cell::Value(self.created_at),
+            Cell::Value(self.confirmed_at.unwrap_or_default()),
+            Cell::Value(self.checked_in_at.unwrap_or_default()),
+            Cell::Text(self.full_name),
+            Cell::Text(self.email),
+            Cell::Text(self.organization.name),
+            Cell::Value(self.organization.kind),
+            Cell::Value(self.organization.country),
+            text(self.job_title),
+            Cell::Value(self.country),
+            Cell::Value(self.language),
+            Cell::Value(self.consent_data_processing.to_string()),
+            Cell::Value(self.consent_press_listing.to_string()),
+            text(self.dietary),
+            text(self.accessibility),
+            text(self.interpretation),
+        ]
+    }
+}
+
+/// The organizer's list filters, checked.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<RegistrationStatus>,
+    pub organization_kind: Option<OrganizationKind>,
+    pub country: Option<CountryCode>,
+    pub q: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub organization_kind: Option<String>,
+    pub country: Option<String>,
+    pub q: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl ListFilter {
+    pub fn parse(query: &ListQuery, checks: &mut Checks) -> Option<Self> {
+        let status = match query.status.as_deref().filter(|s| !s.is_empty()) {
+            None => Some(None),
+            Some(code) => checks.field(
+                "status",
+                RegistrationStatus::from_code(code)
+                    .map(Some)
+                    .ok_or_else(|| Problem::new("invalid", "not a registration status")),
+            ),
+        };
+        let kind = match query.organization_kind.as_deref().filter(|s| !s.is_empty()) {
+            None => Some(None),
+            Some(code) => checks.field(
+                "organization_kind",
+                OrganizationKind::parse(Some(code)).map(Some),
+            ),
+        };
+        let country = match query.country.as_deref().filter(|s| !s.is_empty()) {
+            None => Some(None),
+            Some(code) => checks.field("country", CountryCode::parse(Some(code)).map(Some)),
+        };
+        let q = checks.field("q", optional_line(query.q.as_deref(), 200));
+        Some(Self {
+            status: status?,
+            organization_kind: kind?,
+            country: country?,
+            q: q?.map(|q| q.to_lowercase()),
+        })
+    }
+}
