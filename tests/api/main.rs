@@ -21,3 +21,4 @@ mod privacy;
 mod public_surfaces;
 mod registration;
 mod seat_guards;
+mod size;

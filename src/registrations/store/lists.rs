@@ -47,29 +47,52 @@ pub fn list(
     } else {
         None
     };
-    let positions = waitlist_positions(conn, &meeting.id)?;
+    let waiting: Vec<i64> = rows
+        .iter()
+        .filter(|(r, _)| r.status() == Status::Waitlisted)
+        .filter_map(|(r, _)| r.queue_ticket)
+        .collect();
+    let positions = waitlist_positions(conn, &meeting.id, &waiting)?;
     let views = rows
         .into_iter()
         .map(|(registration, organization)| {
-            let position = positions.get(&registration.id).copied();
+            let position = registration
+                .queue_ticket
+                .filter(|_| registration.status() == Status::Waitlisted)
+                .and_then(|ticket| positions.get(&ticket).copied());
             RegistrationView::new(meeting, registration, organization, position)
         })
         .collect();
     Ok((views, next))
 }
 
-/// Every waitlisted registration's place, in one query.
+/// The places on the waiting list (1 for the head) of these tickets, by ticket. Tickets are
+/// unique in a meeting and number the list, so this reads only the list between the page's
+/// lowest and highest ticket, on the queue-order index, plus a count below it: a page costs
+/// what it shows, not what the meeting holds.
 pub(super) fn waitlist_positions(
     conn: &mut DbConn,
     meeting_id: &str,
-) -> AppResult<HashMap<String, i64>> {
-    let ids: Vec<String> = registrations::table
-        .filter(registrations::meeting_id.eq(meeting_id))
-        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
-        .order((registrations::queue_ticket.asc(), registrations::id.asc()))
-        .select(registrations::id)
+    tickets: &[i64],
+) -> AppResult<HashMap<i64, i64>> {
+    let (Some(&lowest), Some(&highest)) = (tickets.iter().min(), tickets.iter().max()) else {
+        return Ok(HashMap::new());
+    };
+    let waiting = || {
+        registrations::table
+            .filter(registrations::meeting_id.eq(meeting_id))
+            .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+    };
+    let ahead: i64 = waiting()
+        .filter(registrations::queue_ticket.lt(lowest))
+        .count()
+        .get_result(conn)?;
+    let span: Vec<Option<i64>> = waiting()
+        .filter(registrations::queue_ticket.between(lowest, highest))
+        .order(registrations::queue_ticket.asc())
+        .select(registrations::queue_ticket)
         .load(conn)?;
-    Ok(ids.into_iter().zip(1..).collect())
+    Ok(span.into_iter().flatten().zip(ahead + 1..).collect())
 }
 
 /// Counts for the organizer.

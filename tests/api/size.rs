@@ -1,0 +1,256 @@
+//! Flat cost at size: the reads an organizer or a journalist waits on use an index that starts
+//! with the meeting, never a scan of the table followed by a sort. The queries are the ones the
+//! stores really send (recorded through diesel's instrumentation), explained by each database
+//! on tables holding several meetings' worth of rows.
+
+use crate::on_both_backends;
+use crate::support::{spawn_app, Backend};
+use convene::db::DbConn;
+use convene::registrations::model::{ListFilter, RegistrationStatus};
+use convene::registrations::{routes::registration_pages, store};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel::sql_types::Text;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+use std::sync::{Arc, Mutex};
+
+const MEETINGS: usize = 8;
+const PER_MEETING: usize = 2_500;
+
+/// Every statement a connection sends, as SQL with its placeholders.
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Instrumentation for Recorder {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            let text = query.to_string();
+            let sql = text.split(" -- binds:").next().unwrap_or(&text).to_owned();
+            self.0.lock().unwrap().push(sql);
+        }
+    }
+}
+
+impl Recorder {
+    /// The reads of `registrations` sent since the last call.
+    fn registration_reads(&self) -> Vec<String> {
+        let sent = std::mem::take(&mut *self.0.lock().unwrap());
+        sent.into_iter()
+            .filter(|sql| sql.trim_start().starts_with("SELECT"))
+            .filter(|sql| {
+                sql.contains("FROM `registrations`") || sql.contains("FROM \"registrations\"")
+            })
+            .collect()
+    }
+}
+
+fn sql(conn: &mut DbConn, statement: &str) {
+    diesel::sql_query(statement)
+        .execute(conn)
+        .unwrap_or_else(|e| panic!("{e}: {statement}"));
+}
+
+/// `PER_MEETING` registrations in each meeting, straight into the tables: a quarter of them on
+/// the waiting list, numbered by their tickets.
+fn fill(conn: &mut DbConn, meeting_ids: &[String]) {
+    let series = match conn {
+        DbConn::Sqlite(_) => format!(
+            "(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {PER_MEETING}) \
+             SELECT n FROM c)"
+        ),
+        DbConn::Postgres(_) => format!("(SELECT generate_series(1, {PER_MEETING}) AS n)"),
+    };
+    let padded = match conn {
+        DbConn::Sqlite(_) => "substr('000000000000' || n, -12, 12)",
+        DbConn::Postgres(_) => "lpad(n::text, 12, '0')",
+    };
+    for (m, meeting_id) in meeting_ids.iter().enumerate() {
+        sql(conn, &format!(
+            "INSERT INTO organizations (id, name, name_key, kind, country, created_at)
+             SELECT 'org-{m}-' || n, 'Centro {m} ' || n, 'centro {m} ' || n, 'information_hub', 'GT',
+                    CURRENT_TIMESTAMP FROM {series} g WHERE n <= 40"
+        ));
+        sql(conn, &format!(
+            "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id,
+                 job_title, country, language, consent_data_processing, consent_press_listing, status,
+                 queue_ticket, search_text, created_at, status_changed_at)
+             SELECT '00000000-0000-7000-800{m}-' || {padded}, '{meeting_id}', 'p{m}-' || n || '@example.org',
+                 'p{m}-' || n || '@example.org', 'Participante ' || n, 'org-{m}-' || (n % 40 + 1),
+                 'Enlace', 'GT', 'es', TRUE, n % 2 = 0,
+                 CASE WHEN n % 4 = 0 THEN 'waitlisted' ELSE 'confirmed' END,
+                 CASE WHEN n % 4 = 0 THEN n END,
+                 'participante ' || n, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+             FROM {series} g"
+        ));
+    }
+}
+
+#[derive(QueryableByName)]
+struct SqlitePlanLine {
+    #[diesel(sql_type = Text)]
+    detail: String,
+}
+
+#[derive(QueryableByName)]
+struct PostgresPlanLine {
+    #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+    line: String,
+}
+
+/// The database's plan for `query`, one line a step. PostgreSQL plans it as a prepared
+/// statement with a generic plan, so the placeholders need no values.
+fn plan(conn: &mut DbConn, query: &str) -> Vec<String> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!("EXPLAIN QUERY PLAN {query}"))
+            .load::<SqlitePlanLine>(c)
+            .unwrap_or_else(|e| panic!("{e}: {query}"))
+            .into_iter()
+            .map(|l| l.detail)
+            .collect(),
+        DbConn::Postgres(c) => {
+            let params = (1..)
+                .take_while(|n| query.contains(&format!("${n}")))
+                .map(|_| "NULL")
+                .collect::<Vec<_>>();
+            diesel::sql_query("SET plan_cache_mode = force_generic_plan")
+                .execute(c)
+                .unwrap();
+            diesel::sql_query(format!("PREPARE planned AS {query}"))
+                .execute(c)
+                .unwrap_or_else(|e| panic!("{e}: {query}"));
+            let execute = if params.is_empty() {
+                "EXPLAIN EXECUTE planned".to_owned()
+            } else {
+                format!("EXPLAIN EXECUTE planned({})", params.join(", "))
+            };
+            let lines = diesel::sql_query(execute)
+                .load::<PostgresPlanLine>(c)
+                .unwrap();
+            diesel::sql_query("DEALLOCATE planned").execute(c).unwrap();
+            lines.into_iter().map(|l| l.line).collect()
+        }
+    }
+}
+
+/// A plan step that reads the whole table or sorts what it read.
+fn scans_or_sorts(line: &str) -> bool {
+    let line = line.trim_start_matches([' ', '-', '>']);
+    line.starts_with("SCAN registrations")
+        || line.starts_with("USE TEMP B-TREE FOR ORDER BY")
+        || line.starts_with("Seq Scan on registrations")
+        || line.starts_with("Sort")
+        || line.starts_with("Incremental Sort")
+}
+
+fn assert_indexed(conn: &mut DbConn, what: &str, queries: Vec<String>) {
+    assert!(!queries.is_empty(), "{what}: its reads were recorded");
+    for query in queries {
+        let steps = plan(conn, &query);
+        assert!(
+            !steps.iter().any(|s| scans_or_sorts(s)),
+            "{what} scans or sorts the meeting:\n{query}\n{}",
+            steps.join("\n")
+        );
+    }
+}
+
+on_both_backends!(the_organizer_list_and_its_exports_walk_an_index);
+async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let mut slugs = Vec::new();
+    for _ in 0..MEETINGS {
+        slugs.push(app.meeting(&organizer, serde_json::json!({})).await);
+    }
+    let mut conn = app.db.connect();
+    let ids: Vec<String> = slugs
+        .iter()
+        .map(|slug| {
+            let slug = convene::values::Slug::parse(Some(slug)).unwrap();
+            convene::meetings::store::by_slug(&mut conn, &slug)
+                .unwrap()
+                .id
+        })
+        .collect();
+    fill(&mut conn, &ids);
+    if let DbConn::Postgres(_) = conn {
+        sql(&mut conn, "ANALYZE");
+    }
+    let recorder = Recorder::default();
+    conn.set_instrumentation(recorder.clone());
+    let meeting = convene::meetings::store::by_id(&mut conn, &ids[3]).unwrap();
+
+    let (first, next) =
+        store::list(&mut conn, &meeting, &ListFilter::default(), 100, None).unwrap();
+    assert_eq!(first.len(), 100);
+    assert_indexed(&mut conn, "the first page", recorder.registration_reads());
+
+    let (second, _) = store::list(
+        &mut conn,
+        &meeting,
+        &ListFilter::default(),
+        100,
+        next.as_deref(),
+    )
+    .unwrap();
+    assert!(
+        second[0].id > first[99].id,
+        "pages follow each other in registration order"
+    );
+    assert_indexed(&mut conn, "the next page", recorder.registration_reads());
+
+    let waiting = ListFilter {
+        status: Some(RegistrationStatus::Waitlisted),
+        ..ListFilter::default()
+    };
+    let (listed, _) = store::list(&mut conn, &meeting, &waiting, 100, None).unwrap();
+    assert!(listed.iter().all(|r| r.status == "waitlisted"));
+    assert_indexed(&mut conn, "a status filter", recorder.registration_reads());
+
+    let mut pages = registration_pages(meeting.clone(), ListFilter::default());
+    let mut exported = 0;
+    while let Some(rows) = pages(&mut conn).unwrap() {
+        exported += rows.len();
+    }
+    assert_eq!(exported, PER_MEETING);
+    assert_indexed(&mut conn, "the export", recorder.registration_reads());
+}
+
+on_both_backends!(waiting_list_places_are_counted_for_the_page_alone);
+async fn waiting_list_places_are_counted_for_the_page_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, serde_json::json!({})).await;
+    let mut conn = app.db.connect();
+    let id = convene::meetings::store::by_slug(
+        &mut conn,
+        &convene::values::Slug::parse(Some(&slug)).unwrap(),
+    )
+    .unwrap()
+    .id;
+    fill(&mut conn, std::slice::from_ref(&id));
+    let meeting = convene::meetings::store::by_id(&mut conn, &id).unwrap();
+    // Every page, walked: each waitlisted row's place is its rank among the waiting (every
+    // fourth row, tickets in row order), whichever page it falls on.
+    let (mut cursor, mut places) = (None, Vec::new());
+    loop {
+        let (page, next) = store::list(
+            &mut conn,
+            &meeting,
+            &ListFilter::default(),
+            37,
+            cursor.as_deref(),
+        )
+        .unwrap();
+        places.extend(page.iter().filter_map(|r| r.waitlist_position));
+        if next.is_none() {
+            break;
+        }
+        cursor = next;
+    }
+    let expected: Vec<i64> = (1..=(PER_MEETING / 4) as i64).collect();
+    assert_eq!(places, expected);
+    // And one registration's own view agrees with the list.
+    let last = format!("00000000-0000-7000-8000-{PER_MEETING:012}");
+    let view = store::view(&mut conn, &last).unwrap();
+    assert_eq!(view.waitlist_position, Some((PER_MEETING / 4) as i64));
+}
