@@ -200,8 +200,19 @@ diesel::joinable!(meeting_organizers -> accounts (account_id));
 diesel::joinable!(registrations -> meetings (meeting_id));
 diesel::joinable!(registrations -> organizations (organization_id));
 
+diesel::table! {
+    /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
+    meeting_counts (meeting_id, dimension, key) {
+        meeting_id -> Text,
+        dimension -> Text,
+        key -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    meeting_counts,
     organizations,
     meetings,
     meeting_organizers,

@@ -65,32 +65,21 @@ pub struct PressSummary {
 }
 
 pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
-    let rows: Vec<(String, String, String)> = registrations::table
-        .inner_join(organizations::table)
-        .filter(registrations::meeting_id.eq(meeting_id))
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
-        .filter(registrations::consent_press_listing.eq(true))
-        .select((
-            organizations::id,
-            organizations::kind,
-            registrations::country,
-        ))
-        .load(conn)?;
+    use crate::meetings::counts::{self, Dimension};
+    let listed = counts::by_organization(conn, meeting_id, Dimension::PressOrganization)?;
     let mut by_organization_kind = BTreeMap::new();
-    let mut by_country = BTreeMap::new();
-    let mut organizations = BTreeMap::new();
-    for (organization, kind, country) in &rows {
-        *by_organization_kind.entry(kind.clone()).or_insert(0) += 1;
-        *by_country.entry(country.clone()).or_insert(0) += 1;
-        organizations.insert(organization.clone(), kind.clone());
-    }
     let mut organizations_by_kind = BTreeMap::new();
-    for kind in organizations.values() {
+    for (_, kind, n) in &listed {
+        *by_organization_kind.entry(kind.clone()).or_insert(0) += n;
         *organizations_by_kind.entry(kind.clone()).or_insert(0) += 1;
     }
+    let by_country: BTreeMap<String, i64> =
+        counts::by_key(conn, meeting_id, Dimension::PressCountry)?
+            .into_iter()
+            .collect();
     Ok(PressSummary {
-        attendees: rows.len() as i64,
-        organizations: organizations.len() as i64,
+        attendees: listed.iter().map(|(_, _, n)| n).sum(),
+        organizations: listed.len() as i64,
         countries: by_country.len() as i64,
         by_organization_kind,
         by_country,

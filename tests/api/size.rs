@@ -206,6 +206,21 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
     assert!(listed.iter().all(|r| r.status == "waitlisted"));
     assert_indexed(&mut conn, "a status filter", recorder.registration_reads());
 
+    let stats = store::stats(&mut conn, &meeting).unwrap();
+    assert_eq!(
+        stats.by_status["confirmed"],
+        (PER_MEETING - PER_MEETING / 4) as i64
+    );
+    assert_eq!(
+        stats.press.attendees,
+        (PER_MEETING / 2 - PER_MEETING / 4) as i64
+    );
+    assert_eq!(
+        recorder.registration_reads(),
+        Vec::<String>::new(),
+        "the stats and the press summary read the kept counts, not the meeting"
+    );
+
     let mut pages = registration_pages(meeting.clone(), ListFilter::default());
     let mut exported = 0;
     while let Some(rows) = pages(&mut conn).unwrap() {
@@ -253,4 +268,132 @@ async fn waiting_list_places_are_counted_for_the_page_alone(backend: Backend) {
     let last = format!("00000000-0000-7000-8000-{PER_MEETING:012}");
     let view = store::view(&mut conn, &last).unwrap();
     assert_eq!(view.waitlist_position, Some((PER_MEETING / 4) as i64));
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct CountRow {
+    #[diesel(sql_type = Text)]
+    dimension: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The counts as the database keeps them, and the same counted afresh from the rows.
+fn kept_and_recounted(conn: &mut DbConn, meeting_id: &str) -> (Vec<CountRow>, Vec<CountRow>) {
+    let kept = format!(
+        "SELECT dimension, key, n FROM meeting_counts WHERE meeting_id = '{meeting_id}' AND n > 0"
+    );
+    let confirmed =
+        format!("FROM registrations WHERE meeting_id = '{meeting_id}' AND status = 'confirmed'");
+    let fresh = format!(
+        "SELECT 'status' AS dimension, status AS key, count(*) AS n FROM registrations
+             WHERE meeting_id = '{meeting_id}' GROUP BY status
+         UNION ALL SELECT 'org', organization_id, count(*) {confirmed} GROUP BY organization_id
+         UNION ALL SELECT 'country', country, count(*) {confirmed} GROUP BY country
+         UNION ALL SELECT 'press_org', organization_id, count(*) {confirmed}
+             AND consent_press_listing GROUP BY organization_id
+         UNION ALL SELECT 'press_country', country, count(*) {confirmed}
+             AND consent_press_listing GROUP BY country"
+    );
+    let mut load = |query: &str| {
+        let mut rows = diesel::sql_query(query).load::<CountRow>(conn).unwrap();
+        rows.sort();
+        rows
+    };
+    (load(&kept), load(&fresh))
+}
+
+on_both_backends!(kept_counts_never_drift_from_the_rows);
+async fn kept_counts_never_drift_from_the_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(&organizer, serde_json::json!({"capacity": 12}))
+        .await;
+    let countries = ["GT", "HN", "SV", "MX"];
+    let people: Vec<(String, serde_json::Value)> = (0..24)
+        .map(|i| {
+            let email = format!("p{i}@example.org");
+            let mut body = crate::support::TestApp::registration_body(&email);
+            body["organization"]["name"] = format!("Centro de Información {}", i % 5).into();
+            body["country"] = countries[i % 4].into();
+            body["consent_press_listing"] = (i % 3 == 0).into();
+            (email, body)
+        })
+        .collect();
+    // Everyone registers and confirms at once: twelve take the seats, twelve wait.
+    let tokens = futures::future::join_all(
+        people
+            .iter()
+            .map(|(_, body)| app.register_and_read_token(&slug, body.clone())),
+    )
+    .await;
+    futures::future::join_all(tokens.iter().map(|token| app.confirm(token))).await;
+    let mut manage = Vec::new();
+    for (email, _) in &people {
+        manage.push(app.smtp.wait_for(email, 2).await[1].manage_token());
+    }
+    // Then, racing: some cancel (the waiting list moves up), some change organisation, country
+    // or consent, some delete themselves.
+    let app = &app;
+    let changes = manage.iter().enumerate().map(|(i, token)| async move {
+        let answer = match i % 6 {
+            0 => app.post("/api/v1/registration/cancel", Some(token), serde_json::json!({})).await,
+            1 => {
+                let change = serde_json::json!({
+                    "organization": {"name": "Mesa Regional", "kind": "civil_society", "country": "CR"},
+                    "country": "CR", "consent_press_listing": true
+                });
+                app.patch("/api/v1/registration", Some(token), change).await
+            }
+            2 => app.call(reqwest::Method::DELETE, "/api/v1/registration", Some(token), None).await,
+            3 => {
+                let change = serde_json::json!({"consent_press_listing": false});
+                app.patch("/api/v1/registration", Some(token), change).await
+            }
+            _ => app.get("/api/v1/registration", Some(token)).await,
+        };
+        assert!(answer.status < 300, "change {i}: {} {}", answer.status, answer.text);
+    });
+    futures::future::join_all(changes).await;
+
+    let mut conn = app.db.connect();
+    let meeting_id = convene::meetings::store::by_slug(
+        &mut conn,
+        &convene::values::Slug::parse(Some(&slug)).unwrap(),
+    )
+    .unwrap()
+    .id;
+    let (kept, fresh) = kept_and_recounted(&mut conn, &meeting_id);
+    assert!(
+        fresh.iter().any(|r| r.dimension == "press_org"),
+        "the scenario lists some for the press"
+    );
+    assert!(
+        fresh.iter().any(|r| r.key == "waitlisted"),
+        "and leaves some waiting"
+    );
+    assert_eq!(kept, fresh);
+    // The organizer's stats and the press summary read what is kept.
+    let stats = app.stats(&organizer, &slug).await;
+    let confirmed = fresh
+        .iter()
+        .find(|r| r.dimension == "status" && r.key == "confirmed")
+        .map_or(0, |r| r.n);
+    assert_eq!(stats["by_status"]["confirmed"], confirmed);
+    let listed: i64 = fresh
+        .iter()
+        .filter(|r| r.dimension == "press_org")
+        .map(|r| r.n)
+        .sum();
+    assert_eq!(stats["press"]["attendees"], listed);
+    assert_eq!(
+        stats["by_country"]["CR"],
+        fresh
+            .iter()
+            .find(|r| r.dimension == "country" && r.key == "CR")
+            .map_or(0, |r| r.n)
+    );
 }

@@ -107,7 +107,8 @@ pub struct Stats {
     pub press: crate::press::store::PressSummary,
 }
 
-/// Counts by status; organisation kinds and countries count confirmed participants.
+/// Counts by status; organisation kinds and countries count confirmed participants. They come
+/// from the counts the database keeps (`meetings::counts`), so they cost the same at any size.
 pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
     // A purged meeting has only the anonymous counts kept at purge time.
     if let Some(kept) = meeting
@@ -117,27 +118,15 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
     {
         return Ok(kept);
     }
-    let by_status: HashMap<String, i64> = registrations::table
-        .filter(registrations::meeting_id.eq(&meeting.id))
-        .group_by(registrations::status)
-        .select((registrations::status, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
+    use crate::meetings::counts::{self, Dimension};
+    let by_status: HashMap<String, i64> = counts::by_key(conn, &meeting.id, Dimension::Status)?
         .into_iter()
         .collect();
-    let confirmed = registrations::table
-        .inner_join(organizations::table)
-        .filter(registrations::meeting_id.eq(&meeting.id))
-        .filter(registrations::status.eq(Status::Confirmed.as_str()));
-    let by_organization_kind = confirmed
-        .group_by(organizations::kind)
-        .select((organizations::kind, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let by_country = confirmed
-        .group_by(registrations::country)
-        .select((registrations::country, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?
+    let mut by_organization_kind = HashMap::new();
+    for (_, kind, n) in counts::by_organization(conn, &meeting.id, Dimension::Organization)? {
+        *by_organization_kind.entry(kind).or_insert(0) += n;
+    }
+    let by_country = counts::by_key(conn, &meeting.id, Dimension::Country)?
         .into_iter()
         .collect();
     let mut emails: HashMap<String, i64> = [outbox::PENDING, outbox::SENT, outbox::DEAD]
