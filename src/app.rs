@@ -103,7 +103,8 @@ impl Server {
 }
 
 /// Opens the pools and brings the database up to date: the migrations, then the organisations
-/// re-keyed by the current rule (`rekey_organizations`).
+/// re-keyed by the current rule (`rekey_organizations`), search keys folded where a migration
+/// emptied them (`refold_search_text`).
 async fn open_database(url: &DatabaseUrl, max: u32) -> anyhow::Result<Pools> {
     let pools = {
         let url = url.clone();
@@ -112,7 +113,8 @@ async fn open_database(url: &DatabaseUrl, max: u32) -> anyhow::Result<Pools> {
     pools
         .write_apart(|conn| {
             db::migrate(conn).map_err(AppError::Unexpected)?;
-            crate::registrations::store::rekey_organizations(conn).map(|_| ())
+            crate::registrations::store::rekey_organizations(conn)?;
+            crate::registrations::store::refold_search_text(conn).map(|_| ())
         })
         .await
         .context("cannot migrate the database")?;

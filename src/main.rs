@@ -66,6 +66,7 @@ fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
     let mut conn = db::connect(&url).with_context(|| format!("cannot open {}", url.describe()))?;
     db::migrate(&mut conn)?;
     convene::registrations::store::rekey_organizations(&mut conn).map_err(describe)?;
+    convene::registrations::store::refold_search_text(&mut conn).map_err(describe)?;
     Ok(conn)
 }
 

@@ -3,6 +3,17 @@
 use crate::error::Problem;
 use serde::{Deserialize, Serialize};
 
+/// Text as searches compare it: accents and case dropped, runs of spaces made one, so that
+/// "zuniga" finds "Zúñiga" on both backends (neither database folds accents by itself).
+pub fn search_fold(text: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    let bare: String = text.nfkd().filter(|c| !is_combining_mark(*c)).collect();
+    bare.to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Rejects control characters, which have no place in single-line text (and would let input
 /// break out of email headers or CSV rows).
 fn has_control(text: &str, allow_newlines: bool) -> bool {

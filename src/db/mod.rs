@@ -38,9 +38,10 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<()> {
     result.map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
 }
 
-/// On SQLite, copies the write-ahead log into the database file and truncates it, so that old
-/// versions of deleted rows are not left in the `-wal` file (`secure_delete` already zeroes
-/// them in the database file). Call it outside a transaction, after a deletion commits; it
+/// On SQLite, merges the search index (dropping deleted rows' trigrams), then copies the
+/// write-ahead log into the database file and truncates it, so that old versions of deleted
+/// rows are not left in the `-wal` file (`secure_delete` already zeroes them in the database
+/// file). Call it outside a transaction, after a deletion commits; it
 /// waits (busy timeout) for readers still using the log. Nothing to do on PostgreSQL, whose
 /// files are not ours to read (VACUUM reclaims dead rows there).
 pub fn checkpoint(conn: &mut DbConn) -> anyhow::Result<()> {
@@ -50,6 +51,12 @@ pub fn checkpoint(conn: &mut DbConn) -> anyhow::Result<()> {
         busy: i32,
     }
     if let DbConn::Sqlite(sqlite) = conn {
+        // The search index keeps a deleted row's trigrams in its segments until they are
+        // merged; merging them all now drops them (and `secure_delete` zeroes the pages freed).
+        diesel::sql_query(
+            "INSERT INTO registrations_search (registrations_search) VALUES ('optimize')",
+        )
+        .execute(sqlite)?;
         let outcome: Outcome =
             diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)").get_result(sqlite)?;
         if outcome.busy != 0 {

@@ -610,6 +610,17 @@ async fn the_organizer_list_filters_pages_and_exports(backend: Backend) {
         emails(app.registrations(&organizer, &slug, "q=PEÑA").await),
         ["ana@example.org"]
     );
+    // Accents and case do not matter, either way round.
+    for typed in ["pena", "ANA%20PENA", "a%20pe"] {
+        assert_eq!(
+            emails(
+                app.registrations(&organizer, &slug, &format!("q={typed}"))
+                    .await
+            ),
+            ["ana@example.org"],
+            "{typed}"
+        );
+    }
     assert_eq!(
         emails(app.registrations(&organizer, &slug, "q=100%25_").await),
         ["sara@example.org"]

@@ -6,7 +6,8 @@ mod form;
 mod view;
 
 pub use form::{
-    organization_key, NewOrganization, NewRegistration, OrganizationForm, RegistrationForm,
+    organization_key, search_text, NewOrganization, NewRegistration, OrganizationForm,
+    RegistrationForm,
 };
 pub use view::{
     ListFilter, ListQuery, Organization, Registration, RegistrationView, REGISTRATION_COLUMNS,

@@ -231,7 +231,7 @@ impl ListFilter {
             status: status?,
             organization_kind: kind?,
             country: country?,
-            q: q?.map(|q| q.to_lowercase()),
+            q: q?.map(|q| crate::values::search_fold(&q)),
         })
     }
 }

@@ -27,15 +27,7 @@ pub fn list(
         query = query.filter(registrations::country.eq(country.as_str().to_owned()));
     }
     if let Some(q) = &filter.q {
-        let escaped = q
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        query = query.filter(
-            registrations::search_text
-                .like(format!("%{escaped}%"))
-                .escape('\\'),
-        );
+        query = query.filter(super::search::containing(conn, q));
     }
     if let Some(after) = after {
         query = query.filter(registrations::id.gt(after.to_owned()));

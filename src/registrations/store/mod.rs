@@ -4,12 +4,12 @@
 //!
 //! By job: `signup` (registering, confirming, the participant's own changes), `seats` (seat
 //! decisions and the waiting list), `affiliations` (organisations), `lists` (the organizer's
-//! lists and counts), `erasure` (deletion and purge); here, what they share.
+//! lists and counts), `search` (the search key and its index), `erasure` (deletion and purge); here, what they share.
 
 use super::model::{
-    organization_key, seat_available, ClientGuard, ListFilter, NewOrganization, NewRegistration,
-    Organization, Registration, RegistrationStatus, RegistrationView, ATTEMPT_WINDOW,
-    CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
+    organization_key, search_text, seat_available, ClientGuard, ListFilter, NewOrganization,
+    NewRegistration, Organization, Registration, RegistrationStatus, RegistrationView,
+    ATTEMPT_WINDOW, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::{self, Actor};
@@ -30,10 +30,13 @@ use RegistrationStatus as Status;
 mod affiliations;
 mod erasure;
 mod lists;
+mod search;
 mod seats;
 mod signup;
 
-pub use self::{affiliations::*, erasure::*, lists::*, seats::*, signup::*};
+pub use self::{
+    affiliations::*, erasure::*, lists::*, search::refold_search_text, seats::*, signup::*,
+};
 
 fn invalid_transition(status: Status) -> AppError {
     AppError::conflict(

@@ -1,0 +1,4 @@
+DROP TRIGGER registrations_search_changed;
+DROP TRIGGER registrations_search_removed;
+DROP TRIGGER registrations_search_added;
+DROP TABLE registrations_search;

@@ -1,0 +1,85 @@
+//! The organizer's search: a folded key stored with each registration
+//! ([`crate::registrations::model::search_text`]), found through a trigram index on each
+//! backend (`pg_trgm` on PostgreSQL, FTS5's trigram tokenizer on SQLite), so a search reads the
+//! rows that contain the text, not the whole meeting.
+
+use super::*;
+use diesel::sql_types::{Bool, Text};
+
+/// Fewer characters than a trigram: no index can help, so such a search reads the meeting.
+const SHORTEST_INDEXED: usize = 3;
+
+/// The condition "the key contains `folded`" (text already folded as keys are).
+pub(super) fn containing(
+    conn: &DbConn,
+    folded: &str,
+) -> Box<
+    dyn BoxableExpression<
+        diesel::dsl::InnerJoinQuerySource<registrations::table, organizations::table>,
+        <DbConn as Connection>::Backend,
+        SqlType = Bool,
+    >,
+> {
+    match conn {
+        // FTS5 answers a phrase with the rows holding it as a substring (every trigram in
+        // order); the table's rowids are the registrations'.
+        DbConn::Sqlite(_) if folded.chars().count() >= SHORTEST_INDEXED => Box::new(
+            diesel::dsl::sql::<Bool>(
+                "registrations.rowid IN (SELECT rowid FROM registrations_search \
+                 WHERE registrations_search MATCH ",
+            )
+            .bind::<Text, _>(format!("\"{}\"", folded.replace('"', "\"\"")))
+            .sql(")"),
+        ),
+        // PostgreSQL's planner takes the trigram index for LIKE on its own.
+        _ => {
+            let escaped = folded
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            Box::new(
+                registrations::search_text
+                    .like(format!("%{escaped}%"))
+                    .escape('\\'),
+            )
+        }
+    }
+}
+
+/// Writes the folded key of every registration whose key is empty: all of them once after the
+/// migration that began folding (a migration cannot run Rust), none afterwards. In batches, so
+/// no transaction grows with the table.
+pub fn refold_search_text(conn: &mut DbConn) -> AppResult<usize> {
+    let mut refolded = 0;
+    loop {
+        let batch: Vec<(String, String, String, String, Option<String>)> = registrations::table
+            .inner_join(organizations::table)
+            .filter(registrations::search_text.eq(""))
+            .select((
+                registrations::id,
+                registrations::full_name,
+                registrations::email,
+                organizations::name,
+                registrations::job_title,
+            ))
+            .limit(500)
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        conn.transaction(|conn| {
+            for (id, name, email, organization, job_title) in &batch {
+                let key = search_text(name, email, organization, job_title.as_deref());
+                diesel::update(registrations::table.find(id))
+                    .set(registrations::search_text.eq(key))
+                    .execute(conn)?;
+            }
+            AppResult::Ok(())
+        })?;
+        refolded += batch.len();
+    }
+    if refolded > 0 {
+        tracing::info!(registrations.refolded = refolded, "search keys folded");
+    }
+    Ok(refolded)
+}
