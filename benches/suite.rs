@@ -1,5 +1,7 @@
 //! The benchmark suite: `cargo bench --bench suite` (add `-- --quick` for a short run, or
-//! `-- --backend sqlite|postgres`).
+//! `-- --backend sqlite|postgres`). `-- --sizes` runs the size dimension instead: one meeting
+//! filled to 1k, 10k and 100k registrations (or `--sizes 1000,5000`), every read an organizer
+//! waits on timed at each size, with the growth between the smallest and the largest.
 //!
 //! For each backend it starts the release `convene` binary on loopback, loads it with `wrk`
 //! (fixed durations; writes also bounded by the tokens and addresses prepared for them), and
@@ -43,6 +45,8 @@ struct Options {
     seconds: u64,
     runs: usize,
     out: PathBuf,
+    /// `--sizes [a,b,c]`: the size dimension instead of the load suite.
+    sizes: Option<Vec<usize>>,
 }
 
 impl Options {
@@ -66,6 +70,12 @@ impl Options {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(if quick { 1 } else { 3 }),
             out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/suite.json"),
+            sizes: args.iter().any(|a| a == "--sizes").then(|| {
+                value("--sizes")
+                    .filter(|v| !v.starts_with("--"))
+                    .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+                    .unwrap_or_else(|| vec![1_000, 10_000, 100_000])
+            }),
         }
     }
 }
@@ -1189,6 +1199,21 @@ fn main() {
         "the suite needs wrk (apt-get install wrk)"
     );
     let started = Instant::now();
+    if let Some(sizes) = options.sizes.clone() {
+        let rows = run_sizes(&options.backends, &sizes);
+        print_table(&rows);
+        let out = options.out.with_file_name("sizes.json");
+        let report = json!({"when": Utc::now().to_rfc3339(), "machine": machine(), "rows": rows});
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+        println!(
+            "\n{}\nsizes took {:.0} s; JSON in {}",
+            machine(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+        return;
+    }
     let mut rows = Vec::new();
     let mut ceiling = ReadCeiling::start();
     for backend in options.backends.clone() {
@@ -1294,4 +1319,233 @@ fn print_table(rows: &[Row]) {
             row.detail
         );
     }
+}
+
+// ---- The size dimension: `cargo bench --bench suite -- --sizes [1000,10000,100000]` ----
+
+const SIZE_SLUG: &str = "bench-size";
+
+/// `n` registrations in the size meeting, straight into the tables: three in four confirmed
+/// (half of them listed for the press), one in four on the waiting list, each with one email
+/// sent, over 200 organisations.
+fn fill_size_meeting(conn: &mut DbConn, n: usize) {
+    let rows = series(conn, n);
+    let id = seeded_id_sql(conn, 6);
+    sql(
+        conn,
+        &format!(
+            "INSERT INTO organizations (id, name, name_key, kind, country, created_at)
+         SELECT 'size-org-' || n, 'Centro de Información ' || n, 'centro de informacion ' || n,
+                'information_hub', 'GT', CURRENT_TIMESTAMP FROM {rows} g WHERE n <= 200"
+        ),
+    );
+    sql(conn, &format!(
+        "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title,
+             country, language, consent_data_processing, consent_press_listing, status, queue_ticket,
+             search_text, created_at, status_changed_at)
+         SELECT {id}, (SELECT id FROM meetings WHERE slug = '{SIZE_SLUG}'),
+             'size' || n || '@example.org', 'size' || n || '@example.org', 'Participante Peña Número ' || n,
+             'size-org-' || (n % 200 + 1), 'Coordinación', 'GT', 'es', TRUE, n % 2 = 0,
+             CASE WHEN n % 4 = 0 THEN 'waitlisted' ELSE 'confirmed' END, CASE WHEN n % 4 = 0 THEN n END,
+             'participante pena numero ' || n || ' size' || n || '@example.org centro de informacion',
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+         FROM {rows} g"));
+    sql(conn, &format!(
+        "INSERT INTO outbox (id, kind, meeting_id, registration_id, recipient, payload, status, attempts,
+             next_attempt_at, created_at, sent_at)
+         SELECT 'size-mail-' || n, 'confirmed', (SELECT id FROM meetings WHERE slug = '{SIZE_SLUG}'),
+             {id}, 'size' || n || '@example.org', '{{}}', 'sent', 1, CURRENT_TIMESTAMP,
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+         FROM {rows} g"));
+    if let DbConn::Postgres(_) = conn {
+        sql(conn, "ANALYZE"); // as autovacuum would soon
+    }
+}
+
+/// Logs in through the login form, as a browser does; answers the session cookie.
+fn dashboard_cookie(base: &str) -> String {
+    let plain = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = plain.get(format!("{base}/organizer/login")).send().unwrap();
+    let cookie = |response: &reqwest::blocking::Response, name: &str| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|c| c.to_str().ok())
+            .find(|c| c.starts_with(name))
+            .map(|c| c.split(';').next().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let login_cookie = cookie(&form, "convene_login=");
+    let page = form.text().unwrap();
+    let token = page
+        .split("name=\"login_token\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("")
+        .to_owned();
+    let answer = plain
+        .post(format!("{base}/organizer/login"))
+        .header("Cookie", login_cookie)
+        .form(&[
+            ("email", convene::demo::ORGANIZER_EMAIL),
+            ("password", convene::demo::ORGANIZER_PASSWORD),
+            ("next", "/organizer"),
+            ("login_token", &token),
+        ])
+        .send()
+        .unwrap();
+    let session = cookie(&answer, "convene_session=");
+    assert!(!session.is_empty(), "the dashboard login works");
+    session
+}
+
+/// Median milliseconds of `runs` GETs of `path` (after one unmeasured), each read to the end.
+fn timed_get(base: &str, path: &str, auth: &[(&str, String)], runs: usize) -> f64 {
+    let once = || {
+        let started = Instant::now();
+        let mut request = client().get(format!("{base}{path}"));
+        for (name, value) in auth {
+            request = request.header(*name, value);
+        }
+        let response = request.send().unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let _ = response.bytes().unwrap();
+        started.elapsed().as_secs_f64() * 1000.0
+    };
+    once();
+    median((0..runs).map(|_| once()).collect())
+}
+
+/// Seconds to follow the list's cursor through every page of 1,000.
+fn walk_every_page(base: &str, organizer: &str) -> (f64, usize) {
+    let started = Instant::now();
+    let (mut cursor, mut seen) = (None::<String>, 0);
+    loop {
+        let mut path = format!("{base}/api/v1/meetings/{SIZE_SLUG}/registrations?limit=1000");
+        if let Some(cursor) = &cursor {
+            path.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = client()
+            .get(path)
+            .bearer_auth(organizer)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        seen += page["items"].as_array().map_or(0, Vec::len);
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return (started.elapsed().as_secs_f64(), seen),
+        }
+    }
+}
+
+/// One size of one backend: every read an organizer waits on, timed. Figures in ms, or s for
+/// the walk and the exports; the exports also give the server's memory growth (MiB).
+fn measure_size(backend: Backend, n: usize, work: &Path, smtp: &SmtpCounter) -> Vec<(String, f64)> {
+    let db = Database::create(backend, work, &format!("size{n}"));
+    {
+        let mut conn = db.connect();
+        db::migrate(&mut conn).unwrap();
+        convene::demo::seed(&mut conn, db::now()).unwrap();
+    }
+    let server = Server::start(&db.url, smtp.port);
+    let login = client()
+        .post(format!("{}/api/v1/auth/token", server.base))
+        .json(&json!({"email": convene::demo::ORGANIZER_EMAIL, "password": convene::demo::ORGANIZER_PASSWORD}))
+        .send().unwrap().json::<Value>().unwrap();
+    let organizer = login["token"].as_str().unwrap().to_owned();
+    create_meeting(&server.base, &organizer, SIZE_SLUG);
+    let seeding = Instant::now();
+    fill_size_meeting(&mut db.connect(), n);
+    eprintln!(
+        "   {backend:?} {n}: seeded in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
+    let bearer = [("Authorization", format!("Bearer {organizer}"))];
+    let session = [("Cookie", dashboard_cookie(&server.base))];
+    let api = format!("/api/v1/meetings/{SIZE_SLUG}");
+    let dashboard = format!("/organizer/m/{SIZE_SLUG}");
+    let base = &server.base;
+    let mut figures = vec![
+        (
+            "stats (ms)".to_owned(),
+            timed_get(base, &format!("{api}/stats"), &bearer, 5),
+        ),
+        (
+            "first page of 100 (ms)".into(),
+            timed_get(base, &format!("{api}/registrations?limit=100"), &bearer, 5),
+        ),
+        (
+            "search by name (ms)".into(),
+            timed_get(
+                base,
+                &format!("{api}/registrations?q=pena%20numero%20777"),
+                &bearer,
+                5,
+            ),
+        ),
+        (
+            "dashboard registrations (ms)".into(),
+            timed_get(base, &format!("{dashboard}/registrations"), &session, 5),
+        ),
+        (
+            "dashboard summary (ms)".into(),
+            timed_get(base, &dashboard, &session, 5),
+        ),
+        (
+            "public meeting page (ms)".into(),
+            timed_get(base, &format!("/m/{SIZE_SLUG}"), &[], 5),
+        ),
+    ];
+    let (walk, seen) = walk_every_page(base, &organizer);
+    assert_eq!(seen, n, "the walk saw every registration");
+    figures.push(("walk every page of 1,000 (s)".into(), walk));
+    for (what, file) in [("CSV", "csv"), ("XLSX", "xlsx")] {
+        let (_, seconds, bytes, rss_before, peak) =
+            download(&server, &format!("{api}/registrations.{file}"), &organizer);
+        assert!(bytes > n * 50, "the {what} export holds the meeting");
+        figures.push((format!("{what} export (s)"), seconds));
+        figures.push((
+            format!("{what} memory growth (MiB)"),
+            (peak - rss_before).max(0.0),
+        ));
+    }
+    figures
+}
+
+/// Every read at each size, with the growth from one size to the next, as a table.
+fn run_sizes(backends: &[Backend], sizes: &[usize]) -> Vec<Row> {
+    let work = tempfile::tempdir().unwrap();
+    let smtp = SmtpCounter::start();
+    let mut rows = Vec::new();
+    for &backend in backends {
+        let measured: Vec<Vec<(String, f64)>> = sizes
+            .iter()
+            .map(|&n| measure_size(backend, n, work.path(), &smtp))
+            .collect();
+        for (i, (what, _)) in measured[0].iter().enumerate() {
+            let values: Vec<f64> = measured.iter().map(|m| m[i].1).collect();
+            let mut detail = values
+                .iter()
+                .zip(sizes)
+                .map(|(v, n)| format!("{n}: {v:.2}"))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            if let (Some(first), Some(last)) = (values.first(), values.last()) {
+                let growth = last / first.max(1e-9);
+                let size_growth = *sizes.last().unwrap() as f64 / sizes[0] as f64;
+                detail.push_str(&format!(
+                    " · ×{growth:.1} for ×{size_growth:.0} rows (√ = ×{:.0})",
+                    size_growth.sqrt()
+                ));
+            }
+            rows.push(row(backend, what, detail));
+        }
+    }
+    rows
 }
