@@ -6,7 +6,7 @@ use crate::audit;
 use crate::db::{new_id, unique_violation, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::registrations::model::RegistrationStatus;
-use crate::schema::{meetings, registrations};
+use crate::schema::meetings;
 use crate::values::Slug;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -201,11 +201,14 @@ pub fn confirmed_counts(
     conn: &mut DbConn,
     meeting_ids: &[String],
 ) -> AppResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = registrations::table
-        .filter(registrations::meeting_id.eq_any(meeting_ids))
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
-        .group_by(registrations::meeting_id)
-        .select((registrations::meeting_id, diesel::dsl::count_star()))
+    // The counts the database keeps (`super::counts`), updated in the transaction of every
+    // change: a seat decision under the meeting lock reads them as it would count the rows.
+    use crate::schema::meeting_counts;
+    let rows: Vec<(String, i64)> = meeting_counts::table
+        .filter(meeting_counts::meeting_id.eq_any(meeting_ids))
+        .filter(meeting_counts::dimension.eq(super::counts::Dimension::Status.as_str()))
+        .filter(meeting_counts::key.eq(RegistrationStatus::Confirmed.as_str()))
+        .select((meeting_counts::meeting_id, meeting_counts::n))
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
