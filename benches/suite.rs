@@ -1194,10 +1194,6 @@ impl ReadCeiling {
 
 fn main() {
     let options = Options::from_args();
-    assert!(
-        Command::new("wrk").arg("--version").output().is_ok(),
-        "the suite needs wrk (apt-get install wrk)"
-    );
     let started = Instant::now();
     if let Some(sizes) = options.sizes.clone() {
         let rows = run_sizes(&options.backends, &sizes);
@@ -1214,6 +1210,10 @@ fn main() {
         );
         return;
     }
+    assert!(
+        Command::new("wrk").arg("--version").output().is_ok(),
+        "the suite needs wrk (apt-get install wrk)"
+    );
     let mut rows = Vec::new();
     let mut ceiling = ReadCeiling::start();
     for backend in options.backends.clone() {

@@ -202,10 +202,11 @@ diesel::joinable!(registrations -> organizations (organization_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
-    meeting_counts (meeting_id, dimension, key) {
+    meeting_counts (meeting_id, dimension, key, shard) {
         meeting_id -> Text,
         dimension -> Text,
         key -> Text,
+        shard -> Integer,
         n -> BigInt,
     }
 }

@@ -222,15 +222,6 @@ pub fn mark_failed(
     Ok(dead)
 }
 
-/// Email counts of one meeting by outbox status.
-pub fn counts(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, i64)>> {
-    Ok(outbox::table
-        .filter(outbox::meeting_id.eq(meeting_id))
-        .group_by(outbox::status)
-        .select((outbox::status, diesel::dsl::count_star()))
-        .load(conn)?)
-}
-
 /// Rows still waiting to go out, across all meetings.
 pub fn pending_total(conn: &mut DbConn) -> AppResult<i64> {
     Ok(outbox::table

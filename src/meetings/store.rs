@@ -201,16 +201,15 @@ pub fn confirmed_counts(
     conn: &mut DbConn,
     meeting_ids: &[String],
 ) -> AppResult<HashMap<String, i64>> {
-    // The counts the database keeps (`super::counts`), updated in the transaction of every
-    // change: a seat decision under the meeting lock reads them as it would count the rows.
-    use crate::schema::meeting_counts;
-    let rows: Vec<(String, i64)> = meeting_counts::table
-        .filter(meeting_counts::meeting_id.eq_any(meeting_ids))
-        .filter(meeting_counts::dimension.eq(super::counts::Dimension::Status.as_str()))
-        .filter(meeting_counts::key.eq(RegistrationStatus::Confirmed.as_str()))
-        .select((meeting_counts::meeting_id, meeting_counts::n))
-        .load(conn)?;
-    Ok(rows.into_iter().collect())
+    // The counts the database keeps, updated in the transaction of every change: a seat
+    // decision under the meeting lock reads them as it would count the rows.
+    let counts = super::counts::of_meetings(
+        conn,
+        meeting_ids,
+        super::counts::Dimension::Status,
+        RegistrationStatus::Confirmed.as_str(),
+    )?;
+    Ok(counts.into_iter().collect())
 }
 
 pub fn confirmed_count(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {

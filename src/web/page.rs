@@ -166,8 +166,14 @@ pub fn ok(ctx: &PageContext, title: &str, content: Markup) -> HttpResponse {
 /// A page that failed: answered as the error page, in the reader's language, with the
 /// status the error maps to. Page handlers return [`PageResult`] and reach it with `?` through
 /// [`OnPage::on_page`]; this is the one way a page answers an error.
-#[derive(Debug)]
 pub struct PageError(Box<(PageContext, AppError)>);
+
+/// The error alone: the context holds the organizer's CSRF token.
+impl std::fmt::Debug for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("PageError").field(&self.0 .1).finish()
+    }
+}
 
 pub type PageResult = Result<HttpResponse, PageError>;
 

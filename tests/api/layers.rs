@@ -186,6 +186,13 @@ impl<'ast> syn::visit::Visit<'ast> for FunctionLengths {
         self.record(&f.sig.ident, &f.block, f.sig.fn_token.span);
         syn::visit::visit_impl_item_fn(self, f);
     }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(block) = &f.default {
+            self.record(&f.sig.ident, block, f.sig.fn_token.span);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
 }
 
 #[test]

@@ -125,7 +125,7 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         .into_iter()
         .map(|status| (status.to_owned(), 0))
         .collect();
-    emails.extend(outbox::counts(conn, &meeting.id)?);
+    emails.extend(counts::by_key(conn, &meeting.id, Dimension::Email)?);
     let taken = by_status
         .get(Status::Confirmed.as_str())
         .copied()

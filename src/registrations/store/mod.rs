@@ -4,7 +4,8 @@
 //!
 //! By job: `signup` (registering, confirming, the participant's own changes), `seats` (seat
 //! decisions and the waiting list), `affiliations` (organisations), `lists` (the organizer's
-//! lists and counts), `search` (the search key and its index), `erasure` (deletion and purge); here, what they share.
+//! lists and counts), `search` (the search key and its index), `erasure` (deletion and
+//! purge); here, what they share.
 
 use super::model::{
     organization_key, search_text, seat_available, ClientGuard, ListFilter, NewOrganization,
