@@ -12,7 +12,11 @@ pub fn list(
 ) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
     let mut query = registrations::table
         .inner_join(organizations::table)
-        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(super::search::in_meeting(
+            conn,
+            &meeting.id,
+            filter.q.as_deref(),
+        ))
         .select((Registration::as_select(), Organization::as_select()))
         .order(registrations::id.asc())
         .limit(limit + 1)

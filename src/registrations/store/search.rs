@@ -9,21 +9,42 @@ use diesel::sql_types::{Bool, Text};
 /// Fewer characters than a trigram: no index can help, so such a search reads the meeting.
 const SHORTEST_INDEXED: usize = 3;
 
-/// The condition "the key contains `folded`" (text already folded as keys are).
-pub(super) fn containing(
-    conn: &DbConn,
-    folded: &str,
-) -> Box<
+/// A condition on the organizer's list (registrations joined with their organisations).
+pub(super) type Condition = Box<
     dyn BoxableExpression<
         diesel::dsl::InnerJoinQuerySource<registrations::table, organizations::table>,
         <DbConn as Connection>::Backend,
         SqlType = Bool,
     >,
-> {
+>;
+
+/// Whether this search goes through SQLite's trigram index.
+fn through_fts(conn: &DbConn, folded: Option<&str>) -> bool {
+    matches!(conn, DbConn::Sqlite(_))
+        && folded.is_some_and(|q| q.chars().count() >= SHORTEST_INDEXED)
+}
+
+/// The condition "in this meeting". When SQLite's search index will name the rows, the
+/// meeting's own index is kept out of the plan (a unary `+`): without statistics SQLite would
+/// otherwise walk the whole meeting in id order, testing each row against the index's answer,
+/// instead of fetching the few rows it names.
+pub(super) fn in_meeting(conn: &DbConn, meeting_id: &str, folded: Option<&str>) -> Condition {
+    if through_fts(conn, folded) {
+        Box::new(
+            diesel::dsl::sql::<Bool>("+registrations.meeting_id = ")
+                .bind::<Text, _>(meeting_id.to_owned()),
+        )
+    } else {
+        Box::new(registrations::meeting_id.eq(meeting_id.to_owned()))
+    }
+}
+
+/// The condition "the key contains `folded`" (text already folded as keys are).
+pub(super) fn containing(conn: &DbConn, folded: &str) -> Condition {
     match conn {
         // FTS5 answers a phrase with the rows holding it as a substring (every trigram in
         // order); the table's rowids are the registrations'.
-        DbConn::Sqlite(_) if folded.chars().count() >= SHORTEST_INDEXED => Box::new(
+        DbConn::Sqlite(_) if through_fts(conn, Some(folded)) => Box::new(
             diesel::dsl::sql::<Bool>(
                 "registrations.rowid IN (SELECT rowid FROM registrations_search \
                  WHERE registrations_search MATCH ",
