@@ -722,7 +722,7 @@ fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option
     std::fs::write(&script, r#"\set n random(1, 1000000000)
 BEGIN;
 SELECT id, capacity, status FROM meetings WHERE slug = 'bench-ceiling';
-SELECT id AS org_id FROM organizations WHERE name_key = 'centro de información list 1' AND country = 'GT' \gset
+SELECT id AS org_id FROM organizations WHERE name = 'Centro de Información list 1' AND country = 'GT' \gset
 INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
   language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
   VALUES (gen_random_uuid()::text, (SELECT id FROM meetings WHERE slug = 'bench-ceiling'),
