@@ -2,7 +2,7 @@
 //! and the email worker.
 
 use crate::config::Settings;
-use crate::db::{self, DatabaseUrl, Pools};
+use crate::db::{self, DatabaseUrl, DbConn, Pools};
 use crate::email::transport::Transport;
 use crate::email::worker::Worker;
 use crate::error::{AppError, AppResult, FieldError};
@@ -102,20 +102,24 @@ impl Server {
     }
 }
 
-/// Opens the pools and brings the database up to date: the migrations, then the organisations
-/// re-keyed by the current rule (`rekey_organizations`), search keys folded where a migration
-/// emptied them (`refold_search_text`).
+/// Brings a database up to date, at every start of the server or the CLI: the migrations, then
+/// what a migration cannot do because it needs Rust: organisations re-keyed by the current rule
+/// (`rekey_organizations`), search keys folded where a migration emptied them
+/// (`refold_search_text`).
+pub fn bring_up_to_date(conn: &mut DbConn) -> AppResult<()> {
+    db::migrate(conn).map_err(AppError::Unexpected)?;
+    crate::registrations::store::rekey_organizations(conn)?;
+    crate::registrations::store::refold_search_text(conn).map(|_| ())
+}
+
+/// Opens the pools and brings the database up to date ([`bring_up_to_date`]).
 async fn open_database(url: &DatabaseUrl, max: u32) -> anyhow::Result<Pools> {
     let pools = {
         let url = url.clone();
         web::block(move || Pools::open(&url, max)).await??
     };
     pools
-        .write_apart(|conn| {
-            db::migrate(conn).map_err(AppError::Unexpected)?;
-            crate::registrations::store::rekey_organizations(conn)?;
-            crate::registrations::store::refold_search_text(conn).map(|_| ())
-        })
+        .write_apart(bring_up_to_date)
         .await
         .context("cannot migrate the database")?;
     Ok(pools)

@@ -1,5 +1,6 @@
 //! The one error type of the service and its one mapping to HTTP.
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
 use serde::Serialize;
 
@@ -178,35 +179,43 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.log_if_unexpected();
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(header) = self.header() {
+            response.insert_header(header);
+        }
+        response.json(ErrorBody {
+            errors: self.field_errors(),
+        })
+    }
+}
+
+impl AppError {
+    /// The header the answer to this error carries, as JSON or as a page.
+    pub fn header(&self) -> Option<(HeaderName, HeaderValue)> {
+        use actix_web::http::header::{ALLOW, CONNECTION, RETRY_AFTER, WWW_AUTHENTICATE};
+        match self {
+            Self::RateLimited { retry_after_secs } => {
+                Some((RETRY_AFTER, HeaderValue::from(*retry_after_secs)))
+            }
+            Self::Unavailable => Some((RETRY_AFTER, HeaderValue::from_static("1"))),
+            Self::Unauthenticated => Some((WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"))),
+            Self::MethodNotAllowed(allow) => Some((ALLOW, HeaderValue::from_static(allow))),
+            // The rest of a slow body is not waited for.
+            Self::RequestTimeout => Some((CONNECTION, HeaderValue::from_static("close"))),
+            _ => None,
+        }
+    }
+
+    /// Logs the cause of an unexpected error where it is answered (the answer says nothing of
+    /// it).
+    pub fn log_if_unexpected(&self) {
         if let Self::Unexpected(cause) = self {
             tracing::error!(
                 error.cause = format!("{cause:#}"),
                 "request failed unexpectedly"
             );
         }
-        let mut response = HttpResponse::build(self.status_code());
-        match self {
-            Self::RateLimited { retry_after_secs } => {
-                response.insert_header(("Retry-After", retry_after_secs.to_string()));
-            }
-            Self::Unavailable => {
-                response.insert_header(("Retry-After", "1"));
-            }
-            Self::Unauthenticated => {
-                response.insert_header(("WWW-Authenticate", "Bearer"));
-            }
-            Self::MethodNotAllowed(allow) => {
-                response.insert_header(("Allow", *allow));
-            }
-            // The rest of a slow body is not waited for.
-            Self::RequestTimeout => {
-                response.insert_header(("Connection", "close"));
-            }
-            _ => {}
-        }
-        response.json(ErrorBody {
-            errors: self.field_errors(),
-        })
     }
 }
 

@@ -64,9 +64,7 @@ enum OrganizerCommand {
 fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
     let url = DatabaseUrl::parse(database_url)?;
     let mut conn = db::connect(&url).with_context(|| format!("cannot open {}", url.describe()))?;
-    db::migrate(&mut conn)?;
-    convene::registrations::store::rekey_organizations(&mut conn).map_err(describe)?;
-    convene::registrations::store::refold_search_text(&mut conn).map_err(describe)?;
+    convene::app::bring_up_to_date(&mut conn).map_err(describe)?;
     Ok(conn)
 }
 

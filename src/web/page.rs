@@ -208,12 +208,7 @@ impl actix_web::ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         let (ctx, error) = (&self.0 .0, &self.0 .1);
         let t = ctx.t();
-        if let AppError::Unexpected(cause) = error {
-            tracing::error!(
-                error.cause = format!("{cause:#}"),
-                "page failed unexpectedly"
-            );
-        }
+        error.log_if_unexpected();
         let (heading, body) = match error {
             AppError::NotFound => (t.not_found_heading, t.not_found_body),
             AppError::RateLimited { .. } => (t.too_many_heading, t.too_many_body),
@@ -230,11 +225,8 @@ impl actix_web::ResponseError for PageError {
             },
         );
         let mut response = respond(ctx, error.status_code(), markup);
-        if let AppError::RateLimited { retry_after_secs } = error {
-            response.headers_mut().insert(
-                actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(*retry_after_secs),
-            );
+        if let Some((name, value)) = error.header() {
+            response.headers_mut().insert(name, value);
         }
         response
     }
