@@ -1,4 +1,5 @@
-//! File exports: CSV streamed page by page, XLSX written in constant memory. Every cell a
+//! File exports, read in one ordered pass: CSV streamed as it is read, XLSX written in
+//! constant memory. Every cell a
 //! person typed is written so that a spreadsheet shows it as text and never runs it.
 
 use crate::db::{DbConn, Pools};
@@ -28,8 +29,15 @@ pub enum Cell {
     Value(String),
 }
 
-/// Rows come a page at a time; `None` ends the export.
-pub type NextPage = Box<dyn FnMut(&mut DbConn) -> AppResult<Option<Vec<Vec<Cell>>>> + Send>;
+/// Where an export's rows go, in order. It answers `false` when the reader went away.
+pub type Sink<'a> = dyn FnMut(Vec<Cell>) -> AppResult<bool> + 'a;
+
+/// An export's rows: one ordered pass over the database (`db::each_row`), each row handed to
+/// the sink as it is read.
+pub type Rows = Box<dyn FnOnce(&mut DbConn, &mut Sink) -> AppResult<()> + Send>;
+
+/// Rows per CSV chunk sent to the client.
+const CSV_CHUNK: usize = 500;
 
 /// A cell safe to open in a spreadsheet: text that would start a formula gets a leading `'`.
 pub fn safe_cell(text: &str) -> String {
@@ -67,12 +75,12 @@ fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBui
 }
 
 /// UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents right), RFC 4180
-/// quoting, streamed: pages are read on a blocking thread and sent as they come, so memory
-/// stays flat however long the list.
+/// quoting, streamed: rows are read on a blocking thread and sent in chunks as they come, so
+/// memory stays flat however long the list.
 fn csv_response(
     pools: &Pools,
     columns: &'static [Column],
-    mut next_page: NextPage,
+    rows: Rows,
     file_name: &str,
 ) -> HttpResponse {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(4);
@@ -86,12 +94,25 @@ fn csv_response(
         .unwrap_or_default(),
     );
     actix_web::rt::spawn(actix_web::web::block(move || {
-        let mut produce = || -> AppResult<()> {
+        let produce = || -> AppResult<()> {
             let mut conn = pool.get()?;
-            while let Some(rows) = next_page(&mut conn)? {
-                if sender.blocking_send(csv_chunk(&rows)).is_err() {
-                    return Ok(()); // the client went away
+            let mut chunk = Vec::with_capacity(CSV_CHUNK);
+            // Answers false when the client went away: stop reading.
+            let send = |chunk: &mut Vec<Vec<Cell>>| {
+                let bytes = csv_chunk(chunk);
+                chunk.clear();
+                sender.blocking_send(bytes).is_ok()
+            };
+            let mut reading = true;
+            rows(&mut conn, &mut |row| {
+                chunk.push(row);
+                if chunk.len() == CSV_CHUNK {
+                    reading = send(&mut chunk);
                 }
+                Ok(reading)
+            })?;
+            if reading && !chunk.is_empty() {
+                send(&mut chunk);
             }
             Ok(())
         };
@@ -112,12 +133,7 @@ fn csv_response(
 
 /// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string
 /// (never a formula). Rows go to a temporary file as they come (constant memory).
-fn xlsx(
-    conn: &mut DbConn,
-    sheet: &str,
-    columns: &[Column],
-    mut next_page: NextPage,
-) -> AppResult<Vec<u8>> {
+fn xlsx(conn: &mut DbConn, sheet: &str, columns: &[Column], rows: Rows) -> AppResult<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| {
         AppError::Unexpected(anyhow::anyhow!("cannot write the XLSX file: {e}"))
     };
@@ -138,19 +154,18 @@ fn xlsx(
     }
     worksheet.set_freeze_panes(1, 0).map_err(fail)?;
     let mut row_number: u32 = 1;
-    while let Some(rows) = next_page(conn)? {
-        for row in rows {
-            for (i, cell) in row.into_iter().enumerate() {
-                let (Cell::Text(text) | Cell::Value(text)) = cell;
-                if !text.is_empty() {
-                    worksheet
-                        .write_string(row_number, i as u16, text)
-                        .map_err(fail)?;
-                }
+    rows(conn, &mut |row| {
+        for (i, cell) in row.into_iter().enumerate() {
+            let (Cell::Text(text) | Cell::Value(text)) = cell;
+            if !text.is_empty() {
+                worksheet
+                    .write_string(row_number, i as u16, text)
+                    .map_err(fail)?;
             }
-            row_number += 1;
         }
-    }
+        row_number += 1;
+        Ok(true)
+    })?;
     workbook.save_to_buffer().map_err(fail)
 }
 
@@ -186,7 +201,7 @@ pub struct Export {
     pub what: &'static str,
     pub sheet: &'static str,
     pub columns: &'static [Column],
-    pub rows: NextPage,
+    pub rows: Rows,
 }
 
 impl Export {
@@ -235,7 +250,7 @@ mod tests {
             what: "registrations",
             sheet: "Registrations",
             columns: &[],
-            rows: Box::new(|_| Ok(None)),
+            rows: Box::new(|_, _| Ok(())),
         };
         let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
         assert_eq!(

@@ -4,10 +4,12 @@
 
 mod connect;
 mod pools;
+mod stream;
 mod writer;
 
 pub use connect::{connect, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
 pub use pools::Pools;
+pub use stream::each_row;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
 use diesel::connection::SimpleConnection;

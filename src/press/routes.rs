@@ -10,7 +10,7 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::exports::{Export, FileFormat, NextPage};
+use crate::exports::{Export, FileFormat};
 use crate::meetings::{self, Meeting};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::web::api_doc::{
@@ -152,21 +152,6 @@ pub(crate) async fn list_attendees(
         }))
 }
 
-/// Pages of the press list, for the file exports.
-pub fn attendee_pages(meeting_id: String) -> NextPage {
-    let mut cursor: Option<AttendeeCursor> = None;
-    let mut done = false;
-    Box::new(move |conn| {
-        if done {
-            return Ok(None);
-        }
-        let page = store::attendees(conn, &meeting_id, cursor.as_ref(), 1000)?;
-        done = page.len() < 1000;
-        cursor = page.last().map(AttendeeCursor::after);
-        Ok(Some(page.into_iter().map(Attendee::cells).collect()))
-    })
-}
-
 /// The press list as a file.
 pub fn attendees_export(meeting: &Meeting) -> Export {
     Export {
@@ -174,7 +159,12 @@ pub fn attendees_export(meeting: &Meeting) -> Export {
         what: "attendees",
         sheet: "Attendees",
         columns: &ATTENDEE_COLUMNS,
-        rows: attendee_pages(meeting.id.clone()),
+        rows: {
+            let meeting_id = meeting.id.clone();
+            Box::new(move |conn, sink| {
+                store::each_attendee(conn, &meeting_id, |attendee| sink(attendee.cells()))
+            })
+        },
     }
 }
 

@@ -12,30 +12,55 @@ use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One page of the press list: confirmed participants who consented, in name order, with only
-/// the five public fields.
+/// The press list as one query: confirmed participants who consented, in name order (the
+/// index on `(meeting_id, status, consent_press_listing, full_name, id)`), with only the five
+/// public fields.
+fn listed(meeting_id: &str) -> Listed {
+    registrations::table
+        .inner_join(organizations::table)
+        .select(ATTENDEE_FIELDS)
+        .into_boxed()
+        .filter(registrations::meeting_id.eq(meeting_id.to_owned()))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .filter(registrations::consent_press_listing.eq(true))
+        .order((registrations::full_name.asc(), registrations::id.asc()))
+}
+
+type AttendeeFields = (
+    registrations::id,
+    registrations::full_name,
+    organizations::name,
+    organizations::kind,
+    registrations::country,
+    registrations::job_title,
+);
+
+const ATTENDEE_FIELDS: AttendeeFields = (
+    registrations::id,
+    registrations::full_name,
+    organizations::name,
+    organizations::kind,
+    registrations::country,
+    registrations::job_title,
+);
+
+type Listed = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::Select<
+        diesel::helper_types::InnerJoin<registrations::table, organizations::table>,
+        AttendeeFields,
+    >,
+    <DbConn as diesel::Connection>::Backend,
+>;
+
+/// One page of the press list.
 pub fn attendees(
     conn: &mut DbConn,
     meeting_id: &str,
     after: Option<&AttendeeCursor>,
     limit: i64,
 ) -> AppResult<Vec<Attendee>> {
-    let mut query = registrations::table
-        .inner_join(organizations::table)
-        .filter(registrations::meeting_id.eq(meeting_id))
-        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
-        .filter(registrations::consent_press_listing.eq(true))
-        .select((
-            registrations::id,
-            registrations::full_name,
-            organizations::name,
-            organizations::kind,
-            registrations::country,
-            registrations::job_title,
-        ))
-        .order((registrations::full_name.asc(), registrations::id.asc()))
-        .limit(limit)
-        .into_boxed();
+    let mut query = listed(meeting_id).limit(limit);
     if let Some(after) = after {
         // A row-value comparison, so both databases seek into the index on (…, full_name, id)
         // instead of scanning every earlier row again for each page.
@@ -50,6 +75,15 @@ pub fn attendees(
         );
     }
     Ok(query.load(conn)?)
+}
+
+/// The whole press list, handed to `each` as it is read, in one pass (the exports).
+pub fn each_attendee(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    each: impl FnMut(Attendee) -> AppResult<bool>,
+) -> AppResult<()> {
+    crate::db::each_row(conn, listed(meeting_id), each)
 }
 
 /// Counts a press officer may quote: of listed attendees only.

@@ -9,7 +9,7 @@ use crate::accounts::{Organizer, Participant};
 use crate::audit::Actor;
 use crate::db::now;
 use crate::error::{AppError, AppResult, Checks};
-use crate::exports::{self, FileFormat, NextPage};
+use crate::exports::{self, FileFormat};
 use crate::meetings::{self, Meeting};
 use crate::patch::Patch;
 use crate::registrations::store::Stats;
@@ -330,23 +330,6 @@ pub(crate) async fn list_registrations(
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
-/// Pages of the organizer's list, for the file exports.
-pub fn registration_pages(meeting: Meeting, filter: ListFilter) -> NextPage {
-    let mut cursor: Option<String> = None;
-    let mut done = false;
-    Box::new(move |conn| {
-        if done {
-            return Ok(None);
-        }
-        let (page, next) = store::list(conn, &meeting, &filter, 1000, cursor.as_deref())?;
-        done = next.is_none();
-        cursor = next;
-        Ok(Some(
-            page.into_iter().map(RegistrationView::cells).collect(),
-        ))
-    })
-}
-
 /// Every field of the registrations `filter` picks, as a file.
 pub(crate) fn registrations_export(meeting: Meeting, filter: ListFilter) -> exports::Export {
     exports::Export {
@@ -354,7 +337,9 @@ pub(crate) fn registrations_export(meeting: Meeting, filter: ListFilter) -> expo
         what: "registrations",
         sheet: "Registrations",
         columns: &REGISTRATION_COLUMNS,
-        rows: registration_pages(meeting, filter),
+        rows: Box::new(move |conn, sink| {
+            store::each(conn, &meeting, &filter, |view| sink(view.cells()))
+        }),
     }
 }
 

@@ -1,26 +1,31 @@
 //! The organizer's lists and counts.
 
+use super::search::{self, Finding};
 use super::*;
 
-/// A page of the organizer's list, in registration order, and the cursor of the next page.
-pub fn list(
-    conn: &mut DbConn,
-    meeting: &Meeting,
-    filter: &ListFilter,
-    limit: i64,
-    after: Option<&str>,
-) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
+/// The organizer's list as one query, before paging: the registrations `filter` picks, with
+/// their organisations, in registration order (the meeting's `(meeting_id, id)` index).
+type Listing = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::Select<
+        diesel::helper_types::InnerJoin<registrations::table, organizations::table>,
+        (
+            diesel::helper_types::AsSelect<Registration, Multi>,
+            diesel::helper_types::AsSelect<Organization, Multi>,
+        ),
+    >,
+    Multi,
+>;
+
+type Multi = <DbConn as Connection>::Backend;
+
+fn listing(meeting: &Meeting, filter: &ListFilter, finding: Finding) -> Listing {
     let mut query = registrations::table
         .inner_join(organizations::table)
-        .filter(super::search::in_meeting(
-            conn,
-            &meeting.id,
-            filter.q.as_deref(),
-        ))
         .select((Registration::as_select(), Organization::as_select()))
-        .order(registrations::id.asc())
-        .limit(limit + 1)
-        .into_boxed();
+        .into_boxed()
+        .filter(search::in_meeting(&meeting.id, finding))
+        .order(registrations::id.asc());
     if let Some(status) = filter.status {
         query = query.filter(registrations::status.eq(status.as_str()));
     }
@@ -31,12 +36,67 @@ pub fn list(
         query = query.filter(registrations::country.eq(country.as_str().to_owned()));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(super::search::containing(conn, q));
+        query = query.filter(search::containing(q, finding));
     }
+    query
+}
+
+/// Rows of the meeting, in order, that a search on SQLite tests itself before it asks the
+/// trigram index. A broad search ("maria") fills its page among them without reading every
+/// match the index holds (and sorting them); a narrow one pays this much more and goes on
+/// through the index.
+const SEARCH_PROBE: i64 = 2000;
+
+/// The rows of a page (and one more, to tell whether another follows).
+fn page_rows(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    wanted: i64,
+    after: Option<&str>,
+) -> AppResult<Vec<(Registration, Organization)>> {
+    let after_cursor = |query: Listing, after: Option<&str>| match after {
+        Some(after) => query.filter(registrations::id.gt(after.to_owned())),
+        None => query,
+    };
+    let finding = Finding::best(conn, filter.q.as_deref());
+    if finding == Finding::Tested {
+        let query = after_cursor(listing(meeting, filter, finding), after);
+        return Ok(query.limit(wanted).load(conn)?);
+    }
+    // The probe: the next SEARCH_PROBE rows of the meeting, up to `bound`, tested in order.
+    let mut window = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .order(registrations::id.asc())
+        .select(registrations::id)
+        .offset(SEARCH_PROBE - 1)
+        .limit(1)
+        .into_boxed();
     if let Some(after) = after {
-        query = query.filter(registrations::id.gt(after.to_owned()));
+        window = window.filter(registrations::id.gt(after.to_owned()));
     }
-    let mut rows: Vec<(Registration, Organization)> = query.load(conn)?;
+    let bound: Option<String> = window.first(conn).optional()?;
+    let mut probe = after_cursor(listing(meeting, filter, Finding::Tested), after);
+    if let Some(bound) = &bound {
+        probe = probe.filter(registrations::id.le(bound.clone()));
+    }
+    let mut rows: Vec<(Registration, Organization)> = probe.limit(wanted).load(conn)?;
+    if let (Some(bound), true) = (bound, (rows.len() as i64) < wanted) {
+        let rest = after_cursor(listing(meeting, filter, finding), Some(&bound));
+        rows.extend(rest.limit(wanted - rows.len() as i64).load(conn)?);
+    }
+    Ok(rows)
+}
+
+/// A page of the organizer's list, in registration order, and the cursor of the next page.
+pub fn list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    limit: i64,
+    after: Option<&str>,
+) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
+    let mut rows = page_rows(conn, meeting, filter, limit + 1, after)?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|(r, _)| r.id.clone())
@@ -60,6 +120,41 @@ pub fn list(
         })
         .collect();
     Ok((views, next))
+}
+
+/// Every registration `filter` picks, in registration order, handed to `each` as it is read:
+/// one pass over the meeting's index, in constant memory (the exports). The waiting list's
+/// tickets are read first, in queue order (8 bytes a person), so a place is a binary search.
+pub fn each(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    mut each: impl FnMut(RegistrationView) -> AppResult<bool>,
+) -> AppResult<()> {
+    let queue: Vec<i64> = match filter.status {
+        Some(status) if status != Status::Waitlisted => Vec::new(),
+        _ => registrations::table
+            .filter(registrations::meeting_id.eq(&meeting.id))
+            .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+            .filter(registrations::queue_ticket.is_not_null())
+            .order(registrations::queue_ticket.asc())
+            .select(registrations::queue_ticket.assume_not_null())
+            .load(conn)?,
+    };
+    let query = listing(meeting, filter, Finding::best(conn, filter.q.as_deref()));
+    crate::db::each_row(conn, query, |(registration, organization)| {
+        let place = registration
+            .queue_ticket
+            .filter(|_| registration.status() == Status::Waitlisted)
+            .and_then(|ticket| queue.binary_search(&ticket).ok())
+            .map(|index| index as i64 + 1);
+        each(RegistrationView::new(
+            meeting,
+            registration,
+            organization,
+            place,
+        ))
+    })
 }
 
 /// The places on the waiting list (1 for the head) of these tickets, by ticket. Tickets are

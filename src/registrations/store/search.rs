@@ -18,33 +18,47 @@ pub(super) type Condition = Box<
     >,
 >;
 
-/// Whether this search goes through SQLite's trigram index.
-fn through_fts(conn: &DbConn, folded: Option<&str>) -> bool {
-    matches!(conn, DbConn::Sqlite(_))
-        && folded.is_some_and(|q| q.chars().count() >= SHORTEST_INDEXED)
+/// How a search finds its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Finding {
+    /// Through SQLite's trigram index (`registrations_search`): it names the rows that hold
+    /// the text, however few, wherever they are.
+    Indexed,
+    /// By testing the key of each row read: on PostgreSQL, where the planner takes the trigram
+    /// index for `LIKE` on its own, and for SQLite's probe of the next rows in order.
+    Tested,
+}
+
+impl Finding {
+    /// Through the index whenever it can help: on SQLite, for a text as long as a trigram.
+    pub(super) fn best(conn: &DbConn, folded: Option<&str>) -> Self {
+        match (conn, folded) {
+            (DbConn::Sqlite(_), Some(q)) if q.chars().count() >= SHORTEST_INDEXED => Self::Indexed,
+            _ => Self::Tested,
+        }
+    }
 }
 
 /// The condition "in this meeting". When SQLite's search index will name the rows, the
 /// meeting's own index is kept out of the plan (a unary `+`): without statistics SQLite would
 /// otherwise walk the whole meeting in id order, testing each row against the index's answer,
 /// instead of fetching the few rows it names.
-pub(super) fn in_meeting(conn: &DbConn, meeting_id: &str, folded: Option<&str>) -> Condition {
-    if through_fts(conn, folded) {
-        Box::new(
+pub(super) fn in_meeting(meeting_id: &str, finding: Finding) -> Condition {
+    match finding {
+        Finding::Indexed => Box::new(
             diesel::dsl::sql::<Bool>("+registrations.meeting_id = ")
                 .bind::<Text, _>(meeting_id.to_owned()),
-        )
-    } else {
-        Box::new(registrations::meeting_id.eq(meeting_id.to_owned()))
+        ),
+        Finding::Tested => Box::new(registrations::meeting_id.eq(meeting_id.to_owned())),
     }
 }
 
 /// The condition "the key contains `folded`" (text already folded as keys are).
-pub(super) fn containing(conn: &DbConn, folded: &str) -> Condition {
-    match conn {
+pub(super) fn containing(folded: &str, finding: Finding) -> Condition {
+    match finding {
         // FTS5 answers a phrase with the rows holding it as a substring (every trigram in
         // order); the table's rowids are the registrations'.
-        DbConn::Sqlite(_) if through_fts(conn, Some(folded)) => Box::new(
+        Finding::Indexed => Box::new(
             diesel::dsl::sql::<Bool>(
                 "registrations.rowid IN (SELECT rowid FROM registrations_search \
                  WHERE registrations_search MATCH ",
@@ -52,8 +66,7 @@ pub(super) fn containing(conn: &DbConn, folded: &str) -> Condition {
             .bind::<Text, _>(format!("\"{}\"", folded.replace('"', "\"\"")))
             .sql(")"),
         ),
-        // PostgreSQL's planner takes the trigram index for LIKE on its own.
-        _ => {
+        Finding::Tested => {
             let escaped = folded
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
