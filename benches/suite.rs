@@ -468,7 +468,9 @@ fn seed_registrations(
          SELECT {id}, (SELECT id FROM meetings WHERE slug = '{meeting_slug}'),
              '{prefix}' || n || '@example.org', '{prefix}' || n || '@example.org', 'Participante Peña Número ' || n,
              '{prefix}-org-' || (n % 50 + 1), 'Coordinación', 'GT', 'es', TRUE, TRUE, '{status}',
-             'participante peña número ' || n, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+             'participante pena numero ' || n || ' {prefix}' || n || '@example.org centro de informacion {prefix} '
+                 || (n % 50 + 1) || ' coordinacion',
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
          FROM {rows} g"));
 }
 
