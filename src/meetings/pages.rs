@@ -124,62 +124,101 @@ fn session_language(t: &Catalogue, language: &str) -> &'static str {
     }
 }
 
-/// The programme grouped by day, then by room, each session with its people and marks.
+/// A day's sessions in time order, gathered into bands of sessions that overlap in time: a
+/// band is what runs in parallel, its rooms side by side on a wide screen and stacked on a
+/// phone.
+fn bands<'a>(sessions: &[&'a AgendaItem]) -> Vec<Vec<&'a AgendaItem>> {
+    let mut sorted = sessions.to_vec();
+    sorted.sort_by(|a, b| {
+        (a.session.starts_at, a.room.as_ref().map(|r| &r.name))
+            .cmp(&(b.session.starts_at, b.room.as_ref().map(|r| &r.name)))
+    });
+    let mut bands: Vec<(chrono::NaiveDateTime, Vec<&AgendaItem>)> = Vec::new();
+    for item in sorted {
+        match bands.last_mut() {
+            Some((ends, band)) if item.session.starts_at < *ends => {
+                *ends = (*ends).max(item.session.ends_at);
+                band.push(item);
+            }
+            _ => bands.push((item.session.ends_at, vec![item])),
+        }
+    }
+    bands.into_iter().map(|(_, band)| band).collect()
+}
+
+/// A band's sessions by room, rooms in name order, each room's sessions in time order: the
+/// columns of the timetable.
+fn tracks<'a>(band: &[&'a AgendaItem]) -> Vec<Vec<&'a AgendaItem>> {
+    let mut tracks: Vec<(Option<&str>, Vec<&AgendaItem>)> = Vec::new();
+    for item in band {
+        let room = item.room.as_ref().map(|r| r.name.as_str());
+        match tracks.iter_mut().find(|(name, _)| *name == room) {
+            Some((_, track)) => track.push(item),
+            None => tracks.push((room, vec![item])),
+        }
+    }
+    tracks.sort_by(|a, b| a.0.cmp(&b.0));
+    tracks.into_iter().map(|(_, track)| track).collect()
+}
+
+/// The programme as a timetable: each day in time order, parallel sessions side by side, each
+/// session with its time, room, people and marks.
 pub fn agenda_markup(meeting: &Meeting, items: &[AgendaItem], ctx: &PageContext) -> Markup {
     let t = ctx.t();
-    // Day → rooms (in name order, sessions without a room first) → sessions in time order.
-    type Rooms<'a> = Vec<(Option<&'a str>, Vec<&'a AgendaItem>)>;
-    let mut days: Vec<(chrono::NaiveDate, Rooms)> = Vec::new();
+    let mut days: Vec<(chrono::NaiveDate, Vec<&AgendaItem>)> = Vec::new();
     for item in items {
         let day = meeting.local(item.session.starts_at).date_naive();
-        if days.last().is_none_or(|(last, _)| *last != day) {
-            days.push((day, Vec::new()));
-        }
-        let rooms = &mut days.last_mut().expect("a day was just pushed").1;
-        let room = item.room.as_ref().map(|r| r.name.as_str());
-        match rooms.iter_mut().find(|(name, _)| *name == room) {
+        match days.iter_mut().find(|(d, _)| *d == day) {
             Some((_, list)) => list.push(item),
-            None => rooms.push((room, vec![item])),
+            None => days.push((day, vec![item])),
         }
     }
-    for (_, rooms) in &mut days {
-        rooms.sort_by(|a, b| a.0.cmp(&b.0));
-    }
+    days.sort_by_key(|(day, _)| *day);
     html! {
         @if items.is_empty() { p { (t.no_sessions) } }
-        @for (day, rooms) in &days {
+        @for (day, sessions) in &days {
             section.day {
                 h3 { (date_time(&day.and_hms_opt(0, 0, 0).unwrap_or_default(), ctx.lang).split(',').next().unwrap_or("")) }
-                @for (room, sessions) in rooms {
-                    @if rooms.len() > 1 { h4 { (room.unwrap_or(t.no_room)) } }
-                    @for item in sessions {
-                        @let session = &item.session;
-                        div class={ "session kind-" (session.kind) } {
-                            div {
-                                span.time { (meeting.local(session.starts_at).format("%H:%M")) "–" (meeting.local(session.ends_at).format("%H:%M")) }
-                                " · " (kind_label(t, &session.kind))
-                                @if let Some(room) = &item.room { " · " (room.name) }
+                @for band in bands(sessions) {
+                    div.band {
+                        @for track in tracks(&band) {
+                            div.track {
+                                @for item in track { (session_markup(meeting, item, ctx)) }
                             }
-                            strong { (session.title_in(ctx.lang)) }
-                            @let description = session.description_in(ctx.lang);
-                            @if !description.is_empty() { p { (description) } }
-                            @if session.kind != "break" {
-                                div.muted {
-                                    (session_language(t, &session.language))
-                                    @if session.interpretation { " · " span.badge { (t.interpretation_mark) } }
-                                }
-                            }
-                            @if !item.speakers.is_empty() {
-                                ul {
-                                    @for speaker in &item.speakers {
-                                        li {
-                                            (speaker.name)
-                                            @if let Some(organization) = &speaker.organization { " (" (organization) ")" }
-                                            " — " (role_label(t, &speaker.role))
-                                        }
-                                    }
-                                }
-                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Markup {
+    let t = ctx.t();
+    let session = &item.session;
+    html! {
+        div class={ "session kind-" (session.kind) } {
+            div {
+                span.time { (meeting.local(session.starts_at).format("%H:%M")) "–" (meeting.local(session.ends_at).format("%H:%M")) }
+                " · " (kind_label(t, &session.kind))
+            }
+            @if let Some(room) = &item.room { div.room { (room.name) } }
+            strong { (session.title_in(ctx.lang)) }
+            @let description = session.description_in(ctx.lang);
+            @if !description.is_empty() { p { (description) } }
+            @if session.kind != "break" {
+                div.muted {
+                    (session_language(t, &session.language))
+                    @if session.interpretation { " · " span.badge { (t.interpretation_mark) } }
+                }
+            }
+            @if !item.speakers.is_empty() {
+                ul {
+                    @for speaker in &item.speakers {
+                        li {
+                            (speaker.name)
+                            @if let Some(organization) = &speaker.organization { " (" (organization) ")" }
+                            " — " (role_label(t, &speaker.role))
                         }
                     }
                 }

@@ -143,6 +143,30 @@ impl Browser {
             .unwrap();
     }
 
+    /// Makes the window `width` pixels wide, as a phone (360) or a desktop (1280).
+    pub async fn resize(&self, width: u32) {
+        self.client
+            .set_window_size(width, 900)
+            .await
+            .expect("the window is resized");
+    }
+
+    /// Runs `script` (a function body that returns a value) in the page and answers its value.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {script}"))
+    }
+
+    /// Whether the page is wider than the window, so that a reader must scroll sideways.
+    pub async fn scrolls_sideways(&self) -> bool {
+        self.eval("return document.documentElement.scrollWidth > window.innerWidth;")
+            .await
+            .as_bool()
+            .unwrap_or(true)
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -394,6 +418,77 @@ async fn organizer_flow(backend: Backend) {
     let press = reqwest::get(&link).await.unwrap();
     assert_eq!(press.status(), 200, "the link works");
     browser.close().await;
+}
+
+/// Parallel sessions: rooms side by side on a desktop, stacked on a phone, and the page never
+/// wider than the window.
+async fn timetable_layout(backend: Backend) {
+    let Some(browser) = Browser::start(&format!("timetable-{backend:?}").to_lowercase()).await
+    else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    for (title, starts, ends, room) in [
+        ("Apertura", "09:00", "10:00", "Sala plenaria"),
+        (
+            "Taller sobre protección de datos de personas migrantes",
+            "11:30",
+            "13:00",
+            "Sala A",
+        ),
+        ("Taller sobre rutas de atención", "11:30", "13:00", "Sala B"),
+    ] {
+        let room = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/rooms"),
+                Some(&organizer),
+                json!({ "name": room }),
+            )
+            .await;
+        let answer = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/sessions"),
+                Some(&organizer),
+                json!({
+                    "title": title, "kind": "workshop", "room_id": room.body["id"], "speakers": [],
+                    "starts_at": format!("2030-05-29T{starts}:00-06:00"),
+                    "ends_at": format!("2030-05-29T{ends}:00-06:00"),
+                }),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+    }
+    let b = &browser;
+    // The tops of the two workshops' rooms, and whether their columns differ.
+    let tops = "const tracks = document.querySelectorAll('.band')[1].querySelectorAll('.track');
+                return [tracks[0].getBoundingClientRect().top, tracks[1].getBoundingClientRect().top,
+                        tracks[0].getBoundingClientRect().left !== tracks[1].getBoundingClientRect().left];";
+    for (width, side_by_side) in [(1280, true), (360, false)] {
+        b.resize(width).await;
+        b.client
+            .goto(&format!("{}/m/{slug}?lang=es", app.address))
+            .await
+            .unwrap();
+        b.wait_for("Apertura").await;
+        b.screenshot(&format!("timetable-{width}")).await;
+        let placed = b.eval(tops).await;
+        let same_row = placed[0] == placed[1];
+        assert_eq!(same_row, side_by_side, "at {width} px: {placed}");
+        assert_eq!(
+            placed[2].as_bool(),
+            Some(side_by_side),
+            "at {width} px: {placed}"
+        );
+        assert!(!b.scrolls_sideways().await, "the programme fits {width} px");
+    }
+    browser.close().await;
+}
+
+on_both_backends!(a_timetable_sets_parallel_rooms_side_by_side_on_a_desktop_only);
+async fn a_timetable_sets_parallel_rooms_side_by_side_on_a_desktop_only(backend: Backend) {
+    timetable_layout(backend).await;
 }
 
 on_both_backends!(an_organizer_approves_plans_and_shares_in_a_browser);

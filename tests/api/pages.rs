@@ -780,3 +780,107 @@ async fn the_dashboard_needs_a_login_its_csrf_token_and_the_meeting(backend: Bac
         303
     );
 }
+
+on_both_backends!(the_programme_is_a_timetable_with_parallel_sessions_side_by_side);
+async fn the_programme_is_a_timetable_with_parallel_sessions_side_by_side(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let mut rooms = Vec::new();
+    for name in ["Sala A", "Sala B"] {
+        let answer = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/rooms"),
+                Some(&organizer),
+                json!({ "name": name }),
+            )
+            .await;
+        rooms.push(answer.body["id"].as_str().unwrap().to_owned());
+    }
+    // Added out of order, in rooms whose names sort against the clock: a programme grouped by
+    // room would show Sala A's 11:30 workshop before the 09:00 opening in Sala B.
+    for (title, starts, ends, room) in [
+        ("Taller B", "11:30", "13:00", Some(&rooms[1])),
+        ("Cierre", "17:00", "18:00", None),
+        ("Taller A", "11:30", "12:30", Some(&rooms[0])),
+        ("Apertura", "09:00", "10:00", Some(&rooms[1])),
+        ("Taller C", "12:30", "13:30", Some(&rooms[0])),
+    ] {
+        let answer = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/sessions"),
+                Some(&organizer),
+                json!({
+                    "title": title, "kind": "workshop", "room_id": room, "speakers": [],
+                    "starts_at": format!("2030-05-29T{starts}:00-06:00"),
+                    "ends_at": format!("2030-05-29T{ends}:00-06:00"),
+                }),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{title}: {}", answer.text);
+    }
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let public = fetch(&app, &format!("/m/{slug}"), Some("es")).await;
+    let preview = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/agenda"),
+        &cookie,
+        &[],
+    )
+    .await;
+    for (page, what) in [
+        (public, "the public page"),
+        (preview, "the organizer's preview"),
+    ] {
+        assert_eq!(page.status, 200, "{what}");
+        let document = scraper::Html::parse_document(&page.body);
+        // Each band holds what runs at the same time, in time order, a column (track) a room;
+        // Taller C follows Taller A in Sala A while Taller B runs (until 13:00) in Sala B.
+        let bands: Vec<Vec<Vec<(String, String)>>> = select(&document, ".day .band")
+            .into_iter()
+            .map(|band| {
+                let tracks = scraper::Selector::parse(".track").unwrap();
+                let sessions = scraper::Selector::parse(".session").unwrap();
+                let text = |session: scraper::ElementRef, css: &str| {
+                    let selector = scraper::Selector::parse(css).unwrap();
+                    session
+                        .select(&selector)
+                        .next()
+                        .map(|e| e.text().collect::<String>())
+                        .unwrap_or_default()
+                };
+                band.select(&tracks)
+                    .map(|track| {
+                        track
+                            .select(&sessions)
+                            .map(|s| (text(s, "strong"), text(s, ".room")))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let pair = |title: &str, room: &str| (title.to_owned(), room.to_owned());
+        assert_eq!(
+            bands,
+            vec![
+                vec![vec![pair("Apertura", "Sala B")]],
+                vec![
+                    vec![pair("Taller A", "Sala A"), pair("Taller C", "Sala A")],
+                    vec![pair("Taller B", "Sala B")],
+                ],
+                vec![vec![pair("Cierre", "")]],
+            ],
+            "{what}"
+        );
+    }
+}
