@@ -55,12 +55,23 @@ async fn press_page(
         html! {
             h1 { (t.press_heading) }
             p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
-            p.notice {
-                (fill(t.press_counts, &[
-                    ("attendees", &summary.attendees.to_string()),
-                    ("organizations", &summary.organizations.to_string()),
-                    ("countries", &summary.countries.to_string()),
-                ]))
+            div.notice.press-counts {
+                p {
+                    strong { (t.press_meeting_label) } " "
+                    (fill(t.press_meeting_size, &[
+                        ("participants", &summary.meeting.participants.to_string()),
+                        ("organizations", &summary.meeting.organizations.to_string()),
+                        ("countries", &summary.meeting.countries.to_string()),
+                    ]))
+                }
+                p {
+                    strong { (t.press_listed_label) } " "
+                    (fill(t.press_counts, &[
+                        ("attendees", &summary.attendees.to_string()),
+                        ("organizations", &summary.organizations.to_string()),
+                        ("countries", &summary.countries.to_string()),
+                    ]))
+                }
             }
             p.muted { (t.press_note) }
             p {
@@ -80,14 +91,28 @@ async fn press_page(
                 section {
                     h2 { (t.by_country) }
                     table {
-                        @for (country, count) in &summary.by_country {
-                            tr { td { (countries::name(country, ctx.lang)) } td { (count) } }
+                        @for (name, count) in by_name(&summary.by_country, ctx.lang) {
+                            tr { td { (name) } td { (count) } }
                         }
                     }
                 }
             }
         },
     ))
+}
+
+/// Countries by their name in the reader's language (codes sort Costa Rica, "CR", after
+/// Colombia but names may not), with their counts.
+fn by_name(
+    by_country: &std::collections::BTreeMap<String, i64>,
+    lang: crate::values::Language,
+) -> Vec<(&str, i64)> {
+    let mut named: Vec<(&str, i64)> = by_country
+        .iter()
+        .map(|(code, n)| (countries::name(code, lang), *n))
+        .collect();
+    named.sort_by(|a, b| crate::values::search_fold(a.0).cmp(&crate::values::search_fold(b.0)));
+    named
 }
 
 async fn press_csv(

@@ -86,9 +86,12 @@ pub fn each_attendee(
     crate::db::each_row(conn, listed(meeting_id), each)
 }
 
-/// Counts a press officer may quote: of listed attendees only.
+/// Counts a press officer may quote: the size of the meeting, and who of it may be named.
 #[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PressSummary {
+    /// The whole meeting, listed or not (absent from counts kept before it was added).
+    #[serde(default)]
+    pub meeting: MeetingSize,
     pub attendees: i64,
     pub organizations: i64,
     pub countries: i64,
@@ -98,8 +101,27 @@ pub struct PressSummary {
     pub organizations_by_kind: BTreeMap<String, i64>,
 }
 
+/// The size of a meeting in anonymous counts: every confirmed participant, listed for the press
+/// or not. Totals only: a breakdown (by country, say) could single out the few who did not
+/// agree to be listed.
+#[derive(Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct MeetingSize {
+    pub participants: i64,
+    pub organizations: i64,
+    pub countries: i64,
+}
+
 pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
     use crate::meetings::counts::{self, Dimension};
+    let confirmed = RegistrationStatus::Confirmed.as_str();
+    let meeting = MeetingSize {
+        participants: counts::by_key(conn, meeting_id, Dimension::Status)?
+            .into_iter()
+            .find(|(status, _)| status == confirmed)
+            .map_or(0, |(_, n)| n),
+        organizations: counts::by_key(conn, meeting_id, Dimension::Organization)?.len() as i64,
+        countries: counts::by_key(conn, meeting_id, Dimension::Country)?.len() as i64,
+    };
     let listed = counts::by_organization(conn, meeting_id, Dimension::PressOrganization)?;
     let mut by_organization_kind = BTreeMap::new();
     let mut organizations_by_kind = BTreeMap::new();
@@ -112,6 +134,7 @@ pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
             .into_iter()
             .collect();
     Ok(PressSummary {
+        meeting,
         attendees: listed.iter().map(|(_, _, n)| n).sum(),
         organizations: listed.len() as i64,
         countries: by_country.len() as i64,

@@ -512,3 +512,68 @@ async fn csv_and_xlsx_read_back_as_the_json_says(backend: Backend) {
         "a token is shown once, at creation"
     );
 }
+
+on_both_backends!(the_press_page_tells_the_meeting_size_apart_from_who_may_be_named);
+async fn the_press_page_tells_the_meeting_size_apart_from_who_may_be_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    // Two listed (Honduras, El Salvador: their codes sort the other way round from their
+    // names), one confirmed but not listed (Costa Rica), one not confirmed (Belize).
+    for (email, country, organization, listed) in [
+        ("hn@example.org", "HN", "Centro Tegucigalpa", true),
+        ("sv@example.org", "SV", "Centro San Salvador", true),
+        ("cr@example.org", "CR", "Centro San José", false),
+    ] {
+        let mut body = TestApp::registration_body(email);
+        body["country"] = json!(country);
+        body["organization"] =
+            json!({"name": organization, "kind": "information_hub", "country": country});
+        body["consent_press_listing"] = json!(listed);
+        let token = app.register_and_read_token(&slug, body).await;
+        app.confirm(&token).await;
+    }
+    let mut unconfirmed = TestApp::registration_body("bz@example.org");
+    unconfirmed["country"] = json!("BZ");
+    app.register(&slug, unconfirmed).await;
+    let (_, token) = press_token(&app, &organizer, &slug).await;
+    let page = crate::support::html::fetch(&app, &format!("/press/{token}"), Some("es")).await;
+    assert_eq!(page.status, 200);
+    let document = scraper::Html::parse_document(&page.body);
+    let text = |css: &str| -> Vec<String> {
+        crate::support::html::select(&document, css)
+            .into_iter()
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    };
+    assert_eq!(
+        text(".press-counts p"),
+        [
+            "La reunión: 3 participantes de 3 organizaciones de 3 países.",
+            "Quiénes pueden nombrarse: 2 de ellos aceptaron figurar en la lista, de 2 organizaciones \
+             de 2 países."
+        ]
+    );
+    let countries: Vec<String> = text("section:nth-of-type(2) td:first-child");
+    assert_eq!(
+        countries,
+        ["El Salvador", "Honduras"],
+        "by name, not by code"
+    );
+    // The organizer's stats carry the same counts.
+    let stats = app
+        .get(&format!("/api/v1/meetings/{slug}/stats"), Some(&organizer))
+        .await
+        .body;
+    assert_eq!(
+        stats["press"]["meeting"],
+        json!({"participants": 3, "organizations": 3, "countries": 3})
+    );
+    assert_eq!(stats["press"]["attendees"], 2);
+}
