@@ -111,7 +111,7 @@ fn by_name(
         .iter()
         .map(|(code, n)| (countries::name(code, lang), *n))
         .collect();
-    named.sort_by(|a, b| crate::values::search_fold(a.0).cmp(&crate::values::search_fold(b.0)));
+    named.sort_by_cached_key(|(name, _)| crate::values::search_fold(name));
     named
 }
 
