@@ -884,3 +884,56 @@ async fn the_programme_is_a_timetable_with_parallel_sessions_side_by_side(backen
         );
     }
 }
+
+on_both_backends!(the_dashboard_search_ignores_accents_and_case);
+async fn the_dashboard_search_ignores_accents_and_case(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    for (email, name) in [
+        ("maria@example.org", "María José Zúñiga"),
+        ("luis@example.org", "Luis Gómez"),
+    ] {
+        let mut body = TestApp::registration_body(email);
+        body["full_name"] = json!(name);
+        app.register(&slug, body).await;
+    }
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    for (typed, expected) in [
+        ("zuniga", vec!["maria@example.org"]),
+        ("ZÚÑIGA", vec!["maria@example.org"]),
+        ("gomez", vec!["luis@example.org"]),
+        ("jose zu", vec!["maria@example.org"]),
+    ] {
+        let query: String = url::form_urlencoded::byte_serialize(typed.as_bytes()).collect();
+        let page = with_cookie(
+            &app,
+            reqwest::Method::GET,
+            &format!("/organizer/m/{slug}/registrations?q={query}"),
+            &cookie,
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 200);
+        let shown: Vec<&str> = expected
+            .iter()
+            .copied()
+            .filter(|email| page.body.contains(email))
+            .collect();
+        assert_eq!(shown, expected, "{typed}: the match is shown");
+        for other in ["maria@example.org", "luis@example.org"] {
+            if !expected.contains(&other) {
+                assert!(!page.body.contains(other), "{typed}: {other} is not");
+            }
+        }
+    }
+}
