@@ -70,14 +70,14 @@ async fn render(
             @if links.is_empty() { p { (t.empty_list) } }
             @else {
                 div.table-wrap {
-                    table {
+                    table.cards {
                         thead { tr { th { (t.label) } th { (t.expires) } th { (t.uses) } th { "" } } }
                         tbody {
                             @for link in &links {
                                 tr {
-                                    td { (link.label) }
-                                    td { (link.expires_at.as_deref().unwrap_or("")) }
-                                    td { (link.uses) }
+                                    td { strong { (link.label) } }
+                                    td data-label=(t.expires) { (link.expires_at.as_deref().unwrap_or("")) }
+                                    td data-label=(t.uses) { (link.uses) }
                                     td {
                                         @if link.active {
                                             form.inline method="post" action={ (base) "/" (link.id) "/revoke" } {

@@ -73,15 +73,16 @@ async fn registrations_table(
             }
             @if rows.is_empty() { p { (t.empty_list) } }
             div.table-wrap {
-                table {
+                // A card a person on a phone (the `cards` style): each cell names its column.
+                table.cards {
                     thead { tr { th { (t.name) } th { (t.organization) } th { (t.meeting_country) } th { (t.status_label) } th { span.muted { "" } } } }
                     tbody {
                         @for r in &rows {
                             tr {
-                                td { (r.full_name) br; span.muted { (r.email) } }
-                                td { (r.organization.name) }
-                                td { (r.country) }
-                                td {
+                                td { strong { (r.full_name) } br; span.muted { (r.email) } }
+                                td data-label=(t.organization) { (r.organization.name) }
+                                td data-label=(t.meeting_country) { (crate::i18n::countries::name(&r.country, ctx.lang)) }
+                                td data-label=(t.status_label) {
                                     (status_label(t, &r.status))
                                     @if let Some(p) = r.waitlist_position { " (" (p) ")" }
                                     @if r.checked_in_at.is_some() { br; span.badge.ok { (t.checked_in) } }

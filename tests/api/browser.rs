@@ -486,6 +486,134 @@ async fn timetable_layout(backend: Backend) {
     browser.close().await;
 }
 
+/// Every page a person reads, at a phone's width and a desktop's, in both languages: nothing
+/// scrolls sideways and every form field has a label. Screenshots of each go to
+/// `test-artifacts/pages-*`.
+async fn page_walk(backend: Backend) {
+    let Some(browser) = Browser::start(&format!("pages-{backend:?}").to_lowercase()).await else {
+        return;
+    };
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": 1})).await;
+    let room = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/rooms"),
+            Some(&organizer),
+            json!({"name": "Sala de conferencias principal del Centro de Convenciones"}),
+        )
+        .await;
+    let session = app.post(&format!("/api/v1/meetings/{slug}/sessions"), Some(&organizer), json!({
+        "title": "Apertura y presentación de los centros de información para personas migrantes",
+        "kind": "plenary", "room_id": room.body["id"], "starts_at": "2030-05-29T09:00:00-06:00",
+        "ends_at": "2030-05-29T10:00:00-06:00", "speakers": [{"name": "Ana Pérez", "organization": "OIM"}]
+    })).await;
+    let session_id = session.body["id"].as_str().unwrap().to_owned();
+    // A long address with no place to break: the kind that ran off a phone's screen.
+    let long = "maria.jose.zuniga.hernandez.coordinacion@centrodeinformacion-tapachula.org.mx";
+    let mut body = crate::support::TestApp::registration_body(long);
+    body["full_name"] = json!("María José Zúñiga Hernández de la Cruz");
+    let confirm = app.register_and_read_token(&slug, body).await;
+    app.confirm(&confirm).await;
+    let manage = app.smtp.wait_for(long, 2).await[1].manage_token();
+    // The meeting is full: the next one waits, and her confirmation link stays unused.
+    let waiting = app
+        .register_and_read_token(
+            &slug,
+            crate::support::TestApp::registration_body("luis@example.org"),
+        )
+        .await;
+    let press = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+            json!({"label": "Agencia EFE", "expires_at": null}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let b = &browser;
+    b.client
+        .goto(&format!("{}/organizer/login", app.address))
+        .await
+        .unwrap();
+    b.fill("email", &email).await;
+    b.fill("password", "a long organizer password").await;
+    b.click("button[type=submit]").await;
+    b.wait_for("reuniones").await;
+    let m = format!("/organizer/m/{slug}");
+    let pages = [
+        "/".to_owned(),
+        format!("/m/{slug}"),
+        format!("/m/{slug}/register"),
+        format!("/confirm/{waiting}"),
+        format!("/manage/{manage}"),
+        format!("/manage/{manage}/cancel"),
+        format!("/manage/{manage}/delete"),
+        format!("/press/{press}"),
+        "/organizer".to_owned(),
+        "/organizer/meetings/new".to_owned(),
+        m.clone(),
+        format!("{m}/edit"),
+        format!("{m}/registrations"),
+        format!("{m}/waitlist"),
+        format!("{m}/agenda"),
+        format!("{m}/agenda/sessions/{session_id}"),
+        format!("{m}/press"),
+    ];
+    let unlabelled = "return [...document.querySelectorAll('input, select, textarea')]
+        .filter(e => !['hidden', 'submit', 'button'].includes(e.type))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+        .map(e => e.name || e.id || e.outerHTML);";
+    // Buttons and links beyond the window's right edge (as in a table that scrolls inside
+    // its box): on a phone a person would not find them.
+    let out_of_reach = "return [...document.querySelectorAll('main a, main button')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map(e => e.textContent.trim());";
+    let mut faults = Vec::new();
+    for lang in ["es", "en"] {
+        for width in [360, 1280] {
+            b.resize(width).await;
+            for (n, path) in pages.iter().enumerate() {
+                let joiner = if path.contains('?') { '&' } else { '?' };
+                b.client
+                    .goto(&format!("{}{path}{joiner}lang={lang}", app.address))
+                    .await
+                    .unwrap();
+                b.screenshot(&format!("{lang}-{width}-{n:02}")).await;
+                if b.scrolls_sideways().await {
+                    let wide = b.eval("return document.documentElement.scrollWidth;").await;
+                    faults.push(format!("{path} ({lang}, {width} px) is {wide} px wide"));
+                }
+                let beyond = b.eval(out_of_reach).await;
+                if beyond.as_array().is_some_and(|f| !f.is_empty()) {
+                    faults.push(format!("{path} ({lang}, {width} px): off-screen: {beyond}"));
+                }
+                let fields = b.eval(unlabelled).await;
+                if fields.as_array().is_some_and(|f| !f.is_empty()) {
+                    faults.push(format!("{path} ({lang}): fields without a label: {fields}"));
+                }
+            }
+        }
+    }
+    assert!(faults.is_empty(), "{}", faults.join("\n"));
+    browser.close().await;
+}
+
+on_both_backends!(every_page_fits_a_phone_and_a_desktop_and_labels_its_fields);
+async fn every_page_fits_a_phone_and_a_desktop_and_labels_its_fields(backend: Backend) {
+    page_walk(backend).await;
+}
+
 on_both_backends!(a_timetable_sets_parallel_rooms_side_by_side_on_a_desktop_only);
 async fn a_timetable_sets_parallel_rooms_side_by_side_on_a_desktop_only(backend: Backend) {
     timetable_layout(backend).await;
