@@ -7,7 +7,8 @@ use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
 use crate::registrations::pages::{country_options, kind_label, status_label};
 use crate::values::Language;
-use crate::web::dashboard::{bar_chart, meeting_page, see_other, Dashboard, Tab};
+use crate::web::confirm::{done_at, Done};
+use crate::web::dashboard::{bar_chart, meeting_page, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{layout, respond, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
@@ -362,7 +363,10 @@ async fn create_meeting(
         .write(move |conn| store::create(conn, &draft, &account, now()))
         .await
     {
-        Ok(meeting) => Ok(see_other(&format!("/organizer/m/{}", meeting.slug))),
+        Ok(meeting) => Ok(done_at(
+            &format!("/organizer/m/{}", meeting.slug),
+            Done::Created,
+        )),
         Err(AppError::Conflict {
             code: "slug_taken", ..
         }) => {
@@ -516,7 +520,10 @@ async fn update_meeting(
     {
         Ok(updated) => {
             state.wake_mailer();
-            Ok(see_other(&format!("/organizer/m/{}", updated.slug)))
+            Ok(done_at(
+                &format!("/organizer/m/{}", updated.slug),
+                Done::Saved,
+            ))
         }
         Err(error) => Err(PageError::new(&ctx, error)),
     }

@@ -4,9 +4,11 @@ use super::model::{NewPressToken, PressTokenForm};
 use super::store;
 use crate::db::now;
 use crate::error::AppError;
+use crate::i18n::fill;
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
+use crate::web::confirm::{self, done_at, Done};
+use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::forms::{error_summary, Field, FormState};
 use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
@@ -189,11 +191,32 @@ async fn revoke_link(
     let result = async {
         current.check(&fields)?;
         let meeting = organized(&state, &slug, &current.account_id).await?;
+        let press = format!("/organizer/m/{}/press", meeting.slug);
+        if !confirm::confirmed(&fields) {
+            let meeting_id = meeting.id.clone();
+            let links = state
+                .read(move |conn| store::list_tokens(conn, &meeting_id, now()))
+                .await?;
+            let link = links
+                .into_iter()
+                .find(|link| link.id == id)
+                .ok_or(AppError::NotFound)?;
+            let t = ctx.t();
+            let action = format!("{press}/{id}/revoke");
+            return Ok(confirm::Question {
+                question: fill(t.confirm_revoke_link, &[("label", &link.label)]),
+                consequence: t.revoke_link_consequence,
+                yes: t.revoke,
+                action: &action,
+                back: &press,
+            }
+            .ask(&ctx, &meeting, Tab::Press, &fields));
+        }
         let (meeting_id, account) = (meeting.id.clone(), current.account_id.clone());
         state
             .write(move |conn| store::revoke(conn, &meeting_id, &id, &account, now()))
             .await?;
-        Ok(see_other(&format!("/organizer/m/{}/press", meeting.slug)))
+        Ok(done_at(&press, Done::Revoked))
     }
     .await;
     result.on_page(&ctx)

@@ -8,8 +8,10 @@ use crate::audit::Actor;
 use crate::db::now;
 use crate::error::{AppError, Checks};
 use crate::exports::FileFormat;
+use crate::i18n::fill;
 use crate::meetings::dashboard::organized;
-use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
+use crate::web::confirm::{self, Done};
+use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::page::{OnPage, PageResult};
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
@@ -126,13 +128,47 @@ async fn decide(
     let result = async {
         current.check(&fields)?;
         let meeting = organized(&state, &slug, &current.account_id).await?;
-        let decision = match action.as_str() {
-            "approve" => Some(Decision::Approve),
-            "reject" => Some(Decision::Reject),
-            "check-in" => Some(Decision::CheckIn),
-            "cancel" => None,
+        let (decision, done) = match action.as_str() {
+            "approve" => (Some(Decision::Approve), Done::Approved),
+            "reject" => (Some(Decision::Reject), Done::Rejected),
+            "check-in" => (Some(Decision::CheckIn), Done::CheckedIn),
+            "cancel" => (None, Done::Cancelled),
             _ => return Err(AppError::NotFound),
         };
+        let default = format!("/organizer/m/{}/registrations", meeting.slug);
+        let back = fields
+            .get("back")
+            .and_then(|back| crate::web::paths::local_location_under(back, &default))
+            .unwrap_or(default);
+        if matches!(done, Done::Rejected | Done::Cancelled) && !confirm::confirmed(&fields) {
+            let (meeting_id, of) = (meeting.id.clone(), id.clone());
+            let person = state.read(move |conn| store::by_id(conn, &of)).await?;
+            if person.meeting_id != meeting_id {
+                return Err(AppError::NotFound);
+            }
+            let t = ctx.t();
+            let (question, consequence, yes) = match done {
+                Done::Rejected => (
+                    t.confirm_reject_registration,
+                    t.reject_registration_consequence,
+                    t.reject,
+                ),
+                _ => (
+                    t.confirm_cancel_registration,
+                    t.cancel_registration_consequence,
+                    t.cancel,
+                ),
+            };
+            let action = format!("/organizer/m/{}/registrations/{id}/{action}", meeting.slug);
+            return Ok(confirm::Question {
+                question: fill(question, &[("name", &person.full_name)]),
+                consequence,
+                yes,
+                action: &action,
+                back: &back,
+            }
+            .ask(&ctx, &meeting, Tab::Registrations, &fields));
+        }
         let account = current.account_id.clone();
         let for_decision = meeting.clone();
         state
@@ -147,12 +183,7 @@ async fn decide(
             })
             .await?;
         state.wake_mailer();
-        let default = format!("/organizer/m/{}/registrations", meeting.slug);
-        let back = fields
-            .get("back")
-            .and_then(|back| crate::web::paths::local_location_under(back, &default))
-            .unwrap_or(default);
-        Ok(see_other(&back))
+        Ok(confirm::done_at(&back, done))
     }
     .await;
     result.on_page(&ctx)

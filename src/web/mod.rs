@@ -4,10 +4,12 @@
 pub mod api_doc;
 pub mod body;
 pub mod cache;
+pub mod confirm;
 pub mod dashboard;
 pub mod forms;
 pub mod guards;
 pub mod health;
+pub mod notice;
 pub mod page;
 pub mod paths;
 pub mod state;

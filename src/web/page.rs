@@ -20,6 +20,8 @@ pub struct PageContext {
     chosen: bool,
     /// The organizer's name and CSRF token, on dashboard pages.
     pub organizer: Option<(String, String)>,
+    /// What the form that led here did (`?done=`), told once at the top of the page.
+    pub done: Option<super::notice::Done>,
 }
 
 /// `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
@@ -75,6 +77,7 @@ impl PageContext {
             path: super::paths::local_path(req.path()).unwrap_or_else(|| "/".to_owned()),
             chosen,
             organizer: None,
+            done: super::notice::Done::from_query(req.query_string()),
         }
     }
     pub fn t(&self) -> &'static Catalogue {
@@ -124,7 +127,12 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                         }
                     }
                 }
-                main id="main" tabindex="-1" { (content) }
+                main id="main" tabindex="-1" {
+                    @if let Some(done) = ctx.done {
+                        p.notice.ok role="status" { (done.message(t)) }
+                    }
+                    (content)
+                }
                 footer.site { p { "Convene" } }
             }
         }

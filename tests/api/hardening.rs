@@ -399,7 +399,7 @@ async fn redirects_and_links_never_leave_the_site_or_fail(backend: Backend) {
             reqwest::Method::POST,
             &format!("{base}/{id}/cancel"),
             &cookie,
-            &[("csrf", &csrf), ("back", back)],
+            &[("csrf", &csrf), ("back", back), ("confirmed", "yes")],
         )
         .await;
         assert_eq!(answer.status, 303, "back={back:?}: {}", answer.body);

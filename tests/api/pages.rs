@@ -937,3 +937,152 @@ async fn the_dashboard_search_ignores_accents_and_case(backend: Backend) {
         }
     }
 }
+
+on_both_backends!(what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done);
+async fn what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    let ana = app.confirm_and_id(&token, "ana@example.org").await;
+    let session = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/sessions"),
+            Some(&organizer),
+            json!({"title": "Apertura", "kind": "plenary", "speakers": [],
+                   "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+            json!({"label": "Agencia EFE", "expires_at": null}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let m = format!("/organizer/m/{slug}");
+    let get = |path: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move { with_cookie(app, reqwest::Method::GET, &path, cookie, &[]).await }
+    };
+    let csrf = csrf_of(&get(format!("{m}/registrations")).await);
+    let post = |path: String, fields: Vec<(&'static str, String)>| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            with_cookie(app, reqwest::Method::POST, &path, cookie, &fields).await
+        }
+    };
+    let status_of_ana =
+        || async { app.registrations(&organizer, &slug, "").await[0]["status"].clone() };
+
+    // Each action that cannot be undone: first a question naming what it acts on, which
+    // changes nothing; then, confirmed, the change and a notice on the page it leads to.
+    let actions = [
+        (
+            format!("{m}/registrations/{ana}/cancel"),
+            "Cancel the registration of Ana María Pérez?",
+            "Registration cancelled. The participant has been emailed.",
+        ),
+        (
+            format!("{m}/agenda/sessions/{session}/delete"),
+            "Delete the session “Apertura”?",
+            "Deleted.",
+        ),
+        (
+            format!("{m}/press/{link}/revoke"),
+            "Revoke the press link “Agencia EFE”?",
+            "Press link revoked. It no longer works.",
+        ),
+    ];
+    for (action, question, done) in actions {
+        let asked = post(action.clone(), vec![("csrf", csrf.clone())]).await;
+        assert_eq!(asked.status, 200, "{action}: {}", asked.body);
+        let document = scraper::Html::parse_document(&asked.body);
+        let heading: String = select(&document, ".confirm h2")[0].text().collect();
+        assert_eq!(heading, question);
+        let form = select(&document, ".confirm form")[0];
+        assert_eq!(form.value().attr("action"), Some(action.as_str()));
+        assert_eq!(
+            select(&document, ".confirm input[name=confirmed]")[0]
+                .value()
+                .attr("value"),
+            Some("yes")
+        );
+        assert!(
+            select(&document, ".confirm a.button[href]").len() == 1,
+            "a way back"
+        );
+
+        let done_page = post(
+            action.clone(),
+            vec![("csrf", csrf.clone()), ("confirmed", "yes".to_owned())],
+        )
+        .await;
+        assert_eq!(done_page.status, 303, "{action}");
+        let location = done_page.headers["location"].to_str().unwrap().to_owned();
+        let landed = get(location.clone()).await;
+        let document = scraper::Html::parse_document(&landed.body);
+        let notice: String = select(&document, "p.notice.ok[role=status]")[0]
+            .text()
+            .collect();
+        assert_eq!(notice, done, "{location}");
+    }
+    assert_eq!(status_of_ana().await, "cancelled");
+    let agenda = app
+        .get(&format!("/api/v1/meetings/{slug}/agenda"), None)
+        .await
+        .body;
+    assert!(
+        agenda["items"].as_array().unwrap().is_empty(),
+        "the session is gone"
+    );
+
+    // Before confirming, nothing had changed: a second participant's cancel asked only.
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("luis@example.org"))
+        .await;
+    let luis = app.confirm_and_id(&token, "luis@example.org").await;
+    let asked = post(
+        format!("{m}/registrations/{luis}/cancel"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    let luis_status = app.registrations(&organizer, &slug, "q=luis").await[0]["status"].clone();
+    assert_eq!(luis_status, "confirmed", "a question changes nothing");
+
+    // Changes that can be undone say so too, in the reader's language.
+    let added = post(
+        format!("{m}/agenda/rooms?lang=es"),
+        vec![("csrf", csrf.clone()), ("room_name", "Sala 2".to_owned())],
+    )
+    .await;
+    assert_eq!(added.status, 303);
+    let location = added.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.ends_with("done=added"), "{location}");
+    let landed = get(format!("{location}&lang=es")).await;
+    assert!(landed
+        .body
+        .contains("<p class=\"notice ok\" role=\"status\">Añadido.</p>"));
+}

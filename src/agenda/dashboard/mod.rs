@@ -9,7 +9,8 @@ use crate::error::{AppError, FieldError};
 use crate::meetings::dashboard::organized;
 use crate::meetings::pages::agenda_markup;
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
+use crate::web::confirm::{done_at, Done};
+use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::forms::{error_summary, Field, FormState};
 use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
@@ -170,7 +171,10 @@ async fn add_room(
             Err(error) => Err(error),
         };
         match outcome {
-            Ok(()) => Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug))),
+            Ok(()) => Ok(done_at(
+                &format!("/organizer/m/{}/agenda", meeting.slug),
+                Done::Added,
+            )),
             Err(AppError::Invalid(errors)) => {
                 let form =
                     FormState::new(values).with_errors(&errors, ctx.t(), |f| format!("room_{f}"));

@@ -8,13 +8,15 @@ use crate::agenda::model::{
 use crate::agenda::store::{self, AgendaItem};
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::i18n::fill;
 use crate::i18n::Catalogue;
 use crate::meetings::dashboard::{
     local_to_rfc3339, organized, to_local_input, translation_fields, translations_from,
 };
 use crate::meetings::pages::kind_label;
 use crate::meetings::Meeting;
-use crate::web::dashboard::{meeting_page, see_other, Dashboard, Tab};
+use crate::web::confirm::{self, done_at, Done};
+use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
 use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
@@ -264,7 +266,10 @@ pub(super) async fn add_session(
         match outcome {
             Ok(_) => {
                 state.wake_mailer();
-                Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
+                Ok(done_at(
+                    &format!("/organizer/m/{}/agenda", meeting.slug),
+                    Done::Added,
+                ))
             }
             Err(error) => {
                 let (session, clash, status) = refused_session(values, error, ctx.t())?;
@@ -391,7 +396,10 @@ pub(super) async fn save_session(
         match outcome {
             Ok(_) => {
                 state.wake_mailer();
-                Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
+                Ok(done_at(
+                    &format!("/organizer/m/{}/agenda", meeting.slug),
+                    Done::Saved,
+                ))
             }
             Err(error) => {
                 let (form, clash, status) = refused_session(values, error, ctx.t())?;
@@ -422,11 +430,31 @@ pub(super) async fn delete_session(
     let result = async {
         current.check(&fields)?;
         let meeting = organized(&state, &slug, &current.account_id).await?;
+        let agenda = format!("/organizer/m/{}/agenda", meeting.slug);
+        if !confirm::confirmed(&fields) {
+            let (for_store, of) = (meeting.clone(), id.clone());
+            let session = state
+                .read(move |conn| store::item(conn, &for_store, &of))
+                .await?;
+            let t = ctx.t();
+            let action = format!("{agenda}/sessions/{id}/delete");
+            return Ok(confirm::Question {
+                question: fill(
+                    t.confirm_delete_session,
+                    &[("title", &session.session.title_in(ctx.lang))],
+                ),
+                consequence: t.delete_session_consequence,
+                yes: t.delete,
+                action: &action,
+                back: &agenda,
+            }
+            .ask(&ctx, &meeting, Tab::Agenda, &fields));
+        }
         let (for_store, account) = (meeting.clone(), current.account_id.clone());
         state
             .write(move |conn| store::delete_session(conn, &for_store, &id, &account, now()))
             .await?;
-        Ok(see_other(&format!("/organizer/m/{}/agenda", meeting.slug)))
+        Ok(done_at(&agenda, Done::Deleted))
     }
     .await;
     result.on_page(&ctx)
