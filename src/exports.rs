@@ -4,30 +4,61 @@
 
 use crate::db::{DbConn, Pools};
 use crate::error::{AppError, AppResult};
+use crate::values::Language;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
-use rust_xlsxwriter::{Format, Workbook};
+use chrono::{Datelike, NaiveDateTime, Timelike};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
-/// A column of an export: its header and its width in a spreadsheet.
+/// Who reads an export. A program (the API's files) gets column keys, codes, ISO 8601 times
+/// and `true`/`false`, the same in every language; a person (a download from a page) gets
+/// headings, names and yes/no in the page's language, and times as dates a spreadsheet knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Program,
+    Person(Language),
+}
+
+/// A column of an export: its key, its heading in each language, its width in a spreadsheet.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub name: &'static str,
     pub width: f64,
+    pub en: &'static str,
+    pub es: &'static str,
 }
 
 impl Column {
-    pub const fn new(name: &'static str, width: f64) -> Self {
-        Self { name, width }
+    pub const fn new(name: &'static str, width: f64, en: &'static str, es: &'static str) -> Self {
+        Self {
+            name,
+            width,
+            en,
+            es,
+        }
+    }
+
+    /// What the column is called for this reader.
+    pub fn heading(&self, reader: Reader) -> &'static str {
+        match reader {
+            Reader::Program => self.name,
+            Reader::Person(Language::En) => self.en,
+            Reader::Person(Language::Es) => self.es,
+        }
     }
 }
 
-/// A cell: text someone typed (neutralised against formulas in CSV), or a value Convene wrote
-/// (ids, codes, times, numbers).
+/// A cell: text someone typed (neutralised against formulas in CSV), a value Convene wrote
+/// (ids, codes, names, numbers), or a local time for a person (a date in a spreadsheet).
 #[derive(Debug, Clone)]
 pub enum Cell {
     Text(String),
     Value(String),
+    When(NaiveDateTime),
 }
+
+/// How a time reads in a person's CSV: what spreadsheets take for a date and time.
+const WHEN_IN_CSV: &str = "%Y-%m-%d %H:%M";
 
 /// Where an export's rows go, in order. It answers `false` when the reader went away.
 pub type Sink<'a> = dyn FnMut(Vec<Cell>) -> AppResult<bool> + 'a;
@@ -54,6 +85,7 @@ fn csv_chunk(rows: &[Vec<Cell>]) -> AppResult<Bytes> {
             .write_record(row.iter().map(|cell| match cell {
                 Cell::Text(text) => safe_cell(text),
                 Cell::Value(value) => value.clone(),
+                Cell::When(at) => at.format(WHEN_IN_CSV).to_string(),
             }))
             .map_err(anyhow::Error::from)?;
     }
@@ -80,6 +112,7 @@ fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBui
 fn csv_response(
     pools: &Pools,
     columns: &'static [Column],
+    reader: Reader,
     rows: Rows,
     file_name: &str,
 ) -> HttpResponse {
@@ -89,7 +122,7 @@ fn csv_response(
     header.extend_from_slice(
         &csv_chunk(&[columns
             .iter()
-            .map(|c| Cell::Value(c.name.to_owned()))
+            .map(|c| Cell::Value(c.heading(reader).to_owned()))
             .collect()])
         .unwrap_or_default(),
     );
@@ -131,14 +164,21 @@ fn csv_response(
         .streaming(futures_util::StreamExt::chain(head, body))
 }
 
-/// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string
-/// (never a formula). Rows go to a temporary file as they come (constant memory).
-fn xlsx(conn: &mut DbConn, sheet: &str, columns: &[Column], rows: Rows) -> AppResult<Vec<u8>> {
+/// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string or
+/// a date (never a formula). Rows go to a temporary file as they come (constant memory).
+fn xlsx(
+    conn: &mut DbConn,
+    sheet: &str,
+    columns: &[Column],
+    reader: Reader,
+    rows: Rows,
+) -> AppResult<Vec<u8>> {
     let fail = |e: rust_xlsxwriter::XlsxError| {
         AppError::Unexpected(anyhow::anyhow!("cannot write the XLSX file: {e}"))
     };
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
+    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let worksheet = workbook
         .add_worksheet_with_constant_memory()
         .map_err(fail)?;
@@ -149,24 +189,38 @@ fn xlsx(conn: &mut DbConn, sheet: &str, columns: &[Column], rows: Rows) -> AppRe
             .set_column_width(col, column.width)
             .map_err(fail)?;
         worksheet
-            .write_string_with_format(0, col, column.name, &bold)
+            .write_string_with_format(0, col, column.heading(reader), &bold)
             .map_err(fail)?;
     }
     worksheet.set_freeze_panes(1, 0).map_err(fail)?;
     let mut row_number: u32 = 1;
     rows(conn, &mut |row| {
         for (i, cell) in row.into_iter().enumerate() {
-            let (Cell::Text(text) | Cell::Value(text)) = cell;
-            if !text.is_empty() {
-                worksheet
-                    .write_string(row_number, i as u16, text)
-                    .map_err(fail)?;
+            match cell {
+                Cell::Text(text) | Cell::Value(text) if !text.is_empty() => {
+                    worksheet
+                        .write_string(row_number, i as u16, text)
+                        .map_err(fail)?;
+                }
+                Cell::When(at) => {
+                    worksheet
+                        .write_datetime_with_format(row_number, i as u16, excel_time(at)?, &when)
+                        .map_err(fail)?;
+                }
+                _ => {}
             }
         }
         row_number += 1;
         Ok(true)
     })?;
     workbook.save_to_buffer().map_err(fail)
+}
+
+fn excel_time(at: NaiveDateTime) -> AppResult<ExcelDateTime> {
+    let year = u16::try_from(at.year()).map_err(|_| anyhow::anyhow!("a year before 0: {at}"))?;
+    ExcelDateTime::from_ymd(year, at.month() as u8, at.day() as u8)
+        .and_then(|day| day.and_hms(at.hour() as u16, at.minute() as u8, at.second()))
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("a time Excel cannot hold: {e}")))
 }
 
 fn xlsx_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
@@ -201,6 +255,8 @@ pub struct Export {
     pub what: &'static str,
     pub sheet: &'static str,
     pub columns: &'static [Column],
+    /// Who it is for: headings and values follow.
+    pub reader: Reader,
     pub rows: Rows,
 }
 
@@ -222,16 +278,23 @@ impl Export {
     pub async fn download(self, pools: &Pools, format: FileFormat) -> AppResult<HttpResponse> {
         let name = self.file_name(format, crate::db::now().date());
         match format {
-            FileFormat::Csv => Ok(csv_response(pools, self.columns, self.rows, &name)),
+            FileFormat::Csv => Ok(csv_response(
+                pools,
+                self.columns,
+                self.reader,
+                self.rows,
+                &name,
+            )),
             FileFormat::Xlsx => {
                 let Self {
                     sheet,
                     columns,
+                    reader,
                     rows,
                     ..
                 } = self;
                 let bytes = pools
-                    .read(move |conn| xlsx(conn, sheet, columns, rows))
+                    .read(move |conn| xlsx(conn, sheet, columns, reader, rows))
                     .await?;
                 Ok(xlsx_response(bytes, &name))
             }
@@ -250,6 +313,7 @@ mod tests {
             what: "registrations",
             sheet: "Registrations",
             columns: &[],
+            reader: Reader::Program,
             rows: Box::new(|_, _| Ok(())),
         };
         let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();

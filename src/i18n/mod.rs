@@ -83,6 +83,9 @@ pub struct Catalogue {
     pub done_cancelled: &'static str,
     pub done_revoked: &'static str,
     pub go_back: &'static str,
+    pub press_use_page: &'static str,
+    pub press_use_list: &'static str,
+    pub press_use_file: &'static str,
     pub confirm_cancel_registration: &'static str,
     pub cancel_registration_consequence: &'static str,
     pub confirm_reject_registration: &'static str,
@@ -177,6 +180,12 @@ pub struct Catalogue {
     pub status_rejected: &'static str,
     pub status_cancelled: &'static str,
     pub status_expired: &'static str,
+    /// How the organizer reads `pending_email` (the participant reads `status_pending_email`).
+    pub status_unconfirmed_address: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub language_name_en: &'static str,
+    pub language_name_es: &'static str,
     pub your_details: &'static str,
     pub save: &'static str,
     pub saved: &'static str,
@@ -306,6 +315,59 @@ pub fn catalogue(language: Language) -> &'static Catalogue {
     }
 }
 
+impl Catalogue {
+    /// An organisation kind's name.
+    pub fn organization_kind(&self, kind: &str) -> &'static str {
+        match kind {
+            "information_hub" => self.org_information_hub,
+            "un_agency" => self.org_un_agency,
+            "civil_society" => self.org_civil_society,
+            "government" => self.org_government,
+            "academia" => self.org_academia,
+            "donor" => self.org_donor,
+            "media" => self.org_media,
+            _ => self.org_other,
+        }
+    }
+
+    /// A registration's status as its participant reads it.
+    pub fn status(&self, status: &str) -> &'static str {
+        match status {
+            "pending_email" => self.status_pending_email,
+            "pending_approval" => self.status_pending_approval,
+            "confirmed" => self.status_confirmed,
+            "waitlisted" => self.status_waitlisted,
+            "rejected" => self.status_rejected,
+            "cancelled" => self.status_cancelled,
+            _ => self.status_expired,
+        }
+    }
+
+    /// A registration's status as the organizer reads it: about the participant, not to them.
+    pub fn status_for_organizer(&self, status: &str) -> &'static str {
+        match status {
+            "pending_email" => self.status_unconfirmed_address,
+            other => self.status(other),
+        }
+    }
+
+    pub fn yes_no(&self, value: bool) -> &'static str {
+        if value {
+            self.yes
+        } else {
+            self.no
+        }
+    }
+
+    /// A language's name, for the codes Convene speaks.
+    pub fn language_name(&self, code: &str) -> &'static str {
+        match code {
+            "es" => self.language_name_es,
+            _ => self.language_name_en,
+        }
+    }
+}
+
 /// Fills `{name}` placeholders.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values
@@ -354,7 +416,7 @@ mod tests {
         let keys =
             |m: &serde_json::Map<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
         assert_eq!(keys(en), keys(es));
-        let same_on_purpose = ["kind_panel"];
+        let same_on_purpose = ["kind_panel", "no"];
         for (key, value) in en {
             if let Some(text) = value.as_str() {
                 assert!(!text.trim().is_empty(), "{key} is empty in English");

@@ -5,7 +5,7 @@ use super::{store, Meeting};
 use crate::db::now;
 use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
-use crate::registrations::pages::{country_options, kind_label, status_label};
+use crate::registrations::pages::{country_options, kind_label};
 use crate::values::Language;
 use crate::web::confirm::{done_at, Done};
 use crate::web::dashboard::{bar_chart, meeting_page, Dashboard, Tab};
@@ -408,7 +408,7 @@ async fn summary(
         let for_stats = meeting.clone();
         let stats = state.read(move |conn| crate::registrations::store::stats(conn, &for_stats)).await?;
         let t = ctx.t();
-        let mut by_status: Vec<(String, i64)> = stats.by_status.iter().map(|(s, n)| (status_label(t, s).to_owned(), *n)).collect();
+        let mut by_status: Vec<(String, i64)> = stats.by_status.iter().map(|(s, n)| (t.status_for_organizer(s).to_owned(), *n)).collect();
         by_status.sort_by_key(|row| std::cmp::Reverse(row.1));
         let mut by_kind: Vec<(String, i64)> = stats.by_organization_kind.iter().map(|(k, n)| (kind_label(t, k).to_owned(), *n)).collect();
         by_kind.sort_by_key(|row| std::cmp::Reverse(row.1));
@@ -432,8 +432,8 @@ async fn summary(
             }
             h2 { (t.exports) }
             p {
-                a.button.secondary href={ (base) "/registrations.csv" } { (t.download_csv) } " "
-                a.button.secondary href={ (base) "/registrations.xlsx" } { (t.download_xlsx) }
+                a.button.secondary href={ (base) "/registrations.csv?lang=" (ctx.lang.as_str()) } { (t.download_csv) } " "
+                a.button.secondary href={ (base) "/registrations.xlsx?lang=" (ctx.lang.as_str()) } { (t.download_xlsx) }
             }
         }))
     }

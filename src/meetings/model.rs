@@ -339,6 +339,20 @@ impl Meeting {
         self.tz().from_utc_datetime(&at)
     }
 
+    /// A stored UTC time as a reader reads it, in the meeting's zone: "29 May 2030, 09:00".
+    pub fn written(&self, at: NaiveDateTime, language: crate::values::Language) -> String {
+        crate::i18n::date_time(&self.local(at).naive_local(), language)
+    }
+
+    /// An RFC 3339 time (as the API writes them) as a reader reads it, in the meeting's zone.
+    /// Text that is not such a time is given back as it came.
+    pub fn written_rfc3339(&self, text: &str, language: crate::values::Language) -> String {
+        match DateTime::parse_from_rfc3339(text) {
+            Ok(at) => self.written(at.naive_utc(), language),
+            Err(_) => text.to_owned(),
+        }
+    }
+
     /// RFC 3339 in the meeting's own zone, with its offset on that day.
     pub fn rfc3339(&self, at: NaiveDateTime) -> String {
         self.local(at).to_rfc3339()

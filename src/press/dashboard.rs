@@ -78,7 +78,7 @@ async fn render(
                             @for link in &links {
                                 tr {
                                     td { strong { (link.label) } }
-                                    td data-label=(t.expires) { (link.expires_at.as_deref().unwrap_or("")) }
+                                    td data-label=(t.expires) { @if let Some(at) = &link.expires_at { (meeting.written_rfc3339(at, ctx.lang)) } }
                                     td data-label=(t.uses) { (link.uses) }
                                     td {
                                         @if link.active {
@@ -96,7 +96,7 @@ async fn render(
             }
             h2 { (t.usage_log) }
             @if uses.is_empty() { p { (t.empty_list) } }
-            ul { @for entry in &uses { li { (entry.at) " · " (entry.label) " · " (entry.format) } } }
+            ul { @for entry in &uses { li { (meeting.written_rfc3339(&entry.at, ctx.lang)) " · " (entry.label) " · " (use_in_words(t, &entry.format)) } } }
         },
     ))
 }
@@ -179,6 +179,15 @@ async fn create_link(
     }
     .await;
     result.on_page(&ctx)
+}
+
+/// What a press link was used for, in words: the log keeps the format's code.
+fn use_in_words(t: &crate::i18n::Catalogue, format: &str) -> String {
+    match format {
+        "summary" => t.press_use_page.to_owned(),
+        "json" => t.press_use_list.to_owned(),
+        other => fill(t.press_use_file, &[("format", &other.to_uppercase())]),
+    }
 }
 
 async fn revoke_link(

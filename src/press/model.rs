@@ -1,7 +1,7 @@
 //! Press types and their parsing (no I/O).
 
 use crate::error::{AppError, Checks, Problem};
-use crate::exports::{Cell, Column};
+use crate::exports::{Cell, Column, Reader};
 use crate::meetings::model::parse_time;
 use crate::values::required_name;
 use chrono::NaiveDateTime;
@@ -22,20 +22,35 @@ pub struct Attendee {
 }
 
 pub const ATTENDEE_COLUMNS: [Column; 5] = [
-    Column::new("full_name", 30.0),
-    Column::new("organization", 45.0),
-    Column::new("organization_kind", 18.0),
-    Column::new("country", 9.0),
-    Column::new("job_title", 30.0),
+    Column::new("full_name", 30.0, "Full name", "Nombre completo"),
+    Column::new("organization", 45.0, "Organisation", "Organización"),
+    Column::new(
+        "organization_kind",
+        18.0,
+        "Kind of organisation",
+        "Tipo de organización",
+    ),
+    Column::new("country", 14.0, "Country", "País"),
+    Column::new("job_title", 30.0, "Job title", "Cargo"),
 ];
 
 impl Attendee {
-    pub fn cells(self) -> Vec<Cell> {
+    /// The row of the press files, in codes for a program or in names for a person.
+    pub fn cells(self, reader: Reader) -> Vec<Cell> {
+        let (kind, country) = match reader {
+            Reader::Program => (self.organization_kind, self.country),
+            Reader::Person(language) => (
+                crate::i18n::catalogue(language)
+                    .organization_kind(&self.organization_kind)
+                    .to_owned(),
+                crate::i18n::countries::name(&self.country, language).to_owned(),
+            ),
+        };
         vec![
             Cell::Text(self.full_name),
             Cell::Text(self.organization),
-            Cell::Value(self.organization_kind),
-            Cell::Value(self.country),
+            Cell::Value(kind),
+            Cell::Value(country),
             Cell::Text(self.job_title.unwrap_or_default()),
         ]
     }

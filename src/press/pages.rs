@@ -75,9 +75,9 @@ async fn press_page(
             }
             p.muted { (t.press_note) }
             p {
-                a.button href={ "/press/" (link) "/attendees.csv" } download { (t.download_csv) }
+                a.button href={ "/press/" (link) "/attendees.csv?lang=" (ctx.lang.as_str()) } download { (t.download_csv) }
                 " "
-                a.button.secondary href={ "/press/" (link) "/attendees.xlsx" } download { (t.download_xlsx) }
+                a.button.secondary href={ "/press/" (link) "/attendees.xlsx?lang=" (ctx.lang.as_str()) } download { (t.download_xlsx) }
             }
             div.charts {
                 section {
@@ -142,7 +142,7 @@ async fn download(
         let meeting = state
             .write(move |conn| press_meeting(conn, &token, format.into()))
             .await?;
-        super::routes::attendees_export(&meeting)
+        super::routes::attendees_export(&meeting, crate::exports::Reader::Person(ctx.lang))
             .download(&state.pools, format)
             .await
     }

@@ -10,7 +10,7 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::exports::{Export, FileFormat};
+use crate::exports::{self, Export, FileFormat};
 use crate::meetings::{self, Meeting};
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::web::api_doc::{
@@ -153,16 +153,17 @@ pub(crate) async fn list_attendees(
 }
 
 /// The press list as a file.
-pub fn attendees_export(meeting: &Meeting) -> Export {
+pub fn attendees_export(meeting: &Meeting, reader: exports::Reader) -> Export {
     Export {
         slug: meeting.slug.clone(),
         what: "attendees",
         sheet: "Attendees",
         columns: &ATTENDEE_COLUMNS,
+        reader,
         rows: {
             let meeting_id = meeting.id.clone();
             Box::new(move |conn, sink| {
-                store::each_attendee(conn, &meeting_id, |attendee| sink(attendee.cells()))
+                store::each_attendee(conn, &meeting_id, |attendee| sink(attendee.cells(reader)))
             })
         },
     }
@@ -181,7 +182,7 @@ async fn download(
     let meeting = state
         .write(move |conn| authorize(conn, token.as_deref(), &slug, format.into()))
         .await?;
-    attendees_export(&meeting)
+    attendees_export(&meeting, exports::Reader::Program)
         .download(&state.pools, format)
         .await
 }

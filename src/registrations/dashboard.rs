@@ -2,7 +2,6 @@
 //! the waiting list in order, and the full exports.
 
 use super::model::{ListFilter, ListQuery, RegistrationStatus};
-use super::pages::status_label;
 use super::store::{self, Decision};
 use crate::audit::Actor;
 use crate::db::now;
@@ -66,7 +65,7 @@ async fn registrations_table(
                     select id="status" name="status" {
                         option value="" { (t.all) }
                         @for s in RegistrationStatus::ALL {
-                            option value=(s.as_str()) selected[s.as_str() == status] { (status_label(t, s.as_str())) }
+                            option value=(s.as_str()) selected[s.as_str() == status] { (t.status_for_organizer(s.as_str())) }
                         }
                     }
                 }
@@ -85,7 +84,7 @@ async fn registrations_table(
                                 td data-label=(t.organization) { (r.organization.name) }
                                 td data-label=(t.meeting_country) { (crate::i18n::countries::name(&r.country, ctx.lang)) }
                                 td data-label=(t.status_label) {
-                                    (status_label(t, &r.status))
+                                    (t.status_for_organizer(&r.status))
                                     @if let Some(p) = r.waitlist_position { " (" (p) ")" }
                                     @if r.checked_in_at.is_some() { br; span.badge.ok { (t.checked_in) } }
                                 }
@@ -250,7 +249,8 @@ async fn export(
 ) -> PageResult {
     let result = async {
         let meeting = organized(state, slug, &current.account_id).await?;
-        super::routes::registrations_export(meeting, ListFilter::default())
+        let reader = crate::exports::Reader::Person(ctx.lang);
+        super::routes::registrations_export(meeting, ListFilter::default(), reader)
             .download(&state.pools, format)
             .await
     }

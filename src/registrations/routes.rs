@@ -331,14 +331,19 @@ pub(crate) async fn list_registrations(
 }
 
 /// Every field of the registrations `filter` picks, as a file.
-pub(crate) fn registrations_export(meeting: Meeting, filter: ListFilter) -> exports::Export {
+pub(crate) fn registrations_export(
+    meeting: Meeting,
+    filter: ListFilter,
+    reader: exports::Reader,
+) -> exports::Export {
     exports::Export {
         slug: meeting.slug.clone(),
         what: "registrations",
         sheet: "Registrations",
         columns: &REGISTRATION_COLUMNS,
+        reader,
         rows: Box::new(move |conn, sink| {
-            store::each(conn, &meeting, &filter, |view| sink(view.cells()))
+            store::each(conn, &meeting, &filter, |view| sink(view.cells(reader)))
         }),
     }
 }
@@ -355,7 +360,7 @@ async fn download(
     let meeting = state
         .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
         .await?;
-    registrations_export(meeting, filter)
+    registrations_export(meeting, filter, exports::Reader::Program)
         .download(&state.pools, format)
         .await
 }

@@ -268,7 +268,7 @@ async fn participant_flow(backend: Backend) {
     b.screenshot("09-press").await;
     let href = b
         .client
-        .find(Locator::Css("a[href$='attendees.csv']"))
+        .find(Locator::Css("a[href*='attendees.csv']"))
         .await
         .unwrap()
         .attr("href")
@@ -282,11 +282,13 @@ async fn participant_flow(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(csv.status(), 200);
-    assert!(csv
-        .text()
-        .await
-        .unwrap()
-        .starts_with("\u{feff}full_name,organization"));
+    assert!(
+        csv.text()
+            .await
+            .unwrap()
+            .starts_with("\u{feff}Nombre completo,Organización"),
+        "in the page's language"
+    );
     browser.close().await;
 }
 

@@ -1086,3 +1086,163 @@ async fn what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done(
         .body
         .contains("<p class=\"notice ok\" role=\"status\">Añadido.</p>"));
 }
+
+on_both_backends!(people_read_dates_names_and_words_not_timestamps_and_codes);
+async fn people_read_dates_names_and_words_not_timestamps_and_codes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    app.confirm_and_id(&token, "ana@example.org").await;
+    // Luis has not confirmed his address yet.
+    app.register(&slug, TestApp::registration_body("luis@example.org"))
+        .await;
+    let room = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/rooms"),
+            Some(&organizer),
+            json!({"name": "Sala 1"}),
+        )
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/meetings/{slug}/sessions"),
+        Some(&organizer),
+        json!({"title": "Apertura", "kind": "plenary", "room_id": room, "speakers": [],
+               "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00"}),
+    )
+    .await;
+    // Links live a year at most: one that ends in sixty days, at 18:00 in Mexico City.
+    let expiry = (chrono::Utc::now() + chrono::Duration::days(60)).date_naive();
+    let months = [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ];
+    let expiry_read = {
+        use chrono::Datelike;
+        format!(
+            "{} de {} de {}, 18:00",
+            expiry.day(),
+            months[expiry.month0() as usize],
+            expiry.year()
+        )
+    };
+    let press = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+            json!({"label": "Agencia EFE", "expires_at": format!("{}T18:00:00-06:00", expiry.format("%Y-%m-%d"))}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        fetch(&app, &format!("/press/{press}"), Some("es"))
+            .await
+            .status,
+        200
+    );
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let m = format!("/organizer/m/{slug}");
+    let page = |path: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let page = with_cookie(app, reqwest::Method::GET, &path, cookie, &[]).await;
+            let document = scraper::Html::parse_document(&page.body);
+            let main: String = select(&document, "main")[0].text().collect();
+            (page, main)
+        }
+    };
+
+    // The press tab: the expiry and the use, as dates in the meeting's zone.
+    let (_, press_tab) = page(format!("{m}/press?lang=es")).await;
+    assert!(
+        press_tab.contains(&expiry_read),
+        "{expiry_read} in {press_tab}"
+    );
+    assert!(
+        press_tab.contains("· página consultada"),
+        "the use, in words: {press_tab}"
+    );
+    assert!(!has_timestamp(&press_tab), "no timestamp: {press_tab}");
+
+    // The summary: the organizer's own words for a status, kinds named in full.
+    let (_, summary) = page(format!("{m}?lang=es")).await;
+    assert!(summary.contains("Correo aún sin confirmar"), "{summary}");
+    assert!(
+        !summary.contains("Esperando"),
+        "not the participant's wording: {summary}"
+    );
+    assert!(
+        summary.contains("Centro de información para personas migrantes"),
+        "{summary}"
+    );
+
+    // The table: countries by name.
+    let (_, table) = page(format!("{m}/registrations?lang=es")).await;
+    assert!(table.contains("México"), "{table}");
+
+    // A clash names the other session's times as a person reads them.
+    let (agenda, _) = page(format!("{m}/agenda?lang=es")).await;
+    let csrf = csrf_of(&agenda);
+    let clash = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &format!("{m}/agenda/sessions?lang=es"),
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("title", "Taller"),
+            ("kind", "workshop"),
+            ("starts_at", "2030-05-29T09:30"),
+            ("ends_at", "2030-05-29T10:30"),
+            ("room_id", &room),
+            ("language", "es"),
+        ],
+    )
+    .await;
+    let document = scraper::Html::parse_document(&clash.body);
+    let notice: String = select(&document, ".notice.bad")[0].text().collect();
+    assert!(
+        notice.contains("Apertura: 29 de mayo de 2030, 09:00 – 29 de mayo de 2030, 10:00"),
+        "{notice}"
+    );
+    assert!(!has_timestamp(&notice), "{notice}");
+}
+
+/// Whether the text holds a machine's timestamp (`2030-05-29T09:00…`).
+fn has_timestamp(text: &str) -> bool {
+    let shape = b"dddd-dd-ddTdd:dd";
+    text.as_bytes().windows(shape.len()).any(|window| {
+        window.iter().zip(shape).all(|(byte, want)| match want {
+            b'd' => byte.is_ascii_digit(),
+            other => byte == other,
+        })
+    })
+}

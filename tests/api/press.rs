@@ -577,3 +577,133 @@ async fn the_press_page_tells_the_meeting_size_apart_from_who_may_be_named(backe
     );
     assert_eq!(stats["press"]["attendees"], 2);
 }
+
+on_both_backends!(files_downloaded_from_a_page_read_as_a_person_reads_in_the_page_language);
+async fn files_downloaded_from_a_page_read_as_a_person_reads_in_the_page_language(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    confirmed(&app, &slug, "ana@example.org", "Ana Peña", true).await;
+    let (_, token) = press_token(&app, &organizer, &slug).await;
+    let get = |path: String, cookie: Option<String>| {
+        let app = &app;
+        async move {
+            let mut request = app.client.get(format!("{}{path}", app.address));
+            if let Some(cookie) = cookie {
+                request = request.header("Cookie", cookie);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.bytes().await.unwrap().to_vec()
+        }
+    };
+
+    // The press page's files: headings and values in the page's language, read back by
+    // Python's csv module and by calamine.
+    let csv = python_csv(&get(format!("/press/{token}/attendees.csv?lang=es"), None).await);
+    assert_eq!(
+        csv,
+        [
+            vec![
+                "Nombre completo",
+                "Organización",
+                "Tipo de organización",
+                "País",
+                "Cargo"
+            ],
+            vec![
+                "Ana Peña",
+                "Centro de Información Tapachula",
+                "Centro de información para personas migrantes",
+                "México",
+                "Coordinadora"
+            ],
+        ]
+    );
+    let xlsx = calamine_rows(&get(format!("/press/{token}/attendees.xlsx?lang=en"), None).await);
+    assert_eq!(
+        xlsx[0],
+        [
+            "Full name",
+            "Organisation",
+            "Kind of organisation",
+            "Country",
+            "Job title"
+        ]
+    );
+    assert_eq!(xlsx[1][2..4], ["Migrant information hub", "Mexico"]);
+
+    // The organizer's file from the dashboard: the same, with times as real dates.
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = crate::support::html::log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let bytes = get(
+        format!("/organizer/m/{slug}/registrations.xlsx?lang=es"),
+        Some(cookie.clone()),
+    )
+    .await;
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let sheet = workbook.sheet_names()[0].clone();
+    let range = workbook.worksheet_range(&sheet).unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    let heading: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let column = |name: &str| {
+        heading
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name} in {heading:?}"))
+    };
+    assert_eq!(rows[1][column("Estado")].to_string(), "Confirmada");
+    assert_eq!(rows[1][column("País")].to_string(), "México");
+    assert_eq!(
+        rows[1][column("En la lista para la prensa")].to_string(),
+        "Sí"
+    );
+    assert_eq!(rows[1][column("Idioma")].to_string(), "Español");
+    assert!(
+        matches!(rows[1][column("Inscripción")], Data::DateTime(_)),
+        "a real date: {:?}",
+        rows[1][column("Inscripción")]
+    );
+    let csv = python_csv(
+        &get(
+            format!("/organizer/m/{slug}/registrations.csv?lang=en"),
+            Some(cookie),
+        )
+        .await,
+    );
+    let registered = csv[0].iter().position(|h| h == "Registered").unwrap();
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(&csv[1][registered], "%Y-%m-%d %H:%M").is_ok(),
+        "a time a spreadsheet reads: {}",
+        csv[1][registered]
+    );
+    assert_eq!(
+        csv[1][csv[0].iter().position(|h| h == "Status").unwrap()],
+        "Confirmed"
+    );
+
+    // The API's files stay for programs: keys, codes and ISO times, whatever the language.
+    let (status, bytes) = download(
+        &app,
+        &format!("/api/v1/meetings/{slug}/attendees.csv?lang=es"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        python_csv(&bytes)[0][..3],
+        ["full_name", "organization", "organization_kind"]
+    );
+}

@@ -93,7 +93,7 @@ pub(super) async fn render(
                 button.secondary type="submit" { (t.add_room) }
             }
             h2 { (t.add_session) }
-            (clash_notice(clash))
+            (clash_notice(meeting, clash, ctx.lang))
             (error_summary(session_form, t))
             form method="post" action={ (base) "/sessions" } novalidate {
                 (csrf.clone())

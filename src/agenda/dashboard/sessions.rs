@@ -57,13 +57,20 @@ impl SessionChoices {
 }
 
 /// What a session is in the way of, above the form that asked for it.
-pub(super) fn clash_notice(clash: Option<&FieldError>) -> Markup {
+pub(super) fn clash_notice(
+    meeting: &Meeting,
+    clash: Option<&FieldError>,
+    lang: crate::values::Language,
+) -> Markup {
+    let when = |field: &str, session: &serde_json::Value| {
+        meeting.written_rfc3339(session[field].as_str().unwrap_or(""), lang)
+    };
     html! {
         @if let Some(clash) = clash {
             div.notice.bad role="alert" {
                 p { strong { (clash.message) } }
                 @if let Some(session) = &clash.session {
-                    p { (session["title"].as_str().unwrap_or("")) ": " (session["starts_at"].as_str().unwrap_or("")) " – " (session["ends_at"].as_str().unwrap_or("")) }
+                    p { (session["title"].as_str().unwrap_or("")) ": " (when("starts_at", session)) " – " (when("ends_at", session)) }
                 }
             }
         }
@@ -311,7 +318,7 @@ fn edit_page(
         status,
         html! {
             h2 { (t.edit_session) ": " (item.session.title) }
-            (clash_notice(clash))
+            (clash_notice(meeting, clash, ctx.lang))
             (error_summary(form, t))
             form method="post" action={ (base) "/sessions/" (item.session.id) } novalidate {
                 (csrf)

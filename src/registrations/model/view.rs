@@ -4,7 +4,7 @@
 use super::form::{OrganizationForm, RegistrationForm};
 use super::RegistrationStatus;
 use crate::error::{Checks, Problem};
-use crate::exports::{Cell, Column};
+use crate::exports::{Cell, Column, Reader};
 use crate::meetings::Meeting;
 use crate::schema::{organizations, registrations};
 use crate::values::{optional_line, CountryCode, Language, OrganizationKind};
@@ -133,29 +133,100 @@ impl RegistrationView {
 
 /// Every field, for the organizer's exports.
 pub const REGISTRATION_COLUMNS: [Column; 19] = [
-    Column::new("id", 38.0),
-    Column::new("status", 16.0),
-    Column::new("waitlist_position", 10.0),
-    Column::new("created_at", 26.0),
-    Column::new("confirmed_at", 26.0),
-    Column::new("checked_in_at", 26.0),
-    Column::new("full_name", 30.0),
-    Column::new("email", 32.0),
-    Column::new("organization", 45.0),
-    Column::new("organization_kind", 18.0),
-    Column::new("organization_country", 10.0),
-    Column::new("job_title", 30.0),
-    Column::new("country", 9.0),
-    Column::new("language", 9.0),
-    Column::new("consent_data_processing", 12.0),
-    Column::new("consent_press_listing", 12.0),
-    Column::new("dietary", 30.0),
-    Column::new("accessibility", 30.0),
-    Column::new("interpretation", 16.0),
+    Column::new("id", 38.0, "ID", "ID"),
+    Column::new("status", 16.0, "Status", "Estado"),
+    Column::new(
+        "waitlist_position",
+        10.0,
+        "Place on the waiting list",
+        "Puesto en la lista de espera",
+    ),
+    Column::new("created_at", 18.0, "Registered", "Inscripción"),
+    Column::new("confirmed_at", 18.0, "Confirmed", "Confirmación"),
+    Column::new("checked_in_at", 18.0, "Checked in", "Llegada"),
+    Column::new("full_name", 30.0, "Full name", "Nombre completo"),
+    Column::new("email", 32.0, "Email", "Correo electrónico"),
+    Column::new("organization", 45.0, "Organisation", "Organización"),
+    Column::new(
+        "organization_kind",
+        18.0,
+        "Kind of organisation",
+        "Tipo de organización",
+    ),
+    Column::new(
+        "organization_country",
+        14.0,
+        "Organisation's country",
+        "País de la organización",
+    ),
+    Column::new("job_title", 30.0, "Job title", "Cargo"),
+    Column::new("country", 14.0, "Country", "País"),
+    Column::new("language", 9.0, "Language", "Idioma"),
+    Column::new(
+        "consent_data_processing",
+        12.0,
+        "Agreed to data processing",
+        "Aceptó el tratamiento de datos",
+    ),
+    Column::new(
+        "consent_press_listing",
+        12.0,
+        "Listed for the press",
+        "En la lista para la prensa",
+    ),
+    Column::new("dietary", 30.0, "Dietary needs", "Necesidades alimentarias"),
+    Column::new(
+        "accessibility",
+        30.0,
+        "Accessibility needs",
+        "Necesidades de accesibilidad",
+    ),
+    Column::new("interpretation", 16.0, "Interpretation", "Interpretación"),
 ];
 
 impl RegistrationView {
-    pub fn cells(self) -> Vec<Cell> {
+    /// The row of the organizer's exports, for a program or, in names and dates, a person.
+    pub fn cells(self, reader: Reader) -> Vec<Cell> {
+        let Reader::Person(language) = reader else {
+            return self.program_cells();
+        };
+        let t = crate::i18n::catalogue(language);
+        let text = |value: Option<String>| Cell::Text(value.unwrap_or_default());
+        let when =
+            |at: Option<String>| match at.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+                Some(Ok(at)) => Cell::When(at.naive_local()),
+                _ => Cell::Value(String::new()),
+            };
+        let country =
+            |code: &str| Cell::Value(crate::i18n::countries::name(code, language).to_owned());
+        vec![
+            Cell::Value(self.id),
+            Cell::Value(t.status_for_organizer(&self.status).to_owned()),
+            Cell::Value(
+                self.waitlist_position
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+            ),
+            when(Some(self.created_at)),
+            when(self.confirmed_at),
+            when(self.checked_in_at),
+            Cell::Text(self.full_name),
+            Cell::Text(self.email),
+            Cell::Text(self.organization.name),
+            Cell::Value(t.organization_kind(&self.organization.kind).to_owned()),
+            country(&self.organization.country),
+            text(self.job_title),
+            country(&self.country),
+            Cell::Value(t.language_name(&self.language).to_owned()),
+            Cell::Value(t.yes_no(self.consent_data_processing).to_owned()),
+            Cell::Value(t.yes_no(self.consent_press_listing).to_owned()),
+            text(self.dietary),
+            text(self.accessibility),
+            text(self.interpretation),
+        ]
+    }
+
+    fn program_cells(self) -> Vec<Cell> {
         let text = |value: Option<String>| Cell::Text(value.unwrap_or_default());
         vec![
             Cell::Value(self.id),

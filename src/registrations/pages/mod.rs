@@ -51,28 +51,11 @@ type Fields = web::Form<HashMap<String, String>>;
 const HONEYPOT: &str = "x_reference";
 
 pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
-    match kind {
-        "information_hub" => t.org_information_hub,
-        "un_agency" => t.org_un_agency,
-        "civil_society" => t.org_civil_society,
-        "government" => t.org_government,
-        "academia" => t.org_academia,
-        "donor" => t.org_donor,
-        "media" => t.org_media,
-        _ => t.org_other,
-    }
+    t.organization_kind(kind)
 }
 
 pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
-    match status {
-        "pending_email" => t.status_pending_email,
-        "pending_approval" => t.status_pending_approval,
-        "confirmed" => t.status_confirmed,
-        "waitlisted" => t.status_waitlisted,
-        "rejected" => t.status_rejected,
-        "cancelled" => t.status_cancelled,
-        _ => t.status_expired,
-    }
+    t.status(status)
 }
 
 /// Sorts names as a reader expects: ignoring case and accents (Å with A, É with E).
