@@ -40,6 +40,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 const PAGE: i64 = 50;
 
+/// How much of the waiting list its tab shows, from the head: the people a freed seat reaches.
+const WAITLIST_HEAD: i64 = 500;
+
 async fn registrations_table(
     state: web::Data<AppState>,
     Dashboard { current, ctx }: Dashboard,
@@ -134,11 +137,13 @@ async fn decide(
             "cancel" => (None, Done::Cancelled),
             _ => return Err(AppError::NotFound),
         };
-        let default = format!("/organizer/m/{}/registrations", meeting.slug);
+        // Back to where the decision was taken (the table, the waiting list), within this
+        // meeting's dashboard.
+        let dashboard = format!("/organizer/m/{}", meeting.slug);
         let back = fields
             .get("back")
-            .and_then(|back| crate::web::paths::local_location_under(back, &default))
-            .unwrap_or(default);
+            .and_then(|back| crate::web::paths::local_location_under(back, &dashboard))
+            .unwrap_or_else(|| format!("{dashboard}/registrations"));
         if matches!(done, Done::Rejected | Done::Cancelled) && !confirm::confirmed(&fields) {
             let (meeting_id, of) = (meeting.id.clone(), id.clone());
             let person = state.read(move |conn| store::by_id(conn, &of)).await?;
@@ -151,6 +156,11 @@ async fn decide(
                     t.confirm_reject_registration,
                     t.reject_registration_consequence,
                     t.reject,
+                ),
+                _ if person.status == RegistrationStatus::Waitlisted.as_str() => (
+                    t.confirm_cancel_registration,
+                    t.leave_waitlist_consequence,
+                    t.remove_from_waitlist,
                 ),
                 _ => (
                     t.confirm_cancel_registration,
@@ -196,15 +206,12 @@ async fn waiting_list(
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let for_list = meeting.clone();
-        let filter = ListFilter {
-            status: Some(RegistrationStatus::Waitlisted),
-            ..ListFilter::default()
-        };
-        let (mut rows, _) = state
-            .read(move |conn| store::list(conn, &for_list, &filter, 1000, None))
+        let rows = state
+            .read(move |conn| store::waiting_list(conn, &for_list, WAITLIST_HEAD))
             .await?;
-        rows.sort_by_key(|r| r.waitlist_position);
         let t = ctx.t();
+        let base = format!("/organizer/m/{}", meeting.slug);
+        let back = format!("{base}/waitlist");
         Ok(meeting_page(
             &ctx,
             &meeting,
@@ -212,9 +219,21 @@ async fn waiting_list(
             StatusCode::OK,
             html! {
                 @if rows.is_empty() { p { (t.empty_list) } }
-                ol {
+                @else { p.muted { (t.waitlist_hint) } }
+                ol.waiting {
                     @for r in &rows {
-                        li { (r.full_name) " — " (r.organization.name) " (" (r.country) ")" }
+                        li {
+                            strong { (r.full_name) } " — " (r.organization.name)
+                            " (" (crate::i18n::countries::name(&r.country, ctx.lang)) ")"
+                            br;
+                            span.muted { (t.waiting_since) " " (meeting.written_rfc3339(&r.created_at, ctx.lang)) }
+                            " "
+                            form.inline method="post" action={ (base) "/registrations/" (r.id) "/cancel" } {
+                                (current.field())
+                                input type="hidden" name="back" value=(back);
+                                button.small.secondary type="submit" aria-label={ (t.remove_from_waitlist) ": " (r.full_name) } { (t.remove_from_waitlist) }
+                            }
+                        }
                     }
                 }
             },

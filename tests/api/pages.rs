@@ -1246,3 +1246,92 @@ fn has_timestamp(text: &str) -> bool {
         })
     })
 }
+
+on_both_backends!(the_waiting_list_tab_shows_the_queue_in_its_order_and_can_remove);
+async fn the_waiting_list_tab_shows_the_queue_in_its_order_and_can_remove(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": 1})).await;
+    let first = app
+        .register_and_read_token(&slug, TestApp::registration_body("seat@example.org"))
+        .await;
+    app.confirm(&first).await;
+    // Ana registers before Luis but confirms her address after him: the queue is in the order
+    // of confirmation, which the registration order (the list's) is not.
+    let mut ana = TestApp::registration_body("ana@example.org");
+    ana["full_name"] = json!("Ana Peña");
+    let ana = app.register_and_read_token(&slug, ana).await;
+    let mut luis = TestApp::registration_body("luis@example.org");
+    luis["full_name"] = json!("Luis Gómez");
+    let luis = app.register_and_read_token(&slug, luis).await;
+    app.confirm(&luis).await;
+    app.confirm(&ana).await;
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let tab = format!("/organizer/m/{slug}/waitlist");
+    let page = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("{tab}?lang=es"),
+        &cookie,
+        &[],
+    )
+    .await;
+    let document = scraper::Html::parse_document(&page.body);
+    let names: Vec<String> = select(&document, "ol.waiting li strong")
+        .into_iter()
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(names, ["Luis Gómez", "Ana Peña"], "in the queue's order");
+    let first_entry: String = select(&document, "ol.waiting li")[0].text().collect();
+    assert!(first_entry.contains("México"), "{first_entry}");
+    assert!(first_entry.contains("Inscripción:"), "{first_entry}");
+
+    // Removing asks first, then takes Luis off the list and comes back to it.
+    let form = select(&document, "ol.waiting li form")[0];
+    let action = form.value().attr("action").unwrap().to_owned();
+    let csrf = csrf_of(&page);
+    let asked = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &action,
+        &cookie,
+        &[("csrf", &csrf), ("back", &tab)],
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    let document = scraper::Html::parse_document(&asked.body);
+    let question: String = select(&document, ".confirm")[0].text().collect();
+    assert!(question.contains("Luis Gómez"), "{question}");
+    assert!(
+        question.contains("leave the waiting list")
+            || question.contains("Sale de la lista de espera"),
+        "{question}"
+    );
+    let done = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &action,
+        &cookie,
+        &[("csrf", &csrf), ("back", &tab), ("confirmed", "yes")],
+    )
+    .await;
+    assert_eq!(done.status, 303);
+    let location = done.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&tab), "{location}");
+    let after = with_cookie(&app, reqwest::Method::GET, &location, &cookie, &[]).await;
+    let document = scraper::Html::parse_document(&after.body);
+    let names: Vec<String> = select(&document, "ol.waiting li strong")
+        .into_iter()
+        .map(|e| e.text().collect())
+        .collect();
+    assert_eq!(names, ["Ana Peña"]);
+}

@@ -157,6 +157,30 @@ pub fn each(
     })
 }
 
+/// The head of the waiting list, in queue order (the `(meeting_id, status, queue_ticket)`
+/// index), each with its place: the dashboard's waiting-list tab.
+pub fn waiting_list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    limit: i64,
+) -> AppResult<Vec<RegistrationView>> {
+    let rows: Vec<(Registration, Organization)> = registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+        .order(registrations::queue_ticket.asc())
+        .select((Registration::as_select(), Organization::as_select()))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .zip(1..)
+        .map(|((registration, organization), place)| {
+            RegistrationView::new(meeting, registration, organization, Some(place))
+        })
+        .collect())
+}
+
 /// The places on the waiting list (1 for the head) of these tickets, by ticket. Tickets are
 /// unique in a meeting and number the list, so this reads only the list between the page's
 /// lowest and highest ticket, on the queue-order index, plus a count below it: a page costs
