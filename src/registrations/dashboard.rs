@@ -2,6 +2,7 @@
 //! the waiting list in order, and the full exports.
 
 use super::model::{ListFilter, ListQuery, RegistrationStatus};
+use super::pages::country_options;
 use super::store::{self, Decision};
 use crate::audit::Actor;
 use crate::db::now;
@@ -9,13 +10,14 @@ use crate::error::{AppError, Checks};
 use crate::exports::FileFormat;
 use crate::i18n::fill;
 use crate::meetings::dashboard::organized;
+use crate::values::OrganizationKind;
 use crate::web::confirm::{self, Done};
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
-use crate::web::page::{OnPage, PageResult};
+use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::web;
-use maud::html;
+use maud::{html, Markup};
 use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -58,23 +60,9 @@ async fn registrations_table(
         let (rows, next) = state.read(move |conn| store::list(conn, &for_list, &filter, PAGE, cursor.as_deref())).await?;
         let t = ctx.t();
         let base = format!("/organizer/m/{}", meeting.slug);
-        let status = query.status.clone().unwrap_or_default();
-        let q = query.q.clone().unwrap_or_default();
-        let back = format!("{base}/registrations?status={}&q={}", status, percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC));
+        let back = format!("{base}/registrations?{}", filter_query(&query));
         Ok(meeting_page(&ctx, &meeting, Tab::Registrations, StatusCode::OK, html! {
-            form method="get" action={ (base) "/registrations" } {
-                div.field {
-                    label for="status" { (t.status_label) }
-                    select id="status" name="status" {
-                        option value="" { (t.all) }
-                        @for s in RegistrationStatus::ALL {
-                            option value=(s.as_str()) selected[s.as_str() == status] { (t.status_for_organizer(s.as_str())) }
-                        }
-                    }
-                }
-                div.field { label for="q" { (t.search) } input type="text" id="q" name="q" value=(q); }
-                button.secondary type="submit" { (t.filter) }
-            }
+            (filter_form(&ctx, &base, &query))
             @if rows.is_empty() { p { (t.empty_list) } }
             div.table-wrap {
                 // A card a person on a phone (the `cards` style): each cell names its column.
@@ -118,6 +106,68 @@ async fn registrations_table(
     }
     .await;
     result.on_page(&ctx)
+}
+
+/// The filters as a query string, for the links and forms that come back to this view.
+fn filter_query(query: &ListQuery) -> String {
+    let encode = |value: &Option<String>| {
+        percent_encoding::utf8_percent_encode(
+            value.as_deref().unwrap_or(""),
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string()
+    };
+    format!(
+        "status={}&organization_kind={}&country={}&q={}",
+        encode(&query.status),
+        encode(&query.organization_kind),
+        encode(&query.country),
+        encode(&query.q)
+    )
+}
+
+/// The table's filters: status, kind of organisation, country and a search, as the API has.
+fn filter_form(ctx: &PageContext, base: &str, query: &ListQuery) -> Markup {
+    let t = ctx.t();
+    let chosen = |value: &Option<String>| value.clone().unwrap_or_default();
+    let (status, kind, country) = (
+        chosen(&query.status),
+        chosen(&query.organization_kind),
+        chosen(&query.country),
+    );
+    html! {
+        form.filters method="get" action={ (base) "/registrations" } {
+            div.field {
+                label for="status" { (t.status_label) }
+                select id="status" name="status" {
+                    option value="" { (t.all) }
+                    @for s in RegistrationStatus::ALL {
+                        option value=(s.as_str()) selected[s.as_str() == status] { (t.status_for_organizer(s.as_str())) }
+                    }
+                }
+            }
+            div.field {
+                label for="organization_kind" { (t.by_kind) }
+                select id="organization_kind" name="organization_kind" {
+                    option value="" { (t.all) }
+                    @for k in OrganizationKind::ALL {
+                        option value=(k.as_str()) selected[k.as_str() == kind] { (t.organization_kind(k.as_str())) }
+                    }
+                }
+            }
+            div.field {
+                label for="country" { (t.meeting_country) }
+                select id="country" name="country" {
+                    option value="" { (t.all) }
+                    @for (code, name) in country_options(ctx.lang) {
+                        option value=(code) selected[code == country] { (name) }
+                    }
+                }
+            }
+            div.field { label for="q" { (t.search) } input type="text" id="q" name="q" value=(chosen(&query.q)); }
+            button.secondary type="submit" { (t.filter) }
+        }
+    }
 }
 
 async fn decide(

@@ -1335,3 +1335,67 @@ async fn the_waiting_list_tab_shows_the_queue_in_its_order_and_can_remove(backen
         .collect();
     assert_eq!(names, ["Ana Peña"]);
 }
+
+on_both_backends!(the_registrations_table_filters_by_country_and_kind_of_organisation);
+async fn the_registrations_table_filters_by_country_and_kind_of_organisation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let mut luis = TestApp::registration_body("luis@example.org");
+    luis["country"] = json!("CR");
+    luis["organization"] = json!({"name": "ACNUR", "kind": "un_agency", "country": "CR"});
+    for body in [TestApp::registration_body("ana@example.org"), luis] {
+        app.register(&slug, body).await;
+    }
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    for (filter, shown, chosen) in [
+        (
+            "country=CR",
+            "luis@example.org",
+            "#country option[value=CR][selected]",
+        ),
+        (
+            "organization_kind=information_hub",
+            "ana@example.org",
+            "#organization_kind option[value=information_hub][selected]",
+        ),
+    ] {
+        let page = with_cookie(
+            &app,
+            reqwest::Method::GET,
+            &format!("/organizer/m/{slug}/registrations?{filter}"),
+            &cookie,
+            &[],
+        )
+        .await;
+        assert_eq!(page.status, 200, "{filter}");
+        let document = scraper::Html::parse_document(&page.body);
+        let emails: Vec<String> = select(&document, "table.cards tbody tr td .muted")
+            .into_iter()
+            .map(|e| e.text().collect())
+            .collect();
+        assert_eq!(emails, [shown], "{filter}");
+        assert_eq!(select(&document, chosen).len(), 1, "{filter} stays chosen");
+        // Decisions come back to the same filtered view.
+        let back = select(&document, "input[name=back]")[0]
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        let (key, value) = filter.split_once('=').unwrap();
+        let query = back.split_once('?').map_or("", |(_, q)| q);
+        assert!(
+            url::form_urlencoded::parse(query.as_bytes()).any(|(k, v)| k == key && v == value),
+            "{back}"
+        );
+    }
+}
