@@ -83,6 +83,9 @@ pub struct Catalogue {
     pub done_cancelled: &'static str,
     pub done_revoked: &'static str,
     pub go_back: &'static str,
+    pub required_note: &'static str,
+    pub approval_ahead: &'static str,
+    pub this_field: &'static str,
     pub waitlist_hint: &'static str,
     pub waiting_since: &'static str,
     pub remove_from_waitlist: &'static str,
@@ -321,7 +324,7 @@ pub fn catalogue(language: Language) -> &'static Catalogue {
 
 impl Catalogue {
     /// An organisation kind's name.
-    pub fn organization_kind(&self, kind: &str) -> &'static str {
+    pub fn kind_of_organization(&self, kind: &str) -> &'static str {
         match kind {
             "information_hub" => self.org_information_hub,
             "un_agency" => self.org_un_agency,

@@ -284,6 +284,7 @@ fn meeting_markup(
             @if !description.is_empty() { p { (description) } }
             (availability(meeting, confirmed, at, t, ctx.lang))
             @if meeting.registration_open(at) {
+                @if meeting.requires_approval { p { (t.approval_ahead) } }
                 p { a.button href={ "/m/" (meeting.slug) "/register" } { (t.register_cta) } }
             }
             h2 { (t.programme) }

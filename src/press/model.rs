@@ -41,7 +41,7 @@ impl Attendee {
             Reader::Program => (self.organization_kind, self.country),
             Reader::Person(language) => (
                 crate::i18n::catalogue(language)
-                    .organization_kind(&self.organization_kind)
+                    .kind_of_organization(&self.organization_kind)
                     .to_owned(),
                 crate::i18n::countries::name(&self.country, language).to_owned(),
             ),

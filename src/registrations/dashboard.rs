@@ -151,7 +151,7 @@ fn filter_form(ctx: &PageContext, base: &str, query: &ListQuery) -> Markup {
                 select id="organization_kind" name="organization_kind" {
                     option value="" { (t.all) }
                     @for k in OrganizationKind::ALL {
-                        option value=(k.as_str()) selected[k.as_str() == kind] { (t.organization_kind(k.as_str())) }
+                        option value=(k.as_str()) selected[k.as_str() == kind] { (t.kind_of_organization(k.as_str())) }
                     }
                 }
             }

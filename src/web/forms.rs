@@ -104,7 +104,8 @@ impl<'a> Field<'a> {
 
     fn head(&self, error: Option<&str>) -> Markup {
         html! {
-            label for=(self.name) { (self.label) }
+            // The asterisk is for the eye; `required` on the input tells a screen reader.
+            label for=(self.name) { (self.label) @if self.required { " " span.req aria-hidden="true" { "*" } } }
             @if let Some(hint) = self.hint { span.hint id={ (self.name) "-hint" } { (hint) } }
             @if let Some(error) = error { span.error id={ (self.name) "-error" } { (error) } }
         }
@@ -168,11 +169,120 @@ pub fn checkbox(form: &FormState, name: &str, label: &str, required: bool) -> Ma
     }
 }
 
-/// The summary at the top of a form that came back with errors.
+/// The summary at the top of a form that came back with errors: each field named, with what
+/// is wrong, linked to the field.
 pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
+    let mut errors: Vec<(&String, &&str)> = form.errors.iter().collect();
+    errors.sort_by_key(|(name, _)| {
+        let place = FORM_ORDER.iter().position(|field| field == name);
+        (place.unwrap_or(FORM_ORDER.len()), name.as_str())
+    });
     html! {
         @if form.has_errors() {
-            div.notice.bad role="alert" { p { strong { (t.errors_summary) } } }
+            div.notice.bad.error-summary role="alert" {
+                p { strong { (t.errors_summary) } }
+                ul {
+                    @for (name, message) in errors {
+                        li { a href={ "#" (name) } { (field_label(t, name)) } ": " (message) }
+                    }
+                }
+            }
         }
+    }
+}
+
+/// The order fields come in on the forms, so the summary reads as the form does.
+const FORM_ORDER: [&str; 40] = [
+    "full_name",
+    "email",
+    "password",
+    "organization",
+    "organization_name",
+    "organization_kind",
+    "organization_country",
+    "job_title",
+    "country",
+    "language",
+    "dietary",
+    "accessibility",
+    "interpretation",
+    "consent_data_processing",
+    "consent_press_listing",
+    "title",
+    "title_en",
+    "title_es",
+    "slug",
+    "description",
+    "description_en",
+    "description_es",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "venue",
+    "city",
+    "capacity",
+    "per_organization_limit",
+    "approval_threshold",
+    "registration_opens_at",
+    "registration_closes_at",
+    "status",
+    "room_id",
+    "room_name",
+    "room_capacity",
+    "speakers",
+    "label",
+    "expires_at",
+];
+
+/// The note that explains the asterisk, above a form with required fields.
+pub fn required_note(t: &Catalogue) -> Markup {
+    html! { p.muted { span.req aria-hidden="true" { "*" } " " (t.required_note) } }
+}
+
+/// A form field's label, by its input's name, for the error summary (the fields' own labels
+/// are drawn after it).
+pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
+    match name {
+        "accessibility" => t.accessibility,
+        "approval_threshold" => t.approval_threshold,
+        "capacity" | "room_capacity" => t.capacity,
+        "city" => t.city,
+        "country" => t.country,
+        "description" => t.description,
+        "description_en" => t.description_en,
+        "description_es" => t.description_es,
+        "dietary" => t.dietary,
+        "email" => t.email,
+        "ends_at" => t.ends,
+        "expires_at" => t.expires,
+        "full_name" => t.full_name,
+        "interpretation" => t.interpretation,
+        "job_title" => t.job_title,
+        "kind" => t.kind,
+        "label" => t.label,
+        "language" => t.email_language,
+        "organization" => t.organization_pick,
+        "organization_country" => t.organization_country,
+        "organization_kind" => t.organization_kind,
+        "organization_name" => t.organization_name,
+        "password" => t.password,
+        "per_organization_limit" => t.per_organization_limit,
+        "registration_closes_at" => t.registration_closes,
+        "registration_opens_at" => t.registration_opens,
+        "room_id" => t.room,
+        "room_name" => t.name,
+        "slug" => t.slug,
+        "speakers" => t.speakers_field,
+        "starts_at" => t.starts,
+        "status" => t.meeting_status,
+        "timezone" => t.timezone,
+        "title" => t.title,
+        "title_en" => t.title_en,
+        "title_es" => t.title_es,
+        "venue" => t.venue,
+        "consent_data_processing" => t.consent_data,
+        "consent_press_listing" => t.consent_press,
+        _ => t.this_field,
     }
 }

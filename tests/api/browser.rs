@@ -608,6 +608,28 @@ async fn page_walk(backend: Backend) {
         }
     }
     assert!(faults.is_empty(), "{}", faults.join("\n"));
+
+    // A field sent back with an error shows it in red, as its message does.
+    b.client
+        .goto(&format!("{}/m/{slug}/register?lang=en", app.address))
+        .await
+        .unwrap();
+    b.click("form[action$='/register'] button[type=submit]")
+        .await;
+    b.wait_for("Please correct").await;
+    b.screenshot("form-errors").await;
+    let styles = b
+        .eval(
+            "const field = getComputedStyle(document.getElementById('full_name'));
+             const message = getComputedStyle(document.querySelector('.field .error'));
+             return [field.borderTopColor, field.borderTopWidth, message.color];",
+        )
+        .await;
+    assert_eq!(
+        styles[0], styles[2],
+        "the border is the error's colour: {styles}"
+    );
+    assert_eq!(styles[1], "2px", "{styles}");
     browser.close().await;
 }
 

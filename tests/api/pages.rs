@@ -1399,3 +1399,69 @@ async fn the_registrations_table_filters_by_country_and_kind_of_organisation(bac
         );
     }
 }
+
+on_both_backends!(the_registration_form_marks_what_is_required_and_links_each_error);
+async fn the_registration_form_marks_what_is_required_and_links_each_error(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(&organizer, json!({"requires_approval": true}))
+        .await;
+    // Said before one registers, on the meeting's page and on the form.
+    for path in [format!("/m/{slug}"), format!("/m/{slug}/register")] {
+        let page = fetch(&app, &path, Some("en")).await;
+        assert!(
+            page.body
+                .contains("The organizers review each registration"),
+            "{path}"
+        );
+    }
+    let form = fetch(&app, &format!("/m/{slug}/register"), Some("en")).await;
+    let document = scraper::Html::parse_document(&form.body);
+    let marked: Vec<String> = select(&document, "label:has(.req)")
+        .into_iter()
+        .filter_map(|label| label.value().attr("for").map(str::to_owned))
+        .collect();
+    assert!(marked.contains(&"full_name".to_owned()), "{marked:?}");
+    assert!(marked.contains(&"email".to_owned()), "{marked:?}");
+    assert!(
+        !marked.contains(&"job_title".to_owned()),
+        "optional: {marked:?}"
+    );
+    assert!(form.body.contains("Required"), "the asterisk is explained");
+
+    let sent = post_form(
+        &app,
+        &format!("/m/{slug}/register"),
+        &[
+            ("full_name", ""),
+            ("email", "not an address"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(sent.status, 422);
+    let document = scraper::Html::parse_document(&sent.body);
+    let links: Vec<(String, String)> = select(&document, ".error-summary li a")
+        .into_iter()
+        .map(|a| {
+            (
+                a.value().attr("href").unwrap().to_owned(),
+                a.text().collect(),
+            )
+        })
+        .collect();
+    for (href, label) in [("#full_name", "Full name"), ("#email", "Email address")] {
+        assert!(
+            links.contains(&(href.to_owned(), label.to_owned())),
+            "{href} {label} in {links:?}"
+        );
+        let field = &href[1..];
+        assert_eq!(
+            select(&document, &format!("#{field}"))[0]
+                .value()
+                .attr("aria-invalid"),
+            Some("true")
+        );
+    }
+}

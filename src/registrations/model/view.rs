@@ -213,7 +213,7 @@ impl RegistrationView {
             Cell::Text(self.full_name),
             Cell::Text(self.email),
             Cell::Text(self.organization.name),
-            Cell::Value(t.organization_kind(&self.organization.kind).to_owned()),
+            Cell::Value(t.kind_of_organization(&self.organization.kind).to_owned()),
             country(&self.organization.country),
             text(self.job_title),
             country(&self.country),

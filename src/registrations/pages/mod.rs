@@ -51,7 +51,7 @@ type Fields = web::Form<HashMap<String, String>>;
 const HONEYPOT: &str = "x_reference";
 
 pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
-    t.organization_kind(kind)
+    t.kind_of_organization(kind)
 }
 
 pub fn status_label(t: &Catalogue, status: &str) -> &'static str {

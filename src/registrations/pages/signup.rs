@@ -9,7 +9,7 @@ use crate::meetings::pages::{availability, place, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
-use crate::web::forms::{checkbox, error_summary, filled, FormState};
+use crate::web::forms::{checkbox, error_summary, filled, required_note, FormState};
 use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
@@ -38,7 +38,9 @@ fn register_page(
         html! {
             h1 { (title) }
             p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+            @if meeting.requires_approval { p.notice { (t.approval_ahead) } }
             (error_summary(form, t))
+            (required_note(t))
             form method="post" action={ "/m/" (meeting.slug) "/register" } novalidate {
                 (details_fields(t, ctx, form, organizations, true))
                 fieldset {
