@@ -9,6 +9,7 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use std::io::{Read, Seek, SeekFrom, Write};
 
 /// Who reads an export. A program (the API's files) gets column keys, codes, ISO 8601 times
 /// and `true`/`false`, the same in every language; a person (a download from a page) gets
@@ -107,8 +108,10 @@ fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBui
 }
 
 /// UTF-8 CSV with a byte-order mark (so spreadsheet programs read accents right), RFC 4180
-/// quoting, streamed: rows are read on a blocking thread and sent in chunks as they come, so
-/// memory stays flat however long the list.
+/// quoting. The one pass over the database writes it to a temporary file, which then goes out at
+/// the reader's pace: a slow or stalled download holds no database read open (an open read keeps
+/// SQLite from emptying its log after an erasure, and PostgreSQL from vacuuming), and memory
+/// stays flat however long the list.
 fn csv_response(
     pools: &Pools,
     columns: &'static [Column],
@@ -128,40 +131,54 @@ fn csv_response(
     );
     actix_web::rt::spawn(actix_web::web::block(move || {
         let produce = || -> AppResult<()> {
-            let mut conn = pool.get()?;
-            let mut chunk = Vec::with_capacity(CSV_CHUNK);
-            // Answers false when the client went away: stop reading.
-            let send = |chunk: &mut Vec<Vec<Cell>>| {
-                let bytes = csv_chunk(chunk);
-                chunk.clear();
-                sender.blocking_send(bytes).is_ok()
-            };
-            let mut reading = true;
-            rows(&mut conn, &mut |row| {
-                chunk.push(row);
-                if chunk.len() == CSV_CHUNK {
-                    reading = send(&mut chunk);
+            let mut spool = spool_csv(&pool, &header, rows)?;
+            let mut buffer = vec![0; 64 * 1024];
+            loop {
+                let read = spool.read(&mut buffer).map_err(anyhow::Error::from)?;
+                if read == 0 {
+                    return Ok(());
                 }
-                Ok(reading)
-            })?;
-            if reading && !chunk.is_empty() {
-                send(&mut chunk);
+                let chunk = Bytes::copy_from_slice(&buffer[..read]);
+                if sender.blocking_send(Ok(chunk)).is_err() {
+                    return Ok(()); // the client went away
+                }
             }
-            Ok(())
         };
         if let Err(error) = produce() {
             tracing::error!(error.cause = %error, "export failed midway");
             let _ = sender.blocking_send(Err(error));
         }
     }));
-    let head =
-        futures_util::stream::once(async move { Ok::<_, actix_web::Error>(Bytes::from(header)) });
     let body = futures_util::stream::unfold(receiver, |mut receiver| async move {
         let chunk = receiver.recv().await?;
         Some((chunk.map_err(actix_web::Error::from), receiver))
     });
-    attachment("text/csv; charset=utf-8", file_name)
-        .streaming(futures_util::StreamExt::chain(head, body))
+    attachment("text/csv; charset=utf-8", file_name).streaming(body)
+}
+
+/// Writes the whole CSV to an unnamed temporary file (gone when closed), the database
+/// connection held only while the rows are read; answers the file, rewound.
+fn spool_csv(pool: &crate::db::DbPool, header: &[u8], rows: Rows) -> AppResult<std::fs::File> {
+    let io = |e: std::io::Error| AppError::from(anyhow::Error::from(e));
+    let mut spool = tempfile::tempfile().map_err(io)?;
+    {
+        let mut out = std::io::BufWriter::new(&mut spool);
+        out.write_all(header).map_err(io)?;
+        let mut conn = pool.get()?;
+        let mut chunk = Vec::with_capacity(CSV_CHUNK);
+        rows(&mut conn, &mut |row| {
+            chunk.push(row);
+            if chunk.len() == CSV_CHUNK {
+                out.write_all(&csv_chunk(&chunk)?).map_err(io)?;
+                chunk.clear();
+            }
+            Ok(true)
+        })?;
+        out.write_all(&csv_chunk(&chunk)?).map_err(io)?;
+        out.flush().map_err(io)?;
+    }
+    spool.seek(SeekFrom::Start(0)).map_err(io)?;
+    Ok(spool)
 }
 
 /// An XLSX workbook: header row in bold and frozen, set column widths, every cell a string or

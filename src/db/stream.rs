@@ -1,7 +1,7 @@
 //! Reading a long result in one ordered pass, in constant memory: the exports. SQLite steps
 //! its statement row by row already. PostgreSQL's client would hold the whole result in memory
 //! before the first row, so there the query runs as a server-side cursor, fetched a batch at a
-//! time, inside one transaction (one snapshot, one plan, no re-seek per page).
+//! time, inside one transaction (one plan, no re-seek per page).
 
 use super::DbConn;
 use crate::error::{AppError, AppResult};
@@ -41,18 +41,22 @@ where
     }
     conn.transaction::<_, AppError, _>(|conn| {
         Declare(query).execute(conn)?;
-        loop {
+        'reading: loop {
             let rows: Vec<U> = Fetch::<Q::SqlType>::batch().load(conn)?;
             let last = rows.len() < FETCH_BATCH;
             for row in rows {
                 if !each(row)? {
-                    return Ok(()); // the transaction's end closes the cursor
+                    break 'reading;
                 }
             }
             if last {
-                return Ok(());
+                break;
             }
         }
+        // Closed here too, not only at the transaction's end: inside a caller's transaction
+        // this one is a savepoint, whose release leaves a cursor open.
+        diesel::sql_query("CLOSE convene_rows").execute(conn)?;
+        Ok(())
     })
 }
 
@@ -94,6 +98,9 @@ impl<ST> Query for Fetch<ST> {
 
 impl<ST, DB: Backend> QueryFragment<DB> for Fetch<ST> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        // Not kept as a prepared statement: the same text fetches rows of other types for other
+        // exports.
+        out.unsafe_to_cache_prepared();
         out.push_sql(&format!("FETCH FORWARD {FETCH_BATCH} FROM convene_rows"));
         Ok(())
     }

@@ -216,7 +216,7 @@ async fn revoke_link(
                 question: fill(t.confirm_revoke_link, &[("label", &link.label)]),
                 consequence: t.revoke_link_consequence,
                 yes: t.revoke,
-                action: &action,
+                action,
                 back: &press,
             }
             .ask(&ctx, &meeting, Tab::Press, &fields));

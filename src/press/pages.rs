@@ -56,13 +56,8 @@ async fn press_page(
             h1 { (t.press_heading) }
             p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
             div.notice.press-counts {
-                p {
-                    strong { (t.press_meeting_label) } " "
-                    (fill(t.press_meeting_size, &[
-                        ("participants", &summary.meeting.participants.to_string()),
-                        ("organizations", &summary.meeting.organizations.to_string()),
-                        ("countries", &summary.meeting.countries.to_string()),
-                    ]))
+                @if let Some(size) = &summary.meeting {
+                    p { strong { (t.press_meeting_label) } " " (meeting_size(t, size)) }
                 }
                 p {
                     strong { (t.press_listed_label) } " "
@@ -99,6 +94,22 @@ async fn press_page(
             }
         },
     ))
+}
+
+/// The meeting's size in words: people, and organisations and countries when they may be told.
+fn meeting_size(t: &crate::i18n::Catalogue, size: &super::store::MeetingSize) -> String {
+    let people = size.participants.to_string();
+    match (size.organizations, size.countries) {
+        (Some(organizations), Some(countries)) => fill(
+            t.press_meeting_size,
+            &[
+                ("participants", &people),
+                ("organizations", &organizations.to_string()),
+                ("countries", &countries.to_string()),
+            ],
+        ),
+        _ => fill(t.press_meeting_people, &[("participants", &people)]),
+    }
 }
 
 /// Countries by their name in the reader's language (codes sort Costa Rica, "CR", after

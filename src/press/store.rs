@@ -89,9 +89,10 @@ pub fn each_attendee(
 /// Counts a press officer may quote: the size of the meeting, and who of it may be named.
 #[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct PressSummary {
-    /// The whole meeting, listed or not (absent from counts kept before it was added).
-    #[serde(default)]
-    pub meeting: MeetingSize,
+    /// The whole meeting, listed or not (absent from the counts a purge kept before it was
+    /// added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<MeetingSize>,
     pub attendees: i64,
     pub organizations: i64,
     pub countries: i64,
@@ -102,26 +103,33 @@ pub struct PressSummary {
 }
 
 /// The size of a meeting in anonymous counts: every confirmed participant, listed for the press
-/// or not. Totals only: a breakdown (by country, say) could single out the few who did not
-/// agree to be listed.
-#[derive(Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+/// or not. The number of people is always given. The numbers of organisations and countries are
+/// given only when every organisation (country) that only unlisted people come from sends at
+/// least five of them: beside the listed breakdown, a difference of one could otherwise single
+/// out a person who did not agree to be named (DESIGN.md, small-cell suppression).
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct MeetingSize {
     pub participants: i64,
-    pub organizations: i64,
-    pub countries: i64,
+    pub organizations: Option<i64>,
+    pub countries: Option<i64>,
+}
+
+/// The smallest group of unlisted people a count may stand for.
+const SMALLEST_GROUP: i64 = 5;
+
+/// How many keys (organisations, countries) the meeting has, when the keys without anyone listed
+/// each stand for a group large enough to count.
+fn count_if_safe(all: &BTreeMap<String, i64>, listed: &[String]) -> Option<i64> {
+    let safe = all
+        .iter()
+        .filter(|(key, _)| !listed.contains(key))
+        .all(|(_, n)| *n >= SMALLEST_GROUP);
+    safe.then_some(all.len() as i64)
 }
 
 pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
     use crate::meetings::counts::{self, Dimension};
     let confirmed = RegistrationStatus::Confirmed.as_str();
-    let meeting = MeetingSize {
-        participants: counts::by_key(conn, meeting_id, Dimension::Status)?
-            .into_iter()
-            .find(|(status, _)| status == confirmed)
-            .map_or(0, |(_, n)| n),
-        organizations: counts::by_key(conn, meeting_id, Dimension::Organization)?.len() as i64,
-        countries: counts::by_key(conn, meeting_id, Dimension::Country)?.len() as i64,
-    };
     let listed = counts::by_organization(conn, meeting_id, Dimension::PressOrganization)?;
     let mut by_organization_kind = BTreeMap::new();
     let mut organizations_by_kind = BTreeMap::new();
@@ -133,8 +141,24 @@ pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
         counts::by_key(conn, meeting_id, Dimension::PressCountry)?
             .into_iter()
             .collect();
+    let listed_organizations: Vec<String> = listed.iter().map(|(id, _, _)| id.clone()).collect();
+    let listed_countries: Vec<String> = by_country.keys().cloned().collect();
+    let meeting = MeetingSize {
+        participants: counts::by_key(conn, meeting_id, Dimension::Status)?
+            .into_iter()
+            .find(|(status, _)| status == confirmed)
+            .map_or(0, |(_, n)| n),
+        organizations: count_if_safe(
+            &counts::by_key(conn, meeting_id, Dimension::Organization)?,
+            &listed_organizations,
+        ),
+        countries: count_if_safe(
+            &counts::by_key(conn, meeting_id, Dimension::Country)?,
+            &listed_countries,
+        ),
+    };
     Ok(PressSummary {
-        meeting,
+        meeting: Some(meeting),
         attendees: listed.iter().map(|(_, _, n)| n).sum(),
         organizations: listed.len() as i64,
         countries: by_country.len() as i64,

@@ -1,7 +1,7 @@
 //! The organizer's registrations: the table with filters, search and paging, the decisions,
 //! the waiting list in order, and the full exports.
 
-use super::model::{ListFilter, ListQuery, RegistrationStatus};
+use super::model::{ListFilter, ListQuery, Registration, RegistrationStatus};
 use super::pages::country_options;
 use super::store::{self, Decision};
 use crate::audit::Actor;
@@ -10,6 +10,7 @@ use crate::error::{AppError, Checks};
 use crate::exports::FileFormat;
 use crate::i18n::fill;
 use crate::meetings::dashboard::organized;
+use crate::meetings::Meeting;
 use crate::values::OrganizationKind;
 use crate::web::confirm::{self, Done};
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
@@ -195,38 +196,16 @@ async fn decide(
             .and_then(|back| crate::web::paths::local_location_under(back, &dashboard))
             .unwrap_or_else(|| format!("{dashboard}/registrations"));
         if matches!(done, Done::Rejected | Done::Cancelled) && !confirm::confirmed(&fields) {
-            let (meeting_id, of) = (meeting.id.clone(), id.clone());
-            let person = state.read(move |conn| store::by_id(conn, &of)).await?;
-            if person.meeting_id != meeting_id {
+            let person = state.read(move |conn| store::by_id(conn, &id)).await?;
+            if person.meeting_id != meeting.id {
                 return Err(AppError::NotFound);
             }
-            let t = ctx.t();
-            let (question, consequence, yes) = match done {
-                Done::Rejected => (
-                    t.confirm_reject_registration,
-                    t.reject_registration_consequence,
-                    t.reject,
-                ),
-                _ if person.status == RegistrationStatus::Waitlisted.as_str() => (
-                    t.confirm_cancel_registration,
-                    t.leave_waitlist_consequence,
-                    t.remove_from_waitlist,
-                ),
-                _ => (
-                    t.confirm_cancel_registration,
-                    t.cancel_registration_consequence,
-                    t.cancel,
-                ),
-            };
-            let action = format!("/organizer/m/{}/registrations/{id}/{action}", meeting.slug);
-            return Ok(confirm::Question {
-                question: fill(question, &[("name", &person.full_name)]),
-                consequence,
-                yes,
-                action: &action,
-                back: &back,
-            }
-            .ask(&ctx, &meeting, Tab::Registrations, &fields));
+            return Ok(question(&ctx, &meeting, &person, &action, done, &back).ask(
+                &ctx,
+                &meeting,
+                Tab::Registrations,
+                &fields,
+            ));
         }
         let account = current.account_id.clone();
         let for_decision = meeting.clone();
@@ -246,6 +225,51 @@ async fn decide(
     }
     .await;
     result.on_page(&ctx)
+}
+
+/// The question before cancelling or rejecting someone, saying what follows for them.
+fn question<'a>(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    person: &Registration,
+    action: &'a str,
+    done: Done,
+    back: &'a str,
+) -> confirm::Question<'a> {
+    let t = ctx.t();
+    let (question, consequence, yes) = match done {
+        Done::Rejected => (
+            t.confirm_reject_registration,
+            t.reject_registration_consequence,
+            t.reject,
+        ),
+        _ if person.status == RegistrationStatus::Waitlisted.as_str() => (
+            t.confirm_cancel_registration,
+            t.leave_waitlist_consequence,
+            t.remove_from_waitlist,
+        ),
+        // No seat held yet: nobody moves up.
+        _ if person.status != RegistrationStatus::Confirmed.as_str() => (
+            t.confirm_cancel_registration,
+            t.cancel_pending_consequence,
+            t.cancel,
+        ),
+        _ => (
+            t.confirm_cancel_registration,
+            t.cancel_registration_consequence,
+            t.cancel,
+        ),
+    };
+    confirm::Question {
+        question: fill(question, &[("name", &person.full_name)]),
+        consequence,
+        yes,
+        action: format!(
+            "/organizer/m/{}/registrations/{}/{action}",
+            meeting.slug, person.id
+        ),
+        back,
+    }
 }
 
 async fn waiting_list(

@@ -37,7 +37,7 @@ pub struct Question<'a> {
     /// The button that does it ("Cancel").
     pub yes: &'static str,
     /// Where the form goes: the action itself.
-    pub action: &'a str,
+    pub action: String,
     /// Where "go back" leads.
     pub back: &'a str,
 }

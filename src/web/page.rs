@@ -20,7 +20,9 @@ pub struct PageContext {
     chosen: bool,
     /// The organizer's name and CSRF token, on dashboard pages.
     pub organizer: Option<(String, String)>,
-    /// What the form that led here did (`?done=`), told once at the top of the page.
+    /// What the dashboard form that led here did (`?done=`), told at the top of the page. Read
+    /// on dashboard pages alone (`Dashboard`), so a crafted link cannot make a public page say
+    /// that something was done.
     pub done: Option<super::notice::Done>,
 }
 
@@ -77,7 +79,7 @@ impl PageContext {
             path: super::paths::local_path(req.path()).unwrap_or_else(|| "/".to_owned()),
             chosen,
             organizer: None,
-            done: super::notice::Done::from_query(req.query_string()),
+            done: None,
         }
     }
     pub fn t(&self) -> &'static Catalogue {

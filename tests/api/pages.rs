@@ -1058,6 +1058,13 @@ async fn what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done(
         "the session is gone"
     );
 
+    // Only the dashboard tells what was done: a crafted link to a public page says nothing.
+    let public = fetch(&app, &format!("/m/{slug}?done=cancelled"), Some("en")).await;
+    assert!(
+        !public.body.contains("notice ok"),
+        "a public page ignores done="
+    );
+
     // Before confirming, nothing had changed: a second participant's cancel asked only.
     let token = app
         .register_and_read_token(&slug, TestApp::registration_body("luis@example.org"))

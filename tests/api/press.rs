@@ -537,45 +537,73 @@ async fn the_press_page_tells_the_meeting_size_apart_from_who_may_be_named(backe
     unconfirmed["country"] = json!("BZ");
     app.register(&slug, unconfirmed).await;
     let (_, token) = press_token(&app, &organizer, &slug).await;
-    let page = crate::support::html::fetch(&app, &format!("/press/{token}"), Some("es")).await;
-    assert_eq!(page.status, 200);
-    let document = scraper::Html::parse_document(&page.body);
-    let text = |css: &str| -> Vec<String> {
-        crate::support::html::select(&document, css)
-            .into_iter()
-            .map(|e| {
-                e.text()
-                    .collect::<String>()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect()
+    let press_page = || async {
+        let page = crate::support::html::fetch(&app, &format!("/press/{token}"), Some("es")).await;
+        assert_eq!(page.status, 200);
+        let document = scraper::Html::parse_document(&page.body);
+        let text = |css: &str| -> Vec<String> {
+            crate::support::html::select(&document, css)
+                .into_iter()
+                .map(|e| {
+                    e.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        };
+        (
+            text(".press-counts p"),
+            text("section:nth-of-type(2) td:first-child"),
+        )
     };
-    assert_eq!(
-        text(".press-counts p"),
-        [
-            "La reunión: 3 participantes de 3 organizaciones de 3 países.",
-            "Quiénes pueden nombrarse: 2 de ellos aceptaron figurar en la lista, de 2 organizaciones \
-             de 2 países."
-        ]
-    );
-    let countries: Vec<String> = text("section:nth-of-type(2) td:first-child");
+    let stats = || async {
+        app.get(&format!("/api/v1/meetings/{slug}/stats"), Some(&organizer))
+            .await
+            .body["press"]
+            .clone()
+    };
+    let listed = "Quiénes pueden nombrarse: 2 de ellos aceptaron figurar en la lista, de 2 \
+                  organizaciones de 2 países.";
+    // Costa Rica is one unlisted person: beside the listed countries, a count of countries
+    // would single her out, so only the number of people is told.
+    let (counts, countries) = press_page().await;
+    assert_eq!(counts, ["La reunión: 3 participantes.", listed]);
     assert_eq!(
         countries,
         ["El Salvador", "Honduras"],
         "by name, not by code"
     );
-    // The organizer's stats carry the same counts.
-    let stats = app
-        .get(&format!("/api/v1/meetings/{slug}/stats"), Some(&organizer))
-        .await
-        .body;
     assert_eq!(
-        stats["press"]["meeting"],
-        json!({"participants": 3, "organizations": 3, "countries": 3})
+        stats().await["meeting"],
+        json!({"participants": 3, "organizations": null, "countries": null})
     );
-    assert_eq!(stats["press"]["attendees"], 2);
+
+    // Five unlisted people from Costa Rica are a group: now every count is told.
+    for n in 0..4 {
+        let email = format!("cr{n}@example.org");
+        let mut body = TestApp::registration_body(&email);
+        body["country"] = json!("CR");
+        body["organization"] =
+            json!({"name": "Centro San José", "kind": "information_hub", "country": "CR"});
+        let token = app.register_and_read_token(&slug, body).await;
+        app.confirm(&token).await;
+    }
+    let (counts, _) = press_page().await;
+    assert_eq!(
+        counts,
+        [
+            "La reunión: 7 participantes de 3 organizaciones de 3 países.",
+            listed
+        ]
+    );
+    let press = stats().await;
+    assert_eq!(
+        press["meeting"],
+        json!({"participants": 7, "organizations": 3, "countries": 3})
+    );
+    assert_eq!(press["attendees"], 2);
 }
 
 on_both_backends!(files_downloaded_from_a_page_read_as_a_person_reads_in_the_page_language);

@@ -320,12 +320,17 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
 
     // The export: one ordered pass (a cursor on PostgreSQL), in registration order.
     let mut exported: Vec<String> = Vec::new();
+    let mut places: Vec<i64> = Vec::new();
     store::each(&mut conn, &meeting, &ListFilter::default(), |view| {
         exported.push(view.id);
+        places.extend(view.waitlist_position);
         Ok(true)
     })
     .unwrap();
     assert_eq!(exported.len(), PER_MEETING);
+    // Every fourth row waits, tickets in row order: the places count up from 1.
+    let expected: Vec<i64> = (1..=(PER_MEETING / 4) as i64).collect();
+    assert_eq!(places, expected, "each waiting row's place on the list");
     assert!(exported.is_sorted(), "the export is in registration order");
     let reads = recorder.registration_reads();
     assert_eq!(

@@ -452,7 +452,7 @@ pub(super) async fn delete_session(
                 ),
                 consequence: t.delete_session_consequence,
                 yes: t.delete,
-                action: &action,
+                action,
                 back: &agenda,
             }
             .ask(&ctx, &meeting, Tab::Agenda, &fields));

@@ -131,29 +131,37 @@ pub fn each(
     filter: &ListFilter,
     mut each: impl FnMut(RegistrationView) -> AppResult<bool>,
 ) -> AppResult<()> {
-    let queue: Vec<i64> = match filter.status {
-        Some(status) if status != Status::Waitlisted => Vec::new(),
-        _ => registrations::table
-            .filter(registrations::meeting_id.eq(&meeting.id))
-            .filter(registrations::status.eq(Status::Waitlisted.as_str()))
-            .filter(registrations::queue_ticket.is_not_null())
-            .order(registrations::queue_ticket.asc())
-            .select(registrations::queue_ticket.assume_not_null())
-            .load(conn)?,
-    };
-    let query = listing(meeting, filter, Finding::best(conn, filter.q.as_deref()));
-    crate::db::each_row(conn, query, |(registration, organization)| {
-        let place = registration
-            .queue_ticket
-            .filter(|_| registration.status() == Status::Waitlisted)
-            .and_then(|ticket| queue.binary_search(&ticket).ok())
-            .map(|index| index as i64 + 1);
-        each(RegistrationView::new(
-            meeting,
-            registration,
-            organization,
-            place,
-        ))
+    // The queue and the rows from one snapshot, so that no place is off by a promotion made
+    // between the two reads.
+    conn.transaction(|conn| {
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(conn)?;
+        }
+        let queue: Vec<i64> = match filter.status {
+            Some(status) if status != Status::Waitlisted => Vec::new(),
+            _ => registrations::table
+                .filter(registrations::meeting_id.eq(&meeting.id))
+                .filter(registrations::status.eq(Status::Waitlisted.as_str()))
+                .filter(registrations::queue_ticket.is_not_null())
+                .order(registrations::queue_ticket.asc())
+                .select(registrations::queue_ticket.assume_not_null())
+                .load(conn)?,
+        };
+        let query = listing(meeting, filter, Finding::best(conn, filter.q.as_deref()));
+        crate::db::each_row(conn, query, |(registration, organization)| {
+            let place = registration
+                .queue_ticket
+                .filter(|_| registration.status() == Status::Waitlisted)
+                .and_then(|ticket| queue.binary_search(&ticket).ok())
+                .map(|index| index as i64 + 1);
+            each(RegistrationView::new(
+                meeting,
+                registration,
+                organization,
+                place,
+            ))
+        })
     })
 }
 
