@@ -5,7 +5,7 @@ use super::{store, Meeting};
 use crate::db::now;
 use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
-use crate::registrations::pages::{country_options, kind_label};
+use crate::registrations::pages::country_options;
 use crate::values::Language;
 use crate::web::confirm::{done_at, Done};
 use crate::web::dashboard::{bar_chart, meeting_page, Dashboard, Tab};
@@ -410,7 +410,7 @@ async fn summary(
         let t = ctx.t();
         let mut by_status: Vec<(String, i64)> = stats.by_status.iter().map(|(s, n)| (t.status_for_organizer(s).to_owned(), *n)).collect();
         by_status.sort_by_key(|row| std::cmp::Reverse(row.1));
-        let mut by_kind: Vec<(String, i64)> = stats.by_organization_kind.iter().map(|(k, n)| (kind_label(t, k).to_owned(), *n)).collect();
+        let mut by_kind: Vec<(String, i64)> = stats.by_organization_kind.iter().map(|(k, n)| (t.kind_of_organization(k).to_owned(), *n)).collect();
         by_kind.sort_by_key(|row| std::cmp::Reverse(row.1));
         let mut by_country: Vec<(String, i64)> = stats.by_country.iter().map(|(c, n)| (countries::name(c, ctx.lang).to_owned(), *n)).collect();
         by_country.sort_by_key(|row| std::cmp::Reverse(row.1));

@@ -97,7 +97,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
     ))
 }
 
-pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
+pub fn session_kind_label(t: &Catalogue, kind: &str) -> &'static str {
     match kind {
         "plenary" => t.kind_plenary,
         "panel" => t.kind_panel,
@@ -200,7 +200,7 @@ fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Ma
         div class={ "session kind-" (session.kind) } {
             div {
                 span.time { (meeting.local(session.starts_at).format("%H:%M")) "–" (meeting.local(session.ends_at).format("%H:%M")) }
-                " · " (kind_label(t, &session.kind))
+                " · " (session_kind_label(t, &session.kind))
             }
             @if let Some(room) = &item.room { div.room { (room.name) } }
             strong { (session.title_in(ctx.lang)) }

@@ -9,7 +9,6 @@ use crate::exports::FileFormat;
 use crate::i18n::{countries, fill};
 use crate::meetings::pages::{place, when};
 use crate::meetings::{self, Meeting};
-use crate::registrations::pages::kind_label;
 use crate::web::page::{ok, OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest};
@@ -79,7 +78,7 @@ async fn press_page(
                     h2 { (t.by_kind) }
                     table {
                         @for (kind, count) in &summary.organizations_by_kind {
-                            tr { td { (kind_label(t, kind)) } td { (count) } }
+                            tr { td { (t.kind_of_organization(kind)) } td { (count) } }
                         }
                     }
                 }

@@ -394,6 +394,26 @@ async fn redirects_and_links_never_leave_the_site_or_fail(backend: Backend) {
             .as_str()
             .unwrap()
             .to_owned();
+        // The question first: its way back is a link, and stays on this site too.
+        let asked = with_cookie(
+            &app,
+            reqwest::Method::POST,
+            &format!("{base}/{id}/cancel"),
+            &cookie,
+            &[("csrf", &csrf), ("back", back)],
+        )
+        .await;
+        assert_eq!(asked.status, 200, "back={back:?}: {}", asked.body);
+        let document = scraper::Html::parse_document(&asked.body);
+        let href = crate::support::html::select(&document, ".confirm a.button")[0]
+            .value()
+            .attr("href")
+            .unwrap()
+            .to_owned();
+        assert!(
+            href.starts_with("/organizer/m/taller-back/") && !href.contains(".."),
+            "back={back:?}: the way back is {href:?}"
+        );
         let answer = with_cookie(
             &app,
             reqwest::Method::POST,

@@ -1034,11 +1034,19 @@ async fn what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done(
             "a way back"
         );
 
-        let done_page = post(
-            action.clone(),
-            vec![("csrf", csrf.clone()), ("confirmed", "yes".to_owned())],
-        )
-        .await;
+        // The question's own form, sent as a browser would: what it carries is enough.
+        let carried: Vec<(String, String)> = select(&document, ".confirm form input")
+            .into_iter()
+            .map(|input| {
+                let value = |name: &str| input.value().attr(name).unwrap_or("").to_owned();
+                (value("name"), value("value"))
+            })
+            .collect();
+        let fields: Vec<(&str, &str)> = carried
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let done_page = with_cookie(&app, reqwest::Method::POST, &action, &cookie, &fields).await;
         assert_eq!(done_page.status, 303, "{action}");
         let location = done_page.headers["location"].to_str().unwrap().to_owned();
         let landed = get(location.clone()).await;

@@ -13,7 +13,7 @@ use crate::i18n::Catalogue;
 use crate::meetings::dashboard::{
     local_to_rfc3339, organized, to_local_input, translation_fields, translations_from,
 };
-use crate::meetings::pages::kind_label;
+use crate::meetings::pages::session_kind_label;
 use crate::meetings::Meeting;
 use crate::web::confirm::{self, done_at, Done};
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
@@ -42,7 +42,12 @@ impl SessionChoices {
         Self {
             kinds: SessionKind::ALL
                 .iter()
-                .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
+                .map(|k| {
+                    (
+                        k.as_str().to_owned(),
+                        session_kind_label(t, k.as_str()).to_owned(),
+                    )
+                })
                 .collect(),
             languages: languages
                 .iter()

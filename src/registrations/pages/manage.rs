@@ -2,7 +2,7 @@
 //! cancelling, deleting, and stopping every link.
 
 use super::signup::link_not_working;
-use super::{details_fields, form_to_body, input_name, status_label, Fields};
+use super::{details_fields, form_to_body, input_name, Fields};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
@@ -84,7 +84,7 @@ fn manage_markup(
             dl.facts {
                 dt { (t.status_label) }
                 dd {
-                    (status_label(t, &view.status))
+                    (t.status(&view.status))
                     @if let Some(position) = view.waitlist_position { " (" (position) ")" }
                 }
                 dt { (t.email) } dd { (view.email) }

@@ -50,14 +50,6 @@ type Fields = web::Form<HashMap<String, String>>;
 /// Named like nothing a browser or password manager fills in by itself.
 const HONEYPOT: &str = "x_reference";
 
-pub fn kind_label(t: &Catalogue, kind: &str) -> &'static str {
-    t.kind_of_organization(kind)
-}
-
-pub fn status_label(t: &Catalogue, status: &str) -> &'static str {
-    t.status(status)
-}
-
 /// Sorts names as a reader expects: ignoring case and accents (Å with A, É with E).
 fn sort_key(name: &str) -> String {
     name.to_lowercase()
@@ -87,7 +79,12 @@ pub fn country_options(language: Language) -> Vec<(String, String)> {
 fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
     OrganizationKind::ALL
         .iter()
-        .map(|k| (k.as_str().to_owned(), kind_label(t, k.as_str()).to_owned()))
+        .map(|k| {
+            (
+                k.as_str().to_owned(),
+                t.kind_of_organization(k.as_str()).to_owned(),
+            )
+        })
         .collect()
 }
 

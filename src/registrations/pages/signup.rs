@@ -1,6 +1,6 @@
 //! Signing up: the registration form, and the confirm link that proves the address.
 
-use super::{details_fields, form_to_body, input_name, status_label, Fields, HONEYPOT};
+use super::{details_fields, form_to_body, input_name, Fields, HONEYPOT};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::db::now;
 use crate::error::{AppError, AppResult};
@@ -172,7 +172,7 @@ fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
             RegistrationStatus::Confirmed => { h1 { (t.confirmed_heading) } }
             RegistrationStatus::Waitlisted => { h1 { (t.waitlisted_heading) } }
             RegistrationStatus::PendingApproval => { h1 { (t.awaiting_heading) } p { (t.awaiting_page_body) } }
-            status => { h1 { (t.your_registration) } p { (status_label(t, status.as_str())) } }
+            status => { h1 { (t.your_registration) } p { (t.status(status.as_str())) } }
         }
     }
 }
