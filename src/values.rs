@@ -326,6 +326,23 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An address made from a title: folded (no accents, lowercase), every run of other
+    /// characters one dash, cut at 64. `None` when too little is left.
+    pub fn suggest(title: &str) -> Option<String> {
+        let folded = search_fold(title);
+        let mut slug = String::with_capacity(folded.len());
+        for c in folded.chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                slug.push(c);
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let slug: String = slug.chars().take(64).collect();
+        let slug = slug.trim_end_matches('-').to_owned();
+        Self::parse(Some(&slug)).ok().map(|slug| slug.0)
+    }
 }
 
 impl TryFrom<String> for Slug {
@@ -349,6 +366,22 @@ impl std::fmt::Display for Slug {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_address_is_suggested_from_a_title() {
+        assert_eq!(
+            Slug::suggest("Intercambio regional: Ñandú & Peña 2030!").as_deref(),
+            Some("intercambio-regional-nandu-pena-2030")
+        );
+        assert_eq!(Slug::suggest("  ¿Qué?  ").as_deref(), Some("que"));
+        assert_eq!(
+            Slug::suggest("日本").as_deref(),
+            None,
+            "nothing usable is left"
+        );
+        let long = Slug::suggest(&"taller ".repeat(20)).unwrap();
+        assert!(long.len() <= 64 && !long.ends_with('-'), "{long}");
+    }
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@ use crate::db::now;
 use crate::error::{AppError, Checks, FieldError, Problem};
 use crate::i18n::{countries, Catalogue};
 use crate::registrations::pages::country_options;
-use crate::values::Language;
+use crate::values::{Language, Slug};
 use crate::web::confirm::{done_at, Done};
 use crate::web::dashboard::{bar_chart, meeting_page, Dashboard, Tab};
 use crate::web::forms::{checkbox, error_summary, filled, Field, FormState};
@@ -72,9 +72,9 @@ fn number(value: Option<&String>, field: &str, checks: &mut Checks) -> Option<i6
 /// [`translations_from`].
 pub(crate) fn translation_fields(t: &Catalogue, form: &FormState) -> Markup {
     html! {
-        (Field::new("title_es", t.title_es).input(form))
+        (Field::new("title_es", t.title_es).hint(t.title_es_hint).input(form))
         (Field::new("description_es", t.description_es).textarea(form))
-        (Field::new("title_en", t.title_en).input(form))
+        (Field::new("title_en", t.title_en).hint(t.title_en_hint).input(form))
         (Field::new("description_en", t.description_en).textarea(form))
     }
 }
@@ -129,7 +129,8 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         &mut checks,
     );
     let form = MeetingForm {
-        slug: get("slug"),
+        // Left empty, the address is made from the title ("Taller Ñandú 2030" → "taller-nandu-2030").
+        slug: get("slug").or_else(|| get("title").and_then(|title| Slug::suggest(&title))),
         title: get("title"),
         description: get("description"),
         venue: get("venue"),
@@ -229,8 +230,8 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
     html! {
         fieldset {
             legend { (t.title) }
-            (Field::new("title", t.title).required().input(form))
-            (Field::new("slug", t.slug).required().input(form))
+            (Field::new("title", t.title).hint(t.title_hint).required().input(form))
+            (Field::new("slug", t.slug).hint(t.slug_hint).input(form))
             (Field::new("description", t.description).textarea(form))
             (translation_fields(t, form))
         }
@@ -371,7 +372,7 @@ async fn create_meeting(
             code: "slug_taken", ..
         }) => {
             let mut form = FormState::new(values);
-            form.errors.insert("slug".into(), t.error_invalid);
+            form.errors.insert("slug".into(), t.error_slug_taken);
             Ok(meeting_form_page(
                 &ctx,
                 current.field(),

@@ -247,6 +247,30 @@ pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
     match (field, code) {
         ("consent_data_processing", _) => t.error_consent,
         ("email", "invalid") => t.error_email,
+        ("slug", "invalid") => t.error_slug,
+        ("country" | "organization_country", "invalid") => t.error_country,
+        ("timezone", "invalid") => t.error_timezone,
+        ("language", "invalid") => t.error_language,
+        ("password", "too_short") => t.error_password_short,
+        (
+            "starts_at"
+            | "ends_at"
+            | "registration_opens_at"
+            | "registration_closes_at"
+            | "expires_at",
+            "invalid",
+        ) => t.error_date_time,
+        ("capacity" | "room_capacity" | "per_organization_limit" | "approval_threshold", _) => {
+            t.error_whole_number
+        }
+        ("room_id", _) => t.error_room,
+        ("speakers", "too_many") => t.error_too_many_speakers,
+        (_, "before_start") => t.error_before_start,
+        (_, "before_open") => t.error_before_open,
+        (_, "outside_meeting") => t.error_outside_meeting,
+        (_, "after_end") => t.error_after_end,
+        (_, "in_the_past") => t.error_in_the_past,
+        (_, "too_far") => t.error_too_far,
         (_, "required") => t.error_required,
         (_, "too_long") => t.error_too_long,
         (_, "symbols") => t.error_symbols,

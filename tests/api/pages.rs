@@ -1480,3 +1480,79 @@ async fn the_registration_form_marks_what_is_required_and_links_each_error(backe
         );
     }
 }
+
+on_both_backends!(a_form_says_what_is_wrong_and_what_would_be_right);
+async fn a_form_says_what_is_wrong_and_what_would_be_right(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.organizer().await;
+    let email = {
+        use diesel::prelude::*;
+        convene::schema::accounts::table
+            .select(convene::schema::accounts::email)
+            .first::<String>(&mut app.db.connect())
+            .unwrap()
+    };
+    let cookie = log_in(&app, &email, "a long organizer password")
+        .await
+        .expect("a session");
+    let form = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        "/organizer/meetings/new?lang=es",
+        &cookie,
+        &[],
+    )
+    .await;
+    let csrf = csrf_of(&form);
+    let meeting = |slug: &'static str, ends: &'static str| {
+        let (app, cookie, csrf) = (&app, &cookie, &csrf);
+        async move {
+            with_cookie(
+                app,
+                reqwest::Method::POST,
+                "/organizer/meetings/new?lang=es",
+                cookie,
+                &[
+                    ("csrf", csrf),
+                    ("title", "Taller regional: Ñandú 2030"),
+                    ("slug", slug),
+                    ("country", "GT"),
+                    ("timezone", "America/Guatemala"),
+                    ("starts_at", "2030-06-10T09:00"),
+                    ("ends_at", ends),
+                    ("capacity", "40"),
+                    ("status", "published"),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = meeting("mi reunión", "2030-06-09T17:00").await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let document = scraper::Html::parse_document(&refused.body);
+    let message = |field: &str| -> String {
+        select(&document, &format!("#{field}-error"))
+            .first()
+            .map(|e| e.text().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        message("slug"),
+        "Use de 3 a 64 letras minúsculas, cifras y guiones, sin espacios ni tildes, como «mexico-2030»."
+    );
+    assert_eq!(message("ends_at"), "El final debe ser posterior al inicio.");
+
+    // Left empty, the address is made from the title.
+    let created = meeting("", "2030-06-10T17:00").await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let location = created.headers["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("/organizer/m/taller-regional-nandu-2030"),
+        "{location}"
+    );
+    // Taken, it says so.
+    let taken = meeting("taller-regional-nandu-2030", "2030-06-10T17:00").await;
+    let document = scraper::Html::parse_document(&taken.body);
+    let said: String = select(&document, "#slug-error")[0].text().collect();
+    assert_eq!(said, "Otra reunión ya tiene esta dirección: elija otra.");
+}

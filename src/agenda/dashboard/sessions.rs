@@ -85,7 +85,7 @@ pub(super) fn clash_notice(
 /// The session form's fields, the same for adding and for editing.
 pub(super) fn session_fields(t: &Catalogue, form: &FormState, choices: &SessionChoices) -> Markup {
     html! {
-        (Field::new("title", t.title).required().input(form))
+        (Field::new("title", t.title).hint(t.title_hint).required().input(form))
         (Field::new("description", t.description).textarea(form))
         (translation_fields(t, form))
         (Field::new("kind", t.kind).select(form, t.choose, &choices.kinds))
