@@ -481,12 +481,19 @@ fn kept_and_recounted(conn: &mut DbConn, meeting_id: &str) -> (Vec<CountRow>, Ve
          UNION ALL SELECT 'email', status, count(*) FROM outbox
              WHERE meeting_id = '{meeting_id}' GROUP BY status"
     );
-    let mut load = |query: &str| {
-        let mut rows = diesel::sql_query(query).load::<CountRow>(conn).unwrap();
-        rows.sort();
-        rows
-    };
-    (load(&kept), load(&fresh))
+    // Both from one snapshot: the email worker may mark an email sent between two reads.
+    conn.transaction::<_, diesel::result::Error, _>(|conn| {
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").execute(conn)?;
+        }
+        let mut load = |query: &str| {
+            let mut rows = diesel::sql_query(query).load::<CountRow>(conn)?;
+            rows.sort();
+            Ok::<_, diesel::result::Error>(rows)
+        };
+        Ok((load(&kept)?, load(&fresh)?))
+    })
+    .unwrap()
 }
 
 on_both_backends!(kept_counts_never_drift_from_the_rows);
