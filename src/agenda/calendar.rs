@@ -103,3 +103,16 @@ pub fn participant_ics(
     );
     finish(events, &clean(&meeting.title_in(language)))
 }
+
+/// A participant's calendar as a download, named for its meeting (`mexico-2030.ics`), so that
+/// files from two meetings do not overwrite each other. Slugs are letters, digits and dashes
+/// only, safe in the header.
+pub fn download(meeting_slug: &str, ics: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{meeting_slug}.ics\""),
+        ))
+        .body(ics)
+}

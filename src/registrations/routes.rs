@@ -257,22 +257,18 @@ pub(crate) async fn own_calendar(
                 &meeting.id,
                 crate::agenda::store::Audience::Public,
             )?;
-            Ok(crate::agenda::calendar::participant_ics(
+            let ics = crate::agenda::calendar::participant_ics(
                 &meeting,
                 &agenda,
                 contact.language,
                 &host,
-            ))
+            );
+            Ok((meeting.slug, ics))
         })
         .await
         .map_err(Participant::deleted_meanwhile)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/calendar; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"meeting.ics\"",
-        ))
-        .body(ics))
+    let (slug, ics) = ics;
+    Ok(crate::agenda::calendar::download(&slug, ics))
 }
 
 fn parse_list_query(query: &ListQuery) -> AppResult<(ListFilter, PageRequest)> {

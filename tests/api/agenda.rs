@@ -531,16 +531,29 @@ async fn calendars_parse_and_keep_their_uids(backend: Backend) {
         .await;
     app.confirm(&token).await;
     let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
-    let own = app
+    let response = app
         .client
         .get(format!("{}/api/v1/registration/calendar.ics", app.address))
         .bearer_auth(&manage)
         .send()
         .await
-        .unwrap()
-        .text()
+        .unwrap();
+    // Named for the meeting, so two meetings' files do not overwrite each other.
+    assert_eq!(
+        response.headers()["content-disposition"],
+        format!("attachment; filename=\"{slug}.ics\"").as_str()
+    );
+    let own = response.text().await.unwrap();
+    let page = app
+        .client
+        .get(format!("{}/manage/{manage}/calendar.ics", app.address))
+        .send()
         .await
         .unwrap();
+    assert_eq!(
+        page.headers()["content-disposition"],
+        format!("attachment; filename=\"{slug}.ics\"").as_str()
+    );
     let own = parse_ics(&own);
     assert_eq!(own.len(), 4);
     assert_eq!(

@@ -412,22 +412,15 @@ pub(super) async fn calendar(
                 &meeting.id,
                 crate::agenda::store::Audience::Public,
             )?;
-            Ok(crate::agenda::calendar::participant_ics(
+            let ics = crate::agenda::calendar::participant_ics(
                 &meeting,
                 &agenda,
                 contact.language,
                 &host,
-            ))
+            );
+            Ok((meeting.slug, ics))
         })
         .await
-        .map(|ics| {
-            HttpResponse::Ok()
-                .content_type("text/calendar; charset=utf-8")
-                .insert_header((
-                    "Content-Disposition",
-                    "attachment; filename=\"meeting.ics\"",
-                ))
-                .body(ics)
-        });
+        .map(|(slug, ics)| crate::agenda::calendar::download(&slug, ics));
     result.on_page(&ctx)
 }
