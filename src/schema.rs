@@ -49,6 +49,8 @@ diesel::table! {
         purged_at -> Nullable<Timestamp>,
         purged_counts -> Nullable<Text>,
         approval_threshold -> Nullable<BigInt>,
+        address -> Text,
+        contact_email -> Nullable<Text>,
     }
 }
 

@@ -229,6 +229,15 @@ pub fn lock(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
         .get_result(conn)?)
 }
 
+/// Adds one seat to a full meeting's capacity: the organizer's choice to seat someone beyond
+/// it. Call it under the meeting lock. The new capacity.
+pub fn add_seat(conn: &mut DbConn, meeting_id: &str) -> AppResult<Option<i64>> {
+    Ok(diesel::update(meetings::table.find(meeting_id))
+        .set(meetings::capacity.eq(meetings::capacity + 1))
+        .returning(meetings::capacity)
+        .get_result(conn)?)
+}
+
 /// The meetings an account organizes, newest first.
 pub fn organized_list(conn: &mut DbConn, account_id: &str) -> AppResult<Vec<Meeting>> {
     use crate::schema::meeting_organizers;

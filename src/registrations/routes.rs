@@ -1,7 +1,7 @@
 //! Registration endpoints: public, participant (manage token) and organizer.
 
 use super::model::{
-    ClientGuard, ListFilter, ListQuery, NewRegistration, RegistrationForm, RegistrationView,
+    ClientGuard, ListFilter, ListQuery, NewRegistration, Order, RegistrationForm, RegistrationView,
     REGISTRATION_COLUMNS,
 };
 use super::store::{self, Decision};
@@ -320,7 +320,14 @@ pub(crate) async fn list_registrations(
     let (items, next_cursor) = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            store::list(conn, &meeting, &filter, page.limit, page.cursor.as_deref())
+            store::list(
+                conn,
+                &meeting,
+                &filter,
+                Order::Oldest,
+                page.limit,
+                page.cursor.as_deref(),
+            )
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))

@@ -13,13 +13,23 @@ use std::collections::HashMap;
 
 /// Redirects after a form (as [`see_other`]), telling the next page what was done.
 pub fn done_at(location: &str, done: Done) -> HttpResponse {
+    done_skipping(location, done, 0)
+}
+
+/// Redirects after a bulk action, telling what was done and how many were skipped. What an
+/// earlier redirect told is replaced, the rest of the query kept.
+pub fn done_skipping(location: &str, done: Done, skipped: u32) -> HttpResponse {
     let (path, query) = location.split_once('?').unwrap_or((location, ""));
-    let mut pairs: Vec<&str> = query
+    let mut pairs: Vec<String> = query
         .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("done="))
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| !pair.starts_with("done=") && !pair.starts_with("skipped="))
+        .map(str::to_owned)
         .collect();
-    let done = format!("done={}", done.key());
-    pairs.push(&done);
+    pairs.push(format!("done={}", done.key()));
+    if skipped > 0 {
+        pairs.push(format!("skipped={skipped}"));
+    }
     see_other(&format!("{path}?{}", pairs.join("&")))
 }
 

@@ -47,7 +47,7 @@ impl FromRequest for Dashboard {
             match session(state, &req).await {
                 Ok(Some(current)) => {
                     ctx.organizer = Some((current.name.clone(), current.csrf.clone()));
-                    ctx.done = super::notice::Done::from_query(req.query_string());
+                    ctx.done = super::notice::Notice::from_query(req.query_string());
                     Ok(Self { current, ctx })
                 }
                 Ok(None) => Err(refused(to_login(&req)).into()),

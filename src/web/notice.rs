@@ -1,5 +1,6 @@
 //! What a dashboard form did, told once at the top of the page its redirect leads to
 //! ("Saved."): the redirect names it in `?done=` (`web::confirm::done_at`), the layout shows it.
+//! A bulk action also tells how many it skipped (`&skipped=`).
 
 use crate::i18n::Catalogue;
 
@@ -15,10 +16,43 @@ pub enum Done {
     CheckedIn,
     Cancelled,
     Revoked,
+    Promoted,
+    /// A bulk action sent with nothing ticked.
+    NothingSelected,
+}
+
+/// What the page after a redirect tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub done: Done,
+    /// Of a bulk action: the selected registrations whose status did not allow it.
+    pub skipped: u32,
+}
+
+impl Notice {
+    /// The `done=` (and `skipped=`) of a query string, when it names something a form does.
+    pub fn from_query(query: &str) -> Option<Self> {
+        fn value<'q>(query: &'q str, key: &'static str) -> impl Iterator<Item = &'q str> {
+            query
+                .split('&')
+                .filter_map(move |pair| pair.strip_prefix(key)?.strip_prefix('='))
+        }
+        let done =
+            value(query, "done").find_map(|key| Done::ALL.into_iter().find(|d| d.key() == key))?;
+        let skipped = value(query, "skipped")
+            .find_map(|n| n.parse().ok())
+            .unwrap_or(0);
+        Some(Self { done, skipped })
+    }
+
+    /// Whether it warns rather than confirms.
+    pub fn warns(self) -> bool {
+        self.done == Done::NothingSelected || self.skipped > 0
+    }
 }
 
 impl Done {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 11] = [
         Self::Saved,
         Self::Added,
         Self::Deleted,
@@ -28,6 +62,8 @@ impl Done {
         Self::CheckedIn,
         Self::Cancelled,
         Self::Revoked,
+        Self::Promoted,
+        Self::NothingSelected,
     ];
 
     pub fn key(self) -> &'static str {
@@ -41,15 +77,9 @@ impl Done {
             Self::CheckedIn => "checked-in",
             Self::Cancelled => "cancelled",
             Self::Revoked => "revoked",
+            Self::Promoted => "promoted",
+            Self::NothingSelected => "nothing-selected",
         }
-    }
-
-    /// The `done=` of a query string, when it names something a form does.
-    pub fn from_query(query: &str) -> Option<Self> {
-        query
-            .split('&')
-            .filter_map(|pair| pair.strip_prefix("done="))
-            .find_map(|key| Self::ALL.into_iter().find(|done| done.key() == key))
     }
 
     pub fn message(self, t: &Catalogue) -> &'static str {
@@ -63,6 +93,8 @@ impl Done {
             Self::CheckedIn => t.done_checked_in,
             Self::Cancelled => t.done_cancelled,
             Self::Revoked => t.done_revoked,
+            Self::Promoted => t.done_promoted,
+            Self::NothingSelected => t.done_nothing_selected,
         }
     }
 }
@@ -73,10 +105,23 @@ mod tests {
 
     #[test]
     fn only_a_known_done_is_told() {
+        let told = |query| Notice::from_query(query);
         assert_eq!(
-            Done::from_query("q=a&done=checked-in"),
-            Some(Done::CheckedIn)
+            told("q=a&done=checked-in"),
+            Some(Notice {
+                done: Done::CheckedIn,
+                skipped: 0
+            })
         );
-        assert_eq!(Done::from_query("done=<script>"), None);
+        assert_eq!(told("done=<script>"), None);
+        assert_eq!(told("undone=saved"), None);
+        assert_eq!(
+            told("done=approved&skipped=2"),
+            Some(Notice {
+                done: Done::Approved,
+                skipped: 2
+            })
+        );
+        assert_eq!(told("done=approved&skipped=-1").map(|n| n.skipped), Some(0));
     }
 }

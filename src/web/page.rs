@@ -23,7 +23,7 @@ pub struct PageContext {
     /// What the dashboard form that led here did (`?done=`), told at the top of the page. Read
     /// on dashboard pages alone (`Dashboard`), so a crafted link cannot make a public page say
     /// that something was done.
-    pub done: Option<super::notice::Done>,
+    pub done: Option<super::notice::Notice>,
 }
 
 /// `?lang=`, then the `lang` cookie, then `Accept-Language`, then English.
@@ -130,8 +130,13 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                     }
                 }
                 main id="main" tabindex="-1" {
-                    @if let Some(done) = ctx.done {
-                        p.notice.ok role="status" { (done.message(t)) }
+                    @if let Some(notice) = ctx.done {
+                        p.notice.ok[!notice.warns()].warn[notice.warns()] role="status" {
+                            (notice.done.message(t))
+                            @if notice.skipped > 0 {
+                                " " (crate::i18n::fill(t.done_skipped, &[("n", &notice.skipped.to_string())]))
+                            }
+                        }
                     }
                     (content)
                 }

@@ -309,13 +309,7 @@ async fn organizer_flow(backend: Backend) {
         )
         .await;
     app.confirm(&token).await;
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
+    let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
         .goto(&format!("{}/?lang=en", app.address))
@@ -536,13 +530,7 @@ async fn page_walk(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
+    let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
         .goto(&format!("{}/organizer/login", app.address))
@@ -553,6 +541,12 @@ async fn page_walk(backend: Backend) {
     b.click("button[type=submit]").await;
     b.wait_for("reuniones").await;
     let m = format!("/organizer/m/{slug}");
+    let someone = app
+        .registrations(&organizer, &slug, "status=confirmed")
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let pages = [
         "/".to_owned(),
         format!("/m/{slug}"),
@@ -567,6 +561,8 @@ async fn page_walk(backend: Backend) {
         m.clone(),
         format!("{m}/edit"),
         format!("{m}/registrations"),
+        format!("{m}/registrations/{someone}"),
+        format!("{m}/registrations/print"),
         format!("{m}/waitlist"),
         format!("{m}/agenda"),
         format!("{m}/agenda/sessions/{session_id}"),

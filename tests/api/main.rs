@@ -20,5 +20,6 @@ mod press;
 mod privacy;
 mod public_surfaces;
 mod registration;
+mod registrations_table;
 mod seat_guards;
 mod size;

@@ -3,7 +3,8 @@
 
 use crate::on_both_backends;
 use crate::support::html::{
-    assert_sound, csrf_of, fetch, form_values, log_in, post_form, select, with_cookie,
+    assert_sound, csrf_of, fetch, form_values, log_in, organizer_session, post_form, select,
+    with_cookie,
 };
 use crate::support::Backend;
 use crate::support::{spawn_app, TestApp};
@@ -48,16 +49,7 @@ async fn the_agenda_editor_edits_a_session_and_keeps_what_its_form_cannot_show(b
     )
     .await;
 
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let agenda_page = with_cookie(
         &app,
         reqwest::Method::GET,
@@ -580,13 +572,7 @@ async fn the_dashboard_needs_a_login_its_csrf_token_and_the_meeting(backend: Bac
         .unwrap()
         .starts_with("/organizer/login?next="));
 
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
+    let email = crate::support::html::organizer_email(&app);
     assert!(
         log_in(&app, &email, "not the password").await.is_none(),
         "a wrong password gets no session"
@@ -819,16 +805,7 @@ async fn the_programme_is_a_timetable_with_parallel_sessions_side_by_side(backen
             .await;
         assert_eq!(answer.status, 201, "{title}: {}", answer.text);
     }
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let public = fetch(&app, &format!("/m/{slug}"), Some("es")).await;
     let preview = with_cookie(
         &app,
@@ -898,16 +875,7 @@ async fn the_dashboard_search_ignores_accents_and_case(backend: Backend) {
         body["full_name"] = json!(name);
         app.register(&slug, body).await;
     }
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     for (typed, expected) in [
         ("zuniga", vec!["maria@example.org"]),
         ("ZÚÑIGA", vec!["maria@example.org"]),
@@ -970,16 +938,7 @@ async fn what_cannot_be_undone_is_asked_first_and_every_change_says_it_was_done(
         .as_str()
         .unwrap()
         .to_owned();
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let m = format!("/organizer/m/{slug}");
     let get = |path: String| {
         let (app, cookie) = (&app, &cookie);
@@ -1174,16 +1133,7 @@ async fn people_read_dates_names_and_words_not_timestamps_and_codes(backend: Bac
             .status,
         200
     );
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let m = format!("/organizer/m/{slug}");
     let page = |path: String| {
         let (app, cookie) = (&app, &cookie);
@@ -1281,16 +1231,7 @@ async fn the_waiting_list_tab_shows_the_queue_in_its_order_and_can_remove(backen
     let luis = app.register_and_read_token(&slug, luis).await;
     app.confirm(&luis).await;
     app.confirm(&ana).await;
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let tab = format!("/organizer/m/{slug}/waitlist");
     let page = with_cookie(
         &app,
@@ -1311,7 +1252,7 @@ async fn the_waiting_list_tab_shows_the_queue_in_its_order_and_can_remove(backen
     assert!(first_entry.contains("Inscripción:"), "{first_entry}");
 
     // Removing asks first, then takes Luis off the list and comes back to it.
-    let form = select(&document, "ol.waiting li form")[0];
+    let form = select(&document, "ol.waiting li form[action$='/cancel']")[0];
     let action = form.value().attr("action").unwrap().to_owned();
     let csrf = csrf_of(&page);
     let asked = with_cookie(
@@ -1362,16 +1303,7 @@ async fn the_registrations_table_filters_by_country_and_kind_of_organisation(bac
     for body in [TestApp::registration_body("ana@example.org"), luis] {
         app.register(&slug, body).await;
     }
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     for (filter, shown, chosen) in [
         (
             "country=CR",
@@ -1485,16 +1417,7 @@ on_both_backends!(a_form_says_what_is_wrong_and_what_would_be_right);
 async fn a_form_says_what_is_wrong_and_what_would_be_right(backend: Backend) {
     let app = spawn_app(backend).await;
     app.organizer().await;
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = organizer_session(&app).await;
     let form = with_cookie(
         &app,
         reqwest::Method::GET,

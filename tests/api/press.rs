@@ -664,16 +664,7 @@ async fn files_downloaded_from_a_page_read_as_a_person_reads_in_the_page_languag
     assert_eq!(xlsx[1][2..4], ["Migrant information hub", "Mexico"]);
 
     // The organizer's file from the dashboard: the same, with times as real dates.
-    let email = {
-        use diesel::prelude::*;
-        convene::schema::accounts::table
-            .select(convene::schema::accounts::email)
-            .first::<String>(&mut app.db.connect())
-            .unwrap()
-    };
-    let cookie = crate::support::html::log_in(&app, &email, "a long organizer password")
-        .await
-        .expect("a session");
+    let cookie = crate::support::html::organizer_session(&app).await;
     let bytes = get(
         format!("/organizer/m/{slug}/registrations.xlsx?lang=es"),
         Some(cookie.clone()),

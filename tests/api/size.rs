@@ -6,7 +6,7 @@
 use crate::on_both_backends;
 use crate::support::{spawn_app, Backend};
 use convene::db::DbConn;
-use convene::registrations::model::{ListFilter, RegistrationStatus};
+use convene::registrations::model::{ListFilter, Order, RegistrationStatus};
 use convene::registrations::store;
 use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel::sql_types::Text;
@@ -234,8 +234,15 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
     conn.set_instrumentation(recorder.clone());
     let meeting = convene::meetings::store::by_id(&mut conn, &ids[3]).unwrap();
 
-    let (first, next) =
-        store::list(&mut conn, &meeting, &ListFilter::default(), 100, None).unwrap();
+    let (first, next) = store::list(
+        &mut conn,
+        &meeting,
+        &ListFilter::default(),
+        Order::Oldest,
+        100,
+        None,
+    )
+    .unwrap();
     assert_eq!(first.len(), 100);
     assert_indexed(&mut conn, "the first page", recorder.registration_reads());
 
@@ -243,6 +250,7 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
         &mut conn,
         &meeting,
         &ListFilter::default(),
+        Order::Oldest,
         100,
         next.as_deref(),
     )
@@ -257,7 +265,7 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
         status: Some(RegistrationStatus::Waitlisted),
         ..ListFilter::default()
     };
-    let (listed, _) = store::list(&mut conn, &meeting, &waiting, 100, None).unwrap();
+    let (listed, _) = store::list(&mut conn, &meeting, &waiting, Order::Oldest, 100, None).unwrap();
     assert!(listed.iter().all(|r| r.status == "waitlisted"));
     assert_indexed(&mut conn, "a status filter", recorder.registration_reads());
 
@@ -283,7 +291,7 @@ async fn the_organizer_list_and_its_exports_walk_an_index(backend: Backend) {
         q: Some("1234".into()),
         ..ListFilter::default()
     };
-    let (found, _) = store::list(&mut conn, &meeting, &search, 100, None).unwrap();
+    let (found, _) = store::list(&mut conn, &meeting, &search, Order::Oldest, 100, None).unwrap();
     assert_eq!(found.len(), 1);
     let meeting_literal = format!("'{}'", meeting.id);
     let values = [meeting_literal.as_str(), "'%1234%'", "'\\'", "101"];
@@ -391,8 +399,15 @@ async fn a_search_pages_through_every_match_in_order(backend: Backend) {
         .collect();
         let (mut cursor, mut seen) = (None::<String>, Vec::new());
         loop {
-            let (page, next) =
-                store::list(&mut conn, &meeting, &filter, 100, cursor.as_deref()).unwrap();
+            let (page, next) = store::list(
+                &mut conn,
+                &meeting,
+                &filter,
+                Order::Oldest,
+                100,
+                cursor.as_deref(),
+            )
+            .unwrap();
             seen.extend(page.into_iter().map(|view| view.id));
             match next {
                 Some(next) => cursor = Some(next),
@@ -432,6 +447,7 @@ async fn waiting_list_places_are_counted_for_the_page_alone(backend: Backend) {
             &mut conn,
             &meeting,
             &ListFilter::default(),
+            Order::Oldest,
             37,
             cursor.as_deref(),
         )

@@ -10,7 +10,8 @@ pub use form::{
     RegistrationForm,
 };
 pub use view::{
-    ListFilter, ListQuery, Organization, Registration, RegistrationView, REGISTRATION_COLUMNS,
+    ListFilter, ListQuery, Order, Organization, Registration, RegistrationView,
+    REGISTRATION_COLUMNS,
 };
 
 use crate::meetings::Meeting;

@@ -273,6 +273,42 @@ pub struct ListQuery {
     pub q: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
+    /// The dashboard's order ([`Order`]); the API lists in registration order.
+    pub sort: Option<String>,
+}
+
+/// The orders of the organizer's table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// Registration order (ids are time-ordered): who came first is served first.
+    #[default]
+    Oldest,
+    Newest,
+    /// By name, ignoring case and accents (the folded search key starts with the name).
+    Name,
+}
+
+impl Order {
+    pub const ALL: [Self; 3] = [Self::Oldest, Self::Newest, Self::Name];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Oldest => "oldest",
+            Self::Newest => "newest",
+            Self::Name => "name",
+        }
+    }
+
+    /// `?sort=`; empty or absent is registration order.
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        match raw.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Self::Oldest),
+            Some(code) => Self::ALL
+                .into_iter()
+                .find(|order| order.as_str() == code)
+                .ok_or_else(|| Problem::new("invalid", "not an order of this list")),
+        }
+    }
 }
 
 impl ListFilter {

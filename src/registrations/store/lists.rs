@@ -1,6 +1,6 @@
 //! The organizer's lists and counts.
 
-use super::search::{self, Finding};
+use super::search::{self, Condition, Finding};
 use super::*;
 
 /// The organizer's list as one query, before paging: the registrations `filter` picks, with
@@ -23,22 +23,71 @@ fn listing(meeting: &Meeting, filter: &ListFilter, finding: Finding) -> Listing 
     let mut query = registrations::table
         .inner_join(organizations::table)
         .select((Registration::as_select(), Organization::as_select()))
-        .into_boxed()
-        .filter(search::in_meeting(&meeting.id, finding))
-        .order(registrations::id.asc());
+        .into_boxed();
+    for condition in conditions(meeting, filter, finding) {
+        query = query.filter(condition);
+    }
+    query.order(registrations::id.asc())
+}
+
+/// What `filter` asks of a row, as conditions on the list's join: the list, its count.
+fn conditions(meeting: &Meeting, filter: &ListFilter, finding: Finding) -> Vec<Condition> {
+    let mut conditions = vec![search::in_meeting(&meeting.id, finding)];
     if let Some(status) = filter.status {
-        query = query.filter(registrations::status.eq(status.as_str()));
+        conditions.push(Box::new(registrations::status.eq(status.as_str())));
     }
     if let Some(kind) = filter.organization_kind {
-        query = query.filter(organizations::kind.eq(kind.as_str()));
+        conditions.push(Box::new(organizations::kind.eq(kind.as_str())));
     }
     if let Some(country) = &filter.country {
-        query = query.filter(registrations::country.eq(country.as_str().to_owned()));
+        conditions.push(Box::new(
+            registrations::country.eq(country.as_str().to_owned()),
+        ));
     }
     if let Some(q) = &filter.q {
-        query = query.filter(search::containing(q, finding));
+        conditions.push(search::containing(q, finding));
     }
-    query
+    conditions
+}
+
+/// How many rows a filter picks, as the table says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Exact(i64),
+    /// More than this many: counting further would read the whole meeting.
+    MoreThan(i64),
+}
+
+/// Counted exactly up to this many matches of a search or filter; beyond, "more than".
+const COUNTED: i64 = 1000;
+
+/// The number of registrations `filter` picks. By status alone it comes from the kept counts;
+/// otherwise the matches are counted up to [`COUNTED`], so a count costs what a page costs.
+pub fn count(conn: &mut DbConn, meeting: &Meeting, filter: &ListFilter) -> AppResult<Count> {
+    use crate::meetings::counts::{self, Dimension};
+    if filter.q.is_none() && filter.organization_kind.is_none() && filter.country.is_none() {
+        let by_status = counts::by_key(conn, &meeting.id, Dimension::Status)?;
+        let n = by_status
+            .into_iter()
+            .filter(|(status, _)| filter.status.is_none_or(|s| s.as_str() == status))
+            .map(|(_, n)| n)
+            .sum();
+        return Ok(Count::Exact(n));
+    }
+    let mut query = registrations::table
+        .inner_join(organizations::table)
+        .select(registrations::id)
+        .into_boxed();
+    let finding = Finding::best(conn, filter.q.as_deref());
+    for condition in conditions(meeting, filter, finding) {
+        query = query.filter(condition);
+    }
+    let found = query.limit(COUNTED + 1).load::<String>(conn)?.len() as i64;
+    Ok(if found > COUNTED {
+        Count::MoreThan(COUNTED)
+    } else {
+        Count::Exact(found)
+    })
 }
 
 /// Rows of the meeting, in order, that a search on SQLite tests itself before it asks the
@@ -52,9 +101,13 @@ fn page_rows(
     conn: &mut DbConn,
     meeting: &Meeting,
     filter: &ListFilter,
+    order: Order,
     wanted: i64,
     after: Option<&str>,
 ) -> AppResult<Vec<(Registration, Organization)>> {
+    if order != Order::Oldest {
+        return reordered_rows(conn, meeting, filter, order, wanted, after);
+    }
     let after_cursor = |query: Listing, after: Option<&str>| match after {
         Some(after) => query.filter(registrations::id.gt(after.to_owned())),
         None => query,
@@ -88,15 +141,62 @@ fn page_rows(
     Ok(rows)
 }
 
-/// A page of the organizer's list, in registration order, and the cursor of the next page.
+/// The rows of a page in an order other than registration order: newest first on the
+/// meeting's id index read backwards, by name on its folded-key index. The cursor is the id of
+/// the last row shown; by name, the page goes on after that row's key.
+fn reordered_rows(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &ListFilter,
+    order: Order,
+    wanted: i64,
+    after: Option<&str>,
+) -> AppResult<Vec<(Registration, Organization)>> {
+    let mut query = listing(meeting, filter, Finding::best(conn, filter.q.as_deref()));
+    if order == Order::Newest {
+        if let Some(after) = after {
+            query = query.filter(registrations::id.lt(after.to_owned()));
+        }
+        return Ok(query
+            .order(registrations::id.desc())
+            .limit(wanted)
+            .load(conn)?);
+    }
+    if let Some(after) = after {
+        let key: String = registrations::table
+            .find(after)
+            .filter(registrations::meeting_id.eq(&meeting.id))
+            .select(registrations::search_text)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "cursor",
+                    Problem::new("invalid", "not a cursor from this list"),
+                )
+            })?;
+        query = query.filter(
+            registrations::search_text
+                .gt(key.clone())
+                .or(registrations::search_text
+                    .eq(key)
+                    .and(registrations::id.gt(after.to_owned()))),
+        );
+    }
+    let by_name = (registrations::search_text.asc(), registrations::id.asc());
+    Ok(query.order(by_name).limit(wanted).load(conn)?)
+}
+
+/// A page of the organizer's list, in `order`, and the cursor of the next page.
 pub fn list(
     conn: &mut DbConn,
     meeting: &Meeting,
     filter: &ListFilter,
+    order: Order,
     limit: i64,
     after: Option<&str>,
 ) -> AppResult<(Vec<RegistrationView>, Option<String>)> {
-    let mut rows = page_rows(conn, meeting, filter, limit + 1, after)?;
+    let mut rows = page_rows(conn, meeting, filter, order, limit + 1, after)?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|(r, _)| r.id.clone())
@@ -216,6 +316,60 @@ pub(super) fn waitlist_positions(
         .select(registrations::queue_ticket)
         .load(conn)?;
     Ok(span.into_iter().flatten().zip(ahead + 1..).collect())
+}
+
+/// Who made a change in a person's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangedBy {
+    /// An organizer, by name (empty when the account is gone).
+    Organizer(String),
+    Participant,
+    System,
+}
+
+/// One change in a person's history, oldest first: when, what (the audit action), by whom.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub at: NaiveDateTime,
+    pub action: String,
+    pub by: ChangedBy,
+}
+
+/// One registration of `meeting` as the organizer sees it, and its history from the audit log
+/// (the `(subject_id, at)` index).
+pub fn with_history(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+) -> AppResult<(RegistrationView, Vec<Change>)> {
+    in_meeting(conn, meeting, id)?;
+    let person = view(conn, id)?;
+    let entries = audit::about(conn, id)?;
+    let account_ids: Vec<&str> = entries
+        .iter()
+        .filter_map(|entry| entry.actor.strip_prefix("account:"))
+        .collect();
+    let names: HashMap<String, String> = crate::schema::accounts::table
+        .filter(crate::schema::accounts::id.eq_any(&account_ids))
+        .select((crate::schema::accounts::id, crate::schema::accounts::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let changes = entries
+        .iter()
+        .map(|entry| Change {
+            at: entry.at,
+            action: entry.action.clone(),
+            by: match entry.actor.split_once(':') {
+                Some(("account", id)) => {
+                    ChangedBy::Organizer(names.get(id).cloned().unwrap_or_default())
+                }
+                Some(("participant", _)) => ChangedBy::Participant,
+                _ => ChangedBy::System,
+            },
+        })
+        .collect();
+    Ok((person, changes))
 }
 
 /// Counts for the organizer.

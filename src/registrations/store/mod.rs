@@ -9,7 +9,7 @@
 
 use super::model::{
     organization_key, search_text, seat_available, ClientGuard, ListFilter, NewOrganization,
-    NewRegistration, Organization, Registration, RegistrationStatus, RegistrationView,
+    NewRegistration, Order, Organization, Registration, RegistrationStatus, RegistrationView,
     ATTEMPT_WINDOW, CONFIRMATION_WINDOW, LINK_RESEND_INTERVAL,
 };
 use crate::accounts::tokens::{self, TokenKind};

@@ -146,6 +146,55 @@ pub fn decide(
     })
 }
 
+/// Gives a waiting person a seat ahead of the queue and of their organisation's limit: the
+/// organizer's choice. When the meeting is full, the seat is added to its capacity, so nobody
+/// is ever seated beyond the capacity the meeting shows.
+pub fn promote(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<RegistrationView> {
+    conn.transaction(|conn| {
+        in_meeting(conn, meeting, id)?;
+        meetings::store::lock(conn, &meeting.id)?;
+        // The capacity as it is now, under the lock: not as the page that asked saw it.
+        let meeting = meetings::store::by_id(conn, &meeting.id)?;
+        let registration = by_id(conn, id)?;
+        if registration.status() != Status::Waitlisted {
+            return Err(invalid_transition(registration.status()));
+        }
+        let actor = Actor::Account(account_id);
+        let seated = meetings::store::confirmed_count(conn, &meeting.id)?;
+        if meeting.capacity.is_some_and(|capacity| seated >= capacity) {
+            let capacity = meetings::store::add_seat(conn, &meeting.id)?;
+            let detail = format!("capacity:{}", capacity.unwrap_or_default());
+            audit::record(
+                conn,
+                audit::NewEntry {
+                    actor: &actor,
+                    action: "meeting.seat_added",
+                    meeting_id: Some(&meeting.id),
+                    subject_id: Some(id),
+                    detail: &detail,
+                },
+                now,
+            )?;
+        }
+        set_status(conn, &registration, Status::Confirmed, None, &actor, now)?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            id,
+            &registration.email,
+            &ParticipantMail::Promoted,
+            now,
+        )?;
+        view(conn, id)
+    })
+}
+
 /// After a meeting's limits changed: raised ones seat the waiting list. The
 /// [`meetings::store::AfterUpdate`] of every meeting change.
 pub fn seat_waiting_list(

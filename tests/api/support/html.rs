@@ -190,3 +190,20 @@ pub fn csrf_of(page: &Page) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// A dashboard session of the meeting's organizer (the account `app.organizer()` made), through
+/// the login form.
+pub async fn organizer_session(app: &TestApp) -> String {
+    log_in(app, &organizer_email(app), "a long organizer password")
+        .await
+        .expect("a session")
+}
+
+/// The address of the organizer account `app.organizer()` made (the first account).
+pub fn organizer_email(app: &TestApp) -> String {
+    use diesel::prelude::*;
+    convene::schema::accounts::table
+        .select(convene::schema::accounts::email)
+        .first::<String>(&mut app.db.connect())
+        .unwrap()
+}
