@@ -28,7 +28,7 @@ fn meeting_event(meeting: &Meeting, language: Language, host: &str) -> Event {
         .timestamp(meeting.updated_at.and_utc())
         .summary(&clean(&meeting.title_in(language)))
         .description(&clean(&meeting.description_in(language)))
-        .location(&clean(&place(&[&meeting.venue, &meeting.city])))
+        .location(&clean(&meeting.place()))
         .starts(meeting.starts_at.and_utc())
         .ends(meeting.ends_at.and_utc())
         .done()
@@ -36,13 +36,14 @@ fn meeting_event(meeting: &Meeting, language: Language, host: &str) -> Event {
 
 fn session_event(meeting: &Meeting, item: &AgendaItem, language: Language, host: &str) -> Event {
     let session = &item.session;
+    let t = crate::i18n::catalogue(language);
     let mut description = session.description_in(language);
     for speaker in &item.speakers {
         let who = match &speaker.organization {
             Some(organization) => format!("{} ({organization})", speaker.name),
             None => speaker.name.clone(),
         };
-        description.push_str(&format!("\n{}: {who}", speaker.role));
+        description.push_str(&format!("\n{}: {who}", t.speaker_role(&speaker.role)));
     }
     let room = item.room.as_ref().map(|r| r.name.as_str()).unwrap_or("");
     Event::new()
@@ -50,7 +51,7 @@ fn session_event(meeting: &Meeting, item: &AgendaItem, language: Language, host:
         .timestamp(session.updated_at.and_utc())
         .summary(&clean(&session.title_in(language)))
         .description(clean(&description).trim())
-        .location(&clean(&place(&[room, &meeting.venue, &meeting.city])))
+        .location(&clean(&place(&[room, &meeting.place()])))
         .starts(session.starts_at.and_utc())
         .ends(session.ends_at.and_utc())
         .done()

@@ -91,13 +91,9 @@ fn change_lines(
         .collect()
 }
 
-/// The meeting's dates in its own zone, and its venue and city when it has them.
+/// The meeting's dates in its own zone, and its venue, address and city when it has them.
 fn when_and_where(meeting: &Meeting, language: Language, t: &Catalogue) -> Vec<String> {
-    let place = [meeting.venue.as_str(), meeting.city.as_str()]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let place = meeting.place();
     let mut lines = vec![format!(
         "{}: {} – {} ({})",
         t.when,
@@ -203,6 +199,10 @@ impl Rendered {
             &[("meeting", &meeting.title_in(to.language))],
         ));
         text.push('\n');
+        if let Some(contact) = &meeting.contact_email {
+            text.push_str(&fill(t.contact_line, &[("email", contact)]));
+            text.push('\n');
+        }
         text
     }
 
@@ -225,7 +225,10 @@ impl Rendered {
                         }
                     }
                     p { (t.manage_intro) br; a href=(to.manage_link) { (t.manage_link) } }
-                    p style="color: #555" { (fill(t.signature, &[("meeting", &meeting.title_in(to.language))])) }
+                    p style="color: #555" {
+                        (fill(t.signature, &[("meeting", &meeting.title_in(to.language))]))
+                        @if let Some(contact) = &meeting.contact_email { br; (fill(t.contact_line, &[("email", contact)])) }
+                    }
                 }
             }
         }
@@ -250,8 +253,16 @@ pub fn build(
     let mailbox = Mailbox::new(display_name(mail, to.full_name), address);
     let body =
         MultiPart::alternative_plain_html(rendered.text(to, meeting), rendered.html(to, meeting));
-    let builder = Message::builder()
-        .from(from.clone())
+    let mut builder = Message::builder().from(from.clone());
+    // Replies reach the meeting's contact, not the sending address.
+    if let Some(contact) = meeting
+        .contact_email
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+    {
+        builder = builder.reply_to(Mailbox::new(None, contact));
+    }
+    let builder = builder
         .to(mailbox)
         .subject(rendered.subject.clone())
         .message_id(Some(message_id));

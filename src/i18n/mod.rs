@@ -335,6 +335,17 @@ pub struct Catalogue {
     pub delete_question: &'static str,
     pub delete_yes: &'static str,
     pub deleted_done: &'static str,
+    pub organization_pick_hint: &'static str,
+    pub organization_other_legend: &'static str,
+    pub error_choose_organization: &'static str,
+    pub register_again: &'static str,
+    pub street_address: &'static str,
+    pub street_address_hint: &'static str,
+    pub contact_email: &'static str,
+    pub contact_email_hint: &'static str,
+    pub open_map: &'static str,
+    pub contact_line: &'static str,
+    pub contact_label: &'static str,
     pub done_promoted: &'static str,
     pub done_nothing_selected: &'static str,
     pub done_skipped: &'static str,
@@ -416,6 +427,15 @@ impl Catalogue {
         match status {
             "pending_email" => self.status_unconfirmed_address,
             other => self.status(other),
+        }
+    }
+
+    /// A speaker's role ("speaker", "moderator", "rapporteur") in words.
+    pub fn speaker_role(&self, role: &str) -> &'static str {
+        match role {
+            "moderator" => self.role_moderator,
+            "rapporteur" => self.role_rapporteur,
+            _ => self.role_speaker,
         }
     }
 

@@ -134,6 +134,7 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         title: get("title"),
         description: get("description"),
         venue: get("venue"),
+        address: get("address"),
         city: get("city"),
         country: get("country"),
         timezone: get("timezone"),
@@ -148,6 +149,7 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         languages: Some(vec!["es".into(), "en".into()]),
         status: get("status"),
         translations: Some(translations_from(values)),
+        contact_email: get("contact_email"),
     };
     match checks.into_error() {
         AppError::Invalid(errors) => (form, errors),
@@ -179,7 +181,11 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
     put("title", meeting.title.clone());
     put("description", meeting.description.clone());
     put("venue", meeting.venue.clone());
+    put("address", meeting.address.clone());
     put("city", meeting.city.clone());
+    if let Some(contact) = &meeting.contact_email {
+        put("contact_email", contact.clone());
+    }
     put("country", meeting.country.clone());
     put("timezone", meeting.timezone.clone());
     put("starts_at", to_local_input(meeting, meeting.starts_at));
@@ -238,6 +244,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
         fieldset {
             legend { (t.where_) }
             (Field::new("venue", t.venue).input(form))
+            (Field::new("address", t.street_address).hint(t.street_address_hint).input(form))
             (Field::new("city", t.city).input(form))
             (Field::new("country", t.meeting_country).required().select(form, t.choose, &country_options(ctx.lang)))
         }
@@ -256,6 +263,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             (Field::new("per_organization_limit", t.per_organization_limit).kind("number").hint(t.no_limit_hint).input(form))
             (checkbox(form, "requires_approval", t.requires_approval, false))
             (Field::new("approval_threshold", t.approval_threshold).kind("number").hint(t.approval_threshold_hint).input(form))
+            (Field::new("contact_email", t.contact_email).kind("email").hint(t.contact_email_hint).input(form))
             (Field::new("status", t.meeting_status).required().select(form, t.choose, &statuses))
         }
     }

@@ -3,7 +3,7 @@
 use crate::error::{AppError, Checks, Problem};
 use crate::schema::meetings;
 use crate::values::{
-    optional_line, optional_multiline, required_line, CountryCode, Language, Slug,
+    optional_line, optional_multiline, required_line, CountryCode, Email, Language, Slug,
 };
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
@@ -70,6 +70,8 @@ pub struct MeetingForm {
     pub title: Option<String>,
     pub description: Option<String>,
     pub venue: Option<String>,
+    /// The venue's street address, for the map link and the participants' way there.
+    pub address: Option<String>,
     pub city: Option<String>,
     pub country: Option<String>,
     pub timezone: Option<String>,
@@ -86,6 +88,8 @@ pub struct MeetingForm {
     pub languages: Option<Vec<String>>,
     pub status: Option<String>,
     pub translations: Option<BTreeMap<String, Translation>>,
+    /// Whom participants write to: shown on the pages, and the Reply-To of the emails.
+    pub contact_email: Option<String>,
 }
 
 /// A meeting's every field, checked.
@@ -95,6 +99,7 @@ pub struct MeetingDraft {
     pub title: String,
     pub description: String,
     pub venue: String,
+    pub address: String,
     pub city: String,
     pub country: CountryCode,
     pub timezone: Tz,
@@ -109,6 +114,7 @@ pub struct MeetingDraft {
     pub languages: Vec<Language>,
     pub status: MeetingStatus,
     pub translations: Translations,
+    pub contact_email: Option<Email>,
 }
 
 const MAX_TITLE: usize = 200;
@@ -206,7 +212,12 @@ impl MeetingDraft {
             optional_multiline(form.description.as_deref(), MAX_DESCRIPTION),
         );
         let venue = checks.field("venue", optional_line(form.venue.as_deref(), 300));
+        let address = checks.field("address", optional_line(form.address.as_deref(), 300));
         let city = checks.field("city", optional_line(form.city.as_deref(), 100));
+        let contact = match form.contact_email.as_deref().map(str::trim) {
+            None | Some("") => Some(None),
+            Some(text) => checks.field("contact_email", Email::parse(Some(text)).map(Some)),
+        };
         let country = checks.field("country", CountryCode::parse(form.country.as_deref()));
         let timezone = checks.field("timezone", parse_timezone(form.timezone.as_deref()));
         let starts_at = checks.field("starts_at", required_time(form.starts_at.as_deref()));
@@ -243,6 +254,7 @@ impl MeetingDraft {
                 title: title?,
                 description: description?.unwrap_or_default(),
                 venue: venue?.unwrap_or_default(),
+                address: address?.unwrap_or_default(),
                 city: city?.unwrap_or_default(),
                 country: country?,
                 timezone: timezone?,
@@ -257,6 +269,7 @@ impl MeetingDraft {
                 languages: languages?,
                 status: status?,
                 translations: translations?,
+                contact_email: contact?,
             })
         })();
         match draft {
@@ -327,6 +340,8 @@ pub struct Meeting {
     pub updated_at: NaiveDateTime,
     /// Anonymous counts kept when the personal data was purged.
     pub purged_counts: Option<String>,
+    pub address: String,
+    pub contact_email: Option<String>,
 }
 
 impl Meeting {
@@ -356,6 +371,16 @@ impl Meeting {
     /// RFC 3339 in the meeting's own zone, with its offset on that day.
     pub fn rfc3339(&self, at: NaiveDateTime) -> String {
         self.local(at).to_rfc3339()
+    }
+
+    /// "Centro de Convenciones Tlatelolco, Av. Ricardo Flores Magón 1, Mexico City"
+    pub fn place(&self) -> String {
+        [&self.venue, &self.address, &self.city]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn status(&self) -> MeetingStatus {
@@ -411,6 +436,7 @@ impl Meeting {
             title: Some(self.title.clone()),
             description: Some(self.description.clone()),
             venue: Some(self.venue.clone()),
+            address: Some(self.address.clone()),
             city: Some(self.city.clone()),
             country: Some(self.country.clone()),
             timezone: Some(self.timezone.clone()),
@@ -435,6 +461,7 @@ impl Meeting {
                     .map(|(language, text)| (language.as_str().to_owned(), text))
                     .collect(),
             ),
+            contact_email: self.contact_email.clone(),
         }
     }
 }
@@ -447,6 +474,7 @@ pub struct MeetingView {
     pub title: String,
     pub description: String,
     pub venue: String,
+    pub address: String,
     pub city: String,
     pub country: String,
     pub timezone: String,
@@ -463,6 +491,7 @@ pub struct MeetingView {
     pub languages: Vec<Language>,
     pub status: String,
     pub translations: Translations,
+    pub contact_email: Option<String>,
     pub seats_left: Option<i64>,
     pub registration_open: bool,
 }
@@ -480,6 +509,7 @@ impl MeetingView {
             title: meeting.title.clone(),
             description: meeting.description.clone(),
             venue: meeting.venue.clone(),
+            address: meeting.address.clone(),
             city: meeting.city.clone(),
             country: meeting.country.clone(),
             timezone: meeting.timezone.clone(),
@@ -494,6 +524,7 @@ impl MeetingView {
             languages: meeting.languages(),
             status: meeting.status.clone(),
             translations: meeting.translations(),
+            contact_email: meeting.contact_email.clone(),
             seats_left: meeting
                 .capacity
                 .map(|capacity| (capacity - confirmed).max(0)),

@@ -28,12 +28,35 @@ pub fn when(meeting: &Meeting, language: Language) -> String {
     )
 }
 
-pub fn place(meeting: &Meeting) -> String {
-    [meeting.venue.as_str(), meeting.city.as_str()]
-        .into_iter()
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A plain link to the venue on OpenStreetMap (no script, no embedded map), when there is a
+/// place to look for.
+pub fn map_link(meeting: &Meeting) -> Option<String> {
+    if meeting.venue.is_empty() && meeting.address.is_empty() {
+        return None;
+    }
+    let country = crate::i18n::countries::name(&meeting.country, Language::En);
+    let query = format!("{}, {country}", meeting.place());
+    let query = percent_encoding::utf8_percent_encode(&query, percent_encoding::NON_ALPHANUMERIC);
+    Some(format!(
+        "https://www.openstreetmap.org/search?query={query}"
+    ))
+}
+
+/// Where, with its map link, and whom to write to: the practical facts of a meeting's pages.
+pub fn where_and_contact(meeting: &Meeting, t: &Catalogue) -> Markup {
+    html! {
+        dt { (t.where_) }
+        dd {
+            (meeting.place())
+            @if let Some(map) = map_link(meeting) {
+                br; a href=(map) rel="noopener noreferrer" { (t.open_map) }
+            }
+        }
+        @if let Some(contact) = &meeting.contact_email {
+            dt { (t.contact_label) }
+            dd { a href={ "mailto:" (contact) } { (contact) } }
+        }
+    }
 }
 
 /// Seats left or "waiting list only", and whether registration is open.
@@ -88,7 +111,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
             @for meeting in &meetings {
                 article.card {
                     h2 { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
-                    p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+                    p { (when(meeting, ctx.lang)) br; (meeting.place()) }
                     (availability(meeting, counts.get(&meeting.id).copied().unwrap_or(0), at, t, ctx.lang))
                     p { a.button href={ "/m/" (meeting.slug) } { (t.more_and_register) } }
                 }
@@ -105,14 +128,6 @@ pub fn session_kind_label(t: &Catalogue, kind: &str) -> &'static str {
         "break" => t.kind_break,
         "networking" => t.kind_networking,
         _ => t.kind_other,
-    }
-}
-
-pub fn role_label(t: &Catalogue, role: &str) -> &'static str {
-    match role {
-        "moderator" => t.role_moderator,
-        "rapporteur" => t.role_rapporteur,
-        _ => t.role_speaker,
     }
 }
 
@@ -218,7 +233,7 @@ fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Ma
                         li {
                             (speaker.name)
                             @if let Some(organization) = &speaker.organization { " (" (organization) ")" }
-                            " — " (role_label(t, &speaker.role))
+                            " — " (t.speaker_role(&speaker.role))
                         }
                     }
                 }
@@ -278,7 +293,7 @@ fn meeting_markup(
             h1 { (title) }
             dl.facts {
                 dt { (t.when) } dd { (when(meeting, ctx.lang)) " (" (meeting.timezone) ")" }
-                dt { (t.where_) } dd { (place(meeting)) }
+                (where_and_contact(meeting, t))
             }
             @let description = meeting.description_in(ctx.lang);
             @if !description.is_empty() { p { (description) } }

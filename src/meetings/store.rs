@@ -80,6 +80,8 @@ fn values(
     diesel::dsl::Eq<meetings::languages, String>,
     diesel::dsl::Eq<meetings::status, &'static str>,
     diesel::dsl::Eq<meetings::translations, String>,
+    diesel::dsl::Eq<meetings::address, &str>,
+    diesel::dsl::Eq<meetings::contact_email, Option<&str>>,
 ) {
     let languages: Vec<_> = draft.languages.iter().map(|l| l.as_str()).collect();
     (
@@ -101,6 +103,8 @@ fn values(
         meetings::languages.eq(languages.join(",")),
         meetings::status.eq(draft.status.as_str()),
         meetings::translations.eq(serde_json::to_string(&draft.translations).unwrap_or_default()),
+        meetings::address.eq(draft.address.as_str()),
+        meetings::contact_email.eq(draft.contact_email.as_ref().map(|e| e.as_str())),
     )
 }
 

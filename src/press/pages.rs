@@ -7,7 +7,7 @@ use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::exports::FileFormat;
 use crate::i18n::{countries, fill};
-use crate::meetings::pages::{place, when};
+use crate::meetings::pages::when;
 use crate::meetings::{self, Meeting};
 use crate::web::page::{ok, OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
@@ -53,7 +53,7 @@ async fn press_page(
         t.press_heading,
         html! {
             h1 { (t.press_heading) }
-            p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+            p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
             div.notice.press-counts {
                 @if let Some(size) = &summary.meeting {
                     p { strong { (t.press_meeting_label) } " " (meeting_size(t, size)) }

@@ -192,7 +192,7 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
 }
 
 /// The order fields come in on the forms, so the summary reads as the form does.
-const FORM_ORDER: [&str; 40] = [
+const FORM_ORDER: [&str; 42] = [
     "full_name",
     "email",
     "password",
@@ -220,12 +220,14 @@ const FORM_ORDER: [&str; 40] = [
     "ends_at",
     "timezone",
     "venue",
+    "address",
     "city",
     "capacity",
     "per_organization_limit",
     "approval_threshold",
     "registration_opens_at",
     "registration_closes_at",
+    "contact_email",
     "status",
     "room_id",
     "room_name",
@@ -245,6 +247,8 @@ pub fn required_note(t: &Catalogue) -> Markup {
 pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
     match name {
         "accessibility" => t.accessibility,
+        "address" => t.street_address,
+        "contact_email" => t.contact_email,
         "approval_threshold" => t.approval_threshold,
         "capacity" | "room_capacity" => t.capacity,
         "city" => t.city,

@@ -85,6 +85,15 @@ impl PageContext {
     pub fn t(&self) -> &'static Catalogue {
         catalogue(self.lang)
     }
+
+    /// The page in its reader's own language (a participant's, as they registered), unless
+    /// this request's `?lang=` asked for another.
+    pub fn for_reader(mut self, language: Language) -> Self {
+        if !self.chosen {
+            self.lang = language;
+        }
+        self
+    }
 }
 
 /// Wraps a page's content in the shared layout.
@@ -251,7 +260,8 @@ impl actix_web::ResponseError for PageError {
 pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
     match (field, code) {
         ("consent_data_processing", _) => t.error_consent,
-        ("email", "invalid") => t.error_email,
+        ("organization", "required") => t.error_choose_organization,
+        ("email" | "contact_email", "invalid") => t.error_email,
         ("slug", "invalid") => t.error_slug,
         ("country" | "organization_country", "invalid") => t.error_country,
         ("timezone", "invalid") => t.error_timezone,

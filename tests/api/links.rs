@@ -91,7 +91,8 @@ async fn a_participant_stops_every_link_and_gets_a_new_one(backend: Backend) {
         "the page offers it"
     );
 
-    let done = post_form(&app, &format!("/manage/{manage}/sign-out"), &[]).await;
+    // In English on purpose: the page speaks the participant's language (Spanish) otherwise.
+    let done = post_form(&app, &format!("/manage/{manage}/sign-out?lang=en"), &[]).await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(
         done.body.contains("A new one is on its way"),

@@ -16,6 +16,7 @@ mod links;
 mod meetings;
 mod outbox;
 mod pages;
+mod practical;
 mod press;
 mod privacy;
 mod public_surfaces;

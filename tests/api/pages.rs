@@ -361,7 +361,8 @@ async fn names_show_as_text_on_every_page(backend: Backend) {
         format!("/m/{slug}/register"),
         format!("/confirm/{confirm}"),
         format!("/manage/{manage}"),
-        format!("/manage/{manage}/cancel"),
+        // The meeting's own title (not its Spanish translation), which holds the text.
+        format!("/manage/{manage}/cancel?lang=en"),
         format!("/press/{press}"),
     ] {
         let page = fetch(&app, &path, None).await;
@@ -461,7 +462,7 @@ async fn participants_change_consent_and_cancel_from_their_page(backend: Backend
     let press = format!("/api/v1/meetings/{slug}/attendees");
     let page = post_form(
         &app,
-        &format!("/manage/{manage}/press"),
+        &format!("/manage/{manage}/press?lang=en"),
         &[("consent_press_listing", "on")],
     )
     .await;

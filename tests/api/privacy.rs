@@ -75,14 +75,14 @@ async fn participants_delete_their_own_data(backend: Backend) {
     );
 
     // From the page, with a confirmation step.
-    let question = fetch(&app, &format!("/manage/{beto}/delete"), None).await;
+    let question = fetch(&app, &format!("/manage/{beto}/delete?lang=en"), None).await;
     assert!(question.body.contains("It cannot be undone."));
     assert_eq!(
         app.get("/api/v1/registration", Some(&beto)).await.status,
         200,
         "asking deletes nothing"
     );
-    let done = post_form(&app, &format!("/manage/{beto}/delete"), &[]).await;
+    let done = post_form(&app, &format!("/manage/{beto}/delete?lang=en"), &[]).await;
     assert!(done
         .body
         .contains("Your registration and your data have been deleted."));
@@ -370,7 +370,7 @@ async fn a_deleted_participant_leaves_no_text_in_storage(backend: Backend) {
         )
         .await;
     assert_eq!(deleted.status, 204);
-    let done = post_form(&app, &format!("/manage/{dora}/delete"), &[]).await;
+    let done = post_form(&app, &format!("/manage/{dora}/delete?lang=en"), &[]).await;
     assert!(done
         .body
         .contains("Your registration and your data have been deleted."));

@@ -2,12 +2,12 @@
 //! cancelling, deleting, and stopping every link.
 
 use super::signup::link_not_working;
-use super::{details_fields, form_to_body, input_name, Fields};
+use super::{details_fields, form_errors, form_to_body, input_name, Fields};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::meetings::pages::{place, when};
+use crate::meetings::pages::when;
 use crate::meetings::{self, Meeting};
 use crate::patch::Patch;
 use crate::registrations::model::{Organization, RegistrationView};
@@ -19,11 +19,28 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 use std::collections::HashMap;
 
-/// The registration behind a manage link, or the "link invalid" page.
+/// The page's context for the holder of a manage link: in the participant's own language
+/// (the one they registered with), unless `?lang=` asks for another; and the registration
+/// behind the link.
 async fn managed(
     state: &AppState,
+    req: &HttpRequest,
     token: String,
-) -> AppResult<(String, RegistrationView, Meeting, Vec<Organization>)> {
+) -> (PageContext, AppResult<Found>) {
+    let found = found(state, token).await;
+    let mut ctx = PageContext::new(req);
+    if let Ok((_, view, _, _)) = &found {
+        if let Some(language) = crate::values::Language::from_code(&view.language) {
+            ctx = ctx.for_reader(language);
+        }
+    }
+    (ctx, found)
+}
+
+type Found = (String, RegistrationView, Meeting, Vec<Organization>);
+
+/// The registration behind a manage link, or the "link invalid" page.
+async fn found(state: &AppState, token: String) -> AppResult<Found> {
     state
         .read(move |conn| {
             let row =
@@ -79,7 +96,7 @@ fn manage_markup(
         t.your_registration,
         html! {
             h1 { (t.your_registration) }
-            p { strong { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } } br; (when(meeting, ctx.lang)) br; (place(meeting)) }
+            p { strong { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } } br; (when(meeting, ctx.lang)) }
             @if let Some(notice) = notice { div.notice.ok role="status" { p { (notice) } } }
             dl.facts {
                 dt { (t.status_label) }
@@ -88,6 +105,7 @@ fn manage_markup(
                     @if let Some(position) = view.waitlist_position { " (" (position) ")" }
                 }
                 dt { (t.email) } dd { (view.email) }
+                (crate::meetings::pages::where_and_contact(meeting, t))
             }
             @if active {
                 p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
@@ -110,6 +128,9 @@ fn manage_markup(
             form method="post" action={ "/manage/" (token) "/sign-out" } {
                 button.secondary type="submit" { (t.sign_out_button) }
             }
+            @if !active && meeting.registration_open(now()) {
+                p { a.button href={ "/m/" (meeting.slug) "/register" } { (t.register_again) } }
+            }
             @if active {
                 h2 { (t.cancel_heading) }
                 p { a.button.secondary href={ "/manage/" (token) "/cancel" } { (t.cancel_button) } }
@@ -131,9 +152,9 @@ pub(super) async fn manage_page(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    match managed(&state, token.clone()).await {
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
+    match found {
         Ok((_, view, meeting, organizations)) => {
             let form = FormState::new(view_values(&view));
             Ok(manage_markup(
@@ -167,9 +188,9 @@ pub(super) async fn sign_out(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
+    let (ctx, found) = managed(&state, &req, token.into_inner()).await;
     let result = async {
-        let (id, _, meeting, _) = managed(&state, token.into_inner()).await?;
+        let (id, _, meeting, _) = found?;
         state
             .write(move |conn| store::sign_out_everywhere(conn, &id, now()))
             .await?;
@@ -204,9 +225,9 @@ pub(super) async fn save_details(
     token: web::Path<String>,
     fields: Fields,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    let (id, view, meeting, organizations) = managed(&state, token.clone()).await.on_page(&ctx)?;
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
+    let (id, view, meeting, organizations) = found.on_page(&ctx)?;
     let values = fields.into_inner();
     let for_patch = values.clone();
     let result = state
@@ -227,6 +248,7 @@ pub(super) async fn save_details(
             Some(t.saved),
         )),
         Err(AppError::Invalid(errors)) => {
+            let errors = form_errors(&values, errors);
             let form = FormState::new(values).with_errors(&errors, t, input_name);
             Ok(manage_markup(
                 &ctx,
@@ -248,13 +270,13 @@ pub(super) async fn set_press_consent(
     token: web::Path<String>,
     fields: Fields,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
     let consent = fields
         .get("consent_press_listing")
         .is_some_and(|v| v == "on");
     let result = async {
-        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let (id, _, meeting, organizations) = found?;
         let patch = Patch::set("consent_press_listing", consent);
         let saved = state
             .write(move |conn| store::update_own(conn, &id, patch, now()))
@@ -280,27 +302,25 @@ pub(super) async fn cancel_question(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    let result = managed(&state, token.clone())
-        .await
-        .map(|(_, _, meeting, _)| {
-            let t = ctx.t();
-            ok(
-                &ctx,
-                t.cancel_heading,
-                html! {
-                    h1 { (t.cancel_heading) }
-                    p { strong { (meeting.title_in(ctx.lang)) } }
-                    p { (t.cancel_question) }
-                    form method="post" action={ "/manage/" (token) "/cancel" } {
-                        button.danger type="submit" { (t.cancel_yes) }
-                        " "
-                        a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
-                    }
-                },
-            )
-        });
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
+    let result = found.map(|(_, _, meeting, _)| {
+        let t = ctx.t();
+        ok(
+            &ctx,
+            t.cancel_heading,
+            html! {
+                h1 { (t.cancel_heading) }
+                p { strong { (meeting.title_in(ctx.lang)) } }
+                p { (t.cancel_question) }
+                form method="post" action={ "/manage/" (token) "/cancel" } {
+                    button.danger type="submit" { (t.cancel_yes) }
+                    " "
+                    a.button.secondary href={ "/manage/" (token) } { (t.cancel_no) }
+                }
+            },
+        )
+    });
     result.on_page(&ctx)
 }
 
@@ -309,10 +329,10 @@ pub(super) async fn cancel_registration(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
     let result = async {
-        let (id, _, meeting, organizations) = managed(&state, token.clone()).await?;
+        let (id, _, meeting, organizations) = found?;
         let cancelled = state
             .write(move |conn| {
                 let view = store::view(conn, &id)?;
@@ -344,9 +364,9 @@ pub(super) async fn delete_question(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
     let token = token.into_inner();
-    let result = managed(&state, token.clone()).await.map(|_| {
+    let (ctx, found) = managed(&state, &req, token.clone()).await;
+    let result = found.map(|_| {
         let t = ctx.t();
         ok(
             &ctx,
@@ -370,10 +390,9 @@ pub(super) async fn delete_registration(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> PageResult {
-    let ctx = PageContext::new(&req);
-    let token = token.into_inner();
+    let (ctx, found) = managed(&state, &req, token.into_inner()).await;
     let result = async {
-        let (id, _, _, _) = managed(&state, token).await?;
+        let (id, _, _, _) = found?;
         state
             .erase(move |conn| store::delete_own(conn, &id, now()))
             .await?;

@@ -131,12 +131,17 @@ fn details_fields(
         }
         fieldset {
             legend { (t.organization) }
-            @if !organizations.is_empty() {
-                (Field::new("organization", t.organization_pick).select(form, t.choose, &picker))
+            @if organizations.is_empty() {
+                (organization_fields(t, ctx, form))
+            } @else {
+                (Field::new("organization", t.organization_pick).required().hint(t.organization_pick_hint).select(form, t.choose, &picker))
+                // Apart from the picker, and said to be for "another" only: filled in while a
+                // listed organisation is picked, they are not used.
+                fieldset.nested {
+                    legend { (t.organization_other_legend) }
+                    (organization_fields(t, ctx, form))
+                }
             }
-            (Field::new("organization_name", t.organization_name).autocomplete("organization").input(form))
-            (Field::new("organization_kind", t.organization_kind).select(form, t.choose, &kind_options(t)))
-            (Field::new("organization_country", t.organization_country).select(form, t.choose, &country_options(ctx.lang)))
         }
         fieldset {
             legend { (t.needs) }
@@ -145,6 +150,15 @@ fn details_fields(
             (Field::new("accessibility", t.accessibility).textarea(form))
             (Field::new("interpretation", t.interpretation).input(form))
         }
+    }
+}
+
+/// The fields of an organisation not in the picker.
+fn organization_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup {
+    html! {
+        (Field::new("organization_name", t.organization_name).autocomplete("organization").input(form))
+        (Field::new("organization_kind", t.organization_kind).select(form, t.choose, &kind_options(t)))
+        (Field::new("organization_country", t.organization_country).select(form, t.choose, &country_options(ctx.lang)))
     }
 }
 
@@ -191,6 +205,41 @@ fn form_to_body(
         accessibility: get("accessibility"),
         interpretation: get("interpretation"),
     })
+}
+
+/// The errors as the form shows them. With the organisation picker left at "Choose" and no
+/// organisation written in, the one thing missing is the choice: one error on the picker, not
+/// three on the fields for another organisation, which the person may not need at all.
+fn form_errors(
+    values: &HashMap<String, String>,
+    errors: Vec<crate::error::FieldError>,
+) -> Vec<crate::error::FieldError> {
+    let left_unchosen = values
+        .get("organization")
+        .is_some_and(|v| v.trim().is_empty())
+        && [
+            "organization_name",
+            "organization_kind",
+            "organization_country",
+        ]
+        .iter()
+        .all(|name| filled(values, name).is_none());
+    if !left_unchosen {
+        return errors;
+    }
+    let mut errors: Vec<_> = errors
+        .into_iter()
+        .filter(|e| {
+            !e.field
+                .as_deref()
+                .is_some_and(|f| f.starts_with("organization"))
+        })
+        .collect();
+    errors.push(crate::error::FieldError::new(
+        "organization",
+        crate::error::Problem::required(),
+    ));
+    errors
 }
 
 /// API field names to the form's input names.

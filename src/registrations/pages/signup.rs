@@ -1,11 +1,11 @@
 //! Signing up: the registration form, and the confirm link that proves the address.
 
-use super::{details_fields, form_to_body, input_name, Fields, HONEYPOT};
+use super::{details_fields, form_errors, form_to_body, input_name, Fields, HONEYPOT};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{fill, Catalogue};
-use crate::meetings::pages::{availability, place, when};
+use crate::meetings::pages::{availability, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
@@ -37,7 +37,7 @@ fn register_page(
         &title,
         html! {
             h1 { (title) }
-            p { (when(meeting, ctx.lang)) br; (place(meeting)) }
+            p { (when(meeting, ctx.lang)) br; (meeting.place()) }
             @if meeting.requires_approval { p.notice { (t.approval_ahead) } }
             (error_summary(form, t))
             (required_note(t))
@@ -155,6 +155,7 @@ pub(super) async fn submit_registration(
             ))
         }
         Err(AppError::Invalid(errors)) => {
+            let errors = form_errors(&values, errors);
             let form = FormState::new(values).with_errors(&errors, t, input_name);
             Ok(register_page(&ctx, &meeting, &organizations, &form))
         }
@@ -207,7 +208,7 @@ pub(super) async fn confirm_question(
             t.confirm_page_heading,
             html! {
                 h1 { (t.confirm_page_heading) }
-                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
                 p { (t.confirm_page_body) }
                 form method="post" action={ "/confirm/" (token) } {
                     button type="submit" { (t.confirm_button) }
@@ -257,7 +258,7 @@ pub(super) async fn confirm_submit(
             t.your_registration,
             html! {
                 (outcome(t, status))
-                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (place(&meeting)) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
                 div.notice.ok role="status" { p { (t.link_emailed) } }
             },
         )),

@@ -15,6 +15,8 @@ pub struct Mail {
     pub to: Vec<String>,
     /// The addresses of the `To:` header.
     pub to_header: Vec<String>,
+    /// The addresses of the `Reply-To:` header.
+    pub reply_to: Vec<String>,
     pub header_names: Vec<String>,
 
     pub subject: String,
@@ -51,6 +53,14 @@ impl Mail {
                     .collect()
             })
             .unwrap_or_default();
+        let reply_to = message
+            .reply_to()
+            .map(|to| {
+                to.iter()
+                    .filter_map(|a| a.address().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
         let header_names = message
             .headers()
             .iter()
@@ -58,6 +68,7 @@ impl Mail {
             .collect();
         Self {
             to_header,
+            reply_to,
             header_names,
             subject: message.subject().unwrap_or("").to_owned(),
             text: message

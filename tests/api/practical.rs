@@ -1,0 +1,224 @@
+//! What a participant needs to get there and get in touch: the venue's address with a map
+//! link, the organizers' contact (also the Reply-To of every email), pages in the language
+//! they registered in, a way back after cancelling, and a calendar in their words.
+
+use crate::on_both_backends;
+use crate::support::html::{fetch, post_form, select};
+use crate::support::{spawn_app, Backend, TestApp};
+use serde_json::json;
+
+fn lang_of(body: &str) -> String {
+    let document = scraper::Html::parse_document(body);
+    select(&document, "html")[0]
+        .value()
+        .attr("lang")
+        .unwrap()
+        .to_owned()
+}
+
+on_both_backends!(pages_and_emails_give_the_address_a_map_and_whom_to_write_to);
+async fn pages_and_emails_give_the_address_a_map_and_whom_to_write_to(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let bad = app
+        .post(
+            "/api/v1/meetings",
+            Some(&organizer),
+            json!({"slug": "bad-contact", "title": "T", "country": "MX", "timezone": "America/Mexico_City",
+                   "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-30T18:00:00-06:00",
+                   "languages": ["es"], "status": "draft", "contact_email": "not an address"}),
+        )
+        .await;
+    assert_eq!(
+        (bad.status, bad.field_errors()),
+        (422, vec!["contact_email".to_owned()])
+    );
+
+    let slug = app
+        .meeting(
+            &organizer,
+            json!({"address": "Avenida Ricardo Flores Magón 1", "contact_email": "equipo@convene.example"}),
+        )
+        .await;
+    let page = fetch(&app, &format!("/m/{slug}?lang=es"), None).await;
+    let document = scraper::Html::parse_document(&page.body);
+    let facts: String = select(&document, "dl.facts")[0].text().collect();
+    assert!(
+        facts.contains("Centro de Convenciones, Avenida Ricardo Flores Magón 1, Mexico City"),
+        "{facts}"
+    );
+    let map = select(
+        &document,
+        "dl.facts a[href^='https://www.openstreetmap.org/search?query=']",
+    );
+    let href = map[0].value().attr("href").unwrap();
+    assert!(
+        href.contains("Avenida%20Ricardo%20Flores%20Mag%C3%B3n%201") && href.ends_with("Mexico"),
+        "{href}"
+    );
+    assert_eq!(
+        select(
+            &document,
+            "dl.facts a[href='mailto:equipo@convene.example']"
+        )
+        .len(),
+        1
+    );
+
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    let first = &app.smtp.to("ana@example.org")[0];
+    assert_eq!(
+        first.reply_to,
+        ["equipo@convene.example"],
+        "replies reach the organizers"
+    );
+    assert!(
+        first
+            .text
+            .contains("¿Preguntas? Escriba a equipo@convene.example."),
+        "{}",
+        first.text
+    );
+    app.confirm(&token).await;
+    let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+    let page = fetch(&app, &format!("/manage/{manage}"), None).await;
+    assert!(page.body.contains("mailto:equipo@convene.example"));
+    assert!(page.body.contains("openstreetmap.org/search"));
+
+    // Without a contact, no Reply-To: replies would go nowhere useful.
+    let plain = app.meeting(&organizer, json!({})).await;
+    app.register(&plain, TestApp::registration_body("luis@example.org"))
+        .await;
+    let mail = &app.smtp.wait_for("luis@example.org", 1).await[0];
+    assert!(mail.reply_to.is_empty());
+}
+
+on_both_backends!(the_manage_page_speaks_the_participants_language_and_offers_a_way_back);
+async fn the_manage_page_speaks_the_participants_language_and_offers_a_way_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    // Registered in Spanish, reading on an English browser.
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    app.confirm(&token).await;
+    let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+    let page = fetch(&app, &format!("/manage/{manage}"), Some("en-US,en;q=0.9")).await;
+    assert_eq!(lang_of(&page.body), "es");
+    let asked = fetch(&app, &format!("/manage/{manage}?lang=en"), Some("es")).await;
+    assert_eq!(
+        lang_of(&asked.body),
+        "en",
+        "the language switch still works"
+    );
+
+    let cancelled = post_form(&app, &format!("/manage/{manage}/cancel"), &[]).await;
+    assert_eq!(cancelled.status, 200);
+    assert_eq!(lang_of(&cancelled.body), "es");
+    let document = scraper::Html::parse_document(&cancelled.body);
+    let again = select(&document, &format!("a[href='/m/{slug}/register']"));
+    assert_eq!(again.len(), 1, "a way to register again");
+    assert_eq!(again[0].text().collect::<String>(), "Inscribirse de nuevo");
+}
+
+on_both_backends!(speaker_roles_in_a_calendar_are_in_its_readers_language);
+async fn speaker_roles_in_a_calendar_are_in_its_readers_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let answer = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/sessions"),
+            Some(&organizer),
+            json!({"title": "Apertura", "kind": "plenary", "starts_at": "2030-05-29T09:00:00-06:00",
+                   "ends_at": "2030-05-29T10:00:00-06:00", "language": "es",
+                   "speakers": [{"name": "Ana Pérez", "role": "moderator"}, {"name": "Luis Gómez", "role": "rapporteur"}]}),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    for (lang, moderator, rapporteur) in [
+        ("es", "Moderación: Ana Pérez", "Relatoría: Luis Gómez"),
+        ("en", "Moderator: Ana Pérez", "Rapporteur: Luis Gómez"),
+    ] {
+        let ics = fetch(
+            &app,
+            &format!("/api/v1/meetings/{slug}/agenda.ics?lang={lang}"),
+            None,
+        )
+        .await
+        .body;
+        let calendar = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()))
+            .next()
+            .unwrap()
+            .unwrap();
+        let description = calendar.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == "DESCRIPTION")
+            .and_then(|p| p.value.clone())
+            .unwrap()
+            .replace("\\n", "\n");
+        assert!(
+            description.contains(moderator) && description.contains(rapporteur),
+            "{lang}: {description}"
+        );
+        assert!(!description.contains("moderator:"), "{description}");
+    }
+}
+
+on_both_backends!(an_organisation_left_unchosen_is_one_error_on_the_picker);
+async fn an_organisation_left_unchosen_is_one_error_on_the_picker(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    // A listed participant puts their organisation in the picker.
+    let mut ana = TestApp::registration_body("ana@example.org");
+    ana["consent_press_listing"] = json!(true);
+    let token = app.register_and_read_token(&slug, ana).await;
+    app.confirm(&token).await;
+
+    let person = [
+        ("full_name", "Luis Gómez"),
+        ("email", "luis@example.org"),
+        ("country", "GT"),
+        ("language", "es"),
+        ("consent_data_processing", "on"),
+        ("lang", "en"),
+    ];
+    let mut unchosen = person.to_vec();
+    unchosen.extend([
+        ("organization", ""),
+        ("organization_name", ""),
+        ("organization_kind", ""),
+        ("organization_country", ""),
+    ]);
+    let sent = post_form(&app, &format!("/m/{slug}/register"), &unchosen).await;
+    assert_eq!(sent.status, 422);
+    let document = scraper::Html::parse_document(&sent.body);
+    let errors: Vec<String> = select(&document, "span.error")
+        .into_iter()
+        .map(|e| e.value().attr("id").unwrap().to_owned())
+        .collect();
+    assert_eq!(errors, ["organization-error"], "one error, on the picker");
+    assert!(
+        sent.body.contains("Choose your organisation, or"),
+        "{}",
+        sent.body
+    );
+
+    // Written in without choosing "another": taken as another organisation.
+    let mut written = person.to_vec();
+    written.extend([
+        ("organization", ""),
+        ("organization_name", "Casa del Migrante"),
+        ("organization_kind", "civil_society"),
+        ("organization_country", "GT"),
+    ]);
+    let sent = post_form(&app, &format!("/m/{slug}/register"), &written).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let luis = app.registrations(&organizer, &slug, "q=luis").await;
+    assert_eq!(luis[0]["organization"]["name"], "Casa del Migrante");
+}
