@@ -153,7 +153,8 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
             "status": "published",
             "translations": {"es": {
                 "title": "Intercambio regional de centros de información para personas migrantes",
-                "description": "Dos días para que el personal de 21 centros de información para personas migrantes de Centroamérica y México, agencias de la ONU y la sociedad civil compartan lo que funciona para informar a las personas en movimiento."
+                "description": "Dos días para que el personal de 21 centros de información para personas migrantes de Centroamérica y México, agencias de la ONU y la sociedad civil compartan lo que funciona para informar a las personas en movimiento.",
+                "city": "Ciudad de México"
             }}
         }))
         .map_err(anyhow::Error::from)?;

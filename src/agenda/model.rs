@@ -224,7 +224,7 @@ impl SessionDraft {
         );
         let translations = checks.field(
             "translations",
-            parse_translations(form.translations.as_ref(), 200, 5000),
+            parse_translations(form.translations.as_ref(), 200, 5000, false),
         );
         let position = form.position.unwrap_or(0);
         if !(0..=10_000).contains(&position) {

@@ -93,13 +93,13 @@ fn change_lines(
 
 /// The meeting's dates in its own zone, and its venue, address and city when it has them.
 fn when_and_where(meeting: &Meeting, language: Language, t: &Catalogue) -> Vec<String> {
-    let place = meeting.place();
+    let place = meeting.place(language);
     let mut lines = vec![format!(
         "{}: {} – {} ({})",
         t.when,
         date_time(&meeting.local(meeting.starts_at), language),
         date_time(&meeting.local(meeting.ends_at), language),
-        meeting.timezone
+        meeting.zone_in(language)
     )];
     if !place.is_empty() {
         lines.push(format!("{}: {place}", t.where_));

@@ -89,6 +89,7 @@ pub(crate) fn translations_from(values: &HashMap<String, String>) -> BTreeMap<St
             let text = Translation {
                 title: filled(values, &format!("title_{code}")),
                 description: filled(values, &format!("description_{code}")),
+                city: filled(values, &format!("city_{code}")),
             };
             (code.to_owned(), text)
         })
@@ -216,6 +217,9 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
         if let Some(description) = text.description {
             put(&format!("description_{}", language.as_str()), description);
         }
+        if let Some(city) = text.city {
+            put(&format!("city_{}", language.as_str()), city);
+        }
     }
     values
 }
@@ -245,7 +249,9 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             legend { (t.where_) }
             (Field::new("venue", t.venue).input(form))
             (Field::new("address", t.street_address).hint(t.street_address_hint).input(form))
-            (Field::new("city", t.city).input(form))
+            (Field::new("city", t.city).hint(t.city_hint).input(form))
+            (Field::new("city_es", t.city_es).input(form))
+            (Field::new("city_en", t.city_en).input(form))
             (Field::new("country", t.meeting_country).required().select(form, t.choose, &country_options(ctx.lang)))
         }
         fieldset {

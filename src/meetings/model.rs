@@ -51,6 +51,9 @@ pub struct Translation {
     pub title: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// A meeting's city as this language writes it ("Ciudad de México"); sessions have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
 }
 
 pub type Translations = BTreeMap<Language, Translation>;
@@ -182,11 +185,13 @@ fn parse_languages(raw: Option<&[String]>) -> Result<Vec<Language>, Problem> {
 }
 
 /// `translations` as given, keyed by language; titles up to `max_title` and descriptions up to
-/// `max_description` characters, and an entry with neither dropped. Sessions share this.
+/// `max_description` characters, a city where `with_city` (meetings), and an entry with none
+/// dropped. Sessions share this.
 pub(crate) fn parse_translations(
     raw: Option<&BTreeMap<String, Translation>>,
     max_title: usize,
     max_description: usize,
+    with_city: bool,
 ) -> Result<Translations, Problem> {
     let mut translations = Translations::new();
     for (code, text) in raw.into_iter().flatten() {
@@ -194,8 +199,18 @@ pub(crate) fn parse_translations(
             .ok_or_else(|| Problem::new("invalid", "translations are keyed \"en\" or \"es\""))?;
         let title = optional_line(text.title.as_deref(), max_title)?;
         let description = optional_multiline(text.description.as_deref(), max_description)?;
-        if title.is_some() || description.is_some() {
-            translations.insert(language, Translation { title, description });
+        let city = match (with_city, text.city.as_deref()) {
+            (true, city) => optional_line(city, 100)?,
+            (false, None) => None,
+            (false, Some(_)) => return Err(Problem::new("invalid", "a session has no city")),
+        };
+        if title.is_some() || description.is_some() || city.is_some() {
+            let text = Translation {
+                title,
+                description,
+                city,
+            };
+            translations.insert(language, text);
         }
     }
     Ok(translations)
@@ -243,7 +258,7 @@ impl MeetingDraft {
         let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
         let translations = checks.field(
             "translations",
-            parse_translations(form.translations.as_ref(), MAX_TITLE, MAX_DESCRIPTION),
+            parse_translations(form.translations.as_ref(), MAX_TITLE, MAX_DESCRIPTION, true),
         );
 
         check_dates_in_order(&mut checks, starts_at, ends_at, opens_at, closes_at);
@@ -373,14 +388,42 @@ impl Meeting {
         self.local(at).to_rfc3339()
     }
 
-    /// "Centro de Convenciones Tlatelolco, Av. Ricardo Flores Magón 1, Mexico City"
-    pub fn place(&self) -> String {
-        [&self.venue, &self.address, &self.city]
-            .into_iter()
-            .filter(|part| !part.is_empty())
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// "Centro de Convenciones Tlatelolco, Av. Ricardo Flores Magón 1, Ciudad de México"
+    pub fn place(&self, language: Language) -> String {
+        [
+            self.venue.clone(),
+            self.address.clone(),
+            self.city_in(language),
+        ]
+        .into_iter()
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+    }
+
+    /// The city as a reader of `language` writes it: the translation, else the city as given.
+    pub fn city_in(&self, language: Language) -> String {
+        self.translations()
+            .remove(&language)
+            .and_then(|t| t.city)
+            .unwrap_or_else(|| self.city.clone())
+    }
+
+    /// The meeting's clock in words: "Mexico City time, UTC−06:00", with the offset on
+    /// its first day; the zone's own name when the meeting has no city.
+    pub fn zone_in(&self, language: Language) -> String {
+        let offset = self.local(self.starts_at).format("%:z").to_string();
+        let offset = format!("UTC{}", offset.replacen('-', "\u{2212}", 1));
+        let city = self.city_in(language);
+        let place = if city.is_empty() {
+            self.timezone.replace('_', " ")
+        } else {
+            city
+        };
+        crate::i18n::fill(
+            crate::i18n::catalogue(language).time_in_city,
+            &[("city", &place), ("offset", &offset)],
+        )
     }
 
     pub fn status(&self) -> MeetingStatus {

@@ -35,7 +35,19 @@ pub fn map_link(meeting: &Meeting) -> Option<String> {
         return None;
     }
     let country = crate::i18n::countries::name(&meeting.country, Language::En);
-    let query = format!("{}, {country}", meeting.place());
+    // The place as the organizer wrote it, which the map knows best.
+    let parts = [
+        &meeting.venue,
+        &meeting.address,
+        &meeting.city,
+        &country.to_owned(),
+    ];
+    let query: Vec<&str> = parts
+        .into_iter()
+        .map(String::as_str)
+        .filter(|part| !part.is_empty())
+        .collect();
+    let query = query.join(", ");
     let query = percent_encoding::utf8_percent_encode(&query, percent_encoding::NON_ALPHANUMERIC);
     Some(format!(
         "https://www.openstreetmap.org/search?query={query}"
@@ -43,11 +55,12 @@ pub fn map_link(meeting: &Meeting) -> Option<String> {
 }
 
 /// Where, with its map link, and whom to write to: the practical facts of a meeting's pages.
-pub fn where_and_contact(meeting: &Meeting, t: &Catalogue) -> Markup {
+pub fn where_and_contact(meeting: &Meeting, language: Language) -> Markup {
+    let t = crate::i18n::catalogue(language);
     html! {
         dt { (t.where_) }
         dd {
-            (meeting.place())
+            (meeting.place(language))
             @if let Some(map) = map_link(meeting) {
                 br; a href=(map) rel="noopener noreferrer" { (t.open_map) }
             }
@@ -111,7 +124,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
             @for meeting in &meetings {
                 article.card {
                     h2 { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
-                    p { (when(meeting, ctx.lang)) br; (meeting.place()) }
+                    p { (when(meeting, ctx.lang)) br; (meeting.place(ctx.lang)) }
                     (availability(meeting, counts.get(&meeting.id).copied().unwrap_or(0), at, t, ctx.lang))
                     p { a.button href={ "/m/" (meeting.slug) } { (t.more_and_register) } }
                 }
@@ -292,8 +305,8 @@ fn meeting_markup(
         html! {
             h1 { (title) }
             dl.facts {
-                dt { (t.when) } dd { (when(meeting, ctx.lang)) " (" (meeting.timezone) ")" }
-                (where_and_contact(meeting, t))
+                dt { (t.when) } dd { (when(meeting, ctx.lang)) " (" (meeting.zone_in(ctx.lang)) ")" }
+                (where_and_contact(meeting, ctx.lang))
             }
             @let description = meeting.description_in(ctx.lang);
             @if !description.is_empty() { p { (description) } }
@@ -301,6 +314,9 @@ fn meeting_markup(
             @if meeting.registration_open(at) {
                 @if meeting.requires_approval { p { (t.approval_ahead) } }
                 p { a.button href={ "/m/" (meeting.slug) "/register" } { (t.register_cta) } }
+            }
+            @if meeting.is_public() {
+                p { a href={ "/m/" (meeting.slug) "/resend" } { (t.lost_link) } }
             }
             h2 { (t.programme) }
             @if !agenda.is_empty() {

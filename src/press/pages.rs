@@ -53,7 +53,7 @@ async fn press_page(
         t.press_heading,
         html! {
             h1 { (t.press_heading) }
-            p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
+            p { strong { (title) } br; (when(&meeting, ctx.lang)) br; (meeting.place(ctx.lang)) }
             div.notice.press-counts {
                 @if let Some(size) = &summary.meeting {
                     p { strong { (t.press_meeting_label) } " " (meeting_size(t, size)) }

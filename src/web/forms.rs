@@ -192,7 +192,7 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
 }
 
 /// The order fields come in on the forms, so the summary reads as the form does.
-const FORM_ORDER: [&str; 42] = [
+const FORM_ORDER: [&str; 44] = [
     "full_name",
     "email",
     "password",
@@ -222,6 +222,8 @@ const FORM_ORDER: [&str; 42] = [
     "venue",
     "address",
     "city",
+    "city_es",
+    "city_en",
     "capacity",
     "per_organization_limit",
     "approval_threshold",
@@ -252,6 +254,8 @@ pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
         "approval_threshold" => t.approval_threshold,
         "capacity" | "room_capacity" => t.capacity,
         "city" => t.city,
+        "city_es" => t.city_es,
+        "city_en" => t.city_en,
         "country" => t.country,
         "description" => t.description,
         "description_en" => t.description_en,

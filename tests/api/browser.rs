@@ -551,6 +551,7 @@ async fn page_walk(backend: Backend) {
         "/".to_owned(),
         format!("/m/{slug}"),
         format!("/m/{slug}/register"),
+        format!("/m/{slug}/resend"),
         format!("/confirm/{waiting}"),
         format!("/manage/{manage}"),
         format!("/manage/{manage}/cancel"),

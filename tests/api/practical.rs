@@ -222,3 +222,138 @@ async fn an_organisation_left_unchosen_is_one_error_on_the_picker(backend: Backe
     let luis = app.registrations(&organizer, &slug, "q=luis").await;
     assert_eq!(luis[0]["organization"]["name"], "Casa del Migrante");
 }
+
+on_both_backends!(the_city_and_its_clock_read_in_the_readers_language);
+async fn the_city_and_its_clock_read_in_the_readers_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app
+        .meeting(
+            &organizer,
+            json!({"translations": {"es": {"title": "Intercambio", "city": "Ciudad de México"}}}),
+        )
+        .await;
+    let facts = |lang: &'static str| {
+        let app = &app;
+        let slug = slug.clone();
+        async move {
+            let page = fetch(app, &format!("/m/{slug}?lang={lang}"), None).await;
+            let document = scraper::Html::parse_document(&page.body);
+            select(&document, "dl.facts")[0].text().collect::<String>()
+        }
+    };
+    let spanish = facts("es").await;
+    assert!(
+        spanish.contains("hora de Ciudad de México, UTC\u{2212}06:00"),
+        "{spanish}"
+    );
+    assert!(
+        spanish.contains("Centro de Convenciones, Ciudad de México"),
+        "{spanish}"
+    );
+    assert!(!spanish.contains("America/Mexico_City"), "{spanish}");
+    let english = facts("en").await;
+    assert!(
+        english.contains("Mexico City time, UTC\u{2212}06:00"),
+        "{english}"
+    );
+
+    // The email of a Spanish reader says it the same way.
+    app.register(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    let mail = &app.smtp.wait_for("ana@example.org", 1).await[0];
+    assert!(
+        mail.text
+            .contains("hora de Ciudad de México, UTC\u{2212}06:00"),
+        "{}",
+        mail.text
+    );
+
+    // A session has no city of its own.
+    let session = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/sessions"),
+            Some(&organizer),
+            json!({"title": "Apertura", "starts_at": "2030-05-29T09:00:00-06:00", "ends_at": "2030-05-29T10:00:00-06:00",
+                   "translations": {"es": {"city": "Ciudad de México"}}}),
+        )
+        .await;
+    assert_eq!(
+        (session.status, session.field_errors()),
+        (422, vec!["translations".to_owned()])
+    );
+}
+
+on_both_backends!(
+    a_lost_email_is_sent_again_at_most_once_an_hour_and_tells_nobody_who_is_registered
+);
+async fn a_lost_email_is_sent_again_at_most_once_an_hour_and_tells_nobody_who_is_registered(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let registered = post_form(
+        &app,
+        &format!("/m/{slug}/register"),
+        &[
+            ("full_name", "Ana Peña"),
+            ("email", "ana@example.org"),
+            ("country", "MX"),
+            ("language", "es"),
+            ("organization", "other"),
+            ("organization_name", "Casa del Migrante"),
+            ("organization_kind", "civil_society"),
+            ("organization_country", "MX"),
+            ("consent_data_processing", "on"),
+            ("lang", "en"),
+        ],
+    )
+    .await;
+    assert_eq!(registered.status, 200, "{}", registered.body);
+    let document = scraper::Html::parse_document(&registered.body);
+    let form = select(&document, &format!("form[action='/m/{slug}/resend']"));
+    assert_eq!(form.len(), 1, "the inbox page offers to send it again");
+    app.smtp.wait_for("ana@example.org", 1).await;
+
+    let resend = format!("/m/{slug}/resend?lang=en");
+    let known = post_form(&app, &resend, &[("email", "ana@example.org")]).await;
+    let unknown = post_form(&app, &resend, &[("email", "nobody@example.org")]).await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    let told = |page: &crate::support::html::Page| {
+        let document = scraper::Html::parse_document(&page.body);
+        select(&document, "main .notice")[0]
+            .text()
+            .collect::<String>()
+            .replace("nobody@example.org", "ana@example.org")
+    };
+    assert_eq!(told(&known), told(&unknown), "the same answer either way");
+    let mails = app.smtp.wait_for("ana@example.org", 2).await;
+    let token = mails[1].confirm_token();
+    assert!(
+        app.confirm(&token).await.status == 200,
+        "the link sent again confirms"
+    );
+
+    // Again within the hour: answered the same, nothing sent.
+    let again = post_form(&app, &resend, &[("email", "ana@example.org")]).await;
+    assert_eq!(again.status, 200);
+    app.outbox_drained(&organizer, &slug).await;
+    let to_ana = app.smtp.to("ana@example.org");
+    assert_eq!(
+        to_ana.len(),
+        3,
+        "registered, sent again, confirmed: {:?}",
+        to_ana.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(app.smtp.to("nobody@example.org").is_empty());
+
+    let bad = post_form(&app, &resend, &[("email", "not an address")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("email-error"));
+    let page = fetch(&app, &format!("/m/{slug}"), None).await;
+    assert!(
+        page.body.contains(&format!("href=\"/m/{slug}/resend\"")),
+        "the meeting page links to it"
+    );
+}

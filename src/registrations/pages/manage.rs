@@ -105,7 +105,7 @@ fn manage_markup(
                     @if let Some(position) = view.waitlist_position { " (" (position) ")" }
                 }
                 dt { (t.email) } dd { (view.email) }
-                (crate::meetings::pages::where_and_contact(meeting, t))
+                (crate::meetings::pages::where_and_contact(meeting, ctx.lang))
             }
             @if active {
                 p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }

@@ -8,7 +8,10 @@ use manage::{
     calendar, cancel_question, cancel_registration, delete_question, delete_registration,
     manage_page, save_details, set_press_consent, sign_out,
 };
-use signup::{confirm_question, confirm_submit, registration_form, submit_registration};
+use signup::{
+    confirm_question, confirm_submit, registration_form, resend_form, resend_submit,
+    submit_registration,
+};
 
 use super::model::{OrganizationForm, RegistrationForm};
 use super::store;
@@ -25,6 +28,8 @@ use std::collections::HashMap;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/{slug}/register", web::get().to(registration_form))
         .route("/m/{slug}/register", web::post().to(submit_registration))
+        .route("/m/{slug}/resend", web::get().to(resend_form))
+        .route("/m/{slug}/resend", web::post().to(resend_submit))
         .route("/confirm/{token}", web::get().to(confirm_question))
         .route("/confirm/{token}", web::post().to(confirm_submit))
         .route("/manage/{token}", web::get().to(manage_page))

@@ -9,12 +9,14 @@ use crate::meetings::pages::{availability, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
-use crate::web::forms::{checkbox, error_summary, filled, required_note, FormState};
+use crate::values::Email;
+use crate::web::forms::{checkbox, error_summary, filled, required_note, Field, FormState};
 use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
+use std::collections::HashMap;
 
 fn register_page(
     ctx: &PageContext,
@@ -37,7 +39,7 @@ fn register_page(
         &title,
         html! {
             h1 { (title) }
-            p { (when(meeting, ctx.lang)) br; (meeting.place()) }
+            p { (when(meeting, ctx.lang)) br; (meeting.place(ctx.lang)) }
             @if meeting.requires_approval { p.notice { (t.approval_ahead) } }
             (error_summary(form, t))
             (required_note(t))
@@ -150,6 +152,12 @@ pub(super) async fn submit_registration(
                 html! {
                     h1 { (t.check_inbox_heading) }
                     div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", &email)])) } }
+                    p { (t.no_email_yet) }
+                    // The address goes in the form, not the link: addresses stay out of URLs.
+                    form method="post" action={ "/m/" (meeting.slug) "/resend" } {
+                        input type="hidden" name="email" value=(email);
+                        button.secondary type="submit" { (t.resend_button) }
+                    }
                     p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
                 },
             ))
@@ -208,7 +216,7 @@ pub(super) async fn confirm_question(
             t.confirm_page_heading,
             html! {
                 h1 { (t.confirm_page_heading) }
-                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place(ctx.lang)) }
                 p { (t.confirm_page_body) }
                 form method="post" action={ "/confirm/" (token) } {
                     button type="submit" { (t.confirm_button) }
@@ -258,11 +266,93 @@ pub(super) async fn confirm_submit(
             t.your_registration,
             html! {
                 (outcome(t, status))
-                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place()) }
+                p { strong { (meeting.title_in(ctx.lang)) } br; (when(&meeting, ctx.lang)) br; (meeting.place(ctx.lang)) }
                 div.notice.ok role="status" { p { (t.link_emailed) } }
             },
         )),
         Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_used)),
         Err(error) => Err(PageError::new(&ctx, error)),
     }
+}
+
+/// "Lost the email?": the form that asks for the address.
+pub(super) async fn resend_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    let slug = slug_or_404(&slug).on_page(&ctx)?;
+    let meeting = state
+        .read(move |conn| meetings::store::public_by_slug(conn, &slug))
+        .await
+        .on_page(&ctx)?;
+    Ok(resend_page(&ctx, &meeting, &FormState::new(HashMap::new())))
+}
+
+fn resend_page(ctx: &PageContext, meeting: &Meeting, form: &FormState) -> HttpResponse {
+    let t = ctx.t();
+    let status = if form.has_errors() {
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let markup = crate::web::page::layout(
+        ctx,
+        t.resend_heading,
+        html! {
+            h1 { (t.resend_heading) }
+            p { strong { (meeting.title_in(ctx.lang)) } }
+            p { (t.resend_explain) }
+            form method="post" action={ "/m/" (meeting.slug) "/resend" } novalidate {
+                (Field::new("email", t.email).kind("email").required().autocomplete("email").input(form))
+                button type="submit" { (t.resend_button) }
+            }
+        },
+    );
+    crate::web::page::respond(ctx, status, markup)
+}
+
+/// Sends the link again to an address registered for the meeting, and answers alike for one
+/// that is not. Rate-limited as registering is (per address of the client, and per meeting).
+pub(super) async fn resend_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    slug: web::Path<String>,
+    fields: Fields,
+) -> PageResult {
+    let ctx = PageContext::new(&req);
+    state.rate_limit(&req).on_page(&ctx)?;
+    let slug = slug_or_404(&slug).on_page(&ctx)?;
+    let for_read = slug.clone();
+    let meeting = state
+        .read(move |conn| meetings::store::public_by_slug(conn, &for_read))
+        .await
+        .on_page(&ctx)?;
+    let values = fields.into_inner();
+    let t = ctx.t();
+    let email = match Email::parse(filled(&values, "email").as_deref()) {
+        Ok(email) => email,
+        Err(problem) => {
+            let errors = [crate::error::FieldError::new("email", problem)];
+            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            return Ok(resend_page(&ctx, &meeting, &form));
+        }
+    };
+    let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
+    let shown = email.as_str().to_owned();
+    state
+        .write_unseen(move |conn| store::resend(conn, &slug, &email, &client, now()))
+        .await
+        .on_page(&ctx)?;
+    state.wake_mailer();
+    Ok(ok(
+        &ctx,
+        t.resend_heading,
+        html! {
+            h1 { (t.resend_heading) }
+            div.notice.ok role="status" { p { (fill(t.resend_done, &[("email", &shown)])) } }
+            p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+        },
+    ))
 }

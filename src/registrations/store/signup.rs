@@ -134,6 +134,27 @@ pub(super) fn by_address(
         .optional()?)
 }
 
+/// Emails an address registered for the meeting its link again (the confirm link while the
+/// address is unconfirmed, else the manage link), at most once an hour, and counts the request
+/// as the client's registration attempt. Does the same visible nothing for an address that is
+/// not registered, so the answer tells a stranger nothing.
+pub fn resend(
+    conn: &mut DbConn,
+    slug: &Slug,
+    email: &crate::values::Email,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let meeting = meetings::store::public_by_slug(conn, slug)?;
+        count_attempt(conn, &meeting.id, client, now)?;
+        match by_address(conn, &meeting.id, email)? {
+            Some(known) if !known.status().can_register_again() => resend_link(conn, &known, now),
+            _ => Ok(()),
+        }
+    })
+}
+
 /// Sets a cancelled or expired registration aside, untouched, so that its address can register
 /// afresh: the new registration is another row, with other links, and a stranger registering
 /// the address learns nothing of the old one and cannot overwrite it. Its key gains the id
