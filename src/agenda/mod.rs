@@ -6,5 +6,6 @@ pub mod dashboard;
 pub mod model;
 pub mod routes;
 pub mod store;
+pub mod timetable;
 
 pub use routes::configure;

@@ -16,6 +16,9 @@ pub struct Catalogue {
     pub months: [&'static str; 12],
     /// "{day} {month} {year}, {time}"
     pub date_time: &'static str,
+    /// Monday first, as chrono numbers them.
+    pub weekdays: [&'static str; 7],
+    pub day_heading: &'static str,
     pub greeting: &'static str,
     pub greeting_unnamed: &'static str,
     pub new_link_subject: &'static str,
@@ -106,7 +109,7 @@ pub struct Catalogue {
     pub meetings_heading: &'static str,
     pub no_meetings: &'static str,
     pub more_and_register: &'static str,
-    pub seats_left: &'static str,
+    pub seats_left: [&'static str; 2],
     pub waitlist_only: &'static str,
     pub registration_open_until: &'static str,
     pub registration_open: &'static str,
@@ -335,6 +338,13 @@ pub struct Catalogue {
     pub delete_question: &'static str,
     pub delete_yes: &'static str,
     pub deleted_done: &'static str,
+    pub nobody_listed_yet: &'static str,
+    pub participants_counted: [&'static str; 2],
+    pub organizations_counted: [&'static str; 2],
+    pub countries_counted: [&'static str; 2],
+    pub agreed_counted: [&'static str; 2],
+    pub through_the_day: &'static str,
+    pub next_day: &'static str,
     pub no_email_yet: &'static str,
     pub resend_button: &'static str,
     pub resend_heading: &'static str,
@@ -358,7 +368,7 @@ pub struct Catalogue {
     pub contact_label: &'static str,
     pub done_promoted: &'static str,
     pub done_nothing_selected: &'static str,
-    pub done_skipped: &'static str,
+    pub done_skipped: [&'static str; 2],
     pub registrations_found: &'static str,
     pub registrations_found_more: &'static str,
     pub printable_list: &'static str,
@@ -370,9 +380,9 @@ pub struct Catalogue {
     pub confirm_promote: &'static str,
     pub promote_consequence: &'static str,
     pub promote_full_consequence: &'static str,
-    pub confirm_bulk_approve: &'static str,
-    pub confirm_bulk_check_in: &'static str,
-    pub confirm_bulk_cancel: &'static str,
+    pub confirm_bulk_approve: [&'static str; 2],
+    pub confirm_bulk_check_in: [&'static str; 2],
+    pub confirm_bulk_cancel: [&'static str; 2],
     pub bulk_approve_consequence: &'static str,
     pub bulk_check_in_consequence: &'static str,
     pub bulk_cancel_consequence: &'static str,
@@ -489,61 +499,36 @@ pub fn date_time<T: Datelike + Timelike>(at: &T, language: Language) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::NaiveDate;
+/// A count with its noun or sentence in the right number: `forms` is the text for one, then for
+/// any other count ("1 participant", "24 participants"), each with `{n}`. Singular is exactly
+/// one in both languages.
+pub fn counted(n: impl Into<i64>, forms: [&str; 2]) -> String {
+    let n = n.into();
+    fill(forms[usize::from(n != 1)], &[("n", &n.to_string())])
+}
 
-    #[test]
-    fn dates_read_naturally_in_both_languages() {
-        let at = NaiveDate::from_ymd_opt(2026, 5, 29)
-            .unwrap()
-            .and_hms_opt(9, 0, 0)
-            .unwrap();
-        assert_eq!(date_time(&at, Language::En), "29 May 2026, 09:00");
-        assert_eq!(date_time(&at, Language::Es), "29 de mayo de 2026, 09:00");
-    }
-
-    /// Both catalogues have every key (the struct sees to that), none empty, and the Spanish one
-    /// is translated: a text the same in both languages must be listed here as meant to be.
-    #[test]
-    fn each_catalogue_has_every_key_of_the_other_translated() {
-        let en = serde_json::to_value(&EN).unwrap();
-        let es = serde_json::to_value(&ES).unwrap();
-        let (en, es) = (en.as_object().unwrap(), es.as_object().unwrap());
-        let keys =
-            |m: &serde_json::Map<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
-        assert_eq!(keys(en), keys(es));
-        let same_on_purpose = ["kind_panel", "no"];
-        for (key, value) in en {
-            if let Some(text) = value.as_str() {
-                assert!(!text.trim().is_empty(), "{key} is empty in English");
-                assert!(
-                    !es[key].as_str().unwrap().trim().is_empty(),
-                    "{key} is empty in Spanish"
-                );
-                assert!(
-                    es[key] != *value || same_on_purpose.contains(&key.as_str()),
-                    "{key} is not translated"
-                );
-                // Placeholders must match, or a value would go missing in one language.
-                let holes = |t: &str| {
-                    t.split('{')
-                        .skip(1)
-                        .filter_map(|p| p.split_once('}').map(|(h, _)| h.to_owned()))
-                        .collect::<std::collections::BTreeSet<_>>()
-                };
-                assert_eq!(
-                    holes(text),
-                    holes(es[key].as_str().unwrap()),
-                    "{key} placeholders differ"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn placeholders_are_filled() {
-        assert_eq!(fill("Hola, {name}:", &[("name", "Ana")]), "Hola, Ana:");
+/// A day as a heading reads it: "Wednesday 29 May 2030", "Miércoles 29 de mayo de 2030" (a
+/// heading starts with a capital, though Spanish writes weekdays in lower case).
+pub fn day_heading(day: chrono::NaiveDate, language: Language) -> String {
+    let texts = catalogue(language);
+    let heading = fill(
+        texts.day_heading,
+        &[
+            (
+                "weekday",
+                texts.weekdays[day.weekday().num_days_from_monday() as usize],
+            ),
+            ("day", &day.day().to_string()),
+            ("month", texts.months[day.month0() as usize]),
+            ("year", &day.year().to_string()),
+        ],
+    );
+    let mut letters = heading.chars();
+    match letters.next() {
+        Some(first) => first.to_uppercase().chain(letters).collect(),
+        None => heading,
     }
 }
+
+#[cfg(test)]
+mod tests;

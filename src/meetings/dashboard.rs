@@ -435,7 +435,7 @@ async fn summary(
                 (crate::meetings::pages::when(&meeting, ctx.lang)) " · " span.badge { (meeting_status_label(ctx.t(), &meeting.status)) }
                 " · " a href={ "/m/" (meeting.slug) } { "/m/" (meeting.slug) }
             }
-            @if let Some(left) = stats.seats_left { p { (crate::i18n::fill(t.seats_left, &[("n", &left.to_string())])) } }
+            @if let Some(left) = stats.seats_left { p { (crate::i18n::counted(left, t.seats_left)) } }
             p.muted {
                 (t.emails_pending) ": " (stats.emails.get("pending").copied().unwrap_or(0))
                 " · " (t.emails_dead) ": " (stats.emails.get("dead").copied().unwrap_or(0))

@@ -90,7 +90,7 @@ pub fn availability(
                 " "
                 @match seats {
                     Some(0) => span.badge.warn { (t.waitlist_only) },
-                    Some(n) => span.badge { (fill(t.seats_left, &[("n", &n.to_string())])) },
+                    Some(n) => span.badge { (crate::i18n::counted(n, t.seats_left)) },
                     None => {},
                 }
             }
@@ -131,128 +131,6 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
             }
         },
     ))
-}
-
-pub fn session_kind_label(t: &Catalogue, kind: &str) -> &'static str {
-    match kind {
-        "plenary" => t.kind_plenary,
-        "panel" => t.kind_panel,
-        "workshop" => t.kind_workshop,
-        "break" => t.kind_break,
-        "networking" => t.kind_networking,
-        _ => t.kind_other,
-    }
-}
-
-fn session_language(t: &Catalogue, language: &str) -> &'static str {
-    match language {
-        "en" => t.session_language_en,
-        "es" => t.session_language_es,
-        _ => t.session_language_both,
-    }
-}
-
-/// A day's sessions in time order, gathered into bands of sessions that overlap in time: a
-/// band is what runs in parallel, its rooms side by side on a wide screen and stacked on a
-/// phone.
-fn bands<'a>(sessions: &[&'a AgendaItem]) -> Vec<Vec<&'a AgendaItem>> {
-    let mut sorted = sessions.to_vec();
-    sorted.sort_by(|a, b| {
-        (a.session.starts_at, a.room.as_ref().map(|r| &r.name))
-            .cmp(&(b.session.starts_at, b.room.as_ref().map(|r| &r.name)))
-    });
-    let mut bands: Vec<(chrono::NaiveDateTime, Vec<&AgendaItem>)> = Vec::new();
-    for item in sorted {
-        match bands.last_mut() {
-            Some((ends, band)) if item.session.starts_at < *ends => {
-                *ends = (*ends).max(item.session.ends_at);
-                band.push(item);
-            }
-            _ => bands.push((item.session.ends_at, vec![item])),
-        }
-    }
-    bands.into_iter().map(|(_, band)| band).collect()
-}
-
-/// A band's sessions by room, rooms in name order, each room's sessions in time order: the
-/// columns of the timetable.
-fn tracks<'a>(band: &[&'a AgendaItem]) -> Vec<Vec<&'a AgendaItem>> {
-    let mut tracks: Vec<(Option<&str>, Vec<&AgendaItem>)> = Vec::new();
-    for item in band {
-        let room = item.room.as_ref().map(|r| r.name.as_str());
-        match tracks.iter_mut().find(|(name, _)| *name == room) {
-            Some((_, track)) => track.push(item),
-            None => tracks.push((room, vec![item])),
-        }
-    }
-    tracks.sort_by(|a, b| a.0.cmp(&b.0));
-    tracks.into_iter().map(|(_, track)| track).collect()
-}
-
-/// The programme as a timetable: each day in time order, parallel sessions side by side, each
-/// session with its time, room, people and marks.
-pub fn agenda_markup(meeting: &Meeting, items: &[AgendaItem], ctx: &PageContext) -> Markup {
-    let t = ctx.t();
-    let mut days: Vec<(chrono::NaiveDate, Vec<&AgendaItem>)> = Vec::new();
-    for item in items {
-        let day = meeting.local(item.session.starts_at).date_naive();
-        match days.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, list)) => list.push(item),
-            None => days.push((day, vec![item])),
-        }
-    }
-    days.sort_by_key(|(day, _)| *day);
-    html! {
-        @if items.is_empty() { p { (t.no_sessions) } }
-        @for (day, sessions) in &days {
-            section.day {
-                h3 { (date_time(&day.and_hms_opt(0, 0, 0).unwrap_or_default(), ctx.lang).split(',').next().unwrap_or("")) }
-                @for band in bands(sessions) {
-                    div.band {
-                        @for track in tracks(&band) {
-                            div.track {
-                                @for item in track { (session_markup(meeting, item, ctx)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Markup {
-    let t = ctx.t();
-    let session = &item.session;
-    html! {
-        div class={ "session kind-" (session.kind) } {
-            div {
-                span.time { (meeting.local(session.starts_at).format("%H:%M")) "–" (meeting.local(session.ends_at).format("%H:%M")) }
-                " · " (session_kind_label(t, &session.kind))
-            }
-            @if let Some(room) = &item.room { div.room { (room.name) } }
-            strong { (session.title_in(ctx.lang)) }
-            @let description = session.description_in(ctx.lang);
-            @if !description.is_empty() { p { (description) } }
-            @if session.kind != "break" {
-                div.muted {
-                    (session_language(t, &session.language))
-                    @if session.interpretation { " · " span.badge { (t.interpretation_mark) } }
-                }
-            }
-            @if !item.speakers.is_empty() {
-                ul {
-                    @for speaker in &item.speakers {
-                        li {
-                            (speaker.name)
-                            @if let Some(organization) = &speaker.organization { " (" (organization) ")" }
-                            " — " (t.speaker_role(&speaker.role))
-                        }
-                    }
-                }
-            }
-        }
-    }
 }
 
 async fn meeting_page(
@@ -322,7 +200,7 @@ fn meeting_markup(
             @if !agenda.is_empty() {
                 p { a href={ "/api/v1/meetings/" (meeting.slug) "/agenda.ics?lang=" (ctx.lang.as_str()) } { (t.add_to_calendar) } }
             }
-            (agenda_markup(meeting, agenda, ctx))
+            (crate::agenda::timetable::agenda_markup(meeting, agenda, ctx))
         },
     )
 }

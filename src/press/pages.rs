@@ -6,7 +6,7 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::exports::FileFormat;
-use crate::i18n::{countries, fill};
+use crate::i18n::{counted, countries, fill};
 use crate::meetings::pages::when;
 use crate::meetings::{self, Meeting};
 use crate::web::page::{ok, OnPage, PageContext, PageResult};
@@ -61,9 +61,9 @@ async fn press_page(
                 p {
                     strong { (t.press_listed_label) } " "
                     (fill(t.press_counts, &[
-                        ("attendees", &summary.attendees.to_string()),
-                        ("organizations", &summary.organizations.to_string()),
-                        ("countries", &summary.countries.to_string()),
+                        ("attendees", &counted(summary.attendees, t.agreed_counted)),
+                        ("organizations", &counted(summary.organizations, t.organizations_counted)),
+                        ("countries", &counted(summary.countries, t.countries_counted)),
                     ]))
                 }
             }
@@ -76,6 +76,7 @@ async fn press_page(
             div.charts {
                 section {
                     h2 { (t.by_kind) }
+                    @if summary.organizations_by_kind.is_empty() { p.muted { (t.nobody_listed_yet) } }
                     table {
                         @for (kind, count) in &summary.organizations_by_kind {
                             tr { td { (t.kind_of_organization(kind)) } td { (count) } }
@@ -84,6 +85,7 @@ async fn press_page(
                 }
                 section {
                     h2 { (t.by_country) }
+                    @if summary.by_country.is_empty() { p.muted { (t.nobody_listed_yet) } }
                     table {
                         @for (name, count) in by_name(&summary.by_country, ctx.lang) {
                             tr { td { (name) } td { (count) } }
@@ -97,14 +99,17 @@ async fn press_page(
 
 /// The meeting's size in words: people, and organisations and countries when they may be told.
 fn meeting_size(t: &crate::i18n::Catalogue, size: &super::store::MeetingSize) -> String {
-    let people = size.participants.to_string();
+    let people = counted(size.participants, t.participants_counted);
     match (size.organizations, size.countries) {
         (Some(organizations), Some(countries)) => fill(
             t.press_meeting_size,
             &[
                 ("participants", &people),
-                ("organizations", &organizations.to_string()),
-                ("countries", &countries.to_string()),
+                (
+                    "organizations",
+                    &counted(organizations, t.organizations_counted),
+                ),
+                ("countries", &counted(countries, t.countries_counted)),
             ],
         ),
         _ => fill(t.press_meeting_people, &[("participants", &people)]),

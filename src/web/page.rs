@@ -143,7 +143,7 @@ pub fn layout(ctx: &PageContext, title: &str, content: Markup) -> Markup {
                         p.notice.ok[!notice.warns()].warn[notice.warns()] role="status" {
                             (notice.done.message(t))
                             @if notice.skipped > 0 {
-                                " " (crate::i18n::fill(t.done_skipped, &[("n", &notice.skipped.to_string())]))
+                                " " (crate::i18n::counted(notice.skipped, t.done_skipped))
                             }
                         }
                     }

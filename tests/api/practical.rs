@@ -357,3 +357,59 @@ async fn a_lost_email_is_sent_again_at_most_once_an_hour_and_tells_nobody_who_is
         "the meeting page links to it"
     );
 }
+
+on_both_backends!(a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_readable);
+async fn a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_readable(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    for (title, starts, ends) in [
+        // Open all day: with it in the bands, the whole day would be one band.
+        ("Exposición", "2030-05-29T09:00", "2030-05-29T18:00"),
+        ("Apertura", "2030-05-29T09:00", "2030-05-29T10:00"),
+        // Two at once without rooms: side by side, not one after the other.
+        ("Grupo norte", "2030-05-29T11:00", "2030-05-29T12:00"),
+        ("Grupo sur", "2030-05-29T11:00", "2030-05-29T12:00"),
+        ("Cena", "2030-05-29T22:00", "2030-05-30T01:00"),
+    ] {
+        let answer = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/sessions"),
+                Some(&organizer),
+                json!({"title": title, "kind": "other", "speakers": [],
+                       "starts_at": format!("{starts}:00-06:00"), "ends_at": format!("{ends}:00-06:00")}),
+            )
+            .await;
+        assert_eq!(answer.status, 201, "{title}: {}", answer.text);
+    }
+    let page = fetch(&app, &format!("/m/{slug}?lang=es"), None).await;
+    let document = scraper::Html::parse_document(&page.body);
+    let titles = |css: &str| -> Vec<String> {
+        select(&document, css)
+            .into_iter()
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    };
+    assert_eq!(titles(".day .through-day .session strong"), ["Exposición"]);
+    let bands = select(&document, ".day .band");
+    assert_eq!(
+        bands.len(),
+        3,
+        "the opening, the groups and the dinner: {}",
+        page.body
+    );
+    let tracks = scraper::Selector::parse(".track").unwrap();
+    assert_eq!(
+        bands[1].select(&tracks).count(),
+        2,
+        "the groups side by side"
+    );
+    assert_eq!(titles(".day h3"), ["Miércoles 29 de mayo de 2030"]);
+    let dinner: String = bands[2].text().collect();
+    assert!(
+        dinner.contains("22:00–01:00 (del día siguiente)"),
+        "{dinner}"
+    );
+}

@@ -189,7 +189,7 @@ async fn bulk_actions_ask_first_and_skip_those_their_status_does_not_allow(backe
     .await;
     let notice = texts(&told, "p.notice.warn");
     assert!(
-        notice[0].contains("1 of the selected were skipped"),
+        notice[0].contains("1 of the selected was skipped"),
         "{notice:?}"
     );
     assert_eq!(status(ana.clone()).await.0, "confirmed");

@@ -4,10 +4,10 @@ mod sessions;
 
 use super::model::{NewRoom, RoomForm};
 use super::store::{self};
+use crate::agenda::timetable::agenda_markup;
 use crate::db::now;
 use crate::error::{AppError, FieldError};
 use crate::meetings::dashboard::organized;
-use crate::meetings::pages::agenda_markup;
 use crate::meetings::Meeting;
 use crate::web::confirm::{done_at, Done};
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
@@ -107,7 +107,7 @@ pub(super) async fn render(
                 ul {
                     @for item in &items {
                         li {
-                            (meeting.local(item.session.starts_at).format("%Y-%m-%d %H:%M")) " " (item.session.title) " "
+                            (meeting.written(item.session.starts_at, ctx.lang)) " " (item.session.title) " "
                             a.button.small.secondary href={ (base) "/sessions/" (item.session.id) } aria-label={ (t.edit) ": " (item.session.title) } { (t.edit) }
                             " "
                             form.inline method="post" action={ (base) "/sessions/" (item.session.id) "/delete" } {

@@ -6,6 +6,7 @@ use crate::agenda::model::{
     Room, SessionDraft, SessionForm, SessionKind, SessionLanguage, SpeakerForm, SpeakerView,
 };
 use crate::agenda::store::{self, AgendaItem};
+use crate::agenda::timetable::session_kind_label;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::fill;
@@ -13,7 +14,6 @@ use crate::i18n::Catalogue;
 use crate::meetings::dashboard::{
     local_to_rfc3339, organized, to_local_input, translation_fields, translations_from,
 };
-use crate::meetings::pages::session_kind_label;
 use crate::meetings::Meeting;
 use crate::web::confirm::{self, done_at, Done};
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};

@@ -221,7 +221,7 @@ pub(super) async fn bulk(
             let mut kept = fields.clone();
             kept.insert("ids".to_owned(), ids.join(","));
             let question = confirm::Question {
-                question: fill(question, &[("n", &ids.len().to_string())]),
+                question: crate::i18n::counted(ids.len() as i64, question),
                 consequence,
                 yes,
                 action: format!("/organizer/m/{}/registrations/bulk", meeting.slug),
