@@ -394,4 +394,8 @@ pub static EN: Catalogue = Catalogue {
     countries_counted: ["{n} country", "{n} countries"],
     agreed_counted: ["{n} of them agreed to be listed", "{n} of them agreed to be listed"],
     nobody_listed_yet: "Nobody is on the list yet.",
+    confirm_cancel_meeting: "Cancel {meeting}?",
+    cancel_meeting_consequence: "Registration stops and the meeting's page says it is cancelled. Participants are not emailed: tell them yourself. You can publish it again later.",
+    cancel_meeting_yes: "Cancel the meeting",
+    meeting_is_cancelled: "This meeting is cancelled.",
 };

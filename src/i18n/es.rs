@@ -394,4 +394,8 @@ pub static ES: Catalogue = Catalogue {
     countries_counted: ["{n} país", "{n} países"],
     agreed_counted: ["{n} de ellos aceptó figurar en la lista", "{n} de ellos aceptaron figurar en la lista"],
     nobody_listed_yet: "Todavía no figura nadie en la lista.",
+    confirm_cancel_meeting: "¿Cancelar {meeting}?",
+    cancel_meeting_consequence: "Las inscripciones se detienen y la página de la reunión indica que está cancelada. No se envía ningún correo a los participantes: avíseles usted. Puede volver a publicarla más adelante.",
+    cancel_meeting_yes: "Cancelar la reunión",
+    meeting_is_cancelled: "Esta reunión está cancelada.",
 };

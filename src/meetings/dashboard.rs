@@ -519,6 +519,22 @@ async fn update_meeting(
             ));
         }
     };
+    // Cancelling a meeting stops its registration and says so on its page: asked first.
+    let cancelling = draft.status == super::model::MeetingStatus::Cancelled
+        && meeting.status() != super::model::MeetingStatus::Cancelled;
+    if cancelling && !crate::web::confirm::confirmed(&values) {
+        let question = crate::web::confirm::Question {
+            question: crate::i18n::fill(
+                t.confirm_cancel_meeting,
+                &[("meeting", &meeting.title_in(ctx.lang))],
+            ),
+            consequence: t.cancel_meeting_consequence,
+            yes: t.cancel_meeting_yes,
+            action: format!("/organizer/m/{}/edit", meeting.slug),
+            back: &format!("/organizer/m/{}/edit", meeting.slug),
+        };
+        return Ok(question.ask(&ctx, &meeting, Tab::Edit, &values));
+    }
     let (account, id) = (current.account_id.clone(), meeting.id.clone());
     match state
         .write(move |conn| {

@@ -84,7 +84,9 @@ pub fn availability(
         .capacity
         .map(|capacity| (capacity - confirmed).max(0));
     html! {
-        @if meeting.registration_open(at) {
+        @if meeting.status() == super::MeetingStatus::Cancelled {
+            p { span.badge.bad { (t.meeting_is_cancelled) } }
+        } @else if meeting.registration_open(at) {
             p {
                 span.badge.ok { (t.registration_open) }
                 " "

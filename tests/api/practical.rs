@@ -413,3 +413,64 @@ async fn a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_r
         "{dinner}"
     );
 }
+
+on_both_backends!(cancelling_a_meeting_is_asked_first_and_its_page_says_so);
+async fn cancelling_a_meeting_is_asked_first_and_its_page_says_so(backend: Backend) {
+    use crate::support::html::{csrf_of, form_values, organizer_session, with_cookie};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let cookie = organizer_session(&app).await;
+    let edit = format!("/organizer/m/{slug}/edit");
+    let page = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("{edit}?lang=en"),
+        &cookie,
+        &[],
+    )
+    .await;
+    let mut values = form_values(&page, "/edit");
+    assert!(!csrf_of(&page).is_empty());
+    for (name, value) in values.iter_mut() {
+        if name == "status" {
+            *value = "cancelled".to_owned();
+        }
+    }
+    let form: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let asked = with_cookie(
+        &app,
+        reqwest::Method::POST,
+        &format!("{edit}?lang=en"),
+        &cookie,
+        &form,
+    )
+    .await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.body.contains("Participants are not emailed"),
+        "{}",
+        asked.body
+    );
+    let meeting = app
+        .get(&format!("/api/v1/meetings/{slug}"), Some(&organizer))
+        .await;
+    assert_eq!(
+        meeting.body["status"], "published",
+        "asking changes nothing"
+    );
+
+    let mut confirmed = form.clone();
+    confirmed.push(("confirmed", "yes"));
+    let done = with_cookie(&app, reqwest::Method::POST, &edit, &cookie, &confirmed).await;
+    assert_eq!(done.status, 303);
+    let meeting = app
+        .get(&format!("/api/v1/meetings/{slug}"), Some(&organizer))
+        .await;
+    assert_eq!(meeting.body["status"], "cancelled");
+    let public = fetch(&app, &format!("/m/{slug}?lang=es"), None).await;
+    assert!(public.body.contains("Esta reunión está cancelada."));
+}
