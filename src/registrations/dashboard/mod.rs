@@ -343,7 +343,7 @@ async fn printable_list(
         let title = meeting.title_in(ctx.lang);
         let back = format!("/organizer/m/{}/registrations?{}", meeting.slug, filter_query(&query));
         Ok(crate::web::page::respond(&ctx, StatusCode::OK, crate::web::page::layout(&ctx, &title, html! {
-            p.no-print { a href=(back) { (t.go_back) } " · " (t.print_hint) }
+            p.no-print { a href=(back) { (t.all_registrations) } " · " (t.print_hint) }
             h1 { (title) }
             p { (crate::meetings::pages::when(&meeting, ctx.lang)) }
             @if more.is_some() { p.notice.warn { (fill(t.printed_first, &[("n", &PRINTED_MOST.to_string())])) } }
