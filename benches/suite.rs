@@ -1446,6 +1446,16 @@ fn walk_every_page(base: &str, organizer: &str) -> (f64, usize) {
     }
 }
 
+/// The id of the meeting's first registration, for a person's page.
+fn first_id(base: &str, api: &str, bearer: &[(&str, String)]) -> String {
+    let mut request = client().get(format!("{base}{api}/registrations?limit=1"));
+    for (name, value) in bearer {
+        request = request.header(*name, value);
+    }
+    let page = request.send().unwrap().json::<Value>().unwrap();
+    page["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 /// One size of one backend: every read an organizer waits on, timed. Figures in ms, or s for
 /// the walk and the exports; the exports also give the server's memory growth (MiB).
 fn measure_size(backend: Backend, n: usize, work: &Path, smtp: &SmtpCounter) -> Vec<(String, f64)> {
@@ -1504,6 +1514,47 @@ fn measure_size(backend: Backend, n: usize, work: &Path, smtp: &SmtpCounter) -> 
         (
             "dashboard registrations (ms)".into(),
             timed_get(base, &format!("{dashboard}/registrations"), &session, 5),
+        ),
+        (
+            // The table by name walks the (meeting_id, search_text, id) index.
+            "dashboard by name (ms)".into(),
+            timed_get(
+                base,
+                &format!("{dashboard}/registrations?sort=name"),
+                &session,
+                5,
+            ),
+        ),
+        (
+            // The page and its count of up to 1,000 matches.
+            "dashboard search + count, all match (ms)".into(),
+            timed_get(
+                base,
+                &format!("{dashboard}/registrations?q=pe%C3%B1a"),
+                &session,
+                5,
+            ),
+        ),
+        (
+            "dashboard search + count, one match (ms)".into(),
+            timed_get(
+                base,
+                &format!("{dashboard}/registrations?q=size777%40example"),
+                &session,
+                5,
+            ),
+        ),
+        (
+            "dashboard person page (ms)".into(),
+            timed_get(
+                base,
+                &format!(
+                    "{dashboard}/registrations/{}",
+                    first_id(base, &api, &bearer)
+                ),
+                &session,
+                5,
+            ),
         ),
         (
             "dashboard summary (ms)".into(),

@@ -74,3 +74,16 @@ pub fn add_organizer(conn: &mut DbConn, meeting_id: &str, account_id: &str) -> A
         .execute(conn)?;
     Ok(())
 }
+
+/// The names of these accounts, by id (an account gone is left out).
+pub fn names(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, String>> {
+    Ok(accounts::table
+        .filter(accounts::id.eq_any(ids))
+        .select((accounts::id, accounts::name))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}

@@ -2,6 +2,7 @@
 //! so importing again updates the events instead of adding copies.
 
 use super::store::AgendaItem;
+use crate::meetings::model::joined;
 use crate::meetings::Meeting;
 use crate::values::Language;
 use icalendar::{Calendar, Component, Event, EventLike};
@@ -9,15 +10,6 @@ use icalendar::{Calendar, Component, Event, EventLike};
 /// Calendar text may not carry bare carriage returns; lines end in `\n` (escaped by the writer).
 fn clean(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\r', "\n")
-}
-
-fn place(parts: &[&str]) -> String {
-    parts
-        .iter()
-        .filter(|p| !p.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn meeting_event(meeting: &Meeting, language: Language, host: &str) -> Event {
@@ -51,7 +43,7 @@ fn session_event(meeting: &Meeting, item: &AgendaItem, language: Language, host:
         .timestamp(session.updated_at.and_utc())
         .summary(&clean(&session.title_in(language)))
         .description(clean(&description).trim())
-        .location(&clean(&place(&[room, &meeting.place(language)])))
+        .location(&clean(&joined(&[room, &meeting.place(language)])))
         .starts(session.starts_at.and_utc())
         .ends(session.ends_at.and_utc())
         .done()

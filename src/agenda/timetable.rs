@@ -82,30 +82,18 @@ fn tracks<'a>(band: &[&'a AgendaItem]) -> Vec<Vec<&'a AgendaItem>> {
 /// session with its time, room, people and marks.
 pub fn agenda_markup(meeting: &Meeting, items: &[AgendaItem], ctx: &PageContext) -> Markup {
     let t = ctx.t();
-    let mut days: Vec<(chrono::NaiveDate, Vec<&AgendaItem>)> = Vec::new();
-    for item in items {
-        let day = meeting.local(item.session.starts_at).date_naive();
-        match days.iter_mut().find(|(d, _)| *d == day) {
-            Some((_, list)) => list.push(item),
-            None => days.push((day, vec![item])),
-        }
-    }
-    days.sort_by_key(|(day, _)| *day);
     html! {
         @if items.is_empty() { p { (t.no_sessions) } }
-        @for (day, sessions) in &days {
-            @let (long, timed): (Vec<&AgendaItem>, Vec<&AgendaItem>) = sessions
-                .iter()
-                .partition(|item| item.session.ends_at - item.session.starts_at >= THROUGH_THE_DAY);
+        @for (day, long, timed) in days(meeting, items) {
             section.day {
-                h3 { (crate::i18n::day_heading(*day, ctx.lang)) }
+                h3 { (crate::i18n::day_heading(day, ctx.lang)) }
                 @if !long.is_empty() {
                     div.through-day {
                         p.muted { (t.through_the_day) }
                         @for item in &long { (session_markup(meeting, item, ctx)) }
                     }
                 }
-                @for band in bands(&timed) {
+                @for band in bands(timed.as_slice()) {
                     div.band {
                         @for track in tracks(&band) {
                             div.track {
@@ -119,6 +107,42 @@ pub fn agenda_markup(meeting: &Meeting, items: &[AgendaItem], ctx: &PageContext)
     }
 }
 
+/// The programme's days in order, each with its long sessions (on every day they cover) and
+/// the sessions that start on it.
+type Day<'a> = (chrono::NaiveDate, Vec<&'a AgendaItem>, Vec<&'a AgendaItem>);
+
+fn days<'a>(meeting: &Meeting, items: &'a [AgendaItem]) -> Vec<Day<'a>> {
+    fn day_of<'d, 'a>(days: &'d mut Vec<Day<'a>>, date: chrono::NaiveDate) -> &'d mut Day<'a> {
+        let index = match days.iter().position(|(d, _, _)| *d == date) {
+            Some(index) => index,
+            None => {
+                days.push((date, Vec::new(), Vec::new()));
+                days.len() - 1
+            }
+        };
+        &mut days[index]
+    }
+    let mut days: Vec<Day<'a>> = Vec::new();
+    for item in items {
+        let starts = meeting.local(item.session.starts_at).date_naive();
+        if item.session.ends_at - item.session.starts_at < THROUGH_THE_DAY {
+            day_of(&mut days, starts).2.push(item);
+            continue;
+        }
+        // An end at midnight closes the day before.
+        let last =
+            (meeting.local(item.session.ends_at) - chrono::TimeDelta::seconds(1)).date_naive();
+        for date in starts
+            .iter_days()
+            .take_while(|date| *date <= last.max(starts))
+        {
+            day_of(&mut days, date).1.push(item);
+        }
+    }
+    days.sort_by_key(|(day, _, _)| *day);
+    days
+}
+
 fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Markup {
     let t = ctx.t();
     let session = &item.session;
@@ -128,7 +152,11 @@ fn session_markup(meeting: &Meeting, item: &AgendaItem, ctx: &PageContext) -> Ma
                 @let (starts, ends) = (meeting.local(session.starts_at), meeting.local(session.ends_at));
                 span.time {
                     (starts.format("%H:%M")) "–" (ends.format("%H:%M"))
-                    @if ends.date_naive() > starts.date_naive() { " " (t.next_day) }
+                    @match (ends.date_naive() - starts.date_naive()).num_days() {
+                        0 => {},
+                        1 => { " " (t.next_day) },
+                        _ => { " (" (crate::i18n::day_heading(ends.date_naive(), ctx.lang)) ")" },
+                    }
                 }
                 " · " (session_kind_label(t, &session.kind))
             }

@@ -398,4 +398,5 @@ pub static EN: Catalogue = Catalogue {
     cancel_meeting_consequence: "Registration stops and the meeting's page says it is cancelled. Participants are not emailed: tell them yourself. You can publish it again later.",
     cancel_meeting_yes: "Cancel the meeting",
     meeting_is_cancelled: "This meeting is cancelled.",
+    done_none_applied: "Nothing was changed: the status of none of the ticked registrations allowed it.",
 };

@@ -398,4 +398,5 @@ pub static ES: Catalogue = Catalogue {
     cancel_meeting_consequence: "Las inscripciones se detienen y la página de la reunión indica que está cancelada. No se envía ningún correo a los participantes: avíseles usted. Puede volver a publicarla más adelante.",
     cancel_meeting_yes: "Cancelar la reunión",
     meeting_is_cancelled: "Esta reunión está cancelada.",
+    done_none_applied: "No se cambió nada: el estado de ninguna de las inscripciones marcadas lo permitía.",
 };

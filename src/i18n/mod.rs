@@ -338,6 +338,7 @@ pub struct Catalogue {
     pub delete_question: &'static str,
     pub delete_yes: &'static str,
     pub deleted_done: &'static str,
+    pub done_none_applied: &'static str,
     pub meeting_is_cancelled: &'static str,
     pub confirm_cancel_meeting: &'static str,
     pub cancel_meeting_consequence: &'static str,

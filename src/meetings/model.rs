@@ -329,6 +329,16 @@ fn check_dates_in_order(
     }
 }
 
+/// The parts that are there, joined by commas: a place from venue, address, city…
+pub fn joined(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A meeting as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = meetings)]
@@ -390,23 +400,25 @@ impl Meeting {
 
     /// "Centro de Convenciones Tlatelolco, Av. Ricardo Flores Magón 1, Ciudad de México"
     pub fn place(&self, language: Language) -> String {
-        [
-            self.venue.clone(),
-            self.address.clone(),
-            self.city_in(language),
-        ]
-        .into_iter()
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+        joined(&[&self.venue, &self.address, &self.city_in(language)])
     }
 
     /// The city as a reader of `language` writes it: the translation, else the city as given.
     pub fn city_in(&self, language: Language) -> String {
+        self.translated(language, |t| t.city, &self.city)
+    }
+
+    /// A text of the translation for `language`, else the text as given.
+    fn translated(
+        &self,
+        language: Language,
+        text: impl FnOnce(Translation) -> Option<String>,
+        given: &str,
+    ) -> String {
         self.translations()
             .remove(&language)
-            .and_then(|t| t.city)
-            .unwrap_or_else(|| self.city.clone())
+            .and_then(text)
+            .unwrap_or_else(|| given.to_owned())
     }
 
     /// The meeting's clock in words: "Mexico City time, UTC−06:00", with the offset on
@@ -458,17 +470,11 @@ impl Meeting {
 
     /// The title a reader of `language` sees: the translation, else the title as given.
     pub fn title_in(&self, language: Language) -> String {
-        self.translations()
-            .remove(&language)
-            .and_then(|t| t.title)
-            .unwrap_or_else(|| self.title.clone())
+        self.translated(language, |t| t.title, &self.title)
     }
 
     pub fn description_in(&self, language: Language) -> String {
-        self.translations()
-            .remove(&language)
-            .and_then(|t| t.description)
-            .unwrap_or_else(|| self.description.clone())
+        self.translated(language, |t| t.description, &self.description)
     }
 
     /// The meeting as its form, so a PATCH can be laid over it and checked like a new one.

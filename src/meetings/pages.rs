@@ -36,18 +36,7 @@ pub fn map_link(meeting: &Meeting) -> Option<String> {
     }
     let country = crate::i18n::countries::name(&meeting.country, Language::En);
     // The place as the organizer wrote it, which the map knows best.
-    let parts = [
-        &meeting.venue,
-        &meeting.address,
-        &meeting.city,
-        &country.to_owned(),
-    ];
-    let query: Vec<&str> = parts
-        .into_iter()
-        .map(String::as_str)
-        .filter(|part| !part.is_empty())
-        .collect();
-    let query = query.join(", ");
+    let query = super::model::joined(&[&meeting.venue, &meeting.address, &meeting.city, country]);
     let query = percent_encoding::utf8_percent_encode(&query, percent_encoding::NON_ALPHANUMERIC);
     Some(format!(
         "https://www.openstreetmap.org/search?query={query}"

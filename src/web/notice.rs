@@ -19,6 +19,8 @@ pub enum Done {
     Promoted,
     /// A bulk action sent with nothing ticked.
     NothingSelected,
+    /// A bulk action whose every ticked registration was skipped.
+    NoneApplied,
 }
 
 /// What the page after a redirect tells.
@@ -47,12 +49,12 @@ impl Notice {
 
     /// Whether it warns rather than confirms.
     pub fn warns(self) -> bool {
-        self.done == Done::NothingSelected || self.skipped > 0
+        matches!(self.done, Done::NothingSelected | Done::NoneApplied) || self.skipped > 0
     }
 }
 
 impl Done {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 12] = [
         Self::Saved,
         Self::Added,
         Self::Deleted,
@@ -64,6 +66,7 @@ impl Done {
         Self::Revoked,
         Self::Promoted,
         Self::NothingSelected,
+        Self::NoneApplied,
     ];
 
     pub fn key(self) -> &'static str {
@@ -79,6 +82,7 @@ impl Done {
             Self::Revoked => "revoked",
             Self::Promoted => "promoted",
             Self::NothingSelected => "nothing-selected",
+            Self::NoneApplied => "none-applied",
         }
     }
 
@@ -95,6 +99,7 @@ impl Done {
             Self::Revoked => t.done_revoked,
             Self::Promoted => t.done_promoted,
             Self::NothingSelected => t.done_nothing_selected,
+            Self::NoneApplied => t.done_none_applied,
         }
     }
 }

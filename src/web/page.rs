@@ -18,6 +18,9 @@ pub struct PageContext {
     pub path: String,
     /// Set when `?lang=` chose the language: remembered in a cookie.
     chosen: bool,
+    /// Set when the reader chose the language here, now (`?lang=`) or before (the cookie): a
+    /// choice [`PageContext::for_reader`] keeps.
+    chosen_by_reader: bool,
     /// The organizer's name and CSRF token, on dashboard pages.
     pub organizer: Option<(String, String)>,
     /// What the dashboard form that led here did (`?done=`), told at the top of the page. Read
@@ -73,8 +76,12 @@ pub fn preferred(header: &str) -> Option<Language> {
 impl PageContext {
     pub fn new(req: &HttpRequest) -> Self {
         let (lang, chosen) = language_of(req);
+        let remembered = req
+            .cookie("lang")
+            .is_some_and(|c| Language::from_code(c.value()).is_some());
         Self {
             lang,
+            chosen_by_reader: chosen || remembered,
             // An unusable path (`//host`, control characters) links to the home page instead.
             path: super::paths::local_path(req.path()).unwrap_or_else(|| "/".to_owned()),
             chosen,
@@ -87,9 +94,10 @@ impl PageContext {
     }
 
     /// The page in its reader's own language (a participant's, as they registered), unless
-    /// this request's `?lang=` asked for another.
+    /// they chose another on our pages (`?lang=`, remembered in the cookie): only the
+    /// browser's `Accept-Language` gives way.
     pub fn for_reader(mut self, language: Language) -> Self {
-        if !self.chosen {
+        if !self.chosen_by_reader {
             self.lang = language;
         }
         self

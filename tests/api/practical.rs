@@ -114,6 +114,19 @@ async fn the_manage_page_speaks_the_participants_language_and_offers_a_way_back(
         "en",
         "the language switch still works"
     );
+    // And the choice is kept on the next pages, as the language cookie remembers it.
+    let remembered = app
+        .client
+        .get(format!("{}/manage/{manage}", app.address))
+        .header("Cookie", "lang=en")
+        .header("Accept-Language", "es")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(lang_of(&remembered), "en");
 
     let cancelled = post_form(&app, &format!("/manage/{manage}/cancel"), &[]).await;
     assert_eq!(cancelled.status, 200);
@@ -373,6 +386,8 @@ async fn a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_r
         ("Grupo norte", "2030-05-29T11:00", "2030-05-29T12:00"),
         ("Grupo sur", "2030-05-29T11:00", "2030-05-29T12:00"),
         ("Cena", "2030-05-29T22:00", "2030-05-30T01:00"),
+        // Across both days: on each.
+        ("Feria", "2030-05-29T12:00", "2030-05-30T17:00"),
     ] {
         let answer = app
             .post(
@@ -392,7 +407,10 @@ async fn a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_r
             .map(|e| e.text().collect::<String>())
             .collect()
     };
-    assert_eq!(titles(".day .through-day .session strong"), ["Exposición"]);
+    assert_eq!(
+        titles(".day .through-day .session strong"),
+        ["Exposición", "Feria", "Feria"]
+    );
     let bands = select(&document, ".day .band");
     assert_eq!(
         bands.len(),
@@ -406,7 +424,10 @@ async fn a_long_session_roomless_parallels_and_a_late_night_keep_the_timetable_r
         2,
         "the groups side by side"
     );
-    assert_eq!(titles(".day h3"), ["Miércoles 29 de mayo de 2030"]);
+    assert_eq!(
+        titles(".day h3"),
+        ["Miércoles 29 de mayo de 2030", "Jueves 30 de mayo de 2030"]
+    );
     let dinner: String = bands[2].text().collect();
     assert!(
         dinner.contains("22:00–01:00 (del día siguiente)"),

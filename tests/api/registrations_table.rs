@@ -225,6 +225,17 @@ async fn bulk_actions_ask_first_and_skip_those_their_status_does_not_allow(backe
     assert_eq!(status(ana.clone()).await, ("confirmed".to_owned(), true));
     assert_eq!(status(luis.clone()).await, ("confirmed".to_owned(), true));
 
+    // Approving only people already seated changes nothing, and says so rather than "Approved."
+    let seated = [
+        ("csrf", csrf.as_str()),
+        ("back", table.as_str()),
+        ("action", "approve"),
+        ("id", ana.as_str()),
+        ("confirmed", "yes"),
+    ];
+    let none = with_cookie(&app, Method::POST, &bulk, &cookie, &seated).await;
+    let location = none.headers["location"].to_str().unwrap();
+    assert!(location.contains("done=none-applied"), "{location}");
     // Nothing ticked: nothing done, and the page says so.
     let none = with_cookie(
         &app,

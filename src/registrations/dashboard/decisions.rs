@@ -1,12 +1,12 @@
 //! The organizer's decisions on registrations: one at a time from the table, the waiting list
 //! and a person's page, or on a selection of the table; each destructive one asked first.
 
-use super::super::model::{Registration, RegistrationStatus};
+use super::super::model::{Registration, RegistrationStatus, RegistrationView};
 use super::super::store::{self, Decision};
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::i18n::fill;
+use crate::i18n::{fill, Catalogue};
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
 use crate::web::confirm::{self, Done};
@@ -21,7 +21,7 @@ const BULK_MOST: usize = 500;
 
 /// What the organizer asked, as one action on one registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
+pub(super) enum Action {
     Approve,
     Reject,
     CheckIn,
@@ -30,15 +30,52 @@ enum Action {
 }
 
 impl Action {
+    const ALL: [Self; 5] = [
+        Self::Approve,
+        Self::Reject,
+        Self::CheckIn,
+        Self::Cancel,
+        Self::Promote,
+    ];
+
+    /// Its segment of the path (`…/registrations/{id}/check-in`) and its value in the bulk form.
+    pub(super) fn code(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::CheckIn => "check-in",
+            Self::Cancel => "cancel",
+            Self::Promote => "promote",
+        }
+    }
+
     fn parse(code: &str) -> Option<Self> {
-        Some(match code {
-            "approve" => Self::Approve,
-            "reject" => Self::Reject,
-            "check-in" => Self::CheckIn,
-            "cancel" => Self::Cancel,
-            "promote" => Self::Promote,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|action| action.code() == code)
+    }
+
+    /// Its button for someone of `status`: cancelling someone who waits takes them off the list.
+    pub(super) fn label(self, t: &Catalogue, status: &str) -> &'static str {
+        match self {
+            Self::Approve => t.approve,
+            Self::Reject => t.reject,
+            Self::CheckIn => t.check_in,
+            Self::Promote => t.promote,
+            Self::Cancel if status == RegistrationStatus::Waitlisted.as_str() => {
+                t.remove_from_waitlist
+            }
+            Self::Cancel => t.cancel,
+        }
+    }
+
+    /// What a person's status allows.
+    pub(super) fn allowed(r: &RegistrationView) -> Vec<Self> {
+        match r.status.as_str() {
+            "pending_approval" => vec![Self::Approve, Self::Reject, Self::Cancel],
+            "confirmed" if r.checked_in_at.is_none() => vec![Self::CheckIn, Self::Cancel],
+            "waitlisted" => vec![Self::Promote, Self::Cancel],
+            "confirmed" | "pending_email" => vec![Self::Cancel],
+            _ => vec![],
+        }
     }
 
     fn done(self) -> Done {
@@ -164,18 +201,15 @@ fn question<'a>(
             t.cancel,
         ),
     };
-    let code = match action {
-        Action::Reject => "reject",
-        Action::Promote => "promote",
-        _ => "cancel",
-    };
     confirm::Question {
         question: fill(question, &[("name", &person.full_name)]),
         consequence,
         yes,
         action: format!(
-            "/organizer/m/{}/registrations/{}/{code}",
-            meeting.slug, person.id
+            "/organizer/m/{}/registrations/{}/{}",
+            meeting.slug,
+            person.id,
+            action.code()
         ),
         back,
     }
@@ -231,6 +265,7 @@ pub(super) async fn bulk(
         }
         let account = current.account_id.clone();
         let for_decision = meeting.clone();
+        let ticked = ids.len() as u32;
         let skipped = state
             .write(move |conn| {
                 let mut skipped = 0;
@@ -246,6 +281,9 @@ pub(super) async fn bulk(
             })
             .await?;
         state.wake_mailer();
+        if skipped == ticked {
+            return Ok(confirm::done_at(&back, Done::NoneApplied));
+        }
         Ok(confirm::done_skipping(&back, action.done(), skipped))
     }
     .await;

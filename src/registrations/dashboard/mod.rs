@@ -5,6 +5,8 @@
 mod decisions;
 mod person;
 
+use decisions::Action;
+
 use super::model::{ListFilter, ListQuery, Order, RegistrationStatus, RegistrationView};
 use super::pages::country_options;
 use super::store::{self, Count};
@@ -121,7 +123,6 @@ fn table_row(
     r: &RegistrationView,
 ) -> Markup {
     let t = ctx.t();
-    let actions = actions_for(t, r);
     html! {
         tr {
             td.select {
@@ -131,38 +132,41 @@ fn table_row(
             td { strong { a href={ (base) "/registrations/" (r.id) } { (r.full_name) } } br; span.muted { (r.email) } }
             td data-label=(t.organization) { (r.organization.name) }
             td data-label=(t.meeting_country) { (crate::i18n::countries::name(&r.country, ctx.lang)) }
-            td data-label=(t.status_label) {
-                (t.status_for_organizer(&r.status))
-                @if let Some(p) = r.waitlist_position { " (" (p) ")" }
-                @if r.checked_in_at.is_some() { br; span.badge.ok { (t.checked_in) } }
-            }
-            td.actions {
-                @for (action, label) in actions {
-                    form.inline method="post" action={ (base) "/registrations/" (r.id) "/" (action) } {
-                        (current.field())
-                        input type="hidden" name="back" value=(back);
-                        button.small.secondary[action != "approve"] type="submit" aria-label={ (label) ": " (r.full_name) } { (label) }
-                    }
-                }
-            }
+            td data-label=(t.status_label) { (status_of(t, r)) }
+            td.actions { (action_forms(t, base, current, r, back, &Action::allowed(r))) }
         }
     }
 }
 
-/// The actions a person's status allows, as `(path segment, label)`.
-fn actions_for(t: &Catalogue, r: &RegistrationView) -> Vec<(&'static str, &'static str)> {
-    match r.status.as_str() {
-        "pending_approval" => vec![
-            ("approve", t.approve),
-            ("reject", t.reject),
-            ("cancel", t.cancel),
-        ],
-        "confirmed" if r.checked_in_at.is_none() => {
-            vec![("check-in", t.check_in), ("cancel", t.cancel)]
+/// Where a person stands, as the organizer reads it: the status, the place on the waiting
+/// list, and whether they arrived.
+fn status_of(t: &Catalogue, r: &RegistrationView) -> Markup {
+    html! {
+        (t.status_for_organizer(&r.status))
+        @if let Some(p) = r.waitlist_position { " (" (p) ")" }
+        @if r.checked_in_at.is_some() { " " span.badge.ok { (t.checked_in) } }
+    }
+}
+
+/// A button for each of `actions` on one person, each a form that comes back to `back`
+/// (a destructive one through its question first).
+fn action_forms(
+    t: &Catalogue,
+    base: &str,
+    current: &crate::accounts::pages::OrganizerSession,
+    r: &RegistrationView,
+    back: &str,
+    actions: &[Action],
+) -> Markup {
+    html! {
+        @for action in actions {
+            form.inline method="post" action={ (base) "/registrations/" (r.id) "/" (action.code()) } {
+                (current.field())
+                input type="hidden" name="back" value=(back);
+                button.small.secondary[*action != Action::Approve] type="submit" aria-label={ (action.label(t, &r.status)) ": " (r.full_name) } { (action.label(t, &r.status)) }
+            }
+            " "
         }
-        "waitlisted" => vec![("promote", t.promote), ("cancel", t.cancel)],
-        "confirmed" | "pending_email" => vec![("cancel", t.cancel)],
-        _ => vec![],
     }
 }
 
@@ -181,9 +185,9 @@ fn bulk_form(
             div.field {
                 label for="bulk-action" { (t.bulk_label) }
                 select id="bulk-action" name="action" {
-                    option value="approve" { (t.approve) }
-                    option value="check-in" { (t.check_in) }
-                    option value="cancel" { (t.cancel) }
+                    @for action in [Action::Approve, Action::CheckIn, Action::Cancel] {
+                        option value=(action.code()) { (action.label(t, "")) }
+                    }
                 }
             }
             button.secondary type="submit" { (t.bulk_apply) }
@@ -304,14 +308,7 @@ async fn waiting_list(
                             br;
                             span.muted { (t.waiting_since) " " (meeting.written_rfc3339(&r.created_at, ctx.lang)) }
                             " "
-                            @for (action, label) in [("promote", t.promote), ("cancel", t.remove_from_waitlist)] {
-                                form.inline method="post" action={ (base) "/registrations/" (r.id) "/" (action) } {
-                                    (current.field())
-                                    input type="hidden" name="back" value=(back);
-                                    button.small.secondary type="submit" aria-label={ (label) ": " (r.full_name) } { (label) }
-                                }
-                                " "
-                            }
+                            (action_forms(t, &base, &current, r, &back, &[Action::Promote, Action::Cancel]))
                         }
                     }
                 }

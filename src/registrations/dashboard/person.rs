@@ -3,6 +3,7 @@
 
 use super::super::model::RegistrationView;
 use super::super::store::{self, Change, ChangedBy};
+use super::Action;
 use crate::i18n::{fill, Catalogue};
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
@@ -32,26 +33,11 @@ pub(super) async fn person_page(
         let t = ctx.t();
         let base = format!("/organizer/m/{}", meeting.slug);
         let here = format!("{base}/registrations/{}", person.id);
-        let actions = super::actions_for(t, &person);
         Ok(meeting_page(&ctx, &meeting, Tab::Registrations, StatusCode::OK, html! {
             p { a href={ (base) "/registrations" } { (t.all_registrations) } }
             h2 { (person.full_name) }
-            p {
-                (t.status_for_organizer(&person.status))
-                @if let Some(p) = person.waitlist_position { " (" (p) ")" }
-                @if person.checked_in_at.is_some() { " " span.badge.ok { (t.checked_in) } }
-            }
-            @if !actions.is_empty() {
-                div.actions {
-                    @for (action, label) in actions {
-                        form.inline method="post" action={ (here) "/" (action) } {
-                            (current.field())
-                            input type="hidden" name="back" value=(here);
-                            button.small.secondary[action != "approve"] type="submit" { (label) }
-                        }
-                    }
-                }
-            }
+            p { (super::status_of(t, &person)) }
+            div.actions { (super::action_forms(t, &base, &current, &person, &here, &Action::allowed(&person))) }
             (details(&ctx, &meeting, &person))
             h3 { (t.history) }
             ol.history {

@@ -162,19 +162,18 @@ fn reordered_rows(
             .limit(wanted)
             .load(conn)?);
     }
-    if let Some(after) = after {
-        let key: String = registrations::table
+    // The last row shown gives its key; if it was deleted meanwhile, the list starts again
+    // rather than failing. (A name changed meanwhile moves the place the list goes on from.)
+    let key: Option<String> = match after {
+        Some(after) => registrations::table
             .find(after)
             .filter(registrations::meeting_id.eq(&meeting.id))
             .select(registrations::search_text)
             .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "cursor",
-                    Problem::new("invalid", "not a cursor from this list"),
-                )
-            })?;
+            .optional()?,
+        None => None,
+    };
+    if let (Some(after), Some(key)) = (after, key) {
         query = query.filter(
             registrations::search_text
                 .gt(key.clone())
@@ -349,12 +348,7 @@ pub fn with_history(
         .iter()
         .filter_map(|entry| entry.actor.strip_prefix("account:"))
         .collect();
-    let names: HashMap<String, String> = crate::schema::accounts::table
-        .filter(crate::schema::accounts::id.eq_any(&account_ids))
-        .select((crate::schema::accounts::id, crate::schema::accounts::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = crate::accounts::store::names(conn, &account_ids)?;
     let changes = entries
         .iter()
         .map(|entry| Change {
