@@ -416,7 +416,29 @@ async fn a_search_pages_through_every_match_in_order(backend: Backend) {
         }
         assert!(expected.len() > 100, "the search spans pages");
         assert_eq!(seen, expected, "every match once, in order ({status:?})");
+        // The table's count: exact below 1,000 (on SQLite, through the probe and the index).
+        assert_eq!(
+            store::count(&mut conn, &meeting, &filter).unwrap(),
+            store::Count::Exact(expected.len() as i64)
+        );
     }
+    // A search every row matches: "more than 1,000", found among the first rows.
+    let everyone = ListFilter {
+        q: Some("participante".into()),
+        ..ListFilter::default()
+    };
+    assert_eq!(
+        store::count(&mut conn, &meeting, &everyone).unwrap(),
+        store::Count::MoreThan(1000)
+    );
+    let nobody = ListFilter {
+        q: Some("zzzz".into()),
+        ..ListFilter::default()
+    };
+    assert_eq!(
+        store::count(&mut conn, &meeting, &nobody).unwrap(),
+        store::Count::Exact(0)
+    );
 }
 
 #[derive(QueryableByName)]

@@ -74,20 +74,50 @@ pub fn count(conn: &mut DbConn, meeting: &Meeting, filter: &ListFilter) -> AppRe
             .sum();
         return Ok(Count::Exact(n));
     }
-    let mut query = registrations::table
-        .inner_join(organizations::table)
-        .select(registrations::id)
-        .into_boxed();
+    let matching = |finding: Finding| {
+        let mut query = registrations::table
+            .inner_join(organizations::table)
+            .select(registrations::id)
+            .into_boxed();
+        for condition in conditions(meeting, filter, finding) {
+            query = query.filter(condition);
+        }
+        query.limit(COUNTED + 1)
+    };
     let finding = Finding::best(conn, filter.q.as_deref());
-    for condition in conditions(meeting, filter, finding) {
-        query = query.filter(condition);
+    if finding == Finding::Indexed {
+        // As a page does: a broad search finds more than it counts among the meeting's first
+        // rows, tested in order, before SQLite's index names every match.
+        let bound: Option<String> = registrations::table
+            .filter(registrations::meeting_id.eq(&meeting.id))
+            .order(registrations::id.asc())
+            .select(registrations::id)
+            .offset(SEARCH_PROBE - 1)
+            .first(conn)
+            .optional()?;
+        let mut probe = matching(Finding::Tested);
+        if let Some(bound) = &bound {
+            probe = probe.filter(registrations::id.le(bound.clone()));
+        }
+        let found = probe.load::<String>(conn)?.len() as i64;
+        // Past the count, or the probe saw the whole meeting: no need for the index.
+        if found > COUNTED || bound.is_none() {
+            return Ok(Count::exact_to(found));
+        }
     }
-    let found = query.limit(COUNTED + 1).load::<String>(conn)?.len() as i64;
-    Ok(if found > COUNTED {
-        Count::MoreThan(COUNTED)
-    } else {
-        Count::Exact(found)
-    })
+    let found = matching(finding).load::<String>(conn)?.len() as i64;
+    Ok(Count::exact_to(found))
+}
+
+impl Count {
+    /// `found` rows, read with a limit of one past [`COUNTED`].
+    fn exact_to(found: i64) -> Self {
+        if found > COUNTED {
+            Self::MoreThan(COUNTED)
+        } else {
+            Self::Exact(found)
+        }
+    }
 }
 
 /// Rows of the meeting, in order, that a search on SQLite tests itself before it asks the
