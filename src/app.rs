@@ -200,6 +200,7 @@ fn serve_http(
 fn routes(cfg: &mut web::ServiceConfig) {
     // The router tries routes in this order: the public reads, the busiest, first.
     cfg.configure(meetings::configure)
+        .configure(meetings::categories::routes::configure)
         .configure(agenda::configure)
         .configure(meetings::pages::configure)
         .route(

@@ -213,6 +213,7 @@ fn seed_participants(
             dietary: (i % 6 == 0).then(|| "Vegetariana".to_owned()),
             accessibility: None,
             interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
+            category: None,
         };
         let new = NewRegistration::parse(&form)?;
         debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());

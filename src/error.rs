@@ -92,6 +92,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// Not allowed for a reason the caller can act on, named by its code
+    /// (`invitation_required`).
+    #[error("refused: {code}")]
+    Refused { code: &'static str, message: String },
     #[error("conflict: {code}")]
     Conflict { code: &'static str, message: String },
     /// A conflict with something that can be named, such as the session in a room's way.
@@ -140,6 +144,7 @@ impl AppError {
             Self::NotFound => single("not_found", "not found"),
             Self::Unauthenticated => single("unauthenticated", "a valid token is required"),
             Self::Forbidden => single("forbidden", "this token may not do that"),
+            Self::Refused { code, message } => single(code, message),
             Self::Conflict { code, message } => single(code, message),
             Self::Clash(error) => vec![error.clone()],
             Self::PayloadTooLarge => single("too_large", "the request body is too large"),
@@ -167,7 +172,7 @@ impl ResponseError for AppError {
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } | Self::Clash(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,

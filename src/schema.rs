@@ -94,6 +94,23 @@ diesel::table! {
         checked_in_at -> Nullable<Timestamp>,
         status_changed_at -> Timestamp,
         link_resent_at -> Nullable<Timestamp>,
+        category -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Text,
+        meeting_id -> Text,
+        code -> Text,
+        name -> Text,
+        translations -> Text,
+        capacity -> Nullable<BigInt>,
+        requires_approval -> Bool,
+        invitation_only -> Bool,
+        press_accreditation -> Bool,
+        position -> Integer,
+        created_at -> Timestamp,
     }
 }
 
@@ -201,6 +218,7 @@ diesel::joinable!(meeting_organizers -> meetings (meeting_id));
 diesel::joinable!(meeting_organizers -> accounts (account_id));
 diesel::joinable!(registrations -> meetings (meeting_id));
 diesel::joinable!(registrations -> organizations (organization_id));
+diesel::joinable!(categories -> meetings (meeting_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
@@ -215,6 +233,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
+    categories,
     meeting_counts,
     organizations,
     meetings,

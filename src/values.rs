@@ -297,6 +297,37 @@ impl OrganizationKind {
     }
 }
 
+/// What programs name a category, a question or an option by: 1 to 40 lowercase letters,
+/// digits and underscores, starting with a letter. A code never changes once given.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Code(String);
+
+impl Code {
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        let text = raw
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(Problem::required)?;
+        let ok = text.len() <= 40
+            && text.starts_with(|c: char| c.is_ascii_lowercase())
+            && text
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if ok {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Problem::new(
+                "invalid",
+                "must be 1 to 40 lowercase letters, digits or underscores, starting with a letter",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A meeting's address part: lowercase letters, digits and dashes, 3..=64 characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

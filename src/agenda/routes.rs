@@ -53,7 +53,7 @@ pub(crate) struct LanguageQuery {
 }
 
 impl LanguageQuery {
-    fn language(&self) -> Option<Language> {
+    pub(crate) fn language(&self) -> Option<Language> {
         self.lang.as_deref().and_then(Language::from_code)
     }
 }

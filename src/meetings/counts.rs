@@ -24,12 +24,15 @@ pub enum Dimension {
     PressCountry,
     /// The meeting's emails in the outbox, by status.
     Email,
+    /// Every registration, by `<category code>/<status>`.
+    Category,
 }
 
 impl Dimension {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Status => "status",
+            Self::Category => "category",
             Self::Organization => "org",
             Self::Country => "country",
             Self::PressOrganization => "press_org",

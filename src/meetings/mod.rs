@@ -1,5 +1,6 @@
 //! Meetings: what organizers create and publish, and what the public reads.
 
+pub mod categories;
 pub mod counts;
 pub mod dashboard;
 pub mod model;

@@ -543,6 +543,10 @@ pub struct MeetingView {
     pub contact_email: Option<String>,
     pub seats_left: Option<i64>,
     pub registration_open: bool,
+    /// Its participant categories, names in the reader's language (`?lang=`); in the view of
+    /// one meeting, not in lists.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<super::categories::CategoryView>,
 }
 
 impl MeetingView {
@@ -578,6 +582,7 @@ impl MeetingView {
                 .capacity
                 .map(|capacity| (capacity - confirmed).max(0)),
             registration_open: meeting.registration_open(now),
+            categories: Vec::new(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Meeting endpoints: the public list and page, and the organizer's create and change.
 
+use super::categories;
 use super::model::{MeetingDraft, MeetingForm, MeetingView};
 use super::store;
 use crate::accounts::routes::bearer_token;
@@ -9,7 +10,7 @@ use crate::db::now;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::patch::Patch;
-use crate::values::Slug;
+use crate::values::{Language, Slug};
 use crate::web::api_doc::{
     BadBody, BadFields, Conflict, MeetingWrite, PagingQuery, PublicRead, SlugPath, Unauthorized,
 };
@@ -92,7 +93,10 @@ pub(crate) async fn create_meeting(
         .write(move |conn| {
             let at = now();
             let meeting = store::create(conn, &draft, &who.account_id, at)?;
-            Ok(MeetingView::new(&meeting, 0, at))
+            let mut view = MeetingView::new(&meeting, 0, at);
+            view.categories =
+                categories::routes::views(conn, &meeting, view.seats_left, Language::En)?;
+            Ok(view)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -104,34 +108,41 @@ pub(crate) async fn create_meeting(
     tag = "public",
     summary =
         "One meeting, with seats_left and registration_open (drafts only for their organizers)",
-    params(SlugPath),
+    params(SlugPath, crate::web::api_doc::LangQuery),
     responses((status = 200, description = "The meeting", body = MeetingView), PublicRead)
 )]
 pub(crate) async fn show_meeting(
     state: web::Data<AppState>,
     req: HttpRequest,
     slug: web::Path<String>,
+    query: web::Query<crate::agenda::routes::LanguageQuery>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let token = bearer_token(&req);
+    let language = query.language().unwrap_or_default();
     if token.is_none() {
-        // The public view, the same for everyone: rendered once.
-        let key = format!("meeting:{}", slug.as_str());
+        // The public view, the same for every reader of one language: rendered once.
+        let key = format!("meeting:{}:{}", slug.as_str(), language.as_str());
         return state
             .public
             .serve(&req, key, "application/json", || {
-                state.read(move |conn| render_meeting(conn, &slug, None))
+                state.read(move |conn| render_meeting(conn, &slug, None, language))
             })
             .await;
     }
     let view = state
-        .read(move |conn| render_meeting(conn, &slug, token))
+        .read(move |conn| render_meeting(conn, &slug, token, language))
         .await?;
     Ok(cached(&req, "application/json", view))
 }
 
 /// A meeting as JSON; a draft only for a token of one of its organizers.
-fn render_meeting(conn: &mut DbConn, slug: &Slug, token: Option<String>) -> AppResult<Vec<u8>> {
+fn render_meeting(
+    conn: &mut DbConn,
+    slug: &Slug,
+    token: Option<String>,
+    language: Language,
+) -> AppResult<Vec<u8>> {
     let at = now();
     let meeting = store::by_slug(conn, slug)?;
     let account = match token {
@@ -149,6 +160,7 @@ fn render_meeting(conn: &mut DbConn, slug: &Slug, token: Option<String>) -> AppR
     }
     let confirmed = store::confirmed_count(conn, &meeting.id)?;
     let mut view = MeetingView::new(&meeting, confirmed, at);
+    view.categories = categories::routes::views(conn, &meeting, view.seats_left, language)?;
     if !organizes {
         view.hide_settings();
     }
@@ -186,7 +198,10 @@ pub(crate) async fn update_meeting(
                 crate::registrations::store::seat_waiting_list,
             )?;
             let confirmed = store::confirmed_count(conn, &updated.id)?;
-            Ok(MeetingView::new(&updated, confirmed, at))
+            let mut view = MeetingView::new(&updated, confirmed, at);
+            view.categories =
+                categories::routes::views(conn, &updated, view.seats_left, Language::En)?;
+            Ok(view)
         })
         .await?;
     state.wake_mailer();

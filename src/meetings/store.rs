@@ -43,6 +43,7 @@ pub fn create(
             Err(e) => return Err(e.into()),
         }
         accounts::store::add_organizer(conn, &id, account_id)?;
+        first_category(conn, &id, now)?;
         audit::record(
             conn,
             audit::NewEntry {
@@ -231,6 +232,23 @@ pub fn lock(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
         .set(meetings::queue_counter.eq(meetings::queue_counter + 1))
         .returning(meetings::queue_counter)
         .get_result(conn)?)
+}
+
+/// The category every meeting starts with, in the meeting's transaction (written here, not in
+/// `categories::store`, which takes the meeting lock from this module).
+fn first_category(conn: &mut DbConn, meeting_id: &str, now: NaiveDateTime) -> AppResult<()> {
+    use crate::schema::categories;
+    diesel::insert_into(categories::table)
+        .values((
+            categories::id.eq(new_id()),
+            categories::meeting_id.eq(meeting_id),
+            categories::code.eq(super::categories::DEFAULT_CODE),
+            categories::name.eq("Participant"),
+            categories::translations.eq(r#"{"es":{"name":"Participante"}}"#),
+            categories::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Adds one seat to a full meeting's capacity: the organizer's choice to seat someone beyond

@@ -346,7 +346,14 @@ pub(crate) fn registrations_export(
         columns: &REGISTRATION_COLUMNS,
         reader,
         rows: Box::new(move |conn, sink| {
-            store::each(conn, &meeting, &filter, |view| sink(view.cells(reader)))
+            let language = match reader {
+                exports::Reader::Person(language) => language,
+                exports::Reader::Program => crate::values::Language::En,
+            };
+            let names = crate::meetings::categories::store::names(conn, &meeting.id, language)?;
+            store::each(conn, &meeting, &filter, |view| {
+                sink(view.cells(reader, &names))
+            })
         }),
     }
 }

@@ -12,6 +12,7 @@ mod access;
 mod agenda;
 mod browser;
 mod capacity;
+mod categories;
 mod links;
 mod meetings;
 mod outbox;

@@ -482,8 +482,8 @@ async fn csv_and_xlsx_read_back_as_the_json_says(backend: Backend) {
     assert_eq!(status, 200);
     let rows = calamine_rows(&full);
     assert_eq!(rows.len(), 6);
-    assert_eq!(rows[0][7], "email");
-    assert!(rows.iter().any(|r| r[6] == "=HYPERLINK(\"http://x\")"));
+    assert_eq!(rows[0][8], "email");
+    assert!(rows.iter().any(|r| r[7] == "=HYPERLINK(\"http://x\")"));
 
     // Every download was logged, by format.
     let log = app

@@ -715,16 +715,18 @@ async fn the_organizer_list_filters_pages_and_exports(backend: Backend) {
     let bytes = csv.bytes().await.unwrap();
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let headers = reader.headers().unwrap().clone();
-    assert_eq!(&headers[7], "email");
+    assert_eq!(&headers[2], "category");
+    assert_eq!(&headers[8], "email");
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len(), 3);
-    let names: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
+    let names: Vec<&str> = rows.iter().map(|r| &r[7]).collect();
     assert_eq!(
         names,
         ["Ana Peña", "'=HYPERLINK(\"http://x\")", "Sara 100%_done"]
     );
-    assert_eq!(&rows[0][17], "");
-    assert_eq!(&rows[0][18], "es-en");
+    assert_eq!(&rows[0][2], "participant");
+    assert_eq!(&rows[0][18], "");
+    assert_eq!(&rows[0][19], "es-en");
 }
 
 on_both_backends!(typed_names_cannot_reach_email_headers);

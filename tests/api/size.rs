@@ -517,7 +517,9 @@ fn kept_and_recounted(conn: &mut DbConn, meeting_id: &str) -> (Vec<CountRow>, Ve
          UNION ALL SELECT 'press_country', country, count(*) {confirmed}
              AND consent_press_listing GROUP BY country
          UNION ALL SELECT 'email', status, count(*) FROM outbox
-             WHERE meeting_id = '{meeting_id}' GROUP BY status"
+             WHERE meeting_id = '{meeting_id}' GROUP BY status
+         UNION ALL SELECT 'category', category || '/' || status, count(*) FROM registrations
+             WHERE meeting_id = '{meeting_id}' GROUP BY category, status"
     );
     // Both from one snapshot: the email worker may mark an email sent between two reads.
     conn.transaction::<_, diesel::result::Error, _>(|conn| {
@@ -601,7 +603,8 @@ async fn kept_counts_never_drift_from_the_rows(backend: Backend) {
         "the scenario lists some for the press"
     );
     assert!(
-        fresh.iter().any(|r| r.key == "waitlisted"),
+        fresh.iter().any(|r| r.key == "waitlisted")
+            && fresh.iter().any(|r| r.key == "participant/waitlisted"),
         "and leaves some waiting"
     );
     assert_eq!(kept, fresh);

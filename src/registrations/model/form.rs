@@ -3,8 +3,8 @@
 
 use crate::error::{AppError, Checks, Problem};
 use crate::values::{
-    optional_line, optional_multiline, optional_name, required_name, CountryCode, Email, Language,
-    OrganizationKind,
+    optional_line, optional_multiline, optional_name, required_name, Code, CountryCode, Email,
+    Language, OrganizationKind,
 };
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ pub struct OrganizationForm {
     "organization": {"name": "Centro de Información Tapachula", "kind": "information_hub", "country": "MX"},
     "job_title": "Coordinadora", "country": "MX", "language": "es",
     "consent_data_processing": true, "consent_press_listing": true,
-    "dietary": null, "accessibility": null, "interpretation": "es-en"}))]
+    "dietary": null, "accessibility": null, "interpretation": "es-en", "category": "participant"}))]
 pub struct RegistrationForm {
     pub full_name: Option<String>,
     pub email: Option<String>,
@@ -37,6 +37,9 @@ pub struct RegistrationForm {
     pub dietary: Option<String>,
     pub accessibility: Option<String>,
     pub interpretation: Option<String>,
+    /// The category's code; may be left out when the meeting has one category open to the
+    /// public. Set at registration, not changed afterwards.
+    pub category: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +111,8 @@ pub struct NewRegistration {
     pub dietary: Option<String>,
     pub accessibility: Option<String>,
     pub interpretation: Option<String>,
+    /// As asked; the meeting decides which one when it is left out.
+    pub category: Option<Code>,
 }
 
 const MAX_NAME: usize = 200;
@@ -150,6 +155,10 @@ impl NewRegistration {
             "interpretation",
             optional_line(form.interpretation.as_deref(), MAX_NAME),
         );
+        let category = match form.category.as_deref() {
+            None => Some(None),
+            Some(code) => checks.field("category", Code::parse(Some(code)).map(Some)),
+        };
         match (
             full_name,
             email,
@@ -160,6 +169,7 @@ impl NewRegistration {
             dietary,
             accessibility,
             interpretation,
+            category,
         ) {
             (
                 Some(full_name),
@@ -171,6 +181,7 @@ impl NewRegistration {
                 Some(dietary),
                 Some(accessibility),
                 Some(interpretation),
+                Some(category),
             ) if checks.is_clean() => Ok(Self {
                 full_name,
                 email,
@@ -182,6 +193,7 @@ impl NewRegistration {
                 dietary,
                 accessibility,
                 interpretation,
+                category,
             }),
             _ => Err(checks.into_error()),
         }

@@ -11,6 +11,7 @@ use crate::values::{optional_line, CountryCode, Language, OrganizationKind};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// A registration as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -36,6 +37,9 @@ pub struct Registration {
     pub checked_in_at: Option<NaiveDateTime>,
     /// The address's key, or (set aside for a new registration) the key and the id.
     pub email_key: String,
+    /// The category's code (every registration has one; null only in rows older than
+    /// categories, which the migration filled).
+    pub category: Option<String>,
 }
 
 impl Registration {
@@ -63,7 +67,14 @@ impl Registration {
             dietary: self.dietary.clone(),
             accessibility: self.accessibility.clone(),
             interpretation: self.interpretation.clone(),
+            category: Some(self.category_code().to_owned()),
         }
+    }
+
+    pub fn category_code(&self) -> &str {
+        self.category
+            .as_deref()
+            .unwrap_or(crate::meetings::categories::DEFAULT_CODE)
     }
 }
 
@@ -99,6 +110,8 @@ pub struct RegistrationView {
     pub dietary: Option<String>,
     pub accessibility: Option<String>,
     pub interpretation: Option<String>,
+    /// The participant category's code.
+    pub category: String,
 }
 
 impl RegistrationView {
@@ -110,6 +123,7 @@ impl RegistrationView {
     ) -> Self {
         Self {
             meeting: meeting.slug.clone(),
+            category: registration.category_code().to_owned(),
             status: registration.status.clone(),
             waitlist_position,
             created_at: meeting.rfc3339(registration.created_at),
@@ -132,9 +146,10 @@ impl RegistrationView {
 }
 
 /// Every field, for the organizer's exports.
-pub const REGISTRATION_COLUMNS: [Column; 19] = [
+pub const REGISTRATION_COLUMNS: [Column; 20] = [
     Column::new("id", 38.0, "ID", "ID"),
     Column::new("status", 16.0, "Status", "Estado"),
+    Column::new("category", 18.0, "Category", "Categoría"),
     Column::new(
         "waitlist_position",
         10.0,
@@ -186,10 +201,12 @@ pub const REGISTRATION_COLUMNS: [Column; 19] = [
 
 impl RegistrationView {
     /// The row of the organizer's exports, for a program or, in names and dates, a person.
-    pub fn cells(self, reader: Reader) -> Vec<Cell> {
+    /// The row of an export; a person reads the category by its name (`names`, by code).
+    pub fn cells(self, reader: Reader, names: &HashMap<String, String>) -> Vec<Cell> {
         let Reader::Person(language) = reader else {
             return self.program_cells();
         };
+        let category = names.get(&self.category).cloned().unwrap_or(self.category);
         let t = crate::i18n::catalogue(language);
         let text = |value: Option<String>| Cell::Text(value.unwrap_or_default());
         let when =
@@ -202,6 +219,7 @@ impl RegistrationView {
         vec![
             Cell::Value(self.id),
             Cell::Value(t.status_for_organizer(&self.status).to_owned()),
+            Cell::Value(category),
             Cell::Value(
                 self.waitlist_position
                     .map(|p| p.to_string())
@@ -231,6 +249,7 @@ impl RegistrationView {
         vec![
             Cell::Value(self.id),
             Cell::Value(self.status),
+            Cell::Value(self.category),
             Cell::Value(
                 self.waitlist_position
                     .map(|p| p.to_string())

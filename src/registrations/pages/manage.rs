@@ -215,7 +215,13 @@ fn details_patch(conn: &mut DbConn, values: &HashMap<String, String>) -> AppResu
     let form = form_to_body(conn, values)?;
     Patch::of(
         &form,
-        &["email", "consent_data_processing", "consent_press_listing"],
+        // Set elsewhere: the address, the consents (their own form), the category (fixed).
+        &[
+            "email",
+            "consent_data_processing",
+            "consent_press_listing",
+            "category",
+        ],
     )
 }
 

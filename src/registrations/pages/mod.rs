@@ -209,6 +209,7 @@ fn form_to_body(
         dietary: get("dietary"),
         accessibility: get("accessibility"),
         interpretation: get("interpretation"),
+        category: get("category"),
     })
 }
 

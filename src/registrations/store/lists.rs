@@ -406,6 +406,41 @@ pub struct Stats {
     pub emails: HashMap<String, i64>,
     /// The same counts as the press sees them: confirmed participants who agreed to be listed.
     pub press: crate::press::store::PressSummary,
+    /// By category code: confirmed, waitlisted, and seats left in it (null: no limit).
+    #[serde(default)]
+    pub by_category: HashMap<String, CategoryCounts>,
+}
+
+/// One category's part of the stats.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct CategoryCounts {
+    pub confirmed: i64,
+    pub waitlisted: i64,
+    pub seats_left: Option<i64>,
+}
+
+fn category_counts(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    meeting_seats_left: Option<i64>,
+) -> AppResult<HashMap<String, CategoryCounts>> {
+    use crate::meetings::categories::{store as categories, CategoryView};
+    let counts = categories::counts_by_category(conn, &meeting.id)?;
+    Ok(categories::of_meeting(conn, &meeting.id)?
+        .iter()
+        .map(|category| {
+            let of = counts.get(&category.code);
+            let status = |s: Status| of.and_then(|m| m.get(s.as_str())).copied().unwrap_or(0);
+            let confirmed = status(Status::Confirmed);
+            let seats = CategoryView::new(category, confirmed, meeting_seats_left, Language::En);
+            let counts = CategoryCounts {
+                confirmed,
+                waitlisted: status(Status::Waitlisted),
+                seats_left: seats.seats_left,
+            };
+            (category.code.clone(), counts)
+        })
+        .collect())
 }
 
 /// Counts by status; organisation kinds and countries count confirmed participants. They come
@@ -439,8 +474,11 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         .get(Status::Confirmed.as_str())
         .copied()
         .unwrap_or(0);
+    let seats_left = meeting.capacity.map(|capacity| (capacity - taken).max(0));
+    let by_category = category_counts(conn, meeting, seats_left)?;
     Ok(Stats {
-        seats_left: meeting.capacity.map(|capacity| (capacity - taken).max(0)),
+        by_category,
+        seats_left,
         by_status,
         by_organization_kind,
         by_country,

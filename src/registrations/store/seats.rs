@@ -16,7 +16,14 @@ pub(super) fn seat_or_waitlist(
 ) -> AppResult<()> {
     let in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
     let in_organization = confirmed_in(conn, &meeting.id, &registration.organization_id)?;
-    let (to, mail) = if seat_available(meeting, in_meeting, in_organization) {
+    let category =
+        meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
+    let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, &category.code)?;
+    let (to, mail) = if seat_available(meeting, in_meeting, in_organization)
+        && category
+            .capacity
+            .is_none_or(|capacity| in_category < capacity)
+    {
         set_status(conn, registration, Status::Confirmed, None, actor, now)?;
         (Status::Confirmed, seated_mail)
     } else {
@@ -182,6 +189,15 @@ pub fn promote(
                 now,
             )?;
         }
+        let code = registration.category_code();
+        let category = meetings::categories::store::by_code(conn, &meeting.id, code)?;
+        let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, code)?;
+        if category
+            .capacity
+            .is_some_and(|capacity| in_category >= capacity)
+        {
+            meetings::categories::store::add_seat(conn, &meeting.id, code)?;
+        }
         set_status(conn, &registration, Status::Confirmed, None, &actor, now)?;
         outbox::enqueue(
             conn,
@@ -232,6 +248,14 @@ pub fn fill_free_seats(
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
+    // Each category's seats too: a waiting person whose category is full is passed over, so
+    // every category's list moves in its own order.
+    let capacities: HashMap<String, Option<i64>> =
+        meetings::categories::store::of_meeting(conn, &meeting.id)?
+            .into_iter()
+            .map(|category| (category.code, category.capacity))
+            .collect();
+    let mut by_category = meetings::categories::store::confirmed_by_category(conn, &meeting.id)?;
     let mut promoted = 0;
     for registration in waiting {
         if meeting
@@ -243,7 +267,14 @@ pub fn fill_free_seats(
         let in_organization = by_organization
             .entry(registration.organization_id.clone())
             .or_default();
-        if !seat_available(meeting, in_meeting, *in_organization) {
+        let code = registration.category_code().to_owned();
+        let in_category = by_category.entry(code.clone()).or_default();
+        let category_full = capacities
+            .get(&code)
+            .copied()
+            .flatten()
+            .is_some_and(|capacity| *in_category >= capacity);
+        if !seat_available(meeting, in_meeting, *in_organization) || category_full {
             continue;
         }
         set_status(conn, &registration, Status::Confirmed, None, actor, now)?;
@@ -257,6 +288,7 @@ pub fn fill_free_seats(
         )?;
         in_meeting += 1;
         *in_organization += 1;
+        *in_category += 1;
         promoted += 1;
     }
     Ok(promoted)

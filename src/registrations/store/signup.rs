@@ -22,6 +22,8 @@ pub fn register(
             ));
         }
         count_attempt(conn, &meeting.id, client, now)?;
+        let category =
+            meetings::categories::store::for_registration(conn, &meeting, new.category.as_ref())?;
         // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
         // write the address into its server log. And before the organisation is named, so a
         // known address leaves no organisation of a stranger's behind.
@@ -42,6 +44,7 @@ pub fn register(
                 registrations::status.eq(Status::PendingEmail.as_str()),
                 registrations::created_at.eq(now),
                 registrations::status_changed_at.eq(now),
+                registrations::category.eq(&category.code),
                 fields(new, &organization_id),
             ))
             .on_conflict_do_nothing();
@@ -226,7 +229,9 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
             Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
             None => false,
         };
-        if meeting.requires_approval || past_threshold {
+        let category =
+            meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
+        if category.needs_approval(&meeting) || past_threshold {
             set_status(
                 conn,
                 &registration,
@@ -327,6 +332,14 @@ pub fn update_own(
                         "immutable",
                         "the email address cannot be changed; cancel and register again instead",
                     ),
+                ));
+            }
+        }
+        if let Some(category) = patch.field("category").filter(|value| !value.is_null()) {
+            if category.as_str() != Some(registration.category_code()) {
+                return Err(AppError::invalid(
+                    "category",
+                    Problem::new("immutable", "the category is set at registration"),
                 ));
             }
         }

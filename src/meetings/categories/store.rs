@@ -1,0 +1,311 @@
+//! Categories in storage. Their seats are read from the kept counts
+//! (`category/<code>/<status>`), like the meeting's.
+
+use super::{Category, CategoryDraft};
+use crate::audit::{self, Actor};
+use crate::db::{new_id, DbConn};
+use crate::error::{AppError, AppResult, Problem};
+use crate::meetings::counts::{self, Dimension};
+use crate::meetings::store::AfterUpdate;
+use crate::meetings::Meeting;
+use crate::schema::{categories, registrations};
+use crate::values::Code;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A meeting's categories, in the order they were made.
+pub fn of_meeting(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<Category>> {
+    Ok(categories::table
+        .filter(categories::meeting_id.eq(meeting_id))
+        .order((
+            categories::position.asc(),
+            categories::created_at.asc(),
+            categories::id.asc(),
+        ))
+        .select(Category::as_select())
+        .load(conn)?)
+}
+
+/// The meeting's category names in `language`, by code.
+pub fn names(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    language: crate::values::Language,
+) -> AppResult<HashMap<String, String>> {
+    Ok(of_meeting(conn, meeting_id)?
+        .into_iter()
+        .map(|category| {
+            let name = category.name_in(language);
+            (category.code, name)
+        })
+        .collect())
+}
+
+pub fn by_code(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<Category> {
+    categories::table
+        .filter(categories::meeting_id.eq(meeting_id))
+        .filter(categories::code.eq(code))
+        .select(Category::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)
+}
+
+/// The category a registration goes into: the one asked for, or the meeting's only category
+/// open to the public. One that is invitation-only needs an invitation.
+pub fn for_registration(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    asked: Option<&Code>,
+) -> AppResult<Category> {
+    let all = of_meeting(conn, &meeting.id)?;
+    let category = match asked {
+        Some(code) => all
+            .into_iter()
+            .find(|category| category.code == code.as_str())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "category",
+                    Problem::new("invalid", "not a category of this meeting"),
+                )
+            })?,
+        None => {
+            let mut open = all.into_iter().filter(|category| !category.invitation_only);
+            match (open.next(), open.next()) {
+                (Some(only), None) => only,
+                (None, _) => return Err(invitation_required()),
+                _ => {
+                    return Err(AppError::invalid(
+                        "category",
+                        Problem::new("required", "choose one of the meeting's categories"),
+                    ))
+                }
+            }
+        }
+    };
+    if category.invitation_only {
+        return Err(invitation_required());
+    }
+    Ok(category)
+}
+
+fn invitation_required() -> AppError {
+    AppError::Refused {
+        code: "invitation_required",
+        message: "this category takes registrations through an invitation only".to_owned(),
+    }
+}
+
+/// Confirmed registrations in one category, from the kept counts; exact under the meeting
+/// lock, which every change to a confirmed seat takes.
+pub fn confirmed_in(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<i64> {
+    let key = format!("{code}/confirmed");
+    Ok(
+        counts::of_meetings(conn, &[meeting_id.to_owned()], Dimension::Category, &key)?
+            .values()
+            .sum(),
+    )
+}
+
+/// Adds one seat to a full category: the organizer's choice to seat someone beyond it. Call it
+/// under the meeting lock.
+pub fn add_seat(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<()> {
+    diesel::update(
+        categories::table
+            .filter(categories::meeting_id.eq(meeting_id))
+            .filter(categories::code.eq(code))
+            .filter(categories::capacity.is_not_null()),
+    )
+    .set(categories::capacity.eq(categories::capacity + 1))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Confirmed registrations by category code, from the kept counts.
+pub fn confirmed_by_category(
+    conn: &mut DbConn,
+    meeting_id: &str,
+) -> AppResult<HashMap<String, i64>> {
+    Ok(counts::by_key(conn, meeting_id, Dimension::Category)?
+        .into_iter()
+        .filter_map(|(key, n)| {
+            let (code, status) = key.rsplit_once('/')?;
+            (status == "confirmed").then(|| (code.to_owned(), n))
+        })
+        .collect())
+}
+
+/// Counts by category code and status, from the kept counts (the stats).
+pub fn counts_by_category(
+    conn: &mut DbConn,
+    meeting_id: &str,
+) -> AppResult<HashMap<String, HashMap<String, i64>>> {
+    let mut by_category: HashMap<String, HashMap<String, i64>> = HashMap::new();
+    for (key, n) in counts::by_key(conn, meeting_id, Dimension::Category)? {
+        if let Some((code, status)) = key.rsplit_once('/') {
+            by_category
+                .entry(code.to_owned())
+                .or_default()
+                .insert(status.to_owned(), n);
+        }
+    }
+    Ok(by_category)
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    draft: &CategoryDraft,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Category> {
+    conn.transaction(|conn| {
+        let taken = categories::table
+            .filter(categories::meeting_id.eq(&meeting.id))
+            .filter(categories::code.eq(draft.code.as_str()))
+            .count()
+            .get_result::<i64>(conn)?;
+        if taken > 0 {
+            return Err(AppError::conflict(
+                "category_exists",
+                "this meeting already has a category with that code",
+            ));
+        }
+        let position: Option<i32> = categories::table
+            .filter(categories::meeting_id.eq(&meeting.id))
+            .select(diesel::dsl::max(categories::position))
+            .first(conn)?;
+        let id = new_id();
+        diesel::insert_into(categories::table)
+            .values((
+                categories::id.eq(&id),
+                categories::meeting_id.eq(&meeting.id),
+                categories::code.eq(draft.code.as_str()),
+                categories::created_at.eq(now),
+                categories::position.eq(position.unwrap_or(0) + 1),
+                values(draft),
+            ))
+            .execute(conn)?;
+        record(conn, meeting, &id, "category.created", account_id, now)?;
+        by_code(conn, &meeting.id, draft.code.as_str())
+    })
+}
+
+/// Changes a category; its code stays. Raised seats go to the waiting list (`after`) in the
+/// same transaction, under the meeting lock.
+pub fn update(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    code: &str,
+    draft: &CategoryDraft,
+    account_id: &str,
+    now: NaiveDateTime,
+    after: AfterUpdate,
+) -> AppResult<Category> {
+    conn.transaction(|conn| {
+        let category = by_code(conn, &meeting.id, code)?;
+        if draft.code.as_str() != code {
+            return Err(AppError::invalid(
+                "code",
+                Problem::new("immutable", "a category's code never changes"),
+            ));
+        }
+        crate::meetings::store::lock(conn, &meeting.id)?;
+        diesel::update(categories::table.find(&category.id))
+            .set(values(draft))
+            .execute(conn)?;
+        record(
+            conn,
+            meeting,
+            &category.id,
+            "category.updated",
+            account_id,
+            now,
+        )?;
+        after(conn, meeting, &Actor::Account(account_id), now)?;
+        by_code(conn, &meeting.id, code)
+    })
+}
+
+/// Removes a category no registration is in, unless it is the meeting's last.
+pub fn delete(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    code: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| {
+        let category = by_code(conn, &meeting.id, code)?;
+        let used = registrations::table
+            .filter(registrations::meeting_id.eq(&meeting.id))
+            .filter(registrations::category.eq(code))
+            .select(registrations::id)
+            .first::<String>(conn)
+            .optional()?
+            .is_some();
+        let others = categories::table
+            .filter(categories::meeting_id.eq(&meeting.id))
+            .filter(categories::id.ne(&category.id))
+            .count()
+            .get_result::<i64>(conn)?;
+        if used || others == 0 {
+            return Err(AppError::conflict(
+                "category_in_use",
+                "registrations are in this category, or it is the meeting's only one",
+            ));
+        }
+        diesel::delete(categories::table.find(&category.id)).execute(conn)?;
+        record(
+            conn,
+            meeting,
+            &category.id,
+            "category.deleted",
+            account_id,
+            now,
+        )
+    })
+}
+
+#[allow(clippy::type_complexity)]
+fn values(
+    draft: &CategoryDraft,
+) -> (
+    diesel::dsl::Eq<categories::name, &str>,
+    diesel::dsl::Eq<categories::translations, String>,
+    diesel::dsl::Eq<categories::capacity, Option<i64>>,
+    diesel::dsl::Eq<categories::requires_approval, bool>,
+    diesel::dsl::Eq<categories::invitation_only, bool>,
+    diesel::dsl::Eq<categories::press_accreditation, bool>,
+) {
+    (
+        categories::name.eq(draft.name.as_str()),
+        categories::translations.eq(serde_json::to_string(&draft.translations).unwrap_or_default()),
+        categories::capacity.eq(draft.capacity),
+        categories::requires_approval.eq(draft.requires_approval),
+        categories::invitation_only.eq(draft.invitation_only),
+        categories::press_accreditation.eq(draft.press_accreditation),
+    )
+}
+
+fn record(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    category_id: &str,
+    action: &str,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        audit::NewEntry {
+            actor: &Actor::Account(account_id),
+            action,
+            meeting_id: Some(&meeting.id),
+            subject_id: Some(category_id),
+            detail: "",
+        },
+        now,
+    )
+}

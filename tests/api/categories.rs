@@ -1,0 +1,434 @@
+//! Participant categories: every meeting has one (`participant`) and keeps working as before;
+//! an organizer adds more, each with its own seats under the meeting's; a registration names
+//! its category (or takes the only public one); invitation-only categories refuse the public.
+//! Both backends.
+
+use crate::on_both_backends;
+use crate::support::{spawn_app, Backend, TestApp};
+use futures::future::join_all;
+use serde_json::{json, Value};
+
+fn person(i: usize, category: &str) -> Value {
+    let mut body = TestApp::registration_body(&format!("c{i:03}@example.org"));
+    body["full_name"] = json!(format!("Participante {i}"));
+    body["organization"]["name"] = json!(format!("Centro {i}"));
+    body["category"] = json!(category);
+    body
+}
+
+async fn category(app: &TestApp, organizer: &str, slug: &str, body: Value) -> Value {
+    let answer = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/categories"),
+            Some(organizer),
+            body,
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    answer.body
+}
+
+on_both_backends!(a_meeting_starts_with_one_category_that_registrations_need_not_name);
+async fn a_meeting_starts_with_one_category_that_registrations_need_not_name(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let meeting = app
+        .get(&format!("/api/v1/meetings/{slug}?lang=es"), None)
+        .await;
+    let categories = meeting.body["categories"].as_array().unwrap().clone();
+    assert_eq!(categories.len(), 1, "{}", meeting.text);
+    assert_eq!(categories[0]["code"], "participant");
+    assert_eq!(categories[0]["name"], "Participante");
+    assert_eq!(categories[0]["seats_left"], 120);
+    assert_eq!(categories[0]["invitation_only"], false);
+
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    app.confirm(&token).await;
+    let all = app.registrations(&organizer, &slug, "").await;
+    assert_eq!(all[0]["category"], "participant");
+    assert_eq!(all[0]["status"], "confirmed");
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(
+        stats["by_category"]["participant"],
+        json!({"confirmed": 1, "waitlisted": 0, "seats_left": 119})
+    );
+
+    // The only category cannot go, nor one that registrations are in.
+    let gone = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/categories/participant"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (gone.status, gone.error_code()),
+        (409, "category_in_use".to_owned())
+    );
+}
+
+on_both_backends!(organizers_add_change_and_remove_categories);
+async fn organizers_add_change_and_remove_categories(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let media = category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "media", "name": "Media",
+        "translations": {"es": {"name": "Prensa"}}, "press_accreditation": true}),
+    )
+    .await;
+    assert_eq!(
+        media["requires_approval"], true,
+        "press accreditation is always approved by hand"
+    );
+    let again = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/categories"),
+            Some(&organizer),
+            json!({"code": "media", "name": "Otra"}),
+        )
+        .await;
+    assert_eq!(
+        (again.status, again.error_code()),
+        (409, "category_exists".to_owned())
+    );
+    let bad = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/categories"),
+            Some(&organizer),
+            json!({"code": "Media Team", "name": "", "capacity": 0}),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert_eq!(bad.field_errors(), ["code", "name", "capacity"]);
+
+    let path = format!("/api/v1/meetings/{slug}/categories/media");
+    let changed = app
+        .patch(
+            &path,
+            Some(&organizer),
+            json!({"capacity": 5, "name": "Journalists"}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(
+        (
+            changed.body["capacity"].clone(),
+            changed.body["name"].clone()
+        ),
+        (json!(5), json!("Journalists"))
+    );
+    let recoded = app
+        .patch(&path, Some(&organizer), json!({"code": "press"}))
+        .await;
+    assert_eq!(
+        (recoded.status, recoded.field_errors()),
+        (422, vec!["code".to_owned()])
+    );
+    let meeting = app
+        .get(&format!("/api/v1/meetings/{slug}?lang=es"), None)
+        .await;
+    let names: Vec<&str> = meeting.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Participante", "Prensa"]);
+
+    let removed = app
+        .call(reqwest::Method::DELETE, &path, Some(&organizer), None)
+        .await;
+    assert_eq!(removed.status, 204);
+    let unknown = app
+        .call(reqwest::Method::DELETE, &path, Some(&organizer), None)
+        .await;
+    assert_eq!(unknown.status, 404);
+    let stranger = app.organizer().await;
+    let theirs = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/categories"),
+            Some(&stranger),
+            json!({"code": "x", "name": "X"}),
+        )
+        .await;
+    assert_eq!(theirs.status, 403);
+}
+
+on_both_backends!(a_registration_names_its_category_and_the_public_cannot_take_an_invited_one);
+async fn a_registration_names_its_category_and_the_public_cannot_take_an_invited_one(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "observer", "name": "Observer"}),
+    )
+    .await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "delegate", "name": "Delegate", "invitation_only": true}),
+    )
+    .await;
+
+    let mut unnamed = TestApp::registration_body("ana@example.org");
+    unnamed.as_object_mut().unwrap().remove("category");
+    let answer = app.register(&slug, unnamed).await;
+    assert_eq!(
+        (answer.status, answer.field_errors()),
+        (422, vec!["category".to_owned()]),
+        "two public categories: say which"
+    );
+    let unknown = app.register(&slug, person(1, "speaker")).await;
+    assert_eq!(
+        (unknown.status, unknown.field_errors()),
+        (422, vec!["category".to_owned()])
+    );
+    let invited_only = app.register(&slug, person(2, "delegate")).await;
+    assert_eq!(
+        (invited_only.status, invited_only.error_code()),
+        (403, "invitation_required".to_owned())
+    );
+    assert!(
+        app.registrations(&organizer, &slug, "").await.is_empty(),
+        "nothing written"
+    );
+
+    let token = app
+        .register_and_read_token(&slug, person(3, "observer"))
+        .await;
+    app.confirm(&token).await;
+    let all = app.registrations(&organizer, &slug, "").await;
+    assert_eq!(all[0]["category"], "observer");
+    // The participant cannot move themselves to another category.
+    let manage = app.smtp.wait_for("c003@example.org", 2).await[1].manage_token();
+    let moved = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"category": "participant"}),
+        )
+        .await;
+    assert_eq!(
+        (moved.status, moved.field_errors()),
+        (422, vec!["category".to_owned()])
+    );
+}
+
+on_both_backends!(category_and_meeting_capacity_both_hold_when_sixty_race_for_twenty_seats);
+async fn category_and_meeting_capacity_both_hold_when_sixty_race_for_twenty_seats(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": 20})).await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "delegate", "name": "Delegate", "capacity": 12}),
+    )
+    .await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "observer", "name": "Observer", "capacity": 12}),
+    )
+    .await;
+    let people: Vec<(usize, &str)> = (0..60)
+        .map(|i| (i, if i % 2 == 0 { "delegate" } else { "observer" }))
+        .collect();
+    let answers = join_all(
+        people
+            .iter()
+            .map(|(i, c)| app.register(&slug, person(*i, c))),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|a| a.status == 202),
+        "{:?}",
+        answers.iter().map(|a| &a.text).collect::<Vec<_>>()
+    );
+    app.smtp.wait_for_total(60).await;
+    let tokens: Vec<String> = people
+        .iter()
+        .map(|(i, _)| app.smtp.to(&format!("c{i:03}@example.org"))[0].confirm_token())
+        .collect();
+    let confirmed = join_all(tokens.iter().map(|t| app.confirm(t))).await;
+    assert!(confirmed.iter().all(|a| a.status == 200));
+
+    let all = app.registrations(&organizer, &slug, "").await;
+    let count = |category: &str, status: &str| {
+        all.iter()
+            .filter(|r| r["category"] == category && r["status"] == status)
+            .count()
+    };
+    let seated = (
+        count("delegate", "confirmed"),
+        count("observer", "confirmed"),
+    );
+    assert_eq!(
+        seated.0 + seated.1,
+        20,
+        "the meeting's capacity: {seated:?}"
+    );
+    assert!(
+        seated.0 <= 12 && seated.1 <= 12,
+        "each category's: {seated:?}"
+    );
+    assert_eq!(
+        count("delegate", "waitlisted") + count("observer", "waitlisted"),
+        40
+    );
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(stats["by_category"]["delegate"]["confirmed"], seated.0);
+    assert_eq!(stats["by_category"]["observer"]["confirmed"], seated.1);
+
+    // A freed seat goes to the first person waiting whose category still has room: after a
+    // delegate cancels, the delegates have room, and the observers only if not at 12.
+    let seated_delegate = all
+        .iter()
+        .find(|r| r["category"] == "delegate" && r["status"] == "confirmed")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut waiting: Vec<&Value> = all
+        .iter()
+        .filter(|r| r["status"] == "waitlisted")
+        .filter(|r| r["category"] == "delegate" || seated.1 < 12)
+        .collect();
+    waiting.sort_by_key(|r| r["waitlist_position"].as_i64());
+    let next = waiting[0]["id"].as_str().unwrap().to_owned();
+    let cancelled = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{seated_delegate}/cancel"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    let all = app.registrations(&organizer, &slug, "").await;
+    let status_of = |id: &str| all.iter().find(|r| r["id"] == json!(id)).unwrap()["status"].clone();
+    assert_eq!(status_of(&next), "confirmed");
+    let count = |category: &str| {
+        all.iter()
+            .filter(|r| r["category"] == category && r["status"] == "confirmed")
+            .count()
+    };
+    assert_eq!(count("delegate") + count("observer"), 20);
+    assert!(count("delegate") <= 12 && count("observer") <= 12);
+}
+
+/// The migrations of each backend, as the binary embeds them.
+const SQLITE_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
+    diesel_migrations::embed_migrations!("migrations/postgres");
+
+/// Runs the migrations before `version` (those an older binary ran).
+fn migrate_before(conn: &mut convene::db::DbConn, version: &str) {
+    use diesel_migrations::MigrationHarness;
+    fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+        conn: &mut C,
+        source: diesel_migrations::EmbeddedMigrations,
+        version: &str,
+    ) {
+        for migration in conn.pending_migrations(source).unwrap() {
+            if migration.name().version().to_string().as_str() >= version {
+                break;
+            }
+            conn.run_migration(&migration).unwrap();
+        }
+    }
+    match conn {
+        convene::db::DbConn::Sqlite(c) => run(c, SQLITE_MIGRATIONS, version),
+        convene::db::DbConn::Postgres(c) => run(c, POSTGRES_MIGRATIONS, version),
+    }
+}
+
+on_both_backends!(meetings_from_before_categories_get_participant_and_keep_their_registrations);
+async fn meetings_from_before_categories_get_participant_and_keep_their_registrations(
+    backend: Backend,
+) {
+    use diesel::RunQueryDsl;
+    let db = crate::support::TestDb::new(backend);
+    let mut conn = db.connect();
+    migrate_before(&mut conn, "20261206000001");
+    assert!(
+        diesel::sql_query("SELECT id FROM categories")
+            .execute(&mut conn)
+            .is_err(),
+        "stopped before the categories"
+    );
+    // A meeting with a confirmed and a waiting registration, as the older binary stored them.
+    for statement in [
+        "INSERT INTO accounts (id, email, email_key, name, password_hash, created_at)
+         VALUES ('acc', 'org@example.org', 'org@example.org', 'Org', 'x', '2026-01-01 00:00:00')",
+        "INSERT INTO meetings (id, slug, title, description, venue, city, country, timezone,
+             starts_at, ends_at, requires_approval, languages, status, translations,
+             queue_counter, created_by, created_at, updated_at, capacity)
+         VALUES ('m1', 'old-meeting', 'Old', '', '', '', 'MX', 'America/Mexico_City',
+             '2030-05-29 15:00:00', '2030-05-30 00:00:00', FALSE, 'es,en', 'published', '{}',
+             2, 'acc', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)",
+        "INSERT INTO organizations (id, name, name_key, kind, country, created_at)
+         VALUES ('o1', 'Centro', 'centro', 'information_hub', 'MX', '2026-01-01 00:00:00')",
+        "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id,
+             country, language, consent_data_processing, consent_press_listing, status,
+             queue_ticket, search_text, created_at, status_changed_at)
+         VALUES ('00000000-0000-7000-8000-000000000001', 'm1', 'a@example.org', 'a@example.org',
+             'Ana', 'o1', 'MX', 'es', TRUE, FALSE, 'confirmed', NULL, 'ana', '2026-01-01 00:00:00',
+             '2026-01-01 00:00:00'),
+            ('00000000-0000-7000-8000-000000000002', 'm1', 'b@example.org', 'b@example.org',
+             'Beto', 'o1', 'MX', 'es', TRUE, FALSE, 'waitlisted', 1, 'beto',
+             '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    ] {
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+    }
+    convene::db::migrate(&mut conn).unwrap();
+    let meeting = convene::meetings::store::by_id(&mut conn, "m1").unwrap();
+    let categories = convene::meetings::categories::store::of_meeting(&mut conn, "m1").unwrap();
+    assert_eq!(categories.len(), 1);
+    assert_eq!(categories[0].code, "participant");
+    assert_eq!(
+        categories[0].name_in(convene::values::Language::Es),
+        "Participante"
+    );
+    let ana =
+        convene::registrations::store::view(&mut conn, "00000000-0000-7000-8000-000000000001")
+            .unwrap();
+    assert_eq!(ana.category, "participant");
+    assert_eq!(
+        convene::meetings::categories::store::confirmed_in(&mut conn, "m1", "participant").unwrap(),
+        1,
+        "the kept counts hold what was there"
+    );
+    // And it works unchanged: Ana cancels, Beto takes the seat.
+    let slug = convene::values::Slug::parse(Some(&meeting.slug)).unwrap();
+    convene::registrations::store::cancel(
+        &mut conn,
+        "00000000-0000-7000-8000-000000000001",
+        Some(&slug),
+        &convene::audit::Actor::System,
+        convene::db::now(),
+    )
+    .unwrap();
+    let beto =
+        convene::registrations::store::view(&mut conn, "00000000-0000-7000-8000-000000000002")
+            .unwrap();
+    assert_eq!(beto.status, "confirmed");
+}
