@@ -399,4 +399,7 @@ pub static EN: Catalogue = Catalogue {
     cancel_meeting_yes: "Cancel the meeting",
     meeting_is_cancelled: "This meeting is cancelled.",
     done_none_applied: "Nothing was changed: the status of none of the ticked registrations allowed it.",
+    category_label: "Taking part as",
+    category_approved_by_hand: "the organizers approve each registration",
+    error_choose_category: "Choose how you take part.",
 };

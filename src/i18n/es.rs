@@ -399,4 +399,7 @@ pub static ES: Catalogue = Catalogue {
     cancel_meeting_yes: "Cancelar la reunión",
     meeting_is_cancelled: "Esta reunión está cancelada.",
     done_none_applied: "No se cambió nada: el estado de ninguna de las inscripciones marcadas lo permitía.",
+    category_label: "Participa como",
+    category_approved_by_hand: "el equipo organizador aprueba cada inscripción",
+    error_choose_category: "Elija cómo participa.",
 };

@@ -95,7 +95,7 @@ pub(crate) async fn create_meeting(
             let meeting = store::create(conn, &draft, &who.account_id, at)?;
             let mut view = MeetingView::new(&meeting, 0, at);
             view.categories =
-                categories::routes::views(conn, &meeting, view.seats_left, Language::En)?;
+                categories::store::views(conn, &meeting, view.seats_left, Language::En)?;
             Ok(view)
         })
         .await?;
@@ -160,7 +160,7 @@ fn render_meeting(
     }
     let confirmed = store::confirmed_count(conn, &meeting.id)?;
     let mut view = MeetingView::new(&meeting, confirmed, at);
-    view.categories = categories::routes::views(conn, &meeting, view.seats_left, language)?;
+    view.categories = categories::store::views(conn, &meeting, view.seats_left, language)?;
     if !organizes {
         view.hide_settings();
     }
@@ -200,7 +200,7 @@ pub(crate) async fn update_meeting(
             let confirmed = store::confirmed_count(conn, &updated.id)?;
             let mut view = MeetingView::new(&updated, confirmed, at);
             view.categories =
-                categories::routes::views(conn, &updated, view.seats_left, Language::En)?;
+                categories::store::views(conn, &updated, view.seats_left, Language::En)?;
             Ok(view)
         })
         .await?;

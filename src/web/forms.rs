@@ -192,7 +192,8 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
 }
 
 /// The order fields come in on the forms, so the summary reads as the form does.
-const FORM_ORDER: [&str; 44] = [
+const FORM_ORDER: [&str; 45] = [
+    "category",
     "full_name",
     "email",
     "password",
@@ -253,6 +254,7 @@ pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
         "contact_email" => t.contact_email,
         "approval_threshold" => t.approval_threshold,
         "capacity" | "room_capacity" => t.capacity,
+        "category" => t.category_label,
         "city" => t.city,
         "city_es" => t.city_es,
         "city_en" => t.city_en,

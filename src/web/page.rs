@@ -269,6 +269,7 @@ pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
     match (field, code) {
         ("consent_data_processing", _) => t.error_consent,
         ("organization", "required") => t.error_choose_organization,
+        ("category", _) => t.error_choose_category,
         ("email" | "contact_email", "invalid") => t.error_email,
         ("slug", "invalid") => t.error_slug,
         ("country" | "organization_country", "invalid") => t.error_country,

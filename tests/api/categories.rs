@@ -432,3 +432,90 @@ async fn meetings_from_before_categories_get_participant_and_keep_their_registra
             .unwrap();
     assert_eq!(beto.status, "confirmed");
 }
+
+on_both_backends!(the_registration_form_asks_which_category_when_the_public_has_a_choice);
+async fn the_registration_form_asks_which_category_when_the_public_has_a_choice(backend: Backend) {
+    use crate::support::html::{fetch, post_form, select};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let form = fetch(&app, &format!("/m/{slug}/register?lang=es"), None).await;
+    assert!(
+        !form.body.contains("name=\"category\""),
+        "one category: nothing to choose"
+    );
+
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "observer", "name": "Observer",
+        "translations": {"es": {"name": "Observadora u observador"}}, "requires_approval": true}),
+    )
+    .await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "delegate", "name": "Delegate", "invitation_only": true}),
+    )
+    .await;
+    let form = fetch(&app, &format!("/m/{slug}/register?lang=es"), None).await;
+    let document = scraper::Html::parse_document(&form.body);
+    let options: Vec<String> = select(&document, "select#category option")
+        .into_iter()
+        .map(|o| o.text().collect())
+        .collect();
+    assert_eq!(
+        options,
+        [
+            "Elija…",
+            "Participante",
+            "Observadora u observador (el equipo organizador aprueba cada inscripción)"
+        ]
+        .map(str::to_owned),
+        "the public categories, in Spanish; not the invitation-only one"
+    );
+
+    let fields = |category: &'static str| {
+        vec![
+            ("category", category),
+            ("full_name", "Ana Peña"),
+            ("email", "ana@example.org"),
+            ("country", "MX"),
+            ("language", "es"),
+            ("organization", "other"),
+            ("organization_name", "Casa del Migrante"),
+            ("organization_kind", "civil_society"),
+            ("organization_country", "MX"),
+            ("consent_data_processing", "on"),
+            ("lang", "es"),
+        ]
+    };
+    let missing = post_form(&app, &format!("/m/{slug}/register?lang=es"), &fields("")).await;
+    assert_eq!(missing.status, 422);
+    assert!(missing.body.contains("Elija cómo participa."));
+    let sent = post_form(
+        &app,
+        &format!("/m/{slug}/register?lang=es"),
+        &fields("observer"),
+    )
+    .await;
+    assert_eq!(sent.status, 200);
+    let all = app.registrations(&organizer, &slug, "").await;
+    assert_eq!(all[0]["category"], "observer");
+
+    // Only invitations left: the form says registration is not open to the public.
+    for code in ["participant", "observer"] {
+        let closed = app
+            .patch(
+                &format!("/api/v1/meetings/{slug}/categories/{code}"),
+                Some(&organizer),
+                json!({"invitation_only": true}),
+            )
+            .await;
+        assert_eq!(closed.status, 200, "{}", closed.text);
+    }
+    let form = fetch(&app, &format!("/m/{slug}/register?lang=es"), None).await;
+    assert!(!form.body.contains("name=\"full_name\""), "no form");
+}

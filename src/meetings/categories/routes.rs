@@ -39,23 +39,6 @@ pub struct SlugAndCodePath {
     pub code: String,
 }
 
-/// A meeting's categories with their seats left, as its view lists them.
-pub fn views(
-    conn: &mut crate::db::DbConn,
-    meeting: &meetings::Meeting,
-    meeting_seats_left: Option<i64>,
-    language: Language,
-) -> AppResult<Vec<CategoryView>> {
-    let confirmed = store::confirmed_by_category(conn, &meeting.id)?;
-    Ok(store::of_meeting(conn, &meeting.id)?
-        .iter()
-        .map(|category| {
-            let seated = confirmed.get(&category.code).copied().unwrap_or(0);
-            CategoryView::new(category, seated, meeting_seats_left, language)
-        })
-        .collect())
-}
-
 #[utoipa::path(
     post, path = "/api/v1/meetings/{slug}/categories",
     tag = "organizer", summary = "Add a participant category",

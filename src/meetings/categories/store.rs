@@ -1,7 +1,7 @@
 //! Categories in storage. Their seats are read from the kept counts
 //! (`category/<code>/<status>`), like the meeting's.
 
-use super::{Category, CategoryDraft};
+use super::{Category, CategoryDraft, CategoryView};
 use crate::audit::{self, Actor};
 use crate::db::{new_id, DbConn};
 use crate::error::{AppError, AppResult, Problem};
@@ -120,6 +120,23 @@ pub fn add_seat(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<()
     .set(categories::capacity.eq(categories::capacity + 1))
     .execute(conn)?;
     Ok(())
+}
+
+/// A meeting's categories with their seats left, as its view lists them.
+pub fn views(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    meeting_seats_left: Option<i64>,
+    language: crate::values::Language,
+) -> AppResult<Vec<CategoryView>> {
+    let confirmed = confirmed_by_category(conn, &meeting.id)?;
+    Ok(of_meeting(conn, &meeting.id)?
+        .iter()
+        .map(|category| {
+            let seated = confirmed.get(&category.code).copied().unwrap_or(0);
+            CategoryView::new(category, seated, meeting_seats_left, language)
+        })
+        .collect())
 }
 
 /// Confirmed registrations by category code, from the kept counts.

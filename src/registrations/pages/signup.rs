@@ -5,11 +5,12 @@ use crate::accounts::tokens::{self, TokenKind};
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{fill, Catalogue};
+use crate::meetings::categories::CategoryView;
 use crate::meetings::pages::{availability, when};
 use crate::meetings::{self, Meeting};
 use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
-use crate::values::Email;
+use crate::values::{Email, Language};
 use crate::web::forms::{checkbox, error_summary, filled, required_note, Field, FormState};
 use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
@@ -18,12 +19,41 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
-fn register_page(
-    ctx: &PageContext,
-    meeting: &Meeting,
-    organizations: &[Organization],
-    form: &FormState,
-) -> HttpResponse {
+/// What the registration form shows of a meeting: the organisations to pick from, and the
+/// categories open to the public (names in the reader's language, seats left).
+struct Signup {
+    meeting: Meeting,
+    organizations: Vec<Organization>,
+    categories: Vec<CategoryView>,
+}
+
+/// The category choice, when the public has more than one to choose from: each says whether
+/// its seats are gone (waiting list) and whether the organizers approve each registration.
+fn category_field(t: &Catalogue, form: &FormState, categories: &[CategoryView]) -> Markup {
+    let options: Vec<(String, String)> = categories
+        .iter()
+        .map(|category| {
+            let mut label = category.name.clone();
+            if category.seats_left == Some(0) {
+                label.push_str(&format!(" ({})", t.waitlist_only));
+            } else if category.requires_approval {
+                label.push_str(&format!(" ({})", t.category_approved_by_hand));
+            }
+            (category.code.clone(), label)
+        })
+        .collect();
+    html! {
+        @if options.len() > 1 {
+            fieldset {
+                legend { (t.category_label) }
+                (Field::new("category", t.category_label).required().select(form, t.choose, &options))
+            }
+        }
+    }
+}
+
+fn register_page(ctx: &PageContext, signup: &Signup, form: &FormState) -> HttpResponse {
+    let (meeting, organizations) = (&signup.meeting, signup.organizations.as_slice());
     let t = ctx.t();
     let title = fill(
         t.register_heading,
@@ -44,6 +74,7 @@ fn register_page(
             (error_summary(form, t))
             (required_note(t))
             form method="post" action={ "/m/" (meeting.slug) "/register" } novalidate {
+                (category_field(t, form, &signup.categories))
                 (details_fields(t, ctx, form, organizations, true))
                 fieldset {
                     legend { (t.consents) }
@@ -63,16 +94,26 @@ fn register_page(
     crate::web::page::respond(ctx, status, markup)
 }
 
-async fn load_open_meeting(
-    state: &AppState,
-    slug: &str,
-) -> AppResult<(Meeting, Vec<Organization>)> {
+async fn load_open_meeting(state: &AppState, slug: &str, language: Language) -> AppResult<Signup> {
     let slug = slug_or_404(slug)?;
     state
         .read(move |conn| {
             let meeting = meetings::store::public_by_slug(conn, &slug)?;
             let organizations = store::organizations_of(conn, &meeting.id)?;
-            Ok((meeting, organizations))
+            let confirmed = meetings::store::confirmed_count(conn, &meeting.id)?;
+            let seats_left = meeting
+                .capacity
+                .map(|capacity| (capacity - confirmed).max(0));
+            let categories =
+                meetings::categories::store::views(conn, &meeting, seats_left, language)?
+                    .into_iter()
+                    .filter(|category| !category.invitation_only)
+                    .collect();
+            Ok(Signup {
+                meeting,
+                organizations,
+                categories,
+            })
         })
         .await
 }
@@ -83,16 +124,16 @@ pub(super) async fn registration_form(
     slug: web::Path<String>,
 ) -> PageResult {
     let ctx = PageContext::new(&req);
-    let result = load_open_meeting(&state, &slug)
+    let result = load_open_meeting(&state, &slug, ctx.lang)
         .await
-        .map(|(meeting, organizations)| {
-            if !meeting.registration_open(now()) {
-                return closed_page(&ctx, &meeting);
+        .map(|signup| {
+            if !signup.meeting.registration_open(now()) || signup.categories.is_empty() {
+                return closed_page(&ctx, &signup.meeting);
             }
             let mut form = FormState::default();
             form.values
                 .insert("language".into(), ctx.lang.as_str().into());
-            register_page(&ctx, &meeting, &organizations, &form)
+            register_page(&ctx, &signup, &form)
         });
     result.on_page(&ctx)
 }
@@ -120,7 +161,10 @@ pub(super) async fn submit_registration(
 ) -> PageResult {
     let ctx = PageContext::new(&req);
     state.rate_limit(&req).on_page(&ctx)?;
-    let (meeting, organizations) = load_open_meeting(&state, &slug).await.on_page(&ctx)?;
+    let signup = load_open_meeting(&state, &slug, ctx.lang)
+        .await
+        .on_page(&ctx)?;
+    let meeting = signup.meeting.clone();
     let values = fields.into_inner();
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
@@ -165,7 +209,7 @@ pub(super) async fn submit_registration(
         Err(AppError::Invalid(errors)) => {
             let errors = form_errors(&values, errors);
             let form = FormState::new(values).with_errors(&errors, t, input_name);
-            Ok(register_page(&ctx, &meeting, &organizations, &form))
+            Ok(register_page(&ctx, &signup, &form))
         }
         Err(AppError::Conflict {
             code: "registration_closed",
