@@ -20,6 +20,8 @@ pub struct Recipient<'a> {
     pub language: Language,
     pub confirm_link: Option<String>,
     pub manage_link: String,
+    /// An accredited journalist's press page.
+    pub press_link: Option<String>,
 }
 
 pub struct Rendered {
@@ -144,6 +146,9 @@ pub fn render(
             (t.agenda_subject, with_meeting(t.agenda_body), ics())
         }
         ParticipantMail::NewLink => (t.new_link_subject, with_meeting(t.new_link_body), None),
+        ParticipantMail::PressAccredited => {
+            (t.accredited_subject, with_meeting(t.accredited_body), None)
+        }
     };
     let greeting = match display_name(mail, to.full_name) {
         Some(name) => fill(t.greeting, &[("name", &name)]),
@@ -151,9 +156,12 @@ pub fn render(
     };
     let mut paragraphs = vec![greeting, body];
     paragraphs.extend(change_lines(mail, meeting, language, t));
-    let action = match (mail, &to.confirm_link) {
-        (ParticipantMail::ConfirmAddress, Some(link)) => {
+    let action = match (mail, &to.confirm_link, &to.press_link) {
+        (ParticipantMail::ConfirmAddress, Some(link), _) => {
             Some((t.confirm_button.to_owned(), link.clone()))
+        }
+        (ParticipantMail::PressAccredited, _, Some(link)) => {
+            Some((t.accredited_button.to_owned(), link.clone()))
         }
         _ => None,
     };

@@ -29,6 +29,9 @@ pub enum ParticipantMail {
     },
     /// A fresh manage link, after the participant stopped every earlier one.
     NewLink,
+    /// An accredited journalist's press link (a press token of the meeting, made as the email
+    /// is written, replacing any earlier one of theirs).
+    PressAccredited,
 }
 
 impl ParticipantMail {
@@ -45,6 +48,7 @@ impl ParticipantMail {
             Self::Cancelled => "cancelled",
             Self::AgendaChanged { .. } => "agenda_changed",
             Self::NewLink => "new_link",
+            Self::PressAccredited => "press_accredited",
         }
     }
 }

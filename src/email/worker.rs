@@ -423,6 +423,8 @@ struct Drafted {
     meeting_id: String,
     manage: String,
     confirm: Option<(String, NaiveDateTime)>,
+    /// A journalist's press link, with its end and the label organizers see it by.
+    press: Option<(String, NaiveDateTime, String)>,
 }
 
 impl Drafted {
@@ -442,6 +444,13 @@ impl Drafted {
                 grant(Some(*expires_at)),
                 now,
             )?;
+        }
+        if let Some((press, expires_at, label)) = &self.press {
+            let grant = Grant {
+                label: Some(label),
+                ..grant(Some(*expires_at))
+            };
+            tokens::replace(conn, press, TokenKind::Press, grant, now)?;
         }
         Ok(())
     }
@@ -484,6 +493,15 @@ fn draft(
         )),
         _ => None,
     };
+    // A press link lasts until a month after the meeting, as organizers' press links may.
+    let press = match mail {
+        ParticipantMail::PressAccredited => Some((
+            tokens::generate(),
+            meeting.ends_at + chrono::TimeDelta::days(30),
+            format!("{} ({})", contact.full_name, contact.email),
+        )),
+        _ => None,
+    };
     let to = Recipient {
         full_name: &contact.full_name,
         email: &contact.email,
@@ -492,6 +510,9 @@ fn draft(
             .as_ref()
             .map(|(token, _)| format!("{base_url}/confirm/{token}")),
         manage_link: format!("{base_url}/manage/{manage}"),
+        press_link: press
+            .as_ref()
+            .map(|(token, _, _)| format!("{base_url}/press/{token}")),
     };
     let rendered = messages::render(&mail, meeting, agenda, &to, host);
     let message = messages::build(
@@ -508,5 +529,6 @@ fn draft(
         meeting_id: contact.meeting_id,
         manage,
         confirm,
+        press,
     })
 }

@@ -402,4 +402,7 @@ pub static EN: Catalogue = Catalogue {
     category_label: "Taking part as",
     category_approved_by_hand: "the organizers approve each registration",
     error_choose_category: "Choose how you take part.",
+    accredited_subject: "Your press accreditation is approved: {meeting}",
+    accredited_body: "The organizers of {meeting} approved your press accreditation. Your press page has the list of participants who agreed to be named, figures you may quote, and downloads. Keep the link to yourself: it is yours, and it works until a month after the meeting.",
+    accredited_button: "Open my press page",
 };

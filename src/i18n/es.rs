@@ -402,4 +402,7 @@ pub static ES: Catalogue = Catalogue {
     category_label: "Participa como",
     category_approved_by_hand: "el equipo organizador aprueba cada inscripción",
     error_choose_category: "Elija cómo participa.",
+    accredited_subject: "Su acreditación de prensa está aprobada: {meeting}",
+    accredited_body: "El equipo organizador de {meeting} aprobó su acreditación de prensa. Su página de prensa tiene la lista de participantes que aceptaron figurar, cifras que puede citar y descargas. No comparta el enlace: es suyo y funciona hasta un mes después de la reunión.",
+    accredited_button: "Abrir mi página de prensa",
 };

@@ -519,3 +519,96 @@ async fn the_registration_form_asks_which_category_when_the_public_has_a_choice(
     let form = fetch(&app, &format!("/m/{slug}/register?lang=es"), None).await;
     assert!(!form.body.contains("name=\"full_name\""), "no form");
 }
+
+on_both_backends!(an_approved_journalist_gets_a_press_link_that_stops_with_their_seat);
+async fn an_approved_journalist_gets_a_press_link_that_stops_with_their_seat(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "media", "name": "Media",
+        "translations": {"es": {"name": "Prensa"}}, "press_accreditation": true}),
+    )
+    .await;
+    let mut journalist = TestApp::registration_body("periodista@example.org");
+    journalist["full_name"] = json!("Lucía Ramos");
+    journalist["category"] = json!("media");
+    let token = app.register_and_read_token(&slug, journalist).await;
+    app.confirm(&token).await;
+    let all = app.registrations(&organizer, &slug, "").await;
+    assert_eq!(
+        all[0]["status"], "pending_approval",
+        "accreditation is decided by hand"
+    );
+    let id = all[0]["id"].as_str().unwrap().to_owned();
+    app.outbox_drained(&organizer, &slug).await;
+    assert!(
+        app.smtp
+            .to("periodista@example.org")
+            .iter()
+            .all(|m| !m.text.contains("/press/")),
+        "no press link before approval"
+    );
+
+    let approved = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/approve"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    let mails = app.smtp.wait_for("periodista@example.org", 4).await;
+    let accredited = mails
+        .iter()
+        .find(|m| {
+            m.subject
+                .starts_with("Su acreditación de prensa está aprobada")
+        })
+        .expect("the accreditation email, in Spanish");
+    let press = accredited.press_token();
+    let attendees = app
+        .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
+        .await;
+    assert_eq!(
+        attendees.status, 200,
+        "the link is a press token of the meeting: {}",
+        attendees.text
+    );
+    let page = crate::support::html::fetch(&app, &format!("/press/{press}"), None).await;
+    assert_eq!(page.status, 200);
+    let listed = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+        )
+        .await;
+    let labels: Vec<String> = listed.body["items"]
+        .as_array()
+        .or(listed.body.as_array())
+        .unwrap()
+        .iter()
+        .map(|t| t["label"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.contains("Lucía Ramos")),
+        "{labels:?}"
+    );
+
+    // Cancelled, the journalist's link stops at once.
+    let cancelled = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/cancel"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let refused = app
+        .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
+        .await;
+    assert_eq!(refused.status, 401);
+}

@@ -175,7 +175,37 @@ fn set_status(
             detail: &detail,
         },
         now,
-    )
+    )?;
+    press_access(conn, registration, to, now)
+}
+
+/// A journalist of a press-accreditation category holds a press link while seated: one is
+/// emailed when they get their seat, and theirs stops when they lose it.
+fn press_access(
+    conn: &mut DbConn,
+    registration: &Registration,
+    to: Status,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let was_seated = registration.status() == Status::Confirmed;
+    if was_seated && to != Status::Confirmed {
+        tokens::revoke_all(conn, TokenKind::Press, &registration.id, now)?;
+    }
+    if !was_seated && to == Status::Confirmed {
+        let code = registration.category_code();
+        let category = meetings::categories::store::by_code(conn, &registration.meeting_id, code)?;
+        if category.press_accreditation {
+            outbox::enqueue(
+                conn,
+                &registration.meeting_id,
+                &registration.id,
+                &registration.email,
+                &ParticipantMail::PressAccredited,
+                now,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn confirmed_in(conn: &mut DbConn, meeting_id: &str, organization_id: &str) -> AppResult<i64> {

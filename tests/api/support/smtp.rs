@@ -99,6 +99,9 @@ impl Mail {
     pub fn manage_token(&self) -> String {
         self.token_after("/manage/").expect("a manage link")
     }
+    pub fn press_token(&self) -> String {
+        self.token_after("/press/").expect("a press link")
+    }
 }
 
 #[derive(Clone)]
