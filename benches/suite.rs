@@ -464,13 +464,14 @@ fn seed_registrations(
                 'information_hub', 'GT', CURRENT_TIMESTAMP FROM {rows} g WHERE n <= 50"));
     sql(conn, &format!(
         "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
-             language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
+             language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at,
+             category)
          SELECT {id}, (SELECT id FROM meetings WHERE slug = '{meeting_slug}'),
              '{prefix}' || n || '@example.org', '{prefix}' || n || '@example.org', 'Participante Peña Número ' || n,
              '{prefix}-org-' || (n % 50 + 1), 'Coordinación', 'GT', 'es', TRUE, TRUE, '{status}',
              'participante pena numero ' || n || ' {prefix}' || n || '@example.org centro de informacion {prefix} '
                  || (n % 50 + 1) || ' coordinacion',
-             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'participant'
          FROM {rows} g"));
 }
 
@@ -726,11 +727,12 @@ BEGIN;
 SELECT id, capacity, status FROM meetings WHERE slug = 'bench-ceiling';
 SELECT id AS org_id FROM organizations WHERE name = 'Centro de Información list 1' AND country = 'GT' \gset
 INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
-  language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at)
+  language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at,
+  category)
   VALUES (gen_random_uuid()::text, (SELECT id FROM meetings WHERE slug = 'bench-ceiling'),
   'pgb' || :n || '-' || :client_id || '@example.org', 'pgb' || :n || '-' || :client_id || '@example.org',
   'Participante', :org_id, 'Coordinación', 'GT', 'es', TRUE, TRUE, 'pending_email',
-  'participante', now(), now()) ON CONFLICT DO NOTHING;
+  'participante', now(), now(), 'participant') ON CONFLICT DO NOTHING;
 INSERT INTO audit_log (id, actor, action, meeting_id, subject_id, detail, at)
   VALUES (gen_random_uuid()::text, 'participant', 'registration.created', NULL, NULL, 'pending_email', now());
 INSERT INTO outbox (id, kind, meeting_id, registration_id, recipient, payload, status, attempts, next_attempt_at, created_at)
@@ -1344,13 +1346,13 @@ fn fill_size_meeting(conn: &mut DbConn, n: usize) {
     sql(conn, &format!(
         "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title,
              country, language, consent_data_processing, consent_press_listing, status, queue_ticket,
-             search_text, created_at, status_changed_at)
+             search_text, created_at, status_changed_at, category)
          SELECT {id}, (SELECT id FROM meetings WHERE slug = '{SIZE_SLUG}'),
              'size' || n || '@example.org', 'size' || n || '@example.org', 'Participante Peña Número ' || n,
              'size-org-' || (n % 200 + 1), 'Coordinación', 'GT', 'es', TRUE, n % 2 = 0,
              CASE WHEN n % 4 = 0 THEN 'waitlisted' ELSE 'confirmed' END, CASE WHEN n % 4 = 0 THEN n END,
              'participante pena numero ' || n || ' size' || n || '@example.org centro de informacion',
-             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'participant'
          FROM {rows} g"));
     sql(conn, &format!(
         "INSERT INTO outbox (id, kind, meeting_id, registration_id, recipient, payload, status, attempts,

@@ -294,12 +294,22 @@ async fn category_and_meeting_capacity_both_hold_when_sixty_race_for_twenty_seat
         count("delegate", "waitlisted") + count("observer", "waitlisted"),
         40
     );
+    // Each category's waiting list numbers its own places, from 1.
+    for code in ["delegate", "observer"] {
+        let mut places: Vec<i64> = all
+            .iter()
+            .filter(|r| r["category"] == code && r["status"] == "waitlisted")
+            .map(|r| r["waitlist_position"].as_i64().unwrap())
+            .collect();
+        places.sort();
+        let expected: Vec<i64> = (1..=places.len() as i64).collect();
+        assert_eq!(places, expected, "{code}");
+    }
     let stats = app.stats(&organizer, &slug).await;
     assert_eq!(stats["by_category"]["delegate"]["confirmed"], seated.0);
     assert_eq!(stats["by_category"]["observer"]["confirmed"], seated.1);
 
-    // A freed seat goes to the first person waiting whose category still has room: after a
-    // delegate cancels, the delegates have room, and the observers only if not at 12.
+    // A freed seat goes to the first person waiting whose category still has room.
     let seated_delegate = all
         .iter()
         .find(|r| r["category"] == "delegate" && r["status"] == "confirmed")
@@ -307,13 +317,23 @@ async fn category_and_meeting_capacity_both_hold_when_sixty_race_for_twenty_seat
         .as_str()
         .unwrap()
         .to_owned();
-    let mut waiting: Vec<&Value> = all
+    // The observers' category closed at what it holds: the freed seat can only go to the
+    // delegates' list, whose head is their place 1.
+    let closed = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}/categories/observer"),
+            Some(&organizer),
+            json!({"capacity": seated.1}),
+        )
+        .await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    let next = all
         .iter()
-        .filter(|r| r["status"] == "waitlisted")
-        .filter(|r| r["category"] == "delegate" || seated.1 < 12)
-        .collect();
-    waiting.sort_by_key(|r| r["waitlist_position"].as_i64());
-    let next = waiting[0]["id"].as_str().unwrap().to_owned();
+        .find(|r| r["category"] == "delegate" && r["waitlist_position"] == 1)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let cancelled = app
         .post(
             &format!("/api/v1/meetings/{slug}/registrations/{seated_delegate}/cancel"),

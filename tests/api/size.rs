@@ -81,13 +81,13 @@ fn fill(conn: &mut DbConn, meeting_ids: &[String]) {
         sql(conn, &format!(
             "INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id,
                  job_title, country, language, consent_data_processing, consent_press_listing, status,
-                 queue_ticket, search_text, created_at, status_changed_at)
+                 queue_ticket, search_text, created_at, status_changed_at, category)
              SELECT '00000000-0000-7000-800{m}-' || {padded}, '{meeting_id}', 'p{m}-' || n || '@example.org',
                  'p{m}-' || n || '@example.org', 'Participante ' || n, 'org-{m}-' || (n % 40 + 1),
                  'Enlace', 'GT', 'es', TRUE, n % 2 = 0,
                  CASE WHEN n % 4 = 0 THEN 'waitlisted' ELSE 'confirmed' END,
                  CASE WHEN n % 4 = 0 THEN n END,
-                 'participante ' || n, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP
+                 'participante ' || n, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'participant'
              FROM {series} g"
         ));
     }

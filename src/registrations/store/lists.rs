@@ -2,6 +2,7 @@
 
 use super::search::{self, Condition, Finding};
 use super::*;
+use crate::meetings::categories::DEFAULT_CODE as DEFAULT_CATEGORY;
 
 /// The organizer's list as one query, before paging: the registrations `filter` picks, with
 /// their organisations, in registration order (the meeting's `(meeting_id, id)` index).
@@ -232,12 +233,21 @@ pub fn list(
     } else {
         None
     };
-    let waiting: Vec<i64> = rows
+    // Each category's list numbers its own places.
+    let mut waiting: HashMap<String, Vec<i64>> = HashMap::new();
+    for (registration, _) in rows
         .iter()
         .filter(|(r, _)| r.status() == Status::Waitlisted)
-        .filter_map(|(r, _)| r.queue_ticket)
-        .collect();
-    let positions = waitlist_positions(conn, &meeting.id, &waiting)?;
+    {
+        if let Some(ticket) = registration.queue_ticket {
+            let code = registration.category_code().to_owned();
+            waiting.entry(code).or_default().push(ticket);
+        }
+    }
+    let mut positions = HashMap::new();
+    for (category, tickets) in &waiting {
+        positions.extend(waitlist_positions(conn, &meeting.id, category, tickets)?);
+    }
     let views = rows
         .into_iter()
         .map(|(registration, organization)| {
@@ -267,22 +277,35 @@ pub fn each(
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(conn)?;
         }
-        let queue: Vec<i64> = match filter.status {
-            Some(status) if status != Status::Waitlisted => Vec::new(),
-            _ => registrations::table
+        let mut queues: HashMap<String, Vec<i64>> = HashMap::new();
+        if filter
+            .status
+            .is_none_or(|status| status == Status::Waitlisted)
+        {
+            let waiting: Vec<(Option<String>, i64)> = registrations::table
                 .filter(registrations::meeting_id.eq(&meeting.id))
                 .filter(registrations::status.eq(Status::Waitlisted.as_str()))
                 .filter(registrations::queue_ticket.is_not_null())
                 .order(registrations::queue_ticket.asc())
-                .select(registrations::queue_ticket.assume_not_null())
-                .load(conn)?,
-        };
+                .select((
+                    registrations::category,
+                    registrations::queue_ticket.assume_not_null(),
+                ))
+                .load(conn)?;
+            for (category, ticket) in waiting {
+                let code = category.unwrap_or_else(|| DEFAULT_CATEGORY.to_owned());
+                queues.entry(code).or_default().push(ticket);
+            }
+        }
         let query = listing(meeting, filter, Finding::best(conn, filter.q.as_deref()));
         crate::db::each_row(conn, query, |(registration, organization)| {
             let place = registration
                 .queue_ticket
                 .filter(|_| registration.status() == Status::Waitlisted)
-                .and_then(|ticket| queue.binary_search(&ticket).ok())
+                .and_then(|ticket| {
+                    let queue = queues.get(registration.category_code())?;
+                    queue.binary_search(&ticket).ok()
+                })
                 .map(|index| index as i64 + 1);
             each(RegistrationView::new(
                 meeting,
@@ -309,22 +332,29 @@ pub fn waiting_list(
         .select((Registration::as_select(), Organization::as_select()))
         .limit(limit)
         .load(conn)?;
+    // From the head, so each category's count of those ahead is whole.
+    let mut places: HashMap<String, i64> = HashMap::new();
     Ok(rows
         .into_iter()
-        .zip(1..)
-        .map(|((registration, organization), place)| {
+        .map(|(registration, organization)| {
+            let place = places
+                .entry(registration.category_code().to_owned())
+                .or_default();
+            *place += 1;
+            let place = *place;
             RegistrationView::new(meeting, registration, organization, Some(place))
         })
         .collect())
 }
 
-/// The places on the waiting list (1 for the head) of these tickets, by ticket. Tickets are
-/// unique in a meeting and number the list, so this reads only the list between the page's
+/// The places on a category's waiting list (1 for its head) of these tickets, by ticket.
+/// Tickets are unique in a meeting and number the list, so this reads only the list between the page's
 /// lowest and highest ticket, on the queue-order index, plus a count below it: a page costs
 /// what it shows, not what the meeting holds.
 pub(super) fn waitlist_positions(
     conn: &mut DbConn,
     meeting_id: &str,
+    category: &str,
     tickets: &[i64],
 ) -> AppResult<HashMap<i64, i64>> {
     let (Some(&lowest), Some(&highest)) = (tickets.iter().min(), tickets.iter().max()) else {
@@ -333,6 +363,7 @@ pub(super) fn waitlist_positions(
     let waiting = || {
         registrations::table
             .filter(registrations::meeting_id.eq(meeting_id))
+            .filter(registrations::category.eq(category.to_owned()))
             .filter(registrations::status.eq(Status::Waitlisted.as_str()))
     };
     let ahead: i64 = waiting()

@@ -119,9 +119,16 @@ fn in_meeting(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<Regis
 }
 
 /// Place on the waiting list, 1 for the head.
-fn waitlist_position(conn: &mut DbConn, meeting_id: &str, ticket: i64) -> AppResult<i64> {
+/// A place on the waiting list of the registration's category: each category's list is its
+/// own, in queue order.
+fn waitlist_position(
+    conn: &mut DbConn,
+    registration: &Registration,
+    ticket: i64,
+) -> AppResult<i64> {
     Ok(registrations::table
-        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::meeting_id.eq(&registration.meeting_id))
+        .filter(registrations::category.eq(registration.category_code()))
         .filter(registrations::status.eq(Status::Waitlisted.as_str()))
         .filter(registrations::queue_ticket.le(ticket))
         .count()
@@ -133,7 +140,7 @@ pub fn view(conn: &mut DbConn, id: &str) -> AppResult<RegistrationView> {
     let (registration, organization) = with_organization(conn, id)?;
     let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
     let position = match (registration.status(), registration.queue_ticket) {
-        (Status::Waitlisted, Some(ticket)) => Some(waitlist_position(conn, &meeting.id, ticket)?),
+        (Status::Waitlisted, Some(ticket)) => Some(waitlist_position(conn, &registration, ticket)?),
         _ => None,
     };
     Ok(RegistrationView::new(

@@ -35,7 +35,7 @@ pub(super) fn seat_or_waitlist(
             actor,
             now,
         )?;
-        let position = waitlist_position(conn, &meeting.id, ticket)?;
+        let position = waitlist_position(conn, registration, ticket)?;
         (Status::Waitlisted, ParticipantMail::Waitlisted { position })
     };
     tracing::debug!(registration.status = to.as_str(), "seat decided");
