@@ -445,12 +445,16 @@ impl Drafted {
                 now,
             )?;
         }
+        // After the manage link's replacement, which holds the registration (PostgreSQL):
+        // a cancellation cannot slip between this check and the token.
         if let Some((press, expires_at, label)) = &self.press {
-            let grant = Grant {
-                label: Some(label),
-                ..grant(Some(*expires_at))
-            };
-            tokens::replace(conn, press, TokenKind::Press, grant, now)?;
+            if registrations::store::holds_press_seat(conn, &self.registration_id)? {
+                let grant = Grant {
+                    label: Some(label),
+                    ..grant(Some(*expires_at))
+                };
+                tokens::replace(conn, press, TokenKind::Press, grant, now)?;
+            }
         }
         Ok(())
     }

@@ -438,6 +438,11 @@ impl Meeting {
         )
     }
 
+    /// Seats left once `confirmed` hold theirs; null: no limit.
+    pub fn seats_left(&self, confirmed: i64) -> Option<i64> {
+        self.capacity.map(|capacity| (capacity - confirmed).max(0))
+    }
+
     pub fn status(&self) -> MeetingStatus {
         MeetingStatus::from_code(&self.status).unwrap_or(MeetingStatus::Draft)
     }
@@ -578,9 +583,7 @@ impl MeetingView {
             status: meeting.status.clone(),
             translations: meeting.translations(),
             contact_email: meeting.contact_email.clone(),
-            seats_left: meeting
-                .capacity
-                .map(|capacity| (capacity - confirmed).max(0)),
+            seats_left: meeting.seats_left(confirmed),
             registration_open: meeting.registration_open(now),
             categories: Vec::new(),
         }

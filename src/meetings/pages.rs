@@ -69,9 +69,7 @@ pub fn availability(
     t: &Catalogue,
     language: Language,
 ) -> Markup {
-    let seats = meeting
-        .capacity
-        .map(|capacity| (capacity - confirmed).max(0));
+    let seats = meeting.seats_left(confirmed);
     html! {
         @if meeting.status() == super::MeetingStatus::Cancelled {
             p { span.badge.bad { (t.meeting_is_cancelled) } }

@@ -381,6 +381,18 @@ fn migrate_before(conn: &mut convene::db::DbConn, version: &str) {
     }
 }
 
+/// Reverts the newest migration (its `down.sql`).
+fn revert_last(conn: &mut convene::db::DbConn) {
+    use diesel_migrations::MigrationHarness;
+    match conn {
+        convene::db::DbConn::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
+        convene::db::DbConn::Postgres(c) => {
+            c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ())
+        }
+    }
+    .unwrap();
+}
+
 on_both_backends!(meetings_from_before_categories_get_participant_and_keep_their_registrations);
 async fn meetings_from_before_categories_get_participant_and_keep_their_registrations(
     backend: Backend,
@@ -419,6 +431,9 @@ async fn meetings_from_before_categories_get_participant_and_keep_their_registra
     ] {
         diesel::sql_query(statement).execute(&mut conn).unwrap();
     }
+    convene::db::migrate(&mut conn).unwrap();
+    // Its way back works too, and the way forward again.
+    revert_last(&mut conn);
     convene::db::migrate(&mut conn).unwrap();
     let meeting = convene::meetings::store::by_id(&mut conn, "m1").unwrap();
     let categories = convene::meetings::categories::store::of_meeting(&mut conn, "m1").unwrap();
@@ -631,4 +646,49 @@ async fn an_approved_journalist_gets_a_press_link_that_stops_with_their_seat(bac
         .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
         .await;
     assert_eq!(refused.status, 401);
+}
+
+on_both_backends!(a_category_that_stops_accrediting_the_press_stops_its_press_links);
+async fn a_category_that_stops_accrediting_the_press_stops_its_press_links(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "media", "name": "Media", "press_accreditation": true}),
+    )
+    .await;
+    let mut journalist = TestApp::registration_body("periodista@example.org");
+    journalist["category"] = json!("media");
+    let token = app.register_and_read_token(&slug, journalist).await;
+    app.confirm(&token).await;
+    let id = app.registrations(&organizer, &slug, "").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/meetings/{slug}/registrations/{id}/approve"),
+        Some(&organizer),
+        json!({}),
+    )
+    .await;
+    let mails = app.smtp.wait_for("periodista@example.org", 4).await;
+    let press = mails
+        .iter()
+        .find(|m| m.text.contains("/press/"))
+        .unwrap()
+        .press_token();
+    let attendees = format!("/api/v1/meetings/{slug}/attendees");
+    assert_eq!(app.get(&attendees, Some(&press)).await.status, 200);
+    let changed = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}/categories/media"),
+            Some(&organizer),
+            json!({"press_accreditation": false}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(app.get(&attendees, Some(&press)).await.status, 401);
 }

@@ -25,6 +25,7 @@ FROM meetings;
 -- By code, which never changes: a registration's category is read without a join.
 ALTER TABLE registrations ADD COLUMN category TEXT;
 UPDATE registrations SET category = 'participant';
+ALTER TABLE registrations ALTER COLUMN category SET NOT NULL;
 ALTER TABLE registrations ADD CONSTRAINT registrations_category
     FOREIGN KEY (meeting_id, category) REFERENCES categories (meeting_id, code);
 -- A category's waiting list in queue order, and its seats by status.

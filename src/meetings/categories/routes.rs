@@ -136,7 +136,5 @@ fn meeting_seats_left(
     meeting: &meetings::Meeting,
 ) -> AppResult<Option<i64>> {
     let confirmed = meetings::store::confirmed_count(conn, &meeting.id)?;
-    Ok(meeting
-        .capacity
-        .map(|capacity| (capacity - confirmed).max(0)))
+    Ok(meeting.seats_left(confirmed))
 }

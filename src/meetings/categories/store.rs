@@ -178,6 +178,8 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<Category> {
     conn.transaction(|conn| {
+        // Under the lock: two organizers adding the same code get one 409, not an error.
+        crate::meetings::store::lock(conn, &meeting.id)?;
         let taken = categories::table
             .filter(categories::meeting_id.eq(&meeting.id))
             .filter(categories::code.eq(draft.code.as_str()))
@@ -229,9 +231,14 @@ pub fn update(
             ));
         }
         crate::meetings::store::lock(conn, &meeting.id)?;
+        // The meeting as it is under the lock: its limits bound the seats given below.
+        let meeting = &crate::meetings::store::by_id(conn, &meeting.id)?;
         diesel::update(categories::table.find(&category.id))
             .set(values(draft))
             .execute(conn)?;
+        if category.press_accreditation && !draft.press_accreditation {
+            revoke_press_links(conn, meeting, code, now)?;
+        }
         record(
             conn,
             meeting,
@@ -245,6 +252,29 @@ pub fn update(
     })
 }
 
+/// A category that no longer accredits the press: its journalists' press links stop.
+fn revoke_press_links(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    code: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    use crate::schema::tokens;
+    let in_category = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::category.eq(code))
+        .select(registrations::id.nullable());
+    diesel::update(
+        tokens::table
+            .filter(tokens::kind.eq(crate::accounts::tokens::TokenKind::Press.as_str()))
+            .filter(tokens::revoked_at.is_null())
+            .filter(tokens::registration_id.eq_any(in_category)),
+    )
+    .set(tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Removes a category no registration is in, unless it is the meeting's last.
 pub fn delete(
     conn: &mut DbConn,
@@ -254,6 +284,9 @@ pub fn delete(
     now: NaiveDateTime,
 ) -> AppResult<()> {
     conn.transaction(|conn| {
+        // Under the lock, so no seat in it is decided meanwhile (a registration racing in meets
+        // the foreign key on PostgreSQL).
+        crate::meetings::store::lock(conn, &meeting.id)?;
         let category = by_code(conn, &meeting.id, code)?;
         let used = registrations::table
             .filter(registrations::meeting_id.eq(&meeting.id))

@@ -200,8 +200,8 @@ pub const REGISTRATION_COLUMNS: [Column; 20] = [
 ];
 
 impl RegistrationView {
-    /// The row of the organizer's exports, for a program or, in names and dates, a person.
-    /// The row of an export; a person reads the category by its name (`names`, by code).
+    /// The row of the organizer's exports, for a program or, in names and dates, a person
+    /// (who reads the category by its name: `names`, by code).
     pub fn cells(self, reader: Reader, names: &HashMap<String, String>) -> Vec<Cell> {
         let Reader::Person(language) = reader else {
             return self.program_cells();

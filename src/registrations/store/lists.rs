@@ -348,9 +348,9 @@ pub fn waiting_list(
 }
 
 /// The places on a category's waiting list (1 for its head) of these tickets, by ticket.
-/// Tickets are unique in a meeting and number the list, so this reads only the list between the page's
-/// lowest and highest ticket, on the queue-order index, plus a count below it: a page costs
-/// what it shows, not what the meeting holds.
+/// Tickets are unique in a meeting and number the list, so this reads only the list between
+/// the page's lowest and highest ticket, on the queue-order index, plus a count below it: a
+/// page costs what it shows, not what the meeting holds.
 pub(super) fn waitlist_positions(
     conn: &mut DbConn,
     meeting_id: &str,
@@ -505,7 +505,7 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         .get(Status::Confirmed.as_str())
         .copied()
         .unwrap_or(0);
-    let seats_left = meeting.capacity.map(|capacity| (capacity - taken).max(0));
+    let seats_left = meeting.seats_left(taken);
     let by_category = category_counts(conn, meeting, seats_left)?;
     Ok(Stats {
         by_category,

@@ -118,9 +118,8 @@ fn in_meeting(conn: &mut DbConn, meeting: &Meeting, id: &str) -> AppResult<Regis
     }
 }
 
-/// Place on the waiting list, 1 for the head.
-/// A place on the waiting list of the registration's category: each category's list is its
-/// own, in queue order.
+/// A place on the waiting list of the registration's category, 1 for its head: each category's
+/// list is its own, in queue order.
 fn waitlist_position(
     conn: &mut DbConn,
     registration: &Registration,
@@ -184,6 +183,19 @@ fn set_status(
         now,
     )?;
     press_access(conn, registration, to, now)
+}
+
+/// Whether the registration is a journalist's seat now: confirmed, in a press-accreditation
+/// category. The email worker asks before it stores a press link it wrote, since the seat may
+/// have gone since the email was queued.
+pub fn holds_press_seat(conn: &mut DbConn, id: &str) -> AppResult<bool> {
+    let registration = by_id(conn, id)?;
+    if registration.status() != Status::Confirmed {
+        return Ok(false);
+    }
+    let code = registration.category_code();
+    let category = meetings::categories::store::by_code(conn, &registration.meeting_id, code)?;
+    Ok(category.press_accreditation)
 }
 
 /// A journalist of a press-accreditation category holds a press link while seated: one is

@@ -104,6 +104,8 @@ pub fn decide(
     conn.transaction(|conn| {
         in_meeting(conn, meeting, id)?;
         let ticket = meetings::store::lock(conn, &meeting.id)?;
+        // The meeting as it is under the lock, not as the caller read it.
+        let meeting = &meetings::store::by_id(conn, &meeting.id)?;
         let registration = by_id(conn, id)?;
         let actor = Actor::Account(account_id);
         match (decision, registration.status()) {

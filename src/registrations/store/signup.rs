@@ -215,8 +215,9 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
         if registration.status() != Status::PendingEmail {
             return Err(AppError::NotFound);
         }
+        let ticket = meetings::store::lock(conn, &registration.meeting_id)?;
+        // The meeting as it is under the lock: a limit lowered a moment ago holds.
         let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
-        let ticket = meetings::store::lock(conn, &meeting.id)?;
         // Read again under the lock: a cancellation may have got here first.
         let registration = by_id(conn, &id)?;
         if registration.status() != Status::PendingEmail {
