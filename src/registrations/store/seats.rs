@@ -64,6 +64,8 @@ pub fn cancel(
             return Err(AppError::NotFound);
         }
         meetings::store::lock(conn, &meeting.id)?;
+        // The meeting as it is under the lock: its limits bound who the freed seat goes to.
+        let meeting = meetings::store::by_id(conn, &meeting.id)?;
         let registration = by_id(conn, id)?;
         let was = registration.status();
         if !was.cancellable() {
