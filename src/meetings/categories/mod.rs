@@ -140,6 +140,21 @@ impl Category {
             .unwrap_or_else(|| self.name.clone())
     }
 
+    /// Whether one more can be seated in it beside the `seated` already there.
+    pub fn has_room(&self, seated: i64) -> bool {
+        self.capacity.is_none_or(|capacity| seated < capacity)
+    }
+
+    /// What the category and the meeting still hold once `seated` hold theirs; null: no
+    /// limit.
+    pub fn seats_left(&self, seated: i64, meeting_seats_left: Option<i64>) -> Option<i64> {
+        let own = self.capacity.map(|capacity| (capacity - seated).max(0));
+        match (own, meeting_seats_left) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     /// Whether the organizers decide each registration in it.
     pub fn needs_approval(&self, meeting: &crate::meetings::Meeting) -> bool {
         meeting.requires_approval || self.requires_approval || self.press_accreditation
@@ -186,13 +201,7 @@ impl CategoryView {
         meeting_seats_left: Option<i64>,
         language: Language,
     ) -> Self {
-        let own = category
-            .capacity
-            .map(|capacity| (capacity - confirmed_in_category).max(0));
-        let seats_left = match (own, meeting_seats_left) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let seats_left = category.seats_left(confirmed_in_category, meeting_seats_left);
         Self {
             code: category.code.clone(),
             name: category.name_in(language),

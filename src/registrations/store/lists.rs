@@ -89,13 +89,7 @@ pub fn count(conn: &mut DbConn, meeting: &Meeting, filter: &ListFilter) -> AppRe
     if finding == Finding::Indexed {
         // As a page does: a broad search finds more than it counts among the meeting's first
         // rows, tested in order, before SQLite's index names every match.
-        let bound: Option<String> = registrations::table
-            .filter(registrations::meeting_id.eq(&meeting.id))
-            .order(registrations::id.asc())
-            .select(registrations::id)
-            .offset(SEARCH_PROBE - 1)
-            .first(conn)
-            .optional()?;
+        let bound = probe_bound(conn, meeting, None)?;
         let mut probe = matching(Finding::Tested);
         if let Some(bound) = &bound {
             probe = probe.filter(registrations::id.le(bound.clone()));
@@ -127,6 +121,26 @@ impl Count {
 /// through the index.
 const SEARCH_PROBE: i64 = 2000;
 
+/// The id of the last of the next [`SEARCH_PROBE`] rows of the meeting after `after`, in
+/// order; none when fewer are left (the probe then sees the rest of the meeting).
+fn probe_bound(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    after: Option<&str>,
+) -> AppResult<Option<String>> {
+    let mut window = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .order(registrations::id.asc())
+        .select(registrations::id)
+        .offset(SEARCH_PROBE - 1)
+        .limit(1)
+        .into_boxed();
+    if let Some(after) = after {
+        window = window.filter(registrations::id.gt(after.to_owned()));
+    }
+    Ok(window.first(conn).optional()?)
+}
+
 /// The rows of a page (and one more, to tell whether another follows).
 fn page_rows(
     conn: &mut DbConn,
@@ -149,17 +163,7 @@ fn page_rows(
         return Ok(query.limit(wanted).load(conn)?);
     }
     // The probe: the next SEARCH_PROBE rows of the meeting, up to `bound`, tested in order.
-    let mut window = registrations::table
-        .filter(registrations::meeting_id.eq(&meeting.id))
-        .order(registrations::id.asc())
-        .select(registrations::id)
-        .offset(SEARCH_PROBE - 1)
-        .limit(1)
-        .into_boxed();
-    if let Some(after) = after {
-        window = window.filter(registrations::id.gt(after.to_owned()));
-    }
-    let bound: Option<String> = window.first(conn).optional()?;
+    let bound = probe_bound(conn, meeting, after)?;
     let mut probe = after_cursor(listing(meeting, filter, Finding::Tested), after);
     if let Some(bound) = &bound {
         probe = probe.filter(registrations::id.le(bound.clone()));
@@ -455,7 +459,7 @@ fn category_counts(
     meeting: &Meeting,
     meeting_seats_left: Option<i64>,
 ) -> AppResult<HashMap<String, CategoryCounts>> {
-    use crate::meetings::categories::{store as categories, CategoryView};
+    use crate::meetings::categories::store as categories;
     let counts = categories::counts_by_category(conn, &meeting.id)?;
     Ok(categories::of_meeting(conn, &meeting.id)?
         .iter()
@@ -463,11 +467,10 @@ fn category_counts(
             let of = counts.get(&category.code);
             let status = |s: Status| of.and_then(|m| m.get(s.as_str())).copied().unwrap_or(0);
             let confirmed = status(Status::Confirmed);
-            let seats = CategoryView::new(category, confirmed, meeting_seats_left, Language::En);
             let counts = CategoryCounts {
                 confirmed,
                 waitlisted: status(Status::Waitlisted),
-                seats_left: seats.seats_left,
+                seats_left: category.seats_left(confirmed, meeting_seats_left),
             };
             (category.code.clone(), counts)
         })

@@ -19,25 +19,22 @@ pub(super) fn seat_or_waitlist(
     let category =
         meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
     let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, &category.code)?;
-    let (to, mail) = if seat_available(meeting, in_meeting, in_organization)
-        && category
-            .capacity
-            .is_none_or(|capacity| in_category < capacity)
-    {
-        set_status(conn, registration, Status::Confirmed, None, actor, now)?;
-        (Status::Confirmed, seated_mail)
-    } else {
-        set_status(
-            conn,
-            registration,
-            Status::Waitlisted,
-            Some(ticket),
-            actor,
-            now,
-        )?;
-        let position = waitlist_position(conn, registration, ticket)?;
-        (Status::Waitlisted, ParticipantMail::Waitlisted { position })
-    };
+    let (to, mail) =
+        if seat_available(meeting, in_meeting, in_organization) && category.has_room(in_category) {
+            set_status(conn, registration, Status::Confirmed, None, actor, now)?;
+            (Status::Confirmed, seated_mail)
+        } else {
+            set_status(
+                conn,
+                registration,
+                Status::Waitlisted,
+                Some(ticket),
+                actor,
+                now,
+            )?;
+            let position = waitlist_position(conn, registration, ticket)?;
+            (Status::Waitlisted, ParticipantMail::Waitlisted { position })
+        };
     tracing::debug!(registration.status = to.as_str(), "seat decided");
     outbox::enqueue(
         conn,
@@ -196,10 +193,7 @@ pub fn promote(
         let code = registration.category_code();
         let category = meetings::categories::store::by_code(conn, &meeting.id, code)?;
         let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, code)?;
-        if category
-            .capacity
-            .is_some_and(|capacity| in_category >= capacity)
-        {
+        if !category.has_room(in_category) {
             meetings::categories::store::add_seat(conn, &meeting.id, code)?;
         }
         set_status(conn, &registration, Status::Confirmed, None, &actor, now)?;
@@ -254,10 +248,10 @@ pub fn fill_free_seats(
         .collect();
     // Each category's seats too: a waiting person whose category is full is passed over, so
     // every category's list moves in its own order.
-    let capacities: HashMap<String, Option<i64>> =
+    let categories: HashMap<String, meetings::categories::Category> =
         meetings::categories::store::of_meeting(conn, &meeting.id)?
             .into_iter()
-            .map(|category| (category.code, category.capacity))
+            .map(|category| (category.code.clone(), category))
             .collect();
     let mut by_category = meetings::categories::store::confirmed_by_category(conn, &meeting.id)?;
     let mut promoted = 0;
@@ -273,11 +267,9 @@ pub fn fill_free_seats(
             .or_default();
         let code = registration.category_code().to_owned();
         let in_category = by_category.entry(code.clone()).or_default();
-        let category_full = capacities
+        let category_full = categories
             .get(&code)
-            .copied()
-            .flatten()
-            .is_some_and(|capacity| *in_category >= capacity);
+            .is_some_and(|category| !category.has_room(*in_category));
         if !seat_available(meeting, in_meeting, *in_organization) || category_full {
             continue;
         }
