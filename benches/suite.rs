@@ -685,7 +685,7 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
                         "consent_data_processing": true, "consent_press_listing": true
                     })).unwrap();
                     let began = Instant::now();
-                    let new = NewRegistration::parse(&form).unwrap();
+                    let new = NewRegistration::parse(&form, &Default::default()).unwrap();
                     let mut conn = pools.write.get().unwrap();
                     convene::registrations::store::register(&mut conn, &slug, &new, &Default::default(), db::now()).unwrap();
                     drop(conn);
@@ -1096,7 +1096,7 @@ fn run_backend(
                     "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
                     "country": "GT", "language": "es", "consent_data_processing": true
                 })).unwrap();
-                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form).unwrap(), &Default::default(), db::now())?;
+                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form, &Default::default()).unwrap(), &Default::default(), db::now())?;
             }
             Ok(())
         }).unwrap();

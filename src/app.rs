@@ -201,6 +201,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
     // The router tries routes in this order: the public reads, the busiest, first.
     cfg.configure(meetings::configure)
         .configure(meetings::categories::routes::configure)
+        .configure(meetings::questions::routes::configure)
+        .configure(crate::invitations::routes::configure)
         .configure(agenda::configure)
         .configure(meetings::pages::configure)
         .route(

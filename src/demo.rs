@@ -214,8 +214,10 @@ fn seed_participants(
             accessibility: None,
             interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
             category: None,
+            answers: None,
+            invitation: None,
         };
-        let new = NewRegistration::parse(&form)?;
+        let new = NewRegistration::parse(&form, &Default::default())?;
         debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());
         let status = match i % 10 {
             7 => RegistrationStatus::PendingEmail,

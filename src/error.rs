@@ -70,6 +70,17 @@ impl Checks {
     pub fn is_clean(&self) -> bool {
         self.errors.is_empty()
     }
+    /// How many problems are recorded.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+    /// The problems recorded, to be named again (a line of a file under `lines[N]`).
+    pub fn into_errors(self) -> Vec<FieldError> {
+        self.errors
+    }
     /// The error to answer; only meaningful after at least one problem was recorded.
     pub fn into_error(self) -> AppError {
         if self.errors.is_empty() {

@@ -9,6 +9,7 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 use chrono::{Datelike, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+use std::borrow::Cow;
 use std::io::{Read, Seek, SeekFrom, Write};
 
 /// Who reads an export. A program (the API's files) gets column keys, codes, ISO 8601 times
@@ -21,30 +22,31 @@ pub enum Reader {
 }
 
 /// A column of an export: its key, its heading in each language, its width in a spreadsheet.
-#[derive(Debug, Clone, Copy)]
+/// Most are fixed; a meeting's questions add columns of their own.
+#[derive(Debug, Clone)]
 pub struct Column {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub width: f64,
-    pub en: &'static str,
-    pub es: &'static str,
+    pub en: Cow<'static, str>,
+    pub es: Cow<'static, str>,
 }
 
 impl Column {
     pub const fn new(name: &'static str, width: f64, en: &'static str, es: &'static str) -> Self {
         Self {
-            name,
+            name: Cow::Borrowed(name),
             width,
-            en,
-            es,
+            en: Cow::Borrowed(en),
+            es: Cow::Borrowed(es),
         }
     }
 
     /// What the column is called for this reader.
-    pub fn heading(&self, reader: Reader) -> &'static str {
+    pub fn heading(&self, reader: Reader) -> &str {
         match reader {
-            Reader::Program => self.name,
-            Reader::Person(Language::En) => self.en,
-            Reader::Person(Language::Es) => self.es,
+            Reader::Program => &self.name,
+            Reader::Person(Language::En) => &self.en,
+            Reader::Person(Language::Es) => &self.es,
         }
     }
 }
@@ -114,7 +116,7 @@ fn attachment(content_type: &str, file_name: &str) -> actix_web::HttpResponseBui
 /// stays flat however long the list.
 fn csv_response(
     pools: &Pools,
-    columns: &'static [Column],
+    columns: &[Column],
     reader: Reader,
     rows: Rows,
     file_name: &str,
@@ -271,7 +273,7 @@ pub struct Export {
     /// What the list is, in the file name (`registrations`) and as the sheet's title.
     pub what: &'static str,
     pub sheet: &'static str,
-    pub columns: &'static [Column],
+    pub columns: Vec<Column>,
     /// Who it is for: headings and values follow.
     pub reader: Reader,
     pub rows: Rows,
@@ -297,7 +299,7 @@ impl Export {
         match format {
             FileFormat::Csv => Ok(csv_response(
                 pools,
-                self.columns,
+                &self.columns,
                 self.reader,
                 self.rows,
                 &name,
@@ -311,7 +313,7 @@ impl Export {
                     ..
                 } = self;
                 let bytes = pools
-                    .read(move |conn| xlsx(conn, sheet, columns, reader, rows))
+                    .read(move |conn| xlsx(conn, sheet, &columns, reader, rows))
                     .await?;
                 Ok(xlsx_response(bytes, &name))
             }
@@ -329,7 +331,7 @@ mod tests {
             slug: "mexico-2026".into(),
             what: "registrations",
             sheet: "Registrations",
-            columns: &[],
+            columns: Vec::new(),
             reader: Reader::Program,
             rows: Box::new(|_, _| Ok(())),
         };

@@ -12,6 +12,7 @@ pub mod email;
 pub mod error;
 pub mod exports;
 pub mod i18n;
+pub mod invitations;
 pub mod meetings;
 pub mod openapi;
 pub mod patch;

@@ -6,7 +6,8 @@ use crate::accounts::routes::TokenAnswer;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
 use crate::agenda::routes::Agenda;
 use crate::error::ErrorBody;
-use crate::meetings::model::{MeetingForm, MeetingView};
+use crate::meetings::model::MeetingForm;
+use crate::meetings::view::MeetingView;
 use crate::press::model::{Attendee, PressTokenForm};
 use crate::press::routes::PressTokenCreated;
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
@@ -91,6 +92,14 @@ impl Modify for SlowBodies {
         crate::meetings::categories::routes::create_category,
         crate::meetings::categories::routes::update_category,
         crate::meetings::categories::routes::delete_category,
+        crate::meetings::questions::routes::create_question,
+        crate::meetings::questions::routes::update_question,
+        crate::meetings::questions::routes::delete_question,
+        crate::invitations::routes::create_invitation,
+        crate::invitations::routes::import_invitations,
+        crate::invitations::routes::list_invitations,
+        crate::invitations::routes::revoke_invitation,
+        crate::invitations::routes::resend_invitation,
         crate::registrations::routes::register,
         crate::registrations::routes::list_registrations,
         crate::registrations::routes::export_registrations,

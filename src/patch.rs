@@ -33,6 +33,27 @@ impl Patch {
         self.0.get(field)
     }
 
+    /// The patch with the object sent as `field` laid over `current` key by key (a key sent
+    /// as null removes it), so that a change of one answer keeps the others. Anything else
+    /// sent as `field` stays as sent, for the form's check to refuse.
+    pub fn merged(
+        mut self,
+        field: &str,
+        current: &std::collections::BTreeMap<String, Value>,
+    ) -> Self {
+        if let Some(Value::Object(sent)) = self.0.get(field) {
+            let mut merged: Map<String, Value> = current.clone().into_iter().collect();
+            for (key, value) in sent {
+                match value {
+                    Value::Null => merged.remove(key),
+                    value => merged.insert(key.clone(), value.clone()),
+                };
+            }
+            self.0.insert(field.to_owned(), Value::Object(merged));
+        }
+        self
+    }
+
     /// `current` with the sent fields laid over it, parsed back into its form type; a field of
     /// the wrong type is named as the body parser names it.
     pub fn over<F: Serialize + DeserializeOwned>(self, current: &F) -> Result<F, AppError> {

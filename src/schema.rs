@@ -51,6 +51,7 @@ diesel::table! {
         approval_threshold -> Nullable<BigInt>,
         address -> Text,
         contact_email -> Nullable<Text>,
+        invitation_reminder_days -> Nullable<Integer>,
     }
 }
 
@@ -95,6 +96,48 @@ diesel::table! {
         status_changed_at -> Timestamp,
         link_resent_at -> Nullable<Timestamp>,
         category -> Nullable<Text>,
+        answers -> Text,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        email -> Text,
+        email_key -> Text,
+        full_name -> Text,
+        organization_name -> Nullable<Text>,
+        organization_kind -> Nullable<Text>,
+        country -> Nullable<Text>,
+        category -> Text,
+        language -> Text,
+        token_digest -> Nullable<Text>,
+        status -> Text,
+        registration_id -> Nullable<Text>,
+        delegation_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        sent_at -> Timestamp,
+        reminded_at -> Nullable<Timestamp>,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> Text,
+        meeting_id -> Text,
+        code -> Text,
+        label -> Text,
+        translations -> Text,
+        kind -> Text,
+        options -> Text,
+        required -> Bool,
+        categories -> Nullable<Text>,
+        position -> Integer,
+        created_at -> Timestamp,
     }
 }
 
@@ -219,6 +262,8 @@ diesel::joinable!(meeting_organizers -> accounts (account_id));
 diesel::joinable!(registrations -> meetings (meeting_id));
 diesel::joinable!(registrations -> organizations (organization_id));
 diesel::joinable!(categories -> meetings (meeting_id));
+diesel::joinable!(questions -> meetings (meeting_id));
+diesel::joinable!(invitations -> meetings (meeting_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
@@ -234,6 +279,8 @@ diesel::table! {
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     categories,
+    questions,
+    invitations,
     meeting_counts,
     organizations,
     meetings,

@@ -19,9 +19,12 @@ pub struct Recipient<'a> {
     pub email: &'a str,
     pub language: Language,
     pub confirm_link: Option<String>,
-    pub manage_link: String,
+    /// A participant's own page; none for someone not registered (an invited person).
+    pub manage_link: Option<String>,
     /// An accredited journalist's press page.
     pub press_link: Option<String>,
+    /// An invitation's link, and the name of the category it registers into.
+    pub invitation: Option<(String, String)>,
 }
 
 pub struct Rendered {
@@ -109,19 +112,20 @@ fn when_and_where(meeting: &Meeting, language: Language, t: &Catalogue) -> Vec<S
     lines
 }
 
-pub fn render(
+/// An email's subject, its main paragraph, and its calendar file when it has one.
+fn subject_and_body(
     mail: &ParticipantMail,
     meeting: &Meeting,
     agenda: &[AgendaItem],
     to: &Recipient<'_>,
     host: &str,
-) -> Rendered {
+) -> (&'static str, String, Option<String>) {
     let language = to.language;
     let t = catalogue(language);
     let title = meeting.title_in(language);
     let with_meeting = |template: &str| fill(template, &[("meeting", &title)]);
     let ics = || Some(calendar::participant_ics(meeting, agenda, language, host));
-    let (subject, body, ics) = match mail {
+    match mail {
         ParticipantMail::ConfirmAddress => (t.confirm_subject, with_meeting(t.confirm_body), None),
         ParticipantMail::AlreadyRegistered => {
             (t.already_subject, with_meeting(t.already_body), None)
@@ -149,7 +153,41 @@ pub fn render(
         ParticipantMail::PressAccredited => {
             (t.accredited_subject, with_meeting(t.accredited_body), None)
         }
-    };
+        ParticipantMail::Invited { reminder, .. } => {
+            let category = to.invitation.as_ref().map_or("", |(_, name)| name.as_str());
+            let body = fill(
+                if *reminder {
+                    t.invitation_reminder_body
+                } else {
+                    t.invitation_body
+                },
+                &[
+                    ("meeting", &title),
+                    ("category", category),
+                    ("email", to.email),
+                ],
+            );
+            let subject = match reminder {
+                true => t.invitation_reminder_subject,
+                false => t.invitation_subject,
+            };
+            (subject, body, None)
+        }
+    }
+}
+
+pub fn render(
+    mail: &ParticipantMail,
+    meeting: &Meeting,
+    agenda: &[AgendaItem],
+    to: &Recipient<'_>,
+    host: &str,
+) -> Rendered {
+    let language = to.language;
+    let t = catalogue(language);
+    let title = meeting.title_in(language);
+    let with_meeting = |template: &str| fill(template, &[("meeting", &title)]);
+    let (subject, body, ics) = subject_and_body(mail, meeting, agenda, to, host);
     let greeting = match display_name(mail, to.full_name) {
         Some(name) => fill(t.greeting, &[("name", &name)]),
         None => t.greeting_unnamed.to_owned(),
@@ -163,6 +201,10 @@ pub fn render(
         (ParticipantMail::PressAccredited, _, Some(link)) => {
             Some((t.accredited_button.to_owned(), link.clone()))
         }
+        (ParticipantMail::Invited { .. }, _, _) => to
+            .invitation
+            .as_ref()
+            .map(|(link, _)| (t.invitation_button.to_owned(), link.clone())),
         _ => None,
     };
     paragraphs.extend(when_and_where(meeting, language, t));
@@ -201,7 +243,9 @@ impl Rendered {
                 }
             }
         }
-        text.push_str(&format!("{}\n{}\n\n", t.manage_intro, to.manage_link));
+        if let Some(manage) = &to.manage_link {
+            text.push_str(&format!("{}\n{manage}\n\n", t.manage_intro));
+        }
         text.push_str(&fill(
             t.signature,
             &[("meeting", &meeting.title_in(to.language))],
@@ -232,7 +276,9 @@ impl Rendered {
                             }
                         }
                     }
-                    p { (t.manage_intro) br; a href=(to.manage_link) { (t.manage_link) } }
+                    @if let Some(manage) = &to.manage_link {
+                        p { (t.manage_intro) br; a href=(manage) { (t.manage_link) } }
+                    }
                     p style="color: #555" {
                         (fill(t.signature, &[("meeting", &meeting.title_in(to.language))]))
                         @if let Some(contact) = &meeting.contact_email { br; (fill(t.contact_line, &[("email", contact)])) }

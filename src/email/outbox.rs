@@ -32,6 +32,11 @@ pub enum ParticipantMail {
     /// An accredited journalist's press link (a press token of the meeting, made as the email
     /// is written, replacing any earlier one of theirs).
     PressAccredited,
+    /// An invitation's link (made as the email is written; each email's replaces the last).
+    Invited {
+        invitation: String,
+        reminder: bool,
+    },
 }
 
 impl ParticipantMail {
@@ -49,6 +54,10 @@ impl ParticipantMail {
             Self::AgendaChanged { .. } => "agenda_changed",
             Self::NewLink => "new_link",
             Self::PressAccredited => "press_accredited",
+            Self::Invited {
+                reminder: false, ..
+            } => "invited",
+            Self::Invited { reminder: true, .. } => "invitation_reminder",
         }
     }
 }
@@ -72,6 +81,31 @@ pub fn enqueue(
             outbox::kind.eq(mail.kind()),
             outbox::meeting_id.eq(meeting_id),
             outbox::registration_id.eq(registration_id),
+            outbox::recipient.eq(recipient),
+            outbox::payload.eq(serde_json::to_string(mail).map_err(anyhow::Error::from)?),
+            outbox::status.eq(PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes an email to someone not registered (yet): an invited person. Its payload names
+/// what it is about; the outbox still holds no token.
+pub fn enqueue_unregistered(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    recipient: &str,
+    mail: &ParticipantMail,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(new_id()),
+            outbox::kind.eq(mail.kind()),
+            outbox::meeting_id.eq(meeting_id),
             outbox::recipient.eq(recipient),
             outbox::payload.eq(serde_json::to_string(mail).map_err(anyhow::Error::from)?),
             outbox::status.eq(PENDING),

@@ -1,15 +1,12 @@
 //! The background worker: sends due outbox rows, retries with backoff, and does the periodic
 //! housekeeping (expiring unconfirmed registrations).
 
-use super::messages::{self, Recipient};
-use super::outbox::{self, Claimed, ParticipantMail};
+use super::drafts::{draft, Drafted};
+use super::outbox::{self, Claimed};
 use super::transport::{Session, Transport};
-use crate::accounts::tokens::{self, Grant, TokenKind};
-use crate::agenda::{self, store::AgendaItem};
 use crate::config::WorkerSettings;
-use crate::db::{now, DbConn, Pools};
+use crate::db::{now, Pools};
 use crate::error::AppResult;
-use crate::meetings::{self, Meeting};
 use crate::registrations;
 use chrono::NaiveDateTime;
 use diesel::Connection;
@@ -114,6 +111,7 @@ impl Worker {
                     ),
                     Err(error) => tracing::warn!(error.cause = %error, "housekeeping failed"),
                 }
+                self.remind_invitations().await;
             }
             // Agenda notices wait minutes anyway: looking once a second is plenty, and keeps
             // this write off the single SQLite writer while registrations pour in.
@@ -138,6 +136,19 @@ impl Worker {
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
             }
+        }
+    }
+
+    /// One reminder for each invitation unused after its meeting's reminder days.
+    async fn remind_invitations(&self) {
+        match self
+            .pools
+            .write_background(|conn| crate::invitations::store::remind_due(conn, now()))
+            .await
+        {
+            Ok(0) => {}
+            Ok(reminded) => tracing::info!(invitations.reminded = reminded, "reminded invitations"),
+            Err(error) => tracing::warn!(error.cause = %error, "invitation reminders failed"),
         }
     }
 
@@ -294,7 +305,12 @@ impl Worker {
                         }
                         match email {
                             Ok(drafted) => {
-                                drafted.store_tokens(conn, now)?;
+                                if !drafted.store_tokens(conn, now)? {
+                                    // Its link is no longer wanted (an invitation revoked or
+                                    // used meanwhile): the email is done without going out.
+                                    outbox::mark_sent(conn, std::slice::from_ref(&row.id), now)?;
+                                    continue;
+                                }
                                 ready.push(Ready {
                                     row,
                                     message: drafted.message,
@@ -415,124 +431,9 @@ struct Draft {
     email: anyhow::Result<Drafted>,
 }
 
-/// An email whose links' tokens are made but not yet stored: they are stored only for a row
-/// this worker still holds, and the outbox itself never holds a token.
-struct Drafted {
-    message: Message,
-    registration_id: String,
-    meeting_id: String,
-    manage: String,
-    confirm: Option<(String, NaiveDateTime)>,
-    /// A journalist's press link, with its end and the label organizers see it by.
-    press: Option<(String, NaiveDateTime, String)>,
-}
-
-impl Drafted {
-    fn store_tokens(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<()> {
-        let grant = |expires_at| Grant {
-            registration_id: Some(&self.registration_id),
-            meeting_id: Some(&self.meeting_id),
-            expires_at,
-            ..Grant::default()
-        };
-        tokens::replace(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
-        if let Some((confirm, expires_at)) = &self.confirm {
-            tokens::replace(
-                conn,
-                confirm,
-                TokenKind::Confirm,
-                grant(Some(*expires_at)),
-                now,
-            )?;
-        }
-        // After the manage link's replacement, which holds the registration (PostgreSQL):
-        // a cancellation cannot slip between this check and the token.
-        if let Some((press, expires_at, label)) = &self.press {
-            if registrations::store::holds_press_seat(conn, &self.registration_id)? {
-                let grant = Grant {
-                    label: Some(label),
-                    ..grant(Some(*expires_at))
-                };
-                tokens::replace(conn, press, TokenKind::Press, grant, now)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// An email ready to go out; its row is this worker's until `held`.
 struct Ready {
     row: Claimed,
     message: Message,
     held: NaiveDateTime,
-}
-
-/// Renders a claimed row into a message with new links; each email carries its own. Meetings
-/// and their agendas are read once per batch.
-fn draft(
-    conn: &mut DbConn,
-    row: &Claimed,
-    meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
-    from: &Mailbox,
-    base_url: &str,
-    host: &str,
-) -> anyhow::Result<Drafted> {
-    let mail: ParticipantMail = serde_json::from_str(&row.payload)?;
-    let registration_id = row
-        .registration_id
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
-    let contact = registrations::store::contact(conn, &registration_id)?;
-    if !meetings.contains_key(&contact.meeting_id) {
-        let meeting = meetings::store::by_id(conn, &contact.meeting_id)?;
-        let agenda = agenda::store::agenda(conn, &meeting.id, agenda::store::Audience::Public)?;
-        meetings.insert(contact.meeting_id.clone(), (meeting, agenda));
-    }
-    let (meeting, agenda) = &meetings[&contact.meeting_id];
-    let manage = tokens::generate();
-    let confirm = match mail {
-        ParticipantMail::ConfirmAddress => Some((
-            tokens::generate(),
-            contact.created_at + registrations::model::CONFIRMATION_WINDOW,
-        )),
-        _ => None,
-    };
-    // A press link lasts until a month after the meeting, as organizers' press links may.
-    let press = match mail {
-        ParticipantMail::PressAccredited => Some((
-            tokens::generate(),
-            meeting.ends_at + chrono::TimeDelta::days(30),
-            format!("{} ({})", contact.full_name, contact.email),
-        )),
-        _ => None,
-    };
-    let to = Recipient {
-        full_name: &contact.full_name,
-        email: &contact.email,
-        language: contact.language,
-        confirm_link: confirm
-            .as_ref()
-            .map(|(token, _)| format!("{base_url}/confirm/{token}")),
-        manage_link: format!("{base_url}/manage/{manage}"),
-        press_link: press
-            .as_ref()
-            .map(|(token, _, _)| format!("{base_url}/press/{token}")),
-    };
-    let rendered = messages::render(&mail, meeting, agenda, &to, host);
-    let message = messages::build(
-        &mail,
-        &rendered,
-        &to,
-        meeting,
-        from,
-        format!("<{}@{host}>", row.id),
-    )?;
-    Ok(Drafted {
-        message,
-        registration_id,
-        meeting_id: contact.meeting_id,
-        manage,
-        confirm,
-        press,
-    })
 }

@@ -129,6 +129,11 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         "approval_threshold",
         &mut checks,
     );
+    let reminder = number(
+        values.get("invitation_reminder_days"),
+        "invitation_reminder_days",
+        &mut checks,
+    );
     let form = MeetingForm {
         // Left empty, the address is made from the title ("Taller Ñandú 2030" → "taller-nandu-2030").
         slug: get("slug").or_else(|| get("title").and_then(|title| Slug::suggest(&title))),
@@ -151,6 +156,7 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         status: get("status"),
         translations: Some(translations_from(values)),
         contact_email: get("contact_email"),
+        invitation_reminder_days: reminder,
     };
     match checks.into_error() {
         AppError::Invalid(errors) => (form, errors),
@@ -186,6 +192,9 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
     put("city", meeting.city.clone());
     if let Some(contact) = &meeting.contact_email {
         put("contact_email", contact.clone());
+    }
+    if let Some(days) = meeting.invitation_reminder_days {
+        put("invitation_reminder_days", days.to_string());
     }
     put("country", meeting.country.clone());
     put("timezone", meeting.timezone.clone());
@@ -270,6 +279,7 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             (checkbox(form, "requires_approval", t.requires_approval, false))
             (Field::new("approval_threshold", t.approval_threshold).kind("number").hint(t.approval_threshold_hint).input(form))
             (Field::new("contact_email", t.contact_email).kind("email").hint(t.contact_email_hint).input(form))
+            (Field::new("invitation_reminder_days", t.invitation_reminder_days).kind("number").hint(t.invitation_reminder_hint).input(form))
             (Field::new("status", t.meeting_status).required().select(form, t.choose, &statuses))
         }
     }

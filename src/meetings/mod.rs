@@ -5,8 +5,10 @@ pub mod counts;
 pub mod dashboard;
 pub mod model;
 pub mod pages;
+pub mod questions;
 pub mod routes;
 pub mod store;
+pub mod view;
 
 pub use model::{Meeting, MeetingStatus};
 pub use routes::configure;

@@ -93,6 +93,8 @@ pub struct MeetingForm {
     pub translations: Option<BTreeMap<String, Translation>>,
     /// Whom participants write to: shown on the pages, and the Reply-To of the emails.
     pub contact_email: Option<String>,
+    /// An invitation still unused after this many days gets one reminder; null: none.
+    pub invitation_reminder_days: Option<i64>,
 }
 
 /// A meeting's every field, checked.
@@ -118,6 +120,7 @@ pub struct MeetingDraft {
     pub status: MeetingStatus,
     pub translations: Translations,
     pub contact_email: Option<Email>,
+    pub invitation_reminder_days: Option<i32>,
 }
 
 const MAX_TITLE: usize = 200;
@@ -254,6 +257,10 @@ impl MeetingDraft {
             "approval_threshold",
             parse_limit(form.approval_threshold, 1_000_000),
         );
+        let reminder = checks.field(
+            "invitation_reminder_days",
+            parse_limit(form.invitation_reminder_days, 60).map(|days| days.map(|d| d as i32)),
+        );
         let languages = checks.field("languages", parse_languages(form.languages.as_deref()));
         let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
         let translations = checks.field(
@@ -285,6 +292,7 @@ impl MeetingDraft {
                 status: status?,
                 translations: translations?,
                 contact_email: contact?,
+                invitation_reminder_days: reminder?,
             })
         })();
         match draft {
@@ -367,6 +375,7 @@ pub struct Meeting {
     pub purged_counts: Option<String>,
     pub address: String,
     pub contact_email: Option<String>,
+    pub invitation_reminder_days: Option<i32>,
 }
 
 impl Meeting {
@@ -516,76 +525,7 @@ impl Meeting {
                     .collect(),
             ),
             contact_email: self.contact_email.clone(),
-        }
-    }
-}
-
-/// A meeting as the API shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MeetingView {
-    pub id: String,
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    pub venue: String,
-    pub address: String,
-    pub city: String,
-    pub country: String,
-    pub timezone: String,
-    pub starts_at: String,
-    pub ends_at: String,
-    pub registration_opens_at: Option<String>,
-    pub registration_closes_at: Option<String>,
-    pub capacity: Option<i64>,
-    pub per_organization_limit: Option<i64>,
-    /// Organizers only: the public must not learn when approval starts.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_threshold: Option<i64>,
-    pub requires_approval: bool,
-    pub languages: Vec<Language>,
-    pub status: String,
-    pub translations: Translations,
-    pub contact_email: Option<String>,
-    pub seats_left: Option<i64>,
-    pub registration_open: bool,
-    /// Its participant categories, names in the reader's language (`?lang=`); in the view of
-    /// one meeting, not in lists.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub categories: Vec<super::categories::CategoryView>,
-}
-
-impl MeetingView {
-    /// Leaves out what only organizers may see.
-    pub fn hide_settings(&mut self) {
-        self.approval_threshold = None;
-    }
-
-    pub fn new(meeting: &Meeting, confirmed: i64, now: NaiveDateTime) -> Self {
-        Self {
-            id: meeting.id.clone(),
-            slug: meeting.slug.clone(),
-            title: meeting.title.clone(),
-            description: meeting.description.clone(),
-            venue: meeting.venue.clone(),
-            address: meeting.address.clone(),
-            city: meeting.city.clone(),
-            country: meeting.country.clone(),
-            timezone: meeting.timezone.clone(),
-            starts_at: meeting.rfc3339(meeting.starts_at),
-            ends_at: meeting.rfc3339(meeting.ends_at),
-            registration_opens_at: meeting.registration_opens_at.map(|at| meeting.rfc3339(at)),
-            registration_closes_at: meeting.registration_closes_at.map(|at| meeting.rfc3339(at)),
-            capacity: meeting.capacity,
-            per_organization_limit: meeting.per_organization_limit,
-            approval_threshold: meeting.approval_threshold,
-            requires_approval: meeting.requires_approval,
-            languages: meeting.languages(),
-            status: meeting.status.clone(),
-            translations: meeting.translations(),
-            contact_email: meeting.contact_email.clone(),
-            seats_left: meeting.seats_left(confirmed),
-            registration_open: meeting.registration_open(now),
-            categories: Vec::new(),
+            invitation_reminder_days: self.invitation_reminder_days.map(i64::from),
         }
     }
 }

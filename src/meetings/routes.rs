@@ -1,8 +1,9 @@
 //! Meeting endpoints: the public list and page, and the organizer's create and change.
 
 use super::categories;
-use super::model::{MeetingDraft, MeetingForm, MeetingView};
+use super::model::{MeetingDraft, MeetingForm};
 use super::store;
+use super::view::MeetingView;
 use crate::accounts::routes::bearer_token;
 use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
@@ -161,6 +162,7 @@ fn render_meeting(
     let confirmed = store::confirmed_count(conn, &meeting.id)?;
     let mut view = MeetingView::new(&meeting, confirmed, at);
     view.categories = categories::store::views(conn, &meeting, view.seats_left, language)?;
+    view.questions = super::questions::store::views(conn, &meeting.id, language)?;
     if !organizes {
         view.hide_settings();
     }
@@ -201,6 +203,7 @@ pub(crate) async fn update_meeting(
             let mut view = MeetingView::new(&updated, confirmed, at);
             view.categories =
                 categories::store::views(conn, &updated, view.seats_left, Language::En)?;
+            view.questions = super::questions::store::views(conn, &updated.id, Language::En)?;
             Ok(view)
         })
         .await?;

@@ -83,6 +83,7 @@ fn values(
     diesel::dsl::Eq<meetings::translations, String>,
     diesel::dsl::Eq<meetings::address, &str>,
     diesel::dsl::Eq<meetings::contact_email, Option<&str>>,
+    diesel::dsl::Eq<meetings::invitation_reminder_days, Option<i32>>,
 ) {
     let languages: Vec<_> = draft.languages.iter().map(|l| l.as_str()).collect();
     (
@@ -106,6 +107,7 @@ fn values(
         meetings::translations.eq(serde_json::to_string(&draft.translations).unwrap_or_default()),
         meetings::address.eq(draft.address.as_str()),
         meetings::contact_email.eq(draft.contact_email.as_ref().map(|e| e.as_str())),
+        meetings::invitation_reminder_days.eq(draft.invitation_reminder_days),
     )
 }
 

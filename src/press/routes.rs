@@ -158,7 +158,7 @@ pub fn attendees_export(meeting: &Meeting, reader: exports::Reader) -> Export {
         slug: meeting.slug.clone(),
         what: "attendees",
         sheet: "Attendees",
-        columns: &ATTENDEE_COLUMNS,
+        columns: ATTENDEE_COLUMNS.to_vec(),
         reader,
         rows: {
             let meeting_id = meeting.id.clone();

@@ -78,6 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 202, description = "Accepted: a confirmation email is on its way",
             body = Accepted),
+        (status = 201, description = "Registered through an invitation (its address is proven)",
+            body = RegistrationView),
         NotFound, Conflict, BadBody, TooManyRequests
     )
 )]
@@ -89,7 +91,17 @@ pub(crate) async fn register(
 ) -> AppResult<HttpResponse> {
     state.rate_limit(&req)?;
     let slug = slug_or_404(&slug)?;
-    let new = NewRegistration::parse(&form)?;
+    if form.invitation.is_some() {
+        return crate::invitations::routes::register_invited(&state, slug, form.into_inner()).await;
+    }
+    let lookup = slug.clone();
+    let questionnaire = state
+        .read(move |conn| {
+            let meeting = meetings::store::public_by_slug(conn, &lookup)?;
+            meetings::questions::store::questionnaire(conn, &meeting.id)
+        })
+        .await?;
+    let new = NewRegistration::parse(&form, &questionnaire)?;
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     state
         .write_unseen(move |conn| store::register(conn, &slug, &new, &client, now()))
@@ -333,17 +345,25 @@ pub(crate) async fn list_registrations(
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
-/// Every field of the registrations `filter` picks, as a file.
-pub(crate) fn registrations_export(
+/// Every field of the registrations `filter` picks, and a column per question, as a file.
+pub(crate) async fn download_registrations(
+    state: &AppState,
     meeting: Meeting,
     filter: ListFilter,
     reader: exports::Reader,
-) -> exports::Export {
+    format: FileFormat,
+) -> AppResult<HttpResponse> {
+    let meeting_id = meeting.id.clone();
+    let questions = state
+        .read(move |conn| meetings::questions::store::of_meeting(conn, &meeting_id))
+        .await?;
+    let mut columns = REGISTRATION_COLUMNS.to_vec();
+    columns.extend(questions.iter().map(meetings::questions::answers::column));
     exports::Export {
         slug: meeting.slug.clone(),
         what: "registrations",
         sheet: "Registrations",
-        columns: &REGISTRATION_COLUMNS,
+        columns,
         reader,
         rows: Box::new(move |conn, sink| {
             let language = match reader {
@@ -351,11 +371,22 @@ pub(crate) fn registrations_export(
                 exports::Reader::Program => crate::values::Language::En,
             };
             let names = crate::meetings::categories::store::names(conn, &meeting.id, language)?;
-            store::each(conn, &meeting, &filter, |view| {
-                sink(view.cells(reader, &names))
+            store::each(conn, &meeting, &filter, |mut view| {
+                let answers = std::mem::take(&mut view.answers);
+                let mut cells = view.cells(reader, &names);
+                cells.extend(questions.iter().map(|question| {
+                    meetings::questions::answers::cell(
+                        question,
+                        answers.get(&question.code),
+                        reader,
+                    )
+                }));
+                sink(cells)
             })
         }),
     }
+    .download(&state.pools, format)
+    .await
 }
 
 async fn download(
@@ -370,9 +401,7 @@ async fn download(
     let meeting = state
         .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
         .await?;
-    registrations_export(meeting, filter, exports::Reader::Program)
-        .download(&state.pools, format)
-        .await
+    download_registrations(state, meeting, filter, exports::Reader::Program, format).await
 }
 
 #[utoipa::path(

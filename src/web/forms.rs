@@ -20,6 +20,8 @@ pub fn filled(values: &HashMap<String, String>, name: &str) -> Option<String> {
 pub struct FormState {
     pub values: HashMap<String, String>,
     pub errors: HashMap<String, &'static str>,
+    /// Labels of fields a meeting defines (its questions), for the error summary.
+    pub labels: HashMap<String, String>,
 }
 
 impl FormState {
@@ -27,7 +29,13 @@ impl FormState {
         Self {
             values,
             errors: HashMap::new(),
+            labels: HashMap::new(),
         }
+    }
+    /// Names the fields the error summary cannot know by name (a meeting's questions).
+    pub fn with_labels(mut self, labels: HashMap<String, String>) -> Self {
+        self.labels = labels;
+        self
     }
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map(String::as_str).unwrap_or("")
@@ -174,7 +182,13 @@ pub fn checkbox(form: &FormState, name: &str, label: &str, required: bool) -> Ma
 pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
     let mut errors: Vec<(&String, &&str)> = form.errors.iter().collect();
     errors.sort_by_key(|(name, _)| {
-        let place = FORM_ORDER.iter().position(|field| field == name);
+        // A meeting's questions come after the needs, before the consents.
+        let field = if name.starts_with("answers_") {
+            "consent_data_processing"
+        } else {
+            name
+        };
+        let place = FORM_ORDER.iter().position(|known| *known == field);
         (place.unwrap_or(FORM_ORDER.len()), name.as_str())
     });
     html! {
@@ -183,7 +197,8 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
                 p { strong { (t.errors_summary) } }
                 ul {
                     @for (name, message) in errors {
-                        li { a href={ "#" (name) } { (field_label(t, name)) } ": " (message) }
+                        @let label = form.labels.get(name.as_str()).map_or_else(|| field_label(t, name), String::as_str);
+                        li { a href={ "#" (name) } { (label) } ": " (message) }
                     }
                 }
             }
@@ -192,7 +207,7 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
 }
 
 /// The order fields come in on the forms, so the summary reads as the form does.
-const FORM_ORDER: [&str; 45] = [
+const FORM_ORDER: [&str; 46] = [
     "category",
     "full_name",
     "email",
@@ -231,6 +246,7 @@ const FORM_ORDER: [&str; 45] = [
     "registration_opens_at",
     "registration_closes_at",
     "contact_email",
+    "invitation_reminder_days",
     "status",
     "room_id",
     "room_name",
@@ -252,6 +268,7 @@ pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
         "accessibility" => t.accessibility,
         "address" => t.street_address,
         "contact_email" => t.contact_email,
+        "invitation_reminder_days" => t.invitation_reminder_days,
         "approval_threshold" => t.approval_threshold,
         "capacity" | "room_capacity" => t.capacity,
         "category" => t.category_label,

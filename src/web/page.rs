@@ -284,9 +284,14 @@ pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
             | "expires_at",
             "invalid",
         ) => t.error_date_time,
-        ("capacity" | "room_capacity" | "per_organization_limit" | "approval_threshold", _) => {
-            t.error_whole_number
-        }
+        (
+            "capacity"
+            | "room_capacity"
+            | "per_organization_limit"
+            | "approval_threshold"
+            | "invitation_reminder_days",
+            _,
+        ) => t.error_whole_number,
         ("room_id", _) => t.error_room,
         ("speakers", "too_many") => t.error_too_many_speakers,
         (_, "before_start") => t.error_before_start,

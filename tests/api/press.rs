@@ -6,7 +6,7 @@ use crate::support::{spawn_app, TestApp};
 use serde_json::{json, Value};
 
 /// Creates a press token for the meeting through the API; answers (id, token).
-async fn press_token(app: &TestApp, organizer: &str, slug: &str) -> (String, String) {
+pub(crate) async fn press_token(app: &TestApp, organizer: &str, slug: &str) -> (String, String) {
     let answer = app
         .post(
             &format!("/api/v1/meetings/{slug}/press-tokens"),
@@ -35,7 +35,7 @@ async fn confirmed(app: &TestApp, slug: &str, email: &str, name: &str, consent: 
     app.smtp.wait_for(email, 2).await[1].manage_token()
 }
 
-async fn download(app: &TestApp, path: &str, token: &str) -> (u16, Vec<u8>) {
+pub(crate) async fn download(app: &TestApp, path: &str, token: &str) -> (u16, Vec<u8>) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -50,7 +50,7 @@ async fn download(app: &TestApp, path: &str, token: &str) -> (u16, Vec<u8>) {
 }
 
 /// Parses CSV with Python's csv module: a parser we do not write with.
-fn python_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn python_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.csv");
     std::fs::write(&path, bytes).unwrap();
@@ -68,7 +68,7 @@ fn python_csv(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 /// Reads the first sheet with calamine; every cell must be a string, none a formula.
-fn calamine_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn calamine_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     use calamine::{Data, Reader, Xlsx};
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();

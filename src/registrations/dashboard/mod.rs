@@ -394,8 +394,7 @@ async fn export(
     let result = async {
         let meeting = organized(state, slug, &current.account_id).await?;
         let reader = crate::exports::Reader::Person(ctx.lang);
-        super::routes::registrations_export(meeting, ListFilter::default(), reader)
-            .download(&state.pools, format)
+        super::routes::download_registrations(state, meeting, ListFilter::default(), reader, format)
             .await
     }
     .await;

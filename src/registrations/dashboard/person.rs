@@ -6,7 +6,9 @@ use super::super::store::{self, Change, ChangedBy};
 use super::Action;
 use crate::i18n::{fill, Catalogue};
 use crate::meetings::dashboard::organized;
+use crate::meetings::questions::Answers;
 use crate::meetings::Meeting;
+use crate::registrations::pages::questions::answers_list;
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
@@ -27,8 +29,15 @@ pub(super) async fn person_page(
             .flatten()
             .ok_or(crate::error::AppError::NotFound)?;
         let for_read = meeting.clone();
-        let (person, history) = state
-            .read(move |conn| store::with_history(conn, &for_read, &id))
+        let language = ctx.lang;
+        let (person, history, questions, category) = state
+            .read(move |conn| {
+                let (person, history) = store::with_history(conn, &for_read, &id)?;
+                let questions = crate::meetings::questions::store::of_meeting(conn, &for_read.id)?;
+                let names = crate::meetings::categories::store::names(conn, &for_read.id, language)?;
+                let category = names.get(&person.category).cloned().unwrap_or_else(|| person.category.clone());
+                Ok((person, history, questions, category))
+            })
             .await?;
         let t = ctx.t();
         let base = format!("/organizer/m/{}", meeting.slug);
@@ -38,7 +47,11 @@ pub(super) async fn person_page(
             h2 { (person.full_name) }
             p { (super::status_of(t, &person)) }
             div.actions { (super::action_forms(t, &base, &current, &person, &here, &Action::allowed(&person))) }
-            (details(&ctx, &meeting, &person))
+            (details(&ctx, &meeting, &person, category))
+            @if !person.answers.is_empty() {
+                h3 { (t.answers_heading) }
+                (answers_list(&questions, &Answers::from_raw(person.answers.clone()), ctx.lang))
+            }
             h3 { (t.history) }
             ol.history {
                 @for change in &history { li { (change_line(t, &ctx, &meeting, change)) } }
@@ -50,7 +63,12 @@ pub(super) async fn person_page(
 }
 
 /// What they gave and when things happened, each labelled as on the form.
-fn details(ctx: &PageContext, meeting: &Meeting, person: &RegistrationView) -> Markup {
+fn details(
+    ctx: &PageContext,
+    meeting: &Meeting,
+    person: &RegistrationView,
+    category: String,
+) -> Markup {
     let t = ctx.t();
     let optional = |value: &Option<String>| value.clone().unwrap_or_else(|| "—".to_owned());
     let when = |at: &Option<String>| match at {
@@ -58,6 +76,7 @@ fn details(ctx: &PageContext, meeting: &Meeting, person: &RegistrationView) -> M
         None => "—".to_owned(),
     };
     let rows: Vec<(&str, String)> = vec![
+        (t.category_label, category),
         (t.email, person.email.clone()),
         (t.organization, person.organization.name.clone()),
         (

@@ -2,6 +2,7 @@
 //! and the key under which look-alike organisation names meet.
 
 use crate::error::{AppError, Checks, Problem};
+use crate::meetings::questions::{Answers, Questionnaire, RawAnswers};
 use crate::values::{
     optional_line, optional_multiline, optional_name, required_name, Code, CountryCode, Email,
     Language, OrganizationKind,
@@ -40,6 +41,11 @@ pub struct RegistrationForm {
     /// The category's code; may be left out when the meeting has one category open to the
     /// public. Set at registration, not changed afterwards.
     pub category: Option<String>,
+    /// Answers to the meeting's questions, by question code.
+    #[schema(value_type = Option<Object>)]
+    pub answers: Option<RawAnswers>,
+    /// An invitation's token: registers its address at once (201), in its category.
+    pub invitation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,14 +119,16 @@ pub struct NewRegistration {
     pub interpretation: Option<String>,
     /// As asked; the meeting decides which one when it is left out.
     pub category: Option<Code>,
+    pub answers: Answers,
 }
 
 const MAX_NAME: usize = 200;
 const MAX_NEEDS: usize = 1000;
 
 impl NewRegistration {
-    /// Checks every field and reports all problems at once.
-    pub fn parse(form: &RegistrationForm) -> Result<Self, AppError> {
+    /// Checks every field, the answers against the questions asked of its category, and
+    /// reports all problems at once.
+    pub fn parse(form: &RegistrationForm, asked: &Questionnaire) -> Result<Self, AppError> {
         let mut checks = Checks::default();
         let full_name = checks.field(
             "full_name",
@@ -159,42 +167,30 @@ impl NewRegistration {
             None => Some(None),
             Some(code) => checks.field("category", Code::parse(Some(code)).map(Some)),
         };
-        match (
-            full_name,
-            email,
-            organization,
-            job_title,
-            country,
-            language,
-            dietary,
-            accessibility,
-            interpretation,
-            category,
-        ) {
-            (
-                Some(full_name),
-                Some(email),
-                Some(organization),
-                Some(job_title),
-                Some(country),
-                Some(language),
-                Some(dietary),
-                Some(accessibility),
-                Some(interpretation),
-                Some(category),
-            ) if checks.is_clean() => Ok(Self {
-                full_name,
-                email,
-                organization,
-                job_title,
-                country,
-                language,
+        let answers = asked.check(
+            form.category.as_deref(),
+            &form.answers.clone().unwrap_or_default(),
+            &mut checks,
+        );
+        // Every field, or none if one failed (its problem is recorded in `checks`).
+        let new = (|| {
+            Some(Self {
+                full_name: full_name?,
+                email: email?,
+                organization: organization?,
+                job_title: job_title?,
+                country: country?,
+                language: language?,
                 consent_press_listing: form.consent_press_listing.unwrap_or(false),
-                dietary,
-                accessibility,
-                interpretation,
-                category,
-            }),
+                dietary: dietary?,
+                accessibility: accessibility?,
+                interpretation: interpretation?,
+                category: category?,
+                answers: answers?,
+            })
+        })();
+        match new {
+            Some(new) if checks.is_clean() => Ok(new),
             _ => Err(checks.into_error()),
         }
     }
@@ -269,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_good_registration_parses() {
-        let new = NewRegistration::parse(&form()).unwrap();
+        let new = NewRegistration::parse(&form(), &Questionnaire::default()).unwrap();
         assert_eq!(
             new.organization.key(),
             organization_key("Centro de Información Tapachula")
@@ -320,7 +316,7 @@ mod tests {
         let named = |name: &str| {
             let mut f = form();
             f.organization.as_mut().unwrap().name = Some(name.into());
-            NewRegistration::parse(&f)
+            NewRegistration::parse(&f, &Questionnaire::default())
         };
         for fine in [
             "Médicos Sin Fronteras (MSF) – México",
@@ -343,7 +339,9 @@ mod tests {
         bad.full_name = Some("Ana\u{202E}zeréP".into());
         bad.organization.as_mut().unwrap().name = Some("Hub\u{200B}".into());
         bad.job_title = Some("Coord\u{2066}inator".into());
-        let Err(AppError::Invalid(errors)) = NewRegistration::parse(&bad) else {
+        let Err(AppError::Invalid(errors)) =
+            NewRegistration::parse(&bad, &Questionnaire::default())
+        else {
             panic!()
         };
         let fields: Vec<_> = errors
@@ -360,7 +358,7 @@ mod tests {
         );
         let mut dots = form();
         dots.organization.as_mut().unwrap().name = Some("...".into());
-        assert!(NewRegistration::parse(&dots).is_err());
+        assert!(NewRegistration::parse(&dots, &Questionnaire::default()).is_err());
     }
 
     #[test]
@@ -377,7 +375,9 @@ mod tests {
         bad.language = Some("fr".into());
         bad.consent_data_processing = Some(false);
         bad.dietary = Some("x".repeat(1001));
-        let Err(AppError::Invalid(errors)) = NewRegistration::parse(&bad) else {
+        let Err(AppError::Invalid(errors)) =
+            NewRegistration::parse(&bad, &Questionnaire::default())
+        else {
             panic!()
         };
         let fields: Vec<_> = errors.iter().filter_map(|e| e.field.as_deref()).collect();

@@ -5,6 +5,7 @@ use super::form::{OrganizationForm, RegistrationForm};
 use super::RegistrationStatus;
 use crate::error::{Checks, Problem};
 use crate::exports::{Cell, Column, Reader};
+use crate::meetings::questions::{Answers, RawAnswers};
 use crate::meetings::Meeting;
 use crate::schema::{organizations, registrations};
 use crate::values::{optional_line, CountryCode, Language, OrganizationKind};
@@ -40,6 +41,8 @@ pub struct Registration {
     /// The category's code (every registration has one; null only in rows older than
     /// categories, which the migration filled).
     pub category: Option<String>,
+    /// Answers to the meeting's questions, as JSON by question code.
+    pub answers: String,
 }
 
 impl Registration {
@@ -68,7 +71,13 @@ impl Registration {
             accessibility: self.accessibility.clone(),
             interpretation: self.interpretation.clone(),
             category: Some(self.category_code().to_owned()),
+            answers: Some(self.answers().to_raw()),
+            invitation: None,
         }
+    }
+
+    pub fn answers(&self) -> Answers {
+        Answers::from_stored(&self.answers)
     }
 
     pub fn category_code(&self) -> &str {
@@ -112,6 +121,9 @@ pub struct RegistrationView {
     pub interpretation: Option<String>,
     /// The participant category's code.
     pub category: String,
+    /// Answers to the meeting's questions, by question code (never shown to the press).
+    #[schema(value_type = Object)]
+    pub answers: RawAnswers,
 }
 
 impl RegistrationView {
@@ -124,6 +136,7 @@ impl RegistrationView {
         Self {
             meeting: meeting.slug.clone(),
             category: registration.category_code().to_owned(),
+            answers: registration.answers().to_raw(),
             status: registration.status.clone(),
             waitlist_position,
             created_at: meeting.rfc3339(registration.created_at),

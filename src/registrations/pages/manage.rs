@@ -2,12 +2,13 @@
 //! cancelling, deleting, and stopping every link.
 
 use super::signup::link_not_working;
-use super::{details_fields, form_errors, form_to_body, input_name, Fields};
+use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::Actor;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::meetings::pages::when;
+use crate::meetings::questions::{Answers, Question};
 use crate::meetings::{self, Meeting};
 use crate::patch::Patch;
 use crate::registrations::model::{Organization, RegistrationView};
@@ -29,7 +30,7 @@ async fn managed(
 ) -> (PageContext, AppResult<Found>) {
     let found = found(state, token).await;
     let mut ctx = PageContext::new(req);
-    if let Ok((_, view, _, _)) = &found {
+    if let Ok((_, view, ..)) = &found {
         if let Some(language) = crate::values::Language::from_code(&view.language) {
             ctx = ctx.for_reader(language);
         }
@@ -37,7 +38,15 @@ async fn managed(
     (ctx, found)
 }
 
-type Found = (String, RegistrationView, Meeting, Vec<Organization>);
+/// The registration's id and view, its meeting, the organisations to pick from, and the
+/// questions asked of its category.
+type Found = (
+    String,
+    RegistrationView,
+    Meeting,
+    Vec<Organization>,
+    Vec<Question>,
+);
 
 /// The registration behind a manage link, or the "link invalid" page.
 async fn found(state: &AppState, token: String) -> AppResult<Found> {
@@ -54,13 +63,18 @@ async fn found(state: &AppState, token: String) -> AppResult<Found> {
             if !organizations.iter().any(|o| o.id == view.organization.id) {
                 organizations.push(store::organization(conn, &view.organization.id)?);
             }
-            Ok((id, view, meeting, organizations))
+            let questions = meetings::questions::store::questionnaire(conn, &meeting.id)?
+                .asked(Some(&view.category))
+                .cloned()
+                .collect();
+            Ok((id, view, meeting, organizations, questions))
         })
         .await
 }
 
-fn view_values(view: &RegistrationView) -> HashMap<String, String> {
-    let mut values = HashMap::new();
+fn view_values(view: &RegistrationView, questions: &[Question]) -> HashMap<String, String> {
+    let answers = Answers::from_raw(view.answers.clone());
+    let mut values = questions::form_values(questions, &answers);
     let mut put = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
             values.insert(k.to_owned(), v.to_owned());
@@ -80,12 +94,23 @@ fn view_values(view: &RegistrationView) -> HashMap<String, String> {
     values
 }
 
+struct Manage<'a> {
+    token: &'a str,
+    view: &'a RegistrationView,
+    meeting: &'a Meeting,
+    organizations: &'a [Organization],
+    questions: &'a [Question],
+}
+
 fn manage_markup(
     ctx: &PageContext,
-    token: &str,
-    view: &RegistrationView,
-    meeting: &Meeting,
-    organizations: &[Organization],
+    Manage {
+        token,
+        view,
+        meeting,
+        organizations,
+        questions,
+    }: Manage,
     form: &FormState,
     notice: Option<&str>,
 ) -> HttpResponse {
@@ -119,6 +144,7 @@ fn manage_markup(
                 (error_summary(form, t))
                 form method="post" action={ "/manage/" (token) } novalidate {
                     (details_fields(t, ctx, form, organizations, false))
+                    (questions::fields(t, ctx.lang, form, questions, &HashMap::new()))
                     button type="submit" { (t.save) }
                 }
             }
@@ -155,17 +181,16 @@ pub(super) async fn manage_page(
     let token = token.into_inner();
     let (ctx, found) = managed(&state, &req, token.clone()).await;
     match found {
-        Ok((_, view, meeting, organizations)) => {
-            let form = FormState::new(view_values(&view));
-            Ok(manage_markup(
-                &ctx,
-                &token,
-                &view,
-                &meeting,
-                &organizations,
-                &form,
-                None,
-            ))
+        Ok((_, view, meeting, organizations, questions)) => {
+            let form = FormState::new(view_values(&view, &questions));
+            let page = Manage {
+                token: &token,
+                view: &view,
+                meeting: &meeting,
+                organizations: &organizations,
+                questions: &questions,
+            };
+            Ok(manage_markup(&ctx, page, &form, None))
         }
         Err(AppError::NotFound) => {
             // A replaced or stopped link says so, pointing to the latest email.
@@ -190,7 +215,7 @@ pub(super) async fn sign_out(
 ) -> PageResult {
     let (ctx, found) = managed(&state, &req, token.into_inner()).await;
     let result = async {
-        let (id, _, meeting, _) = found?;
+        let (id, _, meeting, ..) = found?;
         state
             .write(move |conn| store::sign_out_everywhere(conn, &id, now()))
             .await?;
@@ -211,8 +236,20 @@ pub(super) async fn sign_out(
 }
 
 /// The form's fields as a change of the participant's own registration.
-fn details_patch(conn: &mut DbConn, values: &HashMap<String, String>) -> AppResult<Patch> {
-    let form = form_to_body(conn, values)?;
+fn details_patch(
+    conn: &mut DbConn,
+    values: &HashMap<String, String>,
+    questions: &[Question],
+) -> AppResult<Patch> {
+    let mut form = form_to_body(conn, values)?;
+    // Every question asked is on the form: one left blank is an answer taken back.
+    let mut answers = questions::answers_from_form(values, questions.iter());
+    for question in questions {
+        answers
+            .entry(question.code.clone())
+            .or_insert(serde_json::Value::Null);
+    }
+    form.answers = Some(answers);
     Patch::of(
         &form,
         // Set elsewhere: the address, the consents (their own form), the category (fixed).
@@ -233,38 +270,37 @@ pub(super) async fn save_details(
 ) -> PageResult {
     let token = token.into_inner();
     let (ctx, found) = managed(&state, &req, token.clone()).await;
-    let (id, view, meeting, organizations) = found.on_page(&ctx)?;
+    let (id, view, meeting, organizations, questions) = found.on_page(&ctx)?;
     let values = fields.into_inner();
     let for_patch = values.clone();
+    let asked = questions.clone();
     let result = state
         .write(move |conn| {
-            let patch = details_patch(conn, &for_patch)?;
+            let patch = details_patch(conn, &for_patch, &asked)?;
             store::update_own(conn, &id, patch, now())
         })
         .await;
     let t = ctx.t();
+    let page = |view| Manage {
+        token: &token,
+        view,
+        meeting: &meeting,
+        organizations: &organizations,
+        questions: &questions,
+    };
     match result {
         Ok(saved) => Ok(manage_markup(
             &ctx,
-            &token,
-            &saved,
-            &meeting,
-            &organizations,
-            &FormState::new(view_values(&saved)),
+            page(&saved),
+            &FormState::new(view_values(&saved, &questions)),
             Some(t.saved),
         )),
         Err(AppError::Invalid(errors)) => {
             let errors = form_errors(&values, errors);
-            let form = FormState::new(values).with_errors(&errors, t, input_name);
-            Ok(manage_markup(
-                &ctx,
-                &token,
-                &view,
-                &meeting,
-                &organizations,
-                &form,
-                None,
-            ))
+            let form = FormState::new(values)
+                .with_errors(&errors, t, input_name)
+                .with_labels(questions::labels(&questions, ctx.lang));
+            Ok(manage_markup(&ctx, page(&view), &form, None))
         }
         Err(error) => Err(PageError::new(&ctx, error)),
     }
@@ -282,21 +318,20 @@ pub(super) async fn set_press_consent(
         .get("consent_press_listing")
         .is_some_and(|v| v == "on");
     let result = async {
-        let (id, _, meeting, organizations) = found?;
+        let (id, _, meeting, organizations, questions) = found?;
         let patch = Patch::set("consent_press_listing", consent);
         let saved = state
             .write(move |conn| store::update_own(conn, &id, patch, now()))
             .await?;
-        let form = FormState::new(view_values(&saved));
-        Ok(manage_markup(
-            &ctx,
-            &token,
-            &saved,
-            &meeting,
-            &organizations,
-            &form,
-            Some(ctx.t().saved),
-        ))
+        let form = FormState::new(view_values(&saved, &questions));
+        let page = Manage {
+            token: &token,
+            view: &saved,
+            meeting: &meeting,
+            organizations: &organizations,
+            questions: &questions,
+        };
+        Ok(manage_markup(&ctx, page, &form, Some(ctx.t().saved)))
     }
     .await;
     result.on_page(&ctx)
@@ -310,7 +345,7 @@ pub(super) async fn cancel_question(
 ) -> PageResult {
     let token = token.into_inner();
     let (ctx, found) = managed(&state, &req, token.clone()).await;
-    let result = found.map(|(_, _, meeting, _)| {
+    let result = found.map(|(_, _, meeting, ..)| {
         let t = ctx.t();
         ok(
             &ctx,
@@ -338,7 +373,7 @@ pub(super) async fn cancel_registration(
     let token = token.into_inner();
     let (ctx, found) = managed(&state, &req, token.clone()).await;
     let result = async {
-        let (id, _, meeting, organizations) = found?;
+        let (id, _, meeting, organizations, questions) = found?;
         let cancelled = state
             .write(move |conn| {
                 let view = store::view(conn, &id)?;
@@ -349,13 +384,17 @@ pub(super) async fn cancel_registration(
             })
             .await?;
         state.wake_mailer();
-        let form = FormState::new(view_values(&cancelled));
+        let form = FormState::new(view_values(&cancelled, &questions));
+        let page = Manage {
+            token: &token,
+            view: &cancelled,
+            meeting: &meeting,
+            organizations: &organizations,
+            questions: &questions,
+        };
         Ok(manage_markup(
             &ctx,
-            &token,
-            &cancelled,
-            &meeting,
-            &organizations,
+            page,
             &form,
             Some(ctx.t().cancelled_done),
         ))
@@ -398,7 +437,7 @@ pub(super) async fn delete_registration(
 ) -> PageResult {
     let (ctx, found) = managed(&state, &req, token.into_inner()).await;
     let result = async {
-        let (id, _, _, _) = found?;
+        let (id, ..) = found?;
         state
             .erase(move |conn| store::delete_own(conn, &id, now()))
             .await?;

@@ -2,6 +2,7 @@
 //! both use (labels, options, the form's fields) is here.
 
 mod manage;
+pub(crate) mod questions;
 mod signup;
 
 use manage::{
@@ -210,6 +211,8 @@ fn form_to_body(
         accessibility: get("accessibility"),
         interpretation: get("interpretation"),
         category: get("category"),
+        answers: None,
+        invitation: None,
     })
 }
 

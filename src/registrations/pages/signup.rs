@@ -1,12 +1,13 @@
 //! Signing up: the registration form, and the confirm link that proves the address.
 
-use super::{details_fields, form_errors, form_to_body, input_name, Fields, HONEYPOT};
+use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields, HONEYPOT};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{fill, Catalogue};
 use crate::meetings::categories::CategoryView;
 use crate::meetings::pages::{availability, when};
+use crate::meetings::questions::{Question, Questionnaire};
 use crate::meetings::{self, Meeting};
 use crate::registrations::model::{ClientGuard, NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
@@ -25,6 +26,24 @@ struct Signup {
     meeting: Meeting,
     organizations: Vec<Organization>,
     categories: Vec<CategoryView>,
+    /// The questions, and the category a registration naming none goes into.
+    questionnaire: Questionnaire,
+}
+
+impl Signup {
+    /// The questions the public form shows: those asked of a category open to the public.
+    fn public_questions(&self) -> Vec<Question> {
+        let questions = self.questionnaire.questions.iter();
+        questions
+            .filter(|q| self.categories.iter().any(|c| q.asked_of(&c.code)))
+            .cloned()
+            .collect()
+    }
+
+    fn category_names(&self) -> HashMap<String, String> {
+        let names = self.categories.iter();
+        names.map(|c| (c.code.clone(), c.name.clone())).collect()
+    }
 }
 
 /// The category choice, when the public has more than one to choose from: each says whether
@@ -76,6 +95,7 @@ fn register_page(ctx: &PageContext, signup: &Signup, form: &FormState) -> HttpRe
             form method="post" action={ "/m/" (meeting.slug) "/register" } novalidate {
                 (category_field(t, form, &signup.categories))
                 (details_fields(t, ctx, form, organizations, true))
+                (questions::fields(t, ctx.lang, form, &signup.public_questions(), &signup.category_names()))
                 fieldset {
                     legend { (t.consents) }
                     (checkbox(form, "consent_data_processing", t.consent_data, true))
@@ -107,10 +127,12 @@ async fn load_open_meeting(state: &AppState, slug: &str, language: Language) -> 
                     .into_iter()
                     .filter(|category| !category.invitation_only)
                     .collect();
+            let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
             Ok(Signup {
                 meeting,
                 organizations,
                 categories,
+                questionnaire,
             })
         })
         .await
@@ -167,6 +189,7 @@ pub(super) async fn submit_registration(
     let for_parse = values.clone();
     let slug = meeting.slug.clone();
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
+    let questionnaire = signup.questionnaire.clone();
     let result = if filled(&values, HONEYPOT).is_some() {
         // Only a program fills the field people cannot see: it is told what people are told,
         // and nothing is stored or sent.
@@ -175,8 +198,10 @@ pub(super) async fn submit_registration(
     } else {
         state
             .write_unseen(move |conn| {
-                let form = form_to_body(conn, &for_parse)?;
-                let new = NewRegistration::parse(&form)?;
+                let mut form = form_to_body(conn, &for_parse)?;
+                let asked = questionnaire.asked(form.category.as_deref());
+                form.answers = Some(questions::answers_from_form(&for_parse, asked));
+                let new = NewRegistration::parse(&form, &questionnaire)?;
                 let slug = slug_or_404(&slug)?;
                 store::register(conn, &slug, &new, &client, now())?;
                 Ok(new.email.as_str().to_owned())
@@ -206,7 +231,9 @@ pub(super) async fn submit_registration(
         }
         Err(AppError::Invalid(errors)) => {
             let errors = form_errors(&values, errors);
-            let form = FormState::new(values).with_errors(&errors, t, input_name);
+            let form = FormState::new(values)
+                .with_errors(&errors, t, input_name)
+                .with_labels(questions::labels(&signup.questionnaire.questions, ctx.lang));
             Ok(register_page(&ctx, &signup, &form))
         }
         Err(AppError::Conflict {

@@ -1,6 +1,7 @@
 //! Erasure: a participant's own deletion, and the purge of ended meetings' personal data.
 
 use super::*;
+use crate::schema::invitations;
 
 /// Deletes a registration at its participant's request: the row, its tokens, its emails (sent
 /// or not) and its speaker slots go (by cascade), and its organisation if no one else names it;
@@ -18,6 +19,7 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         // that a delete racing an email being prepared waits instead of deadlocking.
         diesel::delete(emails::table.filter(emails::registration_id.eq(id))).execute(conn)?;
         diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
+        forget_invitation(conn, &registration)?;
         diesel::delete(registrations::table.find(id)).execute(conn)?;
         sweep_organizations(
             conn,
@@ -39,6 +41,21 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         }
         Ok(())
     })
+}
+
+/// The invitation a deleted registration came through goes with it, and so do the emails
+/// that carried it: they hold the same address and name.
+fn forget_invitation(conn: &mut DbConn, registration: &Registration) -> AppResult<()> {
+    diesel::delete(
+        emails::table
+            .filter(emails::meeting_id.eq(&registration.meeting_id))
+            .filter(emails::registration_id.is_null())
+            .filter(emails::recipient.eq(&registration.email)),
+    )
+    .execute(conn)?;
+    diesel::delete(invitations::table.filter(invitations::registration_id.eq(&registration.id)))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Purges the personal data of meetings that ended before `ended_before`, keeping their
@@ -83,6 +100,8 @@ pub fn purge_ended(
                 ),
             )
             .execute(conn)?;
+            diesel::delete(invitations::table.filter(invitations::meeting_id.eq(meeting_id)))
+                .execute(conn)?;
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
             erase_meeting_traces(conn, meeting_id)?;

@@ -65,6 +65,7 @@ pub(crate) fn fields<'a>(
     diesel::dsl::Eq<registrations::interpretation, Option<&'a str>>,
     diesel::dsl::Eq<registrations::consent_press_listing, bool>,
     diesel::dsl::Eq<registrations::search_text, String>,
+    diesel::dsl::Eq<registrations::answers, String>,
 ) {
     (
         registrations::full_name.eq(new.full_name.as_str()),
@@ -77,6 +78,7 @@ pub(crate) fn fields<'a>(
         registrations::interpretation.eq(new.interpretation.as_deref()),
         registrations::consent_press_listing.eq(new.consent_press_listing),
         registrations::search_text.eq(new.search_text()),
+        registrations::answers.eq(new.answers.to_stored()),
     )
 }
 

@@ -211,57 +211,126 @@ pub fn confirm(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> AppResult<
         if !tokens::spend(conn, &found, now)? {
             return Err(AppError::NotFound);
         }
-        let registration = by_id(conn, &id)?;
-        if registration.status() != Status::PendingEmail {
-            return Err(AppError::NotFound);
-        }
-        let ticket = meetings::store::lock(conn, &registration.meeting_id)?;
-        // The meeting as it is under the lock: a limit lowered a moment ago holds.
-        let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
-        // Read again under the lock: a cancellation may have got here first.
-        let registration = by_id(conn, &id)?;
-        if registration.status() != Status::PendingEmail {
-            return Err(AppError::NotFound);
-        }
-        let actor = Actor::Participant(&id);
-        // Past the organizer's threshold the remaining seats are given by hand, so that a
-        // script confirming addresses of its own cannot take them all.
-        let past_threshold = match meeting.approval_threshold {
-            Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
-            None => false,
-        };
-        let category =
-            meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
-        if category.needs_approval(&meeting) || past_threshold {
-            set_status(
-                conn,
-                &registration,
-                Status::PendingApproval,
-                None,
-                &actor,
-                now,
-            )?;
-            outbox::enqueue(
-                conn,
-                &meeting.id,
-                &id,
-                &registration.email,
-                &ParticipantMail::AwaitingApproval,
-                now,
-            )?;
-        } else {
-            seat_or_waitlist(
-                conn,
-                &meeting,
-                &registration,
-                ticket,
-                ParticipantMail::Confirmed,
-                &actor,
-                now,
-            )?;
-        }
-        Ok((by_id(conn, &id)?.status(), meeting))
+        settle(conn, &id, now)
     })
+}
+
+/// Decides a registration whose address is now proven: confirmed, waitlisted or pending
+/// approval, under the meeting lock, with its email. Answers its status and its meeting.
+fn settle(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<(Status, Meeting)> {
+    let registration = by_id(conn, id)?;
+    if registration.status() != Status::PendingEmail {
+        return Err(AppError::NotFound);
+    }
+    let ticket = meetings::store::lock(conn, &registration.meeting_id)?;
+    // The meeting as it is under the lock: a limit lowered a moment ago holds.
+    let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
+    // Read again under the lock: a cancellation may have got here first.
+    let registration = by_id(conn, id)?;
+    if registration.status() != Status::PendingEmail {
+        return Err(AppError::NotFound);
+    }
+    let actor = Actor::Participant(id);
+    // Past the organizer's threshold the remaining seats are given by hand, so that a
+    // script confirming addresses of its own cannot take them all.
+    let past_threshold = match meeting.approval_threshold {
+        Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
+        None => false,
+    };
+    let category =
+        meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
+    if category.needs_approval(&meeting) || past_threshold {
+        set_status(
+            conn,
+            &registration,
+            Status::PendingApproval,
+            None,
+            &actor,
+            now,
+        )?;
+        outbox::enqueue(
+            conn,
+            &meeting.id,
+            id,
+            &registration.email,
+            &ParticipantMail::AwaitingApproval,
+            now,
+        )?;
+    } else {
+        seat_or_waitlist(
+            conn,
+            &meeting,
+            &registration,
+            ticket,
+            ParticipantMail::Confirmed,
+            &actor,
+            now,
+        )?;
+    }
+    Ok((by_id(conn, id)?.status(), meeting))
+}
+
+/// Registers an address already proven (an invitation's link was followed): no confirm link,
+/// the registration is decided at once as confirming decides it, and its email carries the
+/// manage link. An address already registered (and not cancelled) is a 409
+/// `already_registered`. Call it inside the caller's transaction.
+pub fn register_proven(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    new: &NewRegistration,
+    category: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
+    let taken = || {
+        AppError::conflict(
+            "already_registered",
+            "this address is already registered for the meeting",
+        )
+    };
+    match by_address(conn, &meeting.id, &new.email)? {
+        Some(known) if known.status().can_register_again() => archive_address(conn, &known)?,
+        // Never confirmed: the invitation proves the address now, and the unconfirmed
+        // registration gives way (its confirm link would make a second one).
+        Some(known) if known.status() == Status::PendingEmail => {
+            set_status(conn, &known, Status::Expired, None, &Actor::System, now)?;
+            archive_address(conn, &known)?;
+        }
+        Some(_) => return Err(taken()),
+        None => {}
+    }
+    let organization_id = organization_id(conn, &new.organization, now)?;
+    let id = new_id();
+    let insert = diesel::insert_into(registrations::table)
+        .values((
+            registrations::id.eq(&id),
+            registrations::meeting_id.eq(&meeting.id),
+            registrations::email.eq(new.email.as_str()),
+            registrations::email_key.eq(new.email.key()),
+            registrations::consent_data_processing.eq(true),
+            registrations::status.eq(Status::PendingEmail.as_str()),
+            registrations::created_at.eq(now),
+            registrations::status_changed_at.eq(now),
+            registrations::category.eq(category),
+            fields(new, &organization_id),
+        ))
+        .on_conflict_do_nothing();
+    // The same address registering through the public form at this moment.
+    if crate::on_each_backend!(conn, each => insert.execute(each))? == 0 {
+        return Err(taken());
+    }
+    audit::record(
+        conn,
+        audit::NewEntry {
+            actor: &Actor::Participant(&id),
+            action: "registration.created",
+            meeting_id: Some(&meeting.id),
+            subject_id: Some(&id),
+            detail: "invitation",
+        },
+        now,
+    )?;
+    settle(conn, &id, now)?;
+    Ok(id)
 }
 
 /// Stops every manage link of a registration and emails a new one to its address.
@@ -344,8 +413,12 @@ pub fn update_own(
                 ));
             }
         }
-        let form = patch.over(&registration.to_form(&organization))?;
-        let new = NewRegistration::parse(&form)?;
+        let patch = patch.merged("answers", &registration.answers().to_raw());
+        let mut form = patch.over(&registration.to_form(&organization))?;
+        form.category = Some(registration.category_code().to_owned());
+        form.invitation = None;
+        let asked = meetings::questions::store::questionnaire(conn, &registration.meeting_id)?;
+        let new = NewRegistration::parse(&form, &asked)?;
         let organization_id = organization_id(conn, &new.organization, now)?;
         if organization_id != registration.organization_id
             && registration.status() == Status::Confirmed

@@ -102,6 +102,9 @@ impl Mail {
     pub fn press_token(&self) -> String {
         self.token_after("/press/").expect("a press link")
     }
+    pub fn invitation_token(&self) -> String {
+        self.token_after("/i/").expect("an invitation link")
+    }
 }
 
 #[derive(Clone)]

@@ -1,0 +1,2 @@
+ALTER TABLE registrations DROP COLUMN answers;
+DROP TABLE questions;

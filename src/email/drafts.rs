@@ -1,0 +1,222 @@
+//! Emails rendered from their outbox rows, each with fresh links whose tokens are stored
+//! only for a row the worker still holds.
+
+use super::messages::{self, Recipient};
+use super::outbox::{Claimed, ParticipantMail};
+use crate::accounts::tokens::{self, Grant, TokenKind};
+use crate::agenda::{self, store::AgendaItem};
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::meetings::{self, Meeting};
+use crate::registrations;
+use chrono::NaiveDateTime;
+use lettre::message::Mailbox;
+use lettre::Message;
+use std::collections::HashMap;
+
+/// An email whose links' tokens are made but not yet stored: they are stored only for a row
+/// this worker still holds, and the outbox itself never holds a token.
+pub(super) struct Drafted {
+    pub message: Message,
+    links: Links,
+}
+
+/// The links an email carries, whose tokens are stored as it goes.
+enum Links {
+    Registration(RegistrationLinks),
+    /// An invitation's id and its new link's token.
+    Invitation(String, String),
+}
+
+struct RegistrationLinks {
+    registration_id: String,
+    meeting_id: String,
+    manage: String,
+    confirm: Option<(String, NaiveDateTime)>,
+    /// A journalist's press link, with its end and the label organizers see it by.
+    press: Option<(String, NaiveDateTime, String)>,
+}
+
+impl Drafted {
+    /// Stores the email's tokens; answers whether it is still to be sent.
+    pub fn store_tokens(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<bool> {
+        match &self.links {
+            Links::Registration(links) => links.store(conn, now).map(|()| true),
+            Links::Invitation(id, token) => crate::invitations::store::store_link(conn, id, token),
+        }
+    }
+}
+
+impl RegistrationLinks {
+    fn store(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<()> {
+        let grant = |expires_at| Grant {
+            registration_id: Some(&self.registration_id),
+            meeting_id: Some(&self.meeting_id),
+            expires_at,
+            ..Grant::default()
+        };
+        tokens::replace(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
+        if let Some((confirm, expires_at)) = &self.confirm {
+            tokens::replace(
+                conn,
+                confirm,
+                TokenKind::Confirm,
+                grant(Some(*expires_at)),
+                now,
+            )?;
+        }
+        // After the manage link's replacement, which holds the registration (PostgreSQL):
+        // a cancellation cannot slip between this check and the token.
+        if let Some((press, expires_at, label)) = &self.press {
+            if registrations::store::holds_press_seat(conn, &self.registration_id)? {
+                let grant = Grant {
+                    label: Some(label),
+                    ..grant(Some(*expires_at))
+                };
+                tokens::replace(conn, press, TokenKind::Press, grant, now)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders a claimed row into a message with new links; each email carries its own. Meetings
+/// and their agendas are read once per batch.
+pub(super) fn draft(
+    conn: &mut DbConn,
+    row: &Claimed,
+    meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
+    from: &Mailbox,
+    base_url: &str,
+    host: &str,
+) -> anyhow::Result<Drafted> {
+    let mail: ParticipantMail = serde_json::from_str(&row.payload)?;
+    if let ParticipantMail::Invited { invitation, .. } = &mail {
+        let sender = Sender {
+            from,
+            base_url,
+            host,
+        };
+        return draft_invitation(conn, row, &mail, invitation, meetings, &sender);
+    }
+    let registration_id = row
+        .registration_id
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
+    let contact = registrations::store::contact(conn, &registration_id)?;
+    let (meeting, agenda) = meeting_of(conn, meetings, &contact.meeting_id)?;
+    let manage = tokens::generate();
+    let confirm = match mail {
+        ParticipantMail::ConfirmAddress => Some((
+            tokens::generate(),
+            contact.created_at + registrations::model::CONFIRMATION_WINDOW,
+        )),
+        _ => None,
+    };
+    // A press link lasts until a month after the meeting, as organizers' press links may.
+    let press = match mail {
+        ParticipantMail::PressAccredited => Some((
+            tokens::generate(),
+            meeting.ends_at + chrono::TimeDelta::days(30),
+            format!("{} ({})", contact.full_name, contact.email),
+        )),
+        _ => None,
+    };
+    let to = Recipient {
+        full_name: &contact.full_name,
+        email: &contact.email,
+        language: contact.language,
+        confirm_link: confirm
+            .as_ref()
+            .map(|(token, _)| format!("{base_url}/confirm/{token}")),
+        manage_link: Some(format!("{base_url}/manage/{manage}")),
+        press_link: press
+            .as_ref()
+            .map(|(token, _, _)| format!("{base_url}/press/{token}")),
+        invitation: None,
+    };
+    let rendered = messages::render(&mail, meeting, agenda, &to, host);
+    let message = messages::build(
+        &mail,
+        &rendered,
+        &to,
+        meeting,
+        from,
+        format!("<{}@{host}>", row.id),
+    )?;
+    Ok(Drafted {
+        message,
+        links: Links::Registration(RegistrationLinks {
+            registration_id,
+            meeting_id: contact.meeting_id,
+            manage,
+            confirm,
+            press,
+        }),
+    })
+}
+
+/// A meeting and its public agenda, read once per batch.
+fn meeting_of<'a>(
+    conn: &mut DbConn,
+    meetings: &'a mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
+    meeting_id: &str,
+) -> anyhow::Result<&'a (Meeting, Vec<AgendaItem>)> {
+    if !meetings.contains_key(meeting_id) {
+        let meeting = meetings::store::by_id(conn, meeting_id)?;
+        let agenda = agenda::store::agenda(conn, &meeting.id, agenda::store::Audience::Public)?;
+        meetings.insert(meeting_id.to_owned(), (meeting, agenda));
+    }
+    Ok(&meetings[meeting_id])
+}
+
+/// Where emails come from and where their links lead.
+struct Sender<'a> {
+    from: &'a Mailbox,
+    base_url: &'a str,
+    host: &'a str,
+}
+
+/// Renders an invitation (or its reminder) with a new link to the registration form.
+fn draft_invitation(
+    conn: &mut DbConn,
+    row: &Claimed,
+    mail: &ParticipantMail,
+    invitation_id: &str,
+    meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
+    sender: &Sender,
+) -> anyhow::Result<Drafted> {
+    let meeting_id = row
+        .meeting_id
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("invitation email without meeting"))?;
+    let invitation = crate::invitations::store::by_id(conn, &meeting_id, invitation_id)?;
+    let (meeting, agenda) = meeting_of(conn, meetings, &meeting_id)?;
+    let language = invitation.language();
+    let category = meetings::categories::store::names(conn, &meeting_id, language)?
+        .remove(&invitation.category)
+        .unwrap_or_else(|| invitation.category.clone());
+    let token = tokens::generate();
+    let to = Recipient {
+        full_name: &invitation.full_name,
+        email: &invitation.email,
+        language,
+        confirm_link: None,
+        manage_link: None,
+        press_link: None,
+        invitation: Some((format!("{}/i/{token}", sender.base_url), category)),
+    };
+    let rendered = messages::render(mail, meeting, agenda, &to, sender.host);
+    let message = messages::build(
+        mail,
+        &rendered,
+        &to,
+        meeting,
+        sender.from,
+        format!("<{}@{}>", row.id, sender.host),
+    )?;
+    Ok(Drafted {
+        message,
+        links: Links::Invitation(invitation.id, token),
+    })
+}
