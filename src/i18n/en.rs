@@ -415,4 +415,10 @@ pub static EN: Catalogue = Catalogue {
     invitation_reminder_subject: "Reminder: your invitation to {meeting}",
     invitation_reminder_body: "Your invitation to {meeting}, to take part as {category}, has not been used yet. The link below registers your address, {email}; it replaces the one in the earlier email.",
     invitation_button: "Register",
+    invited_as: "You are invited to take part as {category}.",
+    invited_address: "This invitation is for {email}: the registration goes to that address, with no other confirmation.",
+    invitation_revoked: "This invitation was withdrawn by the organizers. If you think this is a mistake, write to them.",
+    invitation_used: "This invitation has already been used to register. The email we sent then has the link to your registration.",
+    invitation_already_registered: "This address is already registered for the meeting. The email we sent you has the link to your registration.",
+    invitation_closed: "Registration for {meeting} is closed.",
 };

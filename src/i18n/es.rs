@@ -415,4 +415,10 @@ pub static ES: Catalogue = Catalogue {
     invitation_reminder_subject: "Recordatorio: su invitación a {meeting}",
     invitation_reminder_body: "Su invitación a {meeting}, para participar como {category}, aún no se ha usado. El enlace de abajo inscribe su dirección, {email}; sustituye al del correo anterior.",
     invitation_button: "Inscribirme",
+    invited_as: "Está invitada o invitado a participar como {category}.",
+    invited_address: "Esta invitación es para {email}: la inscripción va a esa dirección, sin otra confirmación.",
+    invitation_revoked: "Los organizadores retiraron esta invitación. Si cree que es un error, escríbales.",
+    invitation_used: "Esta invitación ya se usó para inscribirse. El correo que le enviamos entonces tiene el enlace a su inscripción.",
+    invitation_already_registered: "Esta dirección ya está inscrita en la reunión. El correo que le enviamos tiene el enlace a su inscripción.",
+    invitation_closed: "La inscripción para {meeting} está cerrada.",
 };

@@ -4,7 +4,6 @@
 //! link's token is made as its email is written, and only its digest is kept.
 
 pub mod csv_import;
-pub mod pages;
 pub mod routes;
 pub mod store;
 

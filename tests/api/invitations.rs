@@ -411,3 +411,86 @@ async fn an_unused_invitation_is_reminded_once_by_any_number_of_instances(backen
         .await;
     assert_eq!(fresh.status, 201, "{}", fresh.text);
 }
+
+on_both_backends!(the_invitation_page_fills_in_what_it_knows_and_fixes_the_address);
+async fn the_invitation_page_fills_in_what_it_knows_and_fixes_the_address(backend: Backend) {
+    use crate::support::html::{assert_sound, fetch, form_values, post_form};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = invited_meeting(&app, &organizer).await;
+    let question = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/questions"),
+            Some(&organizer),
+            json!({"code": "arrival", "label": "Arrival date", "kind": "date", "required": true,
+                "categories": ["delegate"], "translations": {"es": {"label": "Fecha de llegada"}}}),
+        )
+        .await;
+    assert_eq!(question.status, 201, "{}", question.text);
+    invite(&app, &organizer, &slug, "flor@example.org").await;
+    let token = link_sent_to(&app, "flor@example.org", 1).await;
+
+    let page = fetch(&app, &format!("/i/{token}"), Some("en")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_sound(&page, "invitation page");
+    assert!(
+        page.body.contains("lang=\"es\""),
+        "in the invited person's language"
+    );
+    assert!(page.body.contains("flor@example.org") && page.body.contains("Delegate"));
+    assert!(
+        page.body.contains("Fecha de llegada"),
+        "the delegates' question"
+    );
+    let values = form_values(&page, &format!("/i/{token}"));
+    let value = |name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(value("full_name").as_deref(), Some("Ana María Pérez"));
+    assert_eq!(
+        value("organization_name").as_deref(),
+        Some("Centro Hub Tapachula")
+    );
+    assert!(
+        value("email").is_none(),
+        "the address is fixed, not a field"
+    );
+
+    let mut fields: Vec<(String, String)> = values
+        .into_iter()
+        .filter(|(name, _)| name != "consent_data_processing")
+        .collect();
+    fields.push(("consent_data_processing".into(), "on".into()));
+    let borrowed = |fields: &[(String, String)]| -> Vec<(String, String)> { fields.to_vec() };
+    let send = |fields: Vec<(String, String)>| {
+        let app = &app;
+        let path = format!("/i/{token}");
+        async move {
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            post_form(app, &path, &pairs).await
+        }
+    };
+    let refused = send(borrowed(&fields)).await;
+    assert_eq!(refused.status, 422, "the required question");
+    assert!(refused.body.contains("answers_arrival-error"));
+    assert!(app.registrations(&organizer, &slug, "").await.is_empty());
+    fields.push(("answers_arrival".into(), "2030-05-28".into()));
+    let done = send(borrowed(&fields)).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let listed = app.registrations(&organizer, &slug, "").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["email"], "flor@example.org");
+    assert_eq!(listed[0]["status"], "confirmed");
+    assert_eq!(listed[0]["answers"], json!({"arrival": "2030-05-28"}));
+    let again = fetch(&app, &format!("/i/{token}"), None).await;
+    assert_eq!(again.status, 404);
+    assert!(again.body.contains("ya se usó"), "said plainly, in Spanish");
+    let unknown = fetch(&app, &format!("/i/{}", "0".repeat(64)), None).await;
+    assert_eq!(unknown.status, 404);
+}

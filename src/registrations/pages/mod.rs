@@ -1,6 +1,7 @@
 //! Participant pages: the registration form, the confirmation link, and self-service; what
 //! both use (labels, options, the form's fields) is here.
 
+mod invited;
 mod manage;
 pub(crate) mod questions;
 mod signup;
@@ -31,6 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/m/{slug}/register", web::post().to(submit_registration))
         .route("/m/{slug}/resend", web::get().to(resend_form))
         .route("/m/{slug}/resend", web::post().to(resend_submit))
+        .route("/i/{token}", web::get().to(invited::invitation_form))
+        .route("/i/{token}", web::post().to(invited::invitation_submit))
         .route("/confirm/{token}", web::get().to(confirm_question))
         .route("/confirm/{token}", web::post().to(confirm_submit))
         .route("/manage/{token}", web::get().to(manage_page))

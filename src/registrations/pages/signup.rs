@@ -244,7 +244,7 @@ pub(super) async fn submit_registration(
     }
 }
 
-fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
+pub(super) fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
     html! {
         @match status {
             RegistrationStatus::Confirmed => { h1 { (t.confirmed_heading) } }
