@@ -203,6 +203,13 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(meetings::categories::routes::configure)
         .configure(meetings::questions::routes::configure)
         .configure(crate::invitations::routes::configure)
+        .configure(crate::delegations::routes::configure)
+        .configure(crate::delegations::focal::configure)
+        .configure(crate::delegations::pages::configure)
+        .configure(crate::invitations::dashboard::configure)
+        .configure(crate::delegations::dashboard::configure)
+        .configure(meetings::categories::dashboard::configure)
+        .configure(meetings::questions::dashboard::configure)
         .configure(agenda::configure)
         .configure(meetings::pages::configure)
         .route(

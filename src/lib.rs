@@ -7,6 +7,7 @@ pub mod audit;
 pub mod config;
 pub mod countries;
 pub mod db;
+pub mod delegations;
 pub mod demo;
 pub mod email;
 pub mod error;

@@ -34,6 +34,10 @@ impl Modify for BearerSchemes {
                 "the manage token from the participant's emails",
             ),
             ("press", "a press token of the meeting"),
+            (
+                "delegation",
+                "the focal point's token from the link /d/{token} emailed to them",
+            ),
         ] {
             components.add_security_scheme(
                 name,
@@ -100,6 +104,13 @@ impl Modify for SlowBodies {
         crate::invitations::routes::list_invitations,
         crate::invitations::routes::revoke_invitation,
         crate::invitations::routes::resend_invitation,
+        crate::delegations::routes::create_delegation,
+        crate::delegations::routes::list_delegations,
+        crate::delegations::routes::update_delegation,
+        crate::delegations::routes::delete_delegation,
+        crate::delegations::focal::own_delegation,
+        crate::delegations::focal::nominate,
+        crate::delegations::focal::withdraw,
         crate::registrations::routes::register,
         crate::registrations::routes::list_registrations,
         crate::registrations::routes::export_registrations,

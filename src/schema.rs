@@ -97,6 +97,28 @@ diesel::table! {
         link_resent_at -> Nullable<Timestamp>,
         category -> Nullable<Text>,
         answers -> Text,
+        delegation_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    delegations (id) {
+        id -> Text,
+        meeting_id -> Text,
+        organization_name -> Text,
+        organization_kind -> Text,
+        organization_country -> Text,
+        category -> Text,
+        seats -> BigInt,
+        focal_email -> Text,
+        focal_name -> Text,
+        focal_language -> Text,
+        token_digest -> Nullable<Text>,
+        nomination_deadline -> Nullable<Timestamp>,
+        unused_seats -> Text,
+        released_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -264,6 +286,7 @@ diesel::joinable!(registrations -> organizations (organization_id));
 diesel::joinable!(categories -> meetings (meeting_id));
 diesel::joinable!(questions -> meetings (meeting_id));
 diesel::joinable!(invitations -> meetings (meeting_id));
+diesel::joinable!(delegations -> meetings (meeting_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
@@ -281,6 +304,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     categories,
     questions,
     invitations,
+    delegations,
     meeting_counts,
     organizations,
     meetings,

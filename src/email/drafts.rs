@@ -26,6 +26,8 @@ enum Links {
     Registration(RegistrationLinks),
     /// An invitation's id and its new link's token.
     Invitation(String, String),
+    /// A delegation's id, the focal point's address and their new link's token.
+    FocalPoint(String, String, String),
 }
 
 struct RegistrationLinks {
@@ -43,6 +45,9 @@ impl Drafted {
         match &self.links {
             Links::Registration(links) => links.store(conn, now).map(|()| true),
             Links::Invitation(id, token) => crate::invitations::store::store_link(conn, id, token),
+            Links::FocalPoint(id, email, token) => {
+                crate::delegations::store::store_link(conn, id, email, token)
+            }
         }
     }
 }
@@ -91,13 +96,19 @@ pub(super) fn draft(
     host: &str,
 ) -> anyhow::Result<Drafted> {
     let mail: ParticipantMail = serde_json::from_str(&row.payload)?;
-    if let ParticipantMail::Invited { invitation, .. } = &mail {
-        let sender = Sender {
-            from,
-            base_url,
-            host,
-        };
-        return draft_invitation(conn, row, &mail, invitation, meetings, &sender);
+    let sender = Sender {
+        from,
+        base_url,
+        host,
+    };
+    match &mail {
+        ParticipantMail::Invited { invitation, .. } => {
+            return draft_invitation(conn, row, &mail, invitation, meetings, &sender)
+        }
+        ParticipantMail::FocalPoint { delegation } => {
+            return draft_focal_point(conn, row, &mail, delegation, meetings, &sender)
+        }
+        _ => {}
     }
     let registration_id = row
         .registration_id
@@ -218,5 +229,48 @@ fn draft_invitation(
     Ok(Drafted {
         message,
         links: Links::Invitation(invitation.id, token),
+    })
+}
+
+/// Renders a focal point's email with a new link to their delegation's page.
+fn draft_focal_point(
+    conn: &mut DbConn,
+    row: &Claimed,
+    mail: &ParticipantMail,
+    delegation_id: &str,
+    meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
+    sender: &Sender,
+) -> anyhow::Result<Drafted> {
+    let meeting_id = row
+        .meeting_id
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("focal point email without meeting"))?;
+    let delegation = crate::delegations::store::by_id(conn, &meeting_id, delegation_id)?;
+    let (meeting, agenda) = meeting_of(conn, meetings, &meeting_id)?;
+    let token = tokens::generate();
+    let to = Recipient {
+        full_name: &delegation.focal_name,
+        email: &row.recipient,
+        language: delegation.focal_language(),
+        confirm_link: None,
+        manage_link: None,
+        press_link: None,
+        invitation: Some((
+            format!("{}/d/{token}", sender.base_url),
+            delegation.organization_name.clone(),
+        )),
+    };
+    let rendered = messages::render(mail, meeting, agenda, &to, sender.host);
+    let message = messages::build(
+        mail,
+        &rendered,
+        &to,
+        meeting,
+        sender.from,
+        format!("<{}@{}>", row.id, sender.host),
+    )?;
+    Ok(Drafted {
+        message,
+        links: Links::FocalPoint(delegation.id, row.recipient.clone(), token),
     })
 }

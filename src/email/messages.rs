@@ -23,7 +23,8 @@ pub struct Recipient<'a> {
     pub manage_link: Option<String>,
     /// An accredited journalist's press page.
     pub press_link: Option<String>,
-    /// An invitation's link, and the name of the category it registers into.
+    /// An invitation's link and the name of the category it registers into; or a focal
+    /// point's page and their organisation's name.
     pub invitation: Option<(String, String)>,
 }
 
@@ -173,6 +174,14 @@ fn subject_and_body(
             };
             (subject, body, None)
         }
+        ParticipantMail::FocalPoint { .. } => {
+            let organization = to.invitation.as_ref().map_or("", |(_, name)| name.as_str());
+            let body = fill(
+                t.focal_point_body,
+                &[("meeting", &title), ("organization", organization)],
+            );
+            (t.focal_point_subject, body, None)
+        }
     }
 }
 
@@ -205,6 +214,10 @@ pub fn render(
             .invitation
             .as_ref()
             .map(|(link, _)| (t.invitation_button.to_owned(), link.clone())),
+        (ParticipantMail::FocalPoint { .. }, _, _) => to
+            .invitation
+            .as_ref()
+            .map(|(link, _)| (t.focal_point_button.to_owned(), link.clone())),
         _ => None,
     };
     paragraphs.extend(when_and_where(meeting, language, t));

@@ -37,6 +37,10 @@ pub enum ParticipantMail {
         invitation: String,
         reminder: bool,
     },
+    /// A delegation's focal point: the link to their page (made as the email is written).
+    FocalPoint {
+        delegation: String,
+    },
 }
 
 impl ParticipantMail {
@@ -58,6 +62,7 @@ impl ParticipantMail {
                 reminder: false, ..
             } => "invited",
             Self::Invited { reminder: true, .. } => "invitation_reminder",
+            Self::FocalPoint { .. } => "focal_point",
         }
     }
 }

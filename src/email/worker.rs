@@ -112,6 +112,7 @@ impl Worker {
                     Err(error) => tracing::warn!(error.cause = %error, "housekeeping failed"),
                 }
                 self.remind_invitations().await;
+                self.release_delegation_seats().await;
             }
             // Agenda notices wait minutes anyway: looking once a second is plenty, and keeps
             // this write off the single SQLite writer while registrations pour in.
@@ -136,6 +137,22 @@ impl Worker {
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
             }
+        }
+    }
+
+    /// At each nomination deadline passed, the unused seats of delegations that release them
+    /// return to the pool and the waiting list moves.
+    async fn release_delegation_seats(&self) {
+        match self
+            .pools
+            .write_background(|conn| crate::delegations::store::release_due(conn, now()))
+            .await
+        {
+            Ok(0) => {}
+            Ok(released) => {
+                tracing::info!(delegations.released = released, "released delegation seats")
+            }
+            Err(error) => tracing::warn!(error.cause = %error, "releasing delegation seats failed"),
         }
     }
 

@@ -4,12 +4,14 @@
 pub mod countries;
 mod en;
 mod es;
+mod format;
+mod lookup;
 
 pub use en::EN;
 pub use es::ES;
+pub use format::{counted, date_time, day_heading, fill};
 
 use crate::values::Language;
-use chrono::{Datelike, Timelike};
 
 #[derive(serde::Serialize)]
 pub struct Catalogue {
@@ -341,6 +343,98 @@ pub struct Catalogue {
     pub accredited_subject: &'static str,
     pub accredited_body: &'static str,
     pub accredited_button: &'static str,
+    pub kind_text: &'static str,
+    pub kind_long_text: &'static str,
+    pub kind_yes_no: &'static str,
+    pub kind_choice: &'static str,
+    pub kind_multi_choice: &'static str,
+    pub kind_date: &'static str,
+    pub kind_number: &'static str,
+    pub kind_country: &'static str,
+    pub everyone: &'static str,
+    pub questions_hint: &'static str,
+    pub required_badge: &'static str,
+    pub edit_question: &'static str,
+    pub add_question: &'static str,
+    pub label_es: &'static str,
+    pub options_field: &'static str,
+    pub options_hint: &'static str,
+    pub answer_required: &'static str,
+    pub asked_of: &'static str,
+    pub asked_of_hint: &'static str,
+    pub confirm_remove_question: &'static str,
+    pub remove_question_consequence: &'static str,
+    pub seats_left_heading: &'static str,
+    pub invitation_only: &'static str,
+    pub press_accreditation: &'static str,
+    pub no_limit: &'static str,
+    pub edit_category: &'static str,
+    pub add_category: &'static str,
+    pub code: &'static str,
+    pub code_hint: &'static str,
+    pub name_es: &'static str,
+    pub code_taken: &'static str,
+    pub confirm_remove_category: &'static str,
+    pub remove_category_consequence: &'static str,
+    pub category_in_use: &'static str,
+    pub unused_release: &'static str,
+    pub unused_keep: &'static str,
+    pub unused_seats: &'static str,
+    pub focal_point: &'static str,
+    pub seats_released: &'static str,
+    pub new_delegation: &'static str,
+    pub new_delegation_hint: &'static str,
+    pub not_enough_seats: &'static str,
+    pub seats_below_confirmed: &'static str,
+    pub confirm_remove_delegation: &'static str,
+    pub remove_delegation_consequence: &'static str,
+    pub categories_tab: &'static str,
+    pub questions_tab: &'static str,
+    pub invitations: &'static str,
+    pub delegations_tab: &'static str,
+    pub invite_one: &'static str,
+    pub invite_button: &'static str,
+    pub invite_many: &'static str,
+    pub invite_many_hint: &'static str,
+    pub invite_many_field: &'static str,
+    pub invite_many_button: &'static str,
+    pub import_refused: &'static str,
+    pub invitations_sent_count: [&'static str; 2],
+    pub import_skipped: &'static str,
+    pub import_skipped_line: &'static str,
+    pub import_duplicate: &'static str,
+    pub invitation_sent: &'static str,
+    pub invitation_reminded: &'static str,
+    pub invitation_status_sent: &'static str,
+    pub invitation_status_registered: &'static str,
+    pub invitation_status_revoked: &'static str,
+    pub invitation_by_delegation: &'static str,
+    pub resend_invitation: &'static str,
+    pub confirm_revoke_invitation: &'static str,
+    pub revoke_invitation_consequence: &'static str,
+    pub nominee_invited: &'static str,
+    pub nominee_withdrawn: &'static str,
+    pub delegation_heading: &'static str,
+    pub delegation_seats: &'static str,
+    pub delegation_seats_count: &'static str,
+    pub nomination_deadline: &'static str,
+    pub nominees: &'static str,
+    pub no_nominees: &'static str,
+    pub withdraw: &'static str,
+    pub nominate_heading: &'static str,
+    pub nominations_closed: &'static str,
+    pub delegation_full: &'static str,
+    pub nominate_explain: &'static str,
+    pub nominate_button: &'static str,
+    pub nominated_done: &'static str,
+    pub nominee_already_registered: &'static str,
+    pub nominee_already_invited: &'static str,
+    pub withdraw_question: &'static str,
+    pub withdraw_consequence: &'static str,
+    pub withdrawn_done: &'static str,
+    pub focal_point_subject: &'static str,
+    pub focal_point_body: &'static str,
+    pub focal_point_button: &'static str,
     pub invited_as: &'static str,
     pub invited_address: &'static str,
     pub invitation_revoked: &'static str,
@@ -438,122 +532,6 @@ pub fn catalogue(language: Language) -> &'static Catalogue {
     match language {
         Language::En => &EN,
         Language::Es => &ES,
-    }
-}
-
-impl Catalogue {
-    /// An organisation kind's name.
-    pub fn kind_of_organization(&self, kind: &str) -> &'static str {
-        match kind {
-            "information_hub" => self.org_information_hub,
-            "un_agency" => self.org_un_agency,
-            "civil_society" => self.org_civil_society,
-            "government" => self.org_government,
-            "academia" => self.org_academia,
-            "donor" => self.org_donor,
-            "media" => self.org_media,
-            _ => self.org_other,
-        }
-    }
-
-    /// A registration's status as its participant reads it.
-    pub fn status(&self, status: &str) -> &'static str {
-        match status {
-            "pending_email" => self.status_pending_email,
-            "pending_approval" => self.status_pending_approval,
-            "confirmed" => self.status_confirmed,
-            "waitlisted" => self.status_waitlisted,
-            "rejected" => self.status_rejected,
-            "cancelled" => self.status_cancelled,
-            _ => self.status_expired,
-        }
-    }
-
-    /// A registration's status as the organizer reads it: about the participant, not to them.
-    pub fn status_for_organizer(&self, status: &str) -> &'static str {
-        match status {
-            "pending_email" => self.status_unconfirmed_address,
-            other => self.status(other),
-        }
-    }
-
-    /// A speaker's role ("speaker", "moderator", "rapporteur") in words.
-    pub fn speaker_role(&self, role: &str) -> &'static str {
-        match role {
-            "moderator" => self.role_moderator,
-            "rapporteur" => self.role_rapporteur,
-            _ => self.role_speaker,
-        }
-    }
-
-    pub fn yes_no(&self, value: bool) -> &'static str {
-        if value {
-            self.yes
-        } else {
-            self.no
-        }
-    }
-
-    /// A language's name, for the codes Convene speaks.
-    pub fn language_name(&self, code: &str) -> &'static str {
-        match code {
-            "es" => self.language_name_es,
-            _ => self.language_name_en,
-        }
-    }
-}
-
-/// Fills `{name}` placeholders.
-pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(template.to_owned(), |text, (key, value)| {
-            text.replace(&format!("{{{key}}}"), value)
-        })
-}
-
-/// A local date and time written the way a reader of that language expects.
-pub fn date_time<T: Datelike + Timelike>(at: &T, language: Language) -> String {
-    let texts = catalogue(language);
-    fill(
-        texts.date_time,
-        &[
-            ("day", &at.day().to_string()),
-            ("month", texts.months[at.month0() as usize]),
-            ("year", &at.year().to_string()),
-            ("time", &format!("{:02}:{:02}", at.hour(), at.minute())),
-        ],
-    )
-}
-
-/// A count with its noun or sentence in the right number: `forms` is the text for one, then for
-/// any other count ("1 participant", "24 participants"), each with `{n}`. Singular is exactly
-/// one in both languages.
-pub fn counted(n: impl Into<i64>, forms: [&str; 2]) -> String {
-    let n = n.into();
-    fill(forms[usize::from(n != 1)], &[("n", &n.to_string())])
-}
-
-/// A day as a heading reads it: "Wednesday 29 May 2030", "Miércoles 29 de mayo de 2030" (a
-/// heading starts with a capital, though Spanish writes weekdays in lower case).
-pub fn day_heading(day: chrono::NaiveDate, language: Language) -> String {
-    let texts = catalogue(language);
-    let heading = fill(
-        texts.day_heading,
-        &[
-            (
-                "weekday",
-                texts.weekdays[day.weekday().num_days_from_monday() as usize],
-            ),
-            ("day", &day.day().to_string()),
-            ("month", texts.months[day.month0() as usize]),
-            ("year", &day.year().to_string()),
-        ],
-    );
-    let mut letters = heading.chars();
-    match letters.next() {
-        Some(first) => first.to_uppercase().chain(letters).collect(),
-        None => heading,
     }
 }
 

@@ -4,6 +4,7 @@
 //! link's token is made as its email is written, and only its digest is kept.
 
 pub mod csv_import;
+pub mod dashboard;
 pub mod routes;
 pub mod store;
 

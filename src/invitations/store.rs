@@ -401,6 +401,7 @@ pub fn register(
             meeting,
             new,
             &invitation.category,
+            invitation.delegation_id.as_deref(),
             now,
         )?;
         diesel::update(invitations::table.find(&invitation.id))

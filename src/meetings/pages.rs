@@ -98,7 +98,7 @@ async fn home(state: web::Data<AppState>, req: HttpRequest) -> PageResult {
         .read(|conn| {
             let meetings = store::published(conn, 1000, None)?;
             let ids: Vec<String> = meetings.iter().map(|m| m.id.clone()).collect();
-            Ok((meetings, store::confirmed_counts(conn, &ids)?))
+            Ok((meetings, store::seats_taken_by_meeting(conn, &ids)?))
         })
         .await;
     let (meetings, counts) = result.on_page(&ctx)?;
@@ -137,7 +137,7 @@ async fn meeting_page(
             let (meeting, confirmed, agenda) = state
                 .read(move |conn| {
                     let meeting = store::public_by_slug(conn, &slug)?;
-                    let confirmed = store::confirmed_count(conn, &meeting.id)?;
+                    let confirmed = store::seats_taken(conn, &meeting.id)?;
                     let agenda = crate::agenda::store::agenda(
                         conn,
                         &meeting.id,

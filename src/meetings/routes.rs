@@ -59,7 +59,7 @@ pub(crate) async fn list_meetings(
                 None
             };
             let ids: Vec<String> = meetings.iter().map(|m| m.id.clone()).collect();
-            let counts = store::confirmed_counts(conn, &ids)?;
+            let counts = store::seats_taken_by_meeting(conn, &ids)?;
             let views: Vec<MeetingView> = meetings
                 .iter()
                 .map(|m| {
@@ -159,7 +159,7 @@ fn render_meeting(
     if !meeting.is_public() && !organizes {
         return Err(AppError::NotFound);
     }
-    let confirmed = store::confirmed_count(conn, &meeting.id)?;
+    let confirmed = store::seats_taken(conn, &meeting.id)?;
     let mut view = MeetingView::new(&meeting, confirmed, at);
     view.categories = categories::store::views(conn, &meeting, view.seats_left, language)?;
     view.questions = super::questions::store::views(conn, &meeting.id, language)?;
@@ -199,7 +199,7 @@ pub(crate) async fn update_meeting(
                 at,
                 crate::registrations::store::seat_waiting_list,
             )?;
-            let confirmed = store::confirmed_count(conn, &updated.id)?;
+            let confirmed = store::seats_taken(conn, &updated.id)?;
             let mut view = MeetingView::new(&updated, confirmed, at);
             view.categories =
                 categories::store::views(conn, &updated, view.seats_left, Language::En)?;

@@ -203,24 +203,81 @@ pub fn published(conn: &mut DbConn, limit: i64, after: Option<&str>) -> AppResul
     Ok(query.load(conn)?)
 }
 
-/// Confirmed registrations per meeting (seats taken).
-pub fn confirmed_counts(
+/// Seats taken per meeting: its confirmed registrations, and the seats set aside for its
+/// delegations that no delegate holds yet (the public cannot take those).
+pub fn seats_taken_by_meeting(
     conn: &mut DbConn,
     meeting_ids: &[String],
 ) -> AppResult<HashMap<String, i64>> {
     // The counts the database keeps, updated in the transaction of every change: a seat
     // decision under the meeting lock reads them as it would count the rows.
-    let counts = super::counts::of_meetings(
+    let mut counts: HashMap<String, i64> = super::counts::of_meetings(
         conn,
         meeting_ids,
         super::counts::Dimension::Status,
         RegistrationStatus::Confirmed.as_str(),
-    )?;
-    Ok(counts.into_iter().collect())
+    )?
+    .into_iter()
+    .collect();
+    for (meeting_id, reserved) in reserved(conn, meeting_ids)? {
+        *counts.entry(meeting_id).or_default() += reserved.total;
+    }
+    Ok(counts)
 }
 
-pub fn confirmed_count(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
-    Ok(confirmed_counts(conn, &[meeting_id.to_owned()])?
+/// Seats set aside for a meeting's delegations and not yet held by a delegate, in all and by
+/// category. A delegation's seats stay aside until the deadline releases the unused ones.
+#[derive(Debug, Clone, Default)]
+pub struct Reserved {
+    pub total: i64,
+    pub by_category: HashMap<String, i64>,
+}
+
+/// The seats set aside in each of the meetings (those without delegations left out).
+pub fn reserved(conn: &mut DbConn, meeting_ids: &[String]) -> AppResult<HashMap<String, Reserved>> {
+    use crate::schema::{delegations, registrations};
+    let aside: Vec<(String, String, String, i64)> = delegations::table
+        .filter(delegations::meeting_id.eq_any(meeting_ids))
+        .filter(delegations::released_at.is_null())
+        .select((
+            delegations::id,
+            delegations::meeting_id,
+            delegations::category,
+            delegations::seats,
+        ))
+        .load(conn)?;
+    if aside.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let ids: Vec<&String> = aside.iter().map(|(id, ..)| id).collect();
+    let held: HashMap<Option<String>, i64> = registrations::table
+        .filter(registrations::delegation_id.eq_any(ids))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .group_by(registrations::delegation_id)
+        .select((registrations::delegation_id, diesel::dsl::count_star()))
+        .load::<(Option<String>, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let mut reserved: HashMap<String, Reserved> = HashMap::new();
+    for (id, meeting_id, category, seats) in aside {
+        let free = (seats - held.get(&Some(id)).copied().unwrap_or(0)).max(0);
+        let of_meeting = reserved.entry(meeting_id).or_default();
+        of_meeting.total += free;
+        *of_meeting.by_category.entry(category).or_default() += free;
+    }
+    Ok(reserved)
+}
+
+/// The seats set aside in one meeting.
+pub fn reserved_in(conn: &mut DbConn, meeting_id: &str) -> AppResult<Reserved> {
+    Ok(reserved(conn, &[meeting_id.to_owned()])?
+        .remove(meeting_id)
+        .unwrap_or_default())
+}
+
+/// Seats taken in one meeting (see [`seats_taken_by_meeting`]).
+pub fn seats_taken(conn: &mut DbConn, meeting_id: &str) -> AppResult<i64> {
+    Ok(seats_taken_by_meeting(conn, &[meeting_id.to_owned()])?
         .get(meeting_id)
         .copied()
         .unwrap_or(0))

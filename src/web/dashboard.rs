@@ -20,6 +20,10 @@ pub enum Tab {
     Waitlist,
     Agenda,
     Press,
+    Categories,
+    Questions,
+    Invitations,
+    Delegations,
     Edit,
 }
 
@@ -77,6 +81,22 @@ pub fn meeting_page(
         (Tab::Waitlist, format!("{base}/waitlist"), t.waiting_list),
         (Tab::Agenda, format!("{base}/agenda"), t.programme),
         (Tab::Press, format!("{base}/press"), t.press),
+        (
+            Tab::Categories,
+            format!("{base}/categories"),
+            t.categories_tab,
+        ),
+        (Tab::Questions, format!("{base}/questions"), t.questions_tab),
+        (
+            Tab::Invitations,
+            format!("{base}/invitations"),
+            t.invitations,
+        ),
+        (
+            Tab::Delegations,
+            format!("{base}/delegations"),
+            t.delegations_tab,
+        ),
         (Tab::Edit, format!("{base}/edit"), t.edit_meeting),
     ];
     let title = meeting.title_in(ctx.lang);

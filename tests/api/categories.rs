@@ -448,7 +448,8 @@ async fn meetings_from_before_categories_get_participant_and_keep_their_registra
             .unwrap();
     assert_eq!(ana.category, "participant");
     assert_eq!(
-        convene::meetings::categories::store::confirmed_in(&mut conn, "m1", "participant").unwrap(),
+        convene::meetings::categories::store::seats_taken_in(&mut conn, "m1", "participant")
+            .unwrap(),
         1,
         "the kept counts hold what was there"
     );

@@ -3,6 +3,7 @@
 mod support;
 
 mod faults;
+mod form_tabs;
 mod hardening;
 mod hostile;
 mod layers;
@@ -13,6 +14,7 @@ mod agenda;
 mod browser;
 mod capacity;
 mod categories;
+mod delegations;
 mod invitations;
 mod links;
 mod meetings;

@@ -3,6 +3,7 @@
 //! Every meeting has at least one: `participant`, made with the meeting. Codes never change, so
 //! a registration names its category by code.
 
+pub mod dashboard;
 pub mod routes;
 pub mod store;
 

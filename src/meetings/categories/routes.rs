@@ -89,7 +89,7 @@ pub(crate) async fn update_category(
             let after = crate::registrations::store::seat_waiting_list;
             let category =
                 store::update(conn, &meeting, &code, &draft, &who.account_id, now(), after)?;
-            let seated = store::confirmed_by_category(conn, &meeting.id)?;
+            let seated = store::seats_taken_by_category(conn, &meeting.id)?;
             let seats_left = meeting_seats_left(conn, &meeting)?;
             let seated = seated.get(&category.code).copied().unwrap_or(0);
             Ok(CategoryView::new(
@@ -135,6 +135,6 @@ fn meeting_seats_left(
     conn: &mut crate::db::DbConn,
     meeting: &meetings::Meeting,
 ) -> AppResult<Option<i64>> {
-    let confirmed = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let confirmed = meetings::store::seats_taken(conn, &meeting.id)?;
     Ok(meeting.seats_left(confirmed))
 }

@@ -97,15 +97,17 @@ fn invitation_required() -> AppError {
     }
 }
 
-/// Confirmed registrations in one category, from the kept counts; exact under the meeting
-/// lock, which every change to a confirmed seat takes.
-pub fn confirmed_in(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<i64> {
+/// Seats taken in one category: its confirmed registrations, from the kept counts (exact under
+/// the meeting lock, which every change to a confirmed seat takes), and the seats set aside in
+/// it for delegations.
+pub fn seats_taken_in(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<i64> {
     let key = format!("{code}/confirmed");
-    Ok(
+    let confirmed: i64 =
         counts::of_meetings(conn, &[meeting_id.to_owned()], Dimension::Category, &key)?
             .values()
-            .sum(),
-    )
+            .sum();
+    let reserved = crate::meetings::store::reserved_in(conn, meeting_id)?;
+    Ok(confirmed + reserved.by_category.get(code).copied().unwrap_or(0))
 }
 
 /// Adds one seat to a full category: the organizer's choice to seat someone beyond it. Call it
@@ -129,7 +131,7 @@ pub fn views(
     meeting_seats_left: Option<i64>,
     language: crate::values::Language,
 ) -> AppResult<Vec<CategoryView>> {
-    let confirmed = confirmed_by_category(conn, &meeting.id)?;
+    let confirmed = seats_taken_by_category(conn, &meeting.id)?;
     Ok(of_meeting(conn, &meeting.id)?
         .iter()
         .map(|category| {
@@ -139,18 +141,22 @@ pub fn views(
         .collect())
 }
 
-/// Confirmed registrations by category code, from the kept counts.
-pub fn confirmed_by_category(
+/// Seats taken by category code: confirmed, and set aside for delegations.
+pub fn seats_taken_by_category(
     conn: &mut DbConn,
     meeting_id: &str,
 ) -> AppResult<HashMap<String, i64>> {
-    Ok(counts::by_key(conn, meeting_id, Dimension::Category)?
+    let mut taken: HashMap<String, i64> = counts::by_key(conn, meeting_id, Dimension::Category)?
         .into_iter()
         .filter_map(|(key, n)| {
             let (code, status) = key.rsplit_once('/')?;
             (status == "confirmed").then(|| (code.to_owned(), n))
         })
-        .collect())
+        .collect();
+    for (code, aside) in crate::meetings::store::reserved_in(conn, meeting_id)?.by_category {
+        *taken.entry(code).or_default() += aside;
+    }
+    Ok(taken)
 }
 
 /// Counts by category code and status, from the kept counts (the stats).

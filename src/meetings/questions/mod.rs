@@ -3,6 +3,7 @@
 //! the answers (`answers.rs`) are checked against them and kept with the registration.
 
 pub mod answers;
+pub mod dashboard;
 pub mod routes;
 pub mod store;
 

@@ -138,7 +138,7 @@ pub(super) async fn decide(
                     let person = store::by_id(conn, &id)?;
                     Ok((
                         person,
-                        crate::meetings::store::confirmed_count(conn, &for_read)?,
+                        crate::meetings::store::seats_taken(conn, &for_read)?,
                     ))
                 })
                 .await?;

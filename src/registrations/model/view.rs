@@ -43,6 +43,8 @@ pub struct Registration {
     pub category: Option<String>,
     /// Answers to the meeting's questions, as JSON by question code.
     pub answers: String,
+    /// The delegation whose seat this registration holds, if any.
+    pub delegation_id: Option<String>,
 }
 
 impl Registration {

@@ -85,7 +85,7 @@ pub fn country_options(language: Language) -> Vec<(String, String)> {
     options
 }
 
-fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
+pub fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
     OrganizationKind::ALL
         .iter()
         .map(|k| {
@@ -97,7 +97,7 @@ fn kind_options(t: &Catalogue) -> Vec<(String, String)> {
         .collect()
 }
 
-fn language_options() -> Vec<(String, String)> {
+pub fn language_options() -> Vec<(String, String)> {
     Language::ALL
         .iter()
         .map(|l| {
@@ -106,6 +106,14 @@ fn language_options() -> Vec<(String, String)> {
                 crate::i18n::catalogue(*l).lang_name.to_owned(),
             )
         })
+        .collect()
+}
+
+/// A meeting's categories as (code, name) options.
+pub fn options_of_categories(names: &HashMap<String, String>) -> Vec<(String, String)> {
+    names
+        .iter()
+        .map(|(code, name)| (code.clone(), name.clone()))
         .collect()
 }
 

@@ -120,7 +120,7 @@ async fn load_open_meeting(state: &AppState, slug: &str, language: Language) -> 
         .read(move |conn| {
             let meeting = meetings::store::public_by_slug(conn, &slug)?;
             let organizations = store::organizations_of(conn, &meeting.id)?;
-            let confirmed = meetings::store::confirmed_count(conn, &meeting.id)?;
+            let confirmed = meetings::store::seats_taken(conn, &meeting.id)?;
             let seats_left = meeting.seats_left(confirmed);
             let categories =
                 meetings::categories::store::views(conn, &meeting, seats_left, language)?

@@ -102,6 +102,12 @@ pub fn purge_ended(
             .execute(conn)?;
             diesel::delete(invitations::table.filter(invitations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
+            // Focal points' names and addresses; the seats no longer matter once it ended.
+            diesel::delete(
+                crate::schema::delegations::table
+                    .filter(crate::schema::delegations::meeting_id.eq(meeting_id)),
+            )
+            .execute(conn)?;
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
             erase_meeting_traces(conn, meeting_id)?;

@@ -458,6 +458,7 @@ fn category_counts(
     conn: &mut DbConn,
     meeting: &Meeting,
     meeting_seats_left: Option<i64>,
+    reserved: &meetings::store::Reserved,
 ) -> AppResult<HashMap<String, CategoryCounts>> {
     use crate::meetings::categories::store as categories;
     let counts = categories::counts_by_category(conn, &meeting.id)?;
@@ -470,7 +471,15 @@ fn category_counts(
             let counts = CategoryCounts {
                 confirmed,
                 waitlisted: status(Status::Waitlisted),
-                seats_left: category.seats_left(confirmed, meeting_seats_left),
+                seats_left: category.seats_left(
+                    confirmed
+                        + reserved
+                            .by_category
+                            .get(&category.code)
+                            .copied()
+                            .unwrap_or(0),
+                    meeting_seats_left,
+                ),
             };
             (category.code.clone(), counts)
         })
@@ -504,12 +513,15 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         .map(|status| (status.to_owned(), 0))
         .collect();
     emails.extend(counts::by_key(conn, &meeting.id, Dimension::Email)?);
+    // Seats set aside for delegations are not left for anyone else.
+    let reserved = meetings::store::reserved_in(conn, &meeting.id)?;
     let taken = by_status
         .get(Status::Confirmed.as_str())
         .copied()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        + reserved.total;
     let seats_left = meeting.seats_left(taken);
-    let by_category = category_counts(conn, meeting, seats_left)?;
+    let by_category = category_counts(conn, meeting, seats_left, &reserved)?;
     Ok(Stats {
         by_category,
         seats_left,

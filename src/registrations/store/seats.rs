@@ -14,27 +14,29 @@ pub(super) fn seat_or_waitlist(
     actor: &Actor<'_>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let in_meeting = meetings::store::seats_taken(conn, &meeting.id)?;
     let in_organization = confirmed_in(conn, &meeting.id, &registration.organization_id)?;
     let category =
         meetings::categories::store::by_code(conn, &meeting.id, registration.category_code())?;
-    let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, &category.code)?;
-    let (to, mail) =
-        if seat_available(meeting, in_meeting, in_organization) && category.has_room(in_category) {
-            set_status(conn, registration, Status::Confirmed, None, actor, now)?;
-            (Status::Confirmed, seated_mail)
-        } else {
-            set_status(
-                conn,
-                registration,
-                Status::Waitlisted,
-                Some(ticket),
-                actor,
-                now,
-            )?;
-            let position = waitlist_position(conn, registration, ticket)?;
-            (Status::Waitlisted, ParticipantMail::Waitlisted { position })
-        };
+    let in_category =
+        meetings::categories::store::seats_taken_in(conn, &meeting.id, &category.code)?;
+    let public_seat =
+        seat_available(meeting, in_meeting, in_organization) && category.has_room(in_category);
+    let (to, mail) = if delegation_has_room(conn, registration)? || public_seat {
+        set_status(conn, registration, Status::Confirmed, None, actor, now)?;
+        (Status::Confirmed, seated_mail)
+    } else {
+        set_status(
+            conn,
+            registration,
+            Status::Waitlisted,
+            Some(ticket),
+            actor,
+            now,
+        )?;
+        let position = waitlist_position(conn, registration, ticket)?;
+        (Status::Waitlisted, ParticipantMail::Waitlisted { position })
+    };
     tracing::debug!(registration.status = to.as_str(), "seat decided");
     outbox::enqueue(
         conn,
@@ -174,8 +176,9 @@ pub fn promote(
             return Err(invalid_transition(registration.status()));
         }
         let actor = Actor::Account(account_id);
-        let seated = meetings::store::confirmed_count(conn, &meeting.id)?;
-        if meeting.capacity.is_some_and(|capacity| seated >= capacity) {
+        let seated = meetings::store::seats_taken(conn, &meeting.id)?;
+        let own_seat = delegation_has_room(conn, &registration)?;
+        if !own_seat && meeting.capacity.is_some_and(|capacity| seated >= capacity) {
             let capacity = meetings::store::add_seat(conn, &meeting.id)?;
             let detail = format!("capacity:{}", capacity.unwrap_or_default());
             audit::record(
@@ -192,8 +195,8 @@ pub fn promote(
         }
         let code = registration.category_code();
         let category = meetings::categories::store::by_code(conn, &meeting.id, code)?;
-        let in_category = meetings::categories::store::confirmed_in(conn, &meeting.id, code)?;
-        if !category.has_room(in_category) {
+        let in_category = meetings::categories::store::seats_taken_in(conn, &meeting.id, code)?;
+        if !own_seat && !category.has_room(in_category) {
             meetings::categories::store::add_seat(conn, &meeting.id, code)?;
         }
         set_status(conn, &registration, Status::Confirmed, None, &actor, now)?;
@@ -237,7 +240,7 @@ pub fn fill_free_seats(
     if waiting.is_empty() {
         return Ok(0);
     }
-    let mut in_meeting = meetings::store::confirmed_count(conn, &meeting.id)?;
+    let mut in_meeting = meetings::store::seats_taken(conn, &meeting.id)?;
     let mut by_organization: HashMap<String, i64> = registrations::table
         .filter(registrations::meeting_id.eq(&meeting.id))
         .filter(registrations::status.eq(Status::Confirmed.as_str()))
@@ -253,14 +256,21 @@ pub fn fill_free_seats(
             .into_iter()
             .map(|category| (category.code.clone(), category))
             .collect();
-    let mut by_category = meetings::categories::store::confirmed_by_category(conn, &meeting.id)?;
+    let mut by_category = meetings::categories::store::seats_taken_by_category(conn, &meeting.id)?;
     let mut promoted = 0;
     for registration in waiting {
+        // A delegate waiting while their delegation has a seat takes it: it was set aside,
+        // and counted in the seats taken already.
+        if delegation_has_room(conn, &registration)? {
+            promote_waiting(conn, meeting, &registration, actor, now)?;
+            promoted += 1;
+            continue;
+        }
         if meeting
             .capacity
             .is_some_and(|capacity| in_meeting >= capacity)
         {
-            break;
+            continue;
         }
         let in_organization = by_organization
             .entry(registration.organization_id.clone())
@@ -273,19 +283,56 @@ pub fn fill_free_seats(
         if !seat_available(meeting, in_meeting, *in_organization) || category_full {
             continue;
         }
-        set_status(conn, &registration, Status::Confirmed, None, actor, now)?;
-        outbox::enqueue(
-            conn,
-            &meeting.id,
-            &registration.id,
-            &registration.email,
-            &ParticipantMail::Promoted,
-            now,
-        )?;
+        promote_waiting(conn, meeting, &registration, actor, now)?;
         in_meeting += 1;
         *in_organization += 1;
         *in_category += 1;
         promoted += 1;
     }
     Ok(promoted)
+}
+
+fn promote_waiting(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration: &Registration,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    set_status(conn, registration, Status::Confirmed, None, actor, now)?;
+    outbox::enqueue(
+        conn,
+        &meeting.id,
+        &registration.id,
+        &registration.email,
+        &ParticipantMail::Promoted,
+        now,
+    )
+}
+
+/// Whether the registration is a delegate whose delegation still sets seats aside and has one
+/// no delegate holds: they take that seat, not one of the public's.
+pub(super) fn delegation_has_room(
+    conn: &mut DbConn,
+    registration: &Registration,
+) -> AppResult<bool> {
+    use crate::schema::delegations;
+    let Some(delegation) = &registration.delegation_id else {
+        return Ok(false);
+    };
+    let seats: Option<i64> = delegations::table
+        .find(delegation)
+        .filter(delegations::released_at.is_null())
+        .select(delegations::seats)
+        .first(conn)
+        .optional()?;
+    let Some(seats) = seats else {
+        return Ok(false);
+    };
+    let held: i64 = registrations::table
+        .filter(registrations::delegation_id.eq(delegation))
+        .filter(registrations::status.eq(Status::Confirmed.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok(held < seats)
 }

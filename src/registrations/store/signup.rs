@@ -234,7 +234,7 @@ fn settle(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<(Status,
     // Past the organizer's threshold the remaining seats are given by hand, so that a
     // script confirming addresses of its own cannot take them all.
     let past_threshold = match meeting.approval_threshold {
-        Some(threshold) => meetings::store::confirmed_count(conn, &meeting.id)? >= threshold,
+        Some(threshold) => meetings::store::seats_taken(conn, &meeting.id)? >= threshold,
         None => false,
     };
     let category =
@@ -279,6 +279,7 @@ pub fn register_proven(
     meeting: &Meeting,
     new: &NewRegistration,
     category: &str,
+    delegation: Option<&str>,
     now: NaiveDateTime,
 ) -> AppResult<String> {
     let taken = || {
@@ -311,6 +312,7 @@ pub fn register_proven(
             registrations::created_at.eq(now),
             registrations::status_changed_at.eq(now),
             registrations::category.eq(category),
+            registrations::delegation_id.eq(delegation),
             fields(new, &organization_id),
         ))
         .on_conflict_do_nothing();
