@@ -125,6 +125,9 @@ async fn run_demo(args: ServeArgs) -> anyhow::Result<()> {
         demo::ORGANIZER_PASSWORD
     );
     println!("  Emails     written as .eml files to {}", args.mail_url);
+    println!(
+        "             (the focal points' /d/ links and the invitations' /i/ links are in them)"
+    );
     println!();
     serve(args).await
 }

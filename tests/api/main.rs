@@ -15,6 +15,7 @@ mod browser;
 mod capacity;
 mod categories;
 mod delegations;
+mod demo;
 mod invitations;
 mod links;
 mod meetings;

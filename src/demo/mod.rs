@@ -1,6 +1,8 @@
 //! The demo: the IOM regional exchange of migrant information hubs in Mexico City, with its
 //! organisations, a published two-day meeting and a few dozen participants. Idempotent.
 
+mod invited;
+
 use crate::accounts::model::NewAccount;
 use crate::agenda::model::{NewRoom, RoomForm, SessionDraft, SessionForm};
 use crate::audit::{self, Actor};
@@ -160,9 +162,14 @@ pub fn seed(conn: &mut DbConn, now: NaiveDateTime) -> AppResult<Seeded> {
         .map_err(anyhow::Error::from)?;
         let draft = MeetingDraft::parse(&form)?;
         let meeting = meetings::store::create(conn, &draft, &account_id, now)?;
+        invited::categories(conn, &meeting, &account_id, now)?;
+        invited::questions(conn, &meeting, &account_id, now)?;
 
         let confirmed_ids = seed_participants(conn, &meeting, now)?;
+        invited::drop_first_category(conn, &meeting, &account_id, now)?;
         programme(conn, &meeting, &account_id, &confirmed_ids, now)?;
+        invited::delegations(conn, &meeting, &account_id, now)?;
+        invited::invitations(conn, &meeting, &account_id, now)?;
         Ok(Seeded { created: true })
     })
 }
@@ -179,7 +186,9 @@ fn seed_participants(
         .map(|(name, country)| (*name, "information_hub", *country))
         .chain(PARTNERS.iter().copied());
     let mut confirmed_ids = Vec::new();
+    let asked = meetings::questions::store::questionnaire(conn, &meeting.id)?;
     for (i, (org, kind, country)) in organizations.enumerate() {
+        let delegate = kind == "information_hub" || kind == "un_agency";
         let first = FIRST_NAMES[i % FIRST_NAMES.len()];
         let last = LAST_NAMES[(i * 5 + 3) % LAST_NAMES.len()];
         let email = format!("participant{:02}@demo.convene.example", i + 1);
@@ -213,11 +222,11 @@ fn seed_participants(
             dietary: (i % 6 == 0).then(|| "Vegetariana".to_owned()),
             accessibility: None,
             interpretation: (i % 4 == 0).then(|| "es-en".to_owned()),
-            category: None,
-            answers: None,
+            category: Some(if delegate { "delegate" } else { "observer" }.to_owned()),
+            answers: serde_json::from_value(invited::answers(i, delegate, meeting)).ok(),
             invitation: None,
         };
-        let new = NewRegistration::parse(&form, &Default::default())?;
+        let new = NewRegistration::parse(&form, &asked)?;
         debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());
         let status = match i % 10 {
             7 => RegistrationStatus::PendingEmail,
@@ -255,6 +264,10 @@ fn insert_seeded(
             schema::registrations::status_changed_at.eq(created_at),
             schema::registrations::confirmed_at
                 .eq((status == RegistrationStatus::Confirmed).then_some(created_at)),
+            schema::registrations::category.eq(new
+                .category
+                .as_ref()
+                .map_or(meetings::categories::DEFAULT_CODE, |code| code.as_str())),
             registrations::store::fields(new, &organization_id),
         ))
         .execute(conn)?;
