@@ -530,6 +530,38 @@ async fn page_walk(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    // A question on the form, an invitation, and (in a meeting with seats to spare) a
+    // delegation: their pages are walked too.
+    let question = app.post(&format!("/api/v1/meetings/{slug}/questions"), Some(&organizer), json!({
+        "code": "sessions", "label": "Sessions of interest", "kind": "multi_choice",
+        "translations": {"es": {"label": "Sesiones de interés"}},
+        "options": [{"code": "referral", "label": "Referral pathways de la red regional de protección"},
+                    {"code": "data", "label": "Shared data"}]})).await;
+    assert_eq!(question.status, 201, "{}", question.text);
+    app.post(&format!("/api/v1/meetings/{slug}/invitations"), Some(&organizer),
+        json!({"email": "invitada.con.un.nombre.largo@centrodeinformacion-tapachula.org.mx", "full_name": "Invitada"})).await;
+    let invitation = app
+        .smtp
+        .wait_for(
+            "invitada.con.un.nombre.largo@centrodeinformacion-tapachula.org.mx",
+            1,
+        )
+        .await[0]
+        .invitation_token();
+    let other = app.meeting(&organizer, json!({})).await;
+    let delegation = app.post(&format!("/api/v1/meetings/{other}/delegations"), Some(&organizer), json!({
+        "organization": {"name": "Centro de Información para Migrantes Ciudad Juárez", "kind": "information_hub", "country": "MX"},
+        "seats": 3, "focal_point": {"email": "focal@example.org", "full_name": "Marta", "language": "es"}})).await;
+    assert_eq!(delegation.status, 201, "{}", delegation.text);
+    let focal_mail = &app.smtp.wait_for("focal@example.org", 1).await[0];
+    let at = focal_mail.text.find("/d/").unwrap() + 3;
+    let focal = focal_mail.text[at..at + 64].to_owned();
+    app.post(
+        "/api/v1/delegation/nominations",
+        Some(&focal),
+        json!({"full_name": "María José Zúñiga Hernández de la Cruz", "email": long}),
+    )
+    .await;
     let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
@@ -568,6 +600,13 @@ async fn page_walk(backend: Backend) {
         format!("{m}/agenda"),
         format!("{m}/agenda/sessions/{session_id}"),
         format!("{m}/press"),
+        format!("{m}/categories"),
+        format!("{m}/categories/participant"),
+        format!("{m}/questions"),
+        format!("{m}/invitations"),
+        format!("/organizer/m/{other}/delegations"),
+        format!("/i/{invitation}"),
+        format!("/d/{focal}"),
     ];
     let unlabelled = "return [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !['hidden', 'submit', 'button'].includes(e.type))

@@ -12,6 +12,7 @@ mod schema_fuzz;
 mod access;
 mod agenda;
 mod browser;
+mod browser_delegation;
 mod capacity;
 mod categories;
 mod delegations;
