@@ -309,6 +309,8 @@ pub struct ListFilterQuery {
     pub country: Option<String>,
     /// Search in names, addresses, organisations, job titles
     pub q: Option<String>,
+    /// A participant category's code
+    pub category: Option<String>,
 }
 
 #[utoipa::path(

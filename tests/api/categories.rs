@@ -693,3 +693,64 @@ async fn a_category_that_stops_accrediting_the_press_stops_its_press_links(backe
     assert_eq!(changed.status, 200, "{}", changed.text);
     assert_eq!(app.get(&attendees, Some(&press)).await.status, 401);
 }
+
+on_both_backends!(organizers_filter_their_list_by_category);
+async fn organizers_filter_their_list_by_category(backend: Backend) {
+    use crate::support::html::{organizer_session, with_cookie};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    category(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "observer", "name": "Observer",
+        "translations": {"es": {"name": "Observadora u observador"}}}),
+    )
+    .await;
+    for (i, code) in [(1, "observer"), (2, "participant"), (3, "observer")] {
+        let token = app.register_and_read_token(&slug, person(i, code)).await;
+        app.confirm(&token).await;
+    }
+    let observers = app
+        .registrations(&organizer, &slug, "category=observer")
+        .await;
+    assert_eq!(observers.len(), 2);
+    assert!(observers.iter().all(|r| r["category"] == "observer"));
+    let bad = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/registrations?category=Not%20a%20code"),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(bad.field_errors(), ["category"]);
+
+    let cookie = organizer_session(&app).await;
+    let table = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/registrations?category=observer&lang=es"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert_eq!(table.status, 200);
+    assert!(
+        table.body.contains("Inscripciones encontradas: 2"),
+        "counted from the kept counts"
+    );
+    assert!(
+        table.body.contains("Observadora u observador"),
+        "each row names its category"
+    );
+    assert!(!table.body.contains("Participante 2"), "filtered out");
+    let narrowed = with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/registrations?category=observer&q=participante%203"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert!(narrowed.body.contains("Participante 3") && !narrowed.body.contains("Participante 1<"));
+}

@@ -21,6 +21,7 @@ use crate::web::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use maud::{html, Markup};
+use std::collections::HashMap;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -74,18 +75,20 @@ async fn registrations_table(
         let filter = ListFilter::parse(&query, &mut checks).unwrap_or_default();
         let order = checks.field("sort", Order::parse(query.sort.as_deref())).unwrap_or_default();
         let cursor = checks.field("cursor", crate::web::id_cursor(query.cursor.as_deref())).flatten();
-        let for_list = meeting.clone();
-        let (rows, next, count) = state
+        let (for_list, language) = (meeting.clone(), ctx.lang);
+        let (rows, next, count, categories) = state
             .read(move |conn| {
                 let (rows, next) = store::list(conn, &for_list, &filter, order, PAGE, cursor.as_deref())?;
-                Ok((rows, next, store::count(conn, &for_list, &filter)?))
+                let count = store::count(conn, &for_list, &filter)?;
+                let names = crate::meetings::categories::store::names(conn, &for_list.id, language)?;
+                Ok((rows, next, count, names))
             })
             .await?;
         let t = ctx.t();
         let base = format!("/organizer/m/{}", meeting.slug);
         let back = format!("{base}/registrations?{}", filter_query(&query));
         Ok(meeting_page(&ctx, &meeting, Tab::Registrations, StatusCode::OK, html! {
-            (filter_form(&ctx, &base, &query))
+            (filter_form(&ctx, &base, &query, &categories))
             p.count role="status" {
                 (match count {
                     Count::Exact(n) => fill(t.registrations_found, &[("n", &n.to_string())]),
@@ -100,7 +103,7 @@ async fn registrations_table(
                 table.cards {
                     thead { tr { th { span.visually-hidden { (t.select_label) } } th { (t.name) } th { (t.organization) } th { (t.meeting_country) } th { (t.status_label) } th { span.muted { "" } } } }
                     tbody {
-                        @for r in &rows { (table_row(&ctx, &base, &back, &current, r)) }
+                        @for r in &rows { (table_row(&ctx, &base, &back, &current, r, &categories)) }
                     }
                 }
             }
@@ -121,6 +124,7 @@ fn table_row(
     back: &str,
     current: &crate::accounts::pages::OrganizerSession,
     r: &RegistrationView,
+    categories: &HashMap<String, String>,
 ) -> Markup {
     let t = ctx.t();
     html! {
@@ -132,7 +136,13 @@ fn table_row(
             td { strong { a href={ (base) "/registrations/" (r.id) } { (r.full_name) } } br; span.muted { (r.email) } }
             td data-label=(t.organization) { (r.organization.name) }
             td data-label=(t.meeting_country) { (crate::i18n::countries::name(&r.country, ctx.lang)) }
-            td data-label=(t.status_label) { (status_of(t, r)) }
+            td data-label=(t.status_label) {
+                (status_of(t, r))
+                // With more than one category, each row says which.
+                @if categories.len() > 1 {
+                    br; span.muted { (categories.get(&r.category).unwrap_or(&r.category)) }
+                }
+            }
             td.actions { (action_forms(t, base, current, r, back, &Action::allowed(r))) }
         }
     }
@@ -205,17 +215,23 @@ fn filter_query(query: &ListQuery) -> String {
         .to_string()
     };
     format!(
-        "status={}&organization_kind={}&country={}&q={}&sort={}",
+        "status={}&organization_kind={}&country={}&category={}&q={}&sort={}",
         encode(&query.status),
         encode(&query.organization_kind),
         encode(&query.country),
+        encode(&query.category),
         encode(&query.q),
         encode(&query.sort)
     )
 }
 
 /// The table's filters: status, kind of organisation, country and a search, as the API has.
-fn filter_form(ctx: &PageContext, base: &str, query: &ListQuery) -> Markup {
+fn filter_form(
+    ctx: &PageContext,
+    base: &str,
+    query: &ListQuery,
+    categories: &HashMap<String, String>,
+) -> Markup {
     let t = ctx.t();
     let chosen = |value: &Option<String>| value.clone().unwrap_or_default();
     let (status, kind, country) = (
@@ -255,6 +271,17 @@ fn filter_form(ctx: &PageContext, base: &str, query: &ListQuery) -> Markup {
                     }
                 }
             }
+            @if categories.len() > 1 {
+                div.field {
+                    label for="category" { (t.category_label) }
+                    select id="category" name="category" {
+                        option value="" { (t.all) }
+                        @for (code, name) in sorted(categories) {
+                            option value=(code) selected[Some(code) == query.category.as_ref()] { (name) }
+                        }
+                    }
+                }
+            }
             div.field { label for="q" { (t.search) } input type="text" id="q" name="q" value=(chosen(&query.q)); }
             div.field {
                 label for="sort" { (t.order_label) }
@@ -267,6 +294,13 @@ fn filter_form(ctx: &PageContext, base: &str, query: &ListQuery) -> Markup {
             button.secondary type="submit" { (t.filter) }
         }
     }
+}
+
+/// Categories by name, for a choice.
+fn sorted(categories: &HashMap<String, String>) -> Vec<(&String, &String)> {
+    let mut sorted: Vec<_> = categories.iter().collect();
+    sorted.sort_by(|a, b| a.1.cmp(b.1));
+    sorted
 }
 
 fn order_name(ctx: &PageContext, order: Order) -> &'static str {

@@ -297,6 +297,7 @@ pub struct ListFilter {
     pub organization_kind: Option<OrganizationKind>,
     pub country: Option<CountryCode>,
     pub q: Option<String>,
+    pub category: Option<crate::values::Code>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -305,6 +306,7 @@ pub struct ListQuery {
     pub organization_kind: Option<String>,
     pub country: Option<String>,
     pub q: Option<String>,
+    pub category: Option<String>,
     pub limit: Option<String>,
     pub cursor: Option<String>,
     /// The dashboard's order ([`Order`]); the API lists in registration order.
@@ -368,11 +370,18 @@ impl ListFilter {
             Some(code) => checks.field("country", CountryCode::parse(Some(code)).map(Some)),
         };
         let q = checks.field("q", optional_line(query.q.as_deref(), 200));
+        let category = match query.category.as_deref().filter(|s| !s.is_empty()) {
+            None => Some(None),
+            Some(code) => {
+                checks.field("category", crate::values::Code::parse(Some(code)).map(Some))
+            }
+        };
         Some(Self {
             status: status?,
             organization_kind: kind?,
             country: country?,
             q: q?.map(|q| crate::values::search_fold(&q)),
+            category: category?,
         })
     }
 }

@@ -45,6 +45,13 @@ fn conditions(meeting: &Meeting, filter: &ListFilter, finding: Finding) -> Vec<C
             registrations::country.eq(country.as_str().to_owned()),
         ));
     }
+    if let Some(code) = &filter.category {
+        conditions.push(Box::new(
+            registrations::category
+                .eq(code.as_str().to_owned())
+                .assume_not_null(),
+        ));
+    }
     if let Some(q) = &filter.q {
         conditions.push(search::containing(q, finding));
     }
@@ -67,12 +74,22 @@ const COUNTED: i64 = 1000;
 pub fn count(conn: &mut DbConn, meeting: &Meeting, filter: &ListFilter) -> AppResult<Count> {
     use crate::meetings::counts::{self, Dimension};
     if filter.q.is_none() && filter.organization_kind.is_none() && filter.country.is_none() {
-        let by_status = counts::by_key(conn, &meeting.id, Dimension::Status)?;
-        let n = by_status
-            .into_iter()
-            .filter(|(status, _)| filter.status.is_none_or(|s| s.as_str() == status))
-            .map(|(_, n)| n)
-            .sum();
+        let wanted = |status: &str| filter.status.is_none_or(|s| s.as_str() == status);
+        let n = match &filter.category {
+            None => counts::by_key(conn, &meeting.id, Dimension::Status)?
+                .into_iter()
+                .filter(|(status, _)| wanted(status))
+                .map(|(_, n)| n)
+                .sum(),
+            // A category's counts are kept too, as `<code>/<status>`.
+            Some(code) => counts::by_key(conn, &meeting.id, Dimension::Category)?
+                .into_iter()
+                .filter_map(|(key, n)| {
+                    let (of, status) = key.rsplit_once('/')?;
+                    (of == code.as_str() && wanted(status)).then_some(n)
+                })
+                .sum(),
+        };
         return Ok(Count::Exact(n));
     }
     let matching = |finding: Finding| {
