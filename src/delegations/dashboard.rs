@@ -49,7 +49,8 @@ async fn render(
     let (for_read, language) = (meeting.clone(), ctx.lang);
     let (delegations, categories) = state
         .read(move |conn| {
-            let views = store::list(conn, &for_read.id)?
+            let views = store::list(conn, &for_read.id, 1000, None)?
+                .0
                 .into_iter()
                 .map(|d| super::routes::view(conn, &for_read, d))
                 .collect::<Result<Vec<_>, _>>()?;

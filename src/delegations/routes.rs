@@ -4,12 +4,14 @@
 use super::{store, DelegationDraft, DelegationForm, DelegationView};
 use crate::accounts::Organizer;
 use crate::db::now;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Checks};
 use crate::meetings;
 use crate::patch::Patch;
-use crate::web::api_doc::{MeetingAccess, MeetingWrite, SlugAndIdPath, SlugPath};
+use crate::web::api_doc::{
+    BadFields, MeetingAccess, MeetingWrite, PagingQuery, SlugAndIdPath, SlugPath,
+};
 use crate::web::state::AppState;
-use crate::web::{id_cursor, slug_or_404};
+use crate::web::{id_cursor, page_limit, slug_or_404, Page};
 use actix_web::{web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -73,35 +75,47 @@ pub(crate) async fn create_delegation(
     Ok(HttpResponse::Created().json(made))
 }
 
-/// The delegations of a meeting.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct DelegationList {
-    pub items: Vec<DelegationView>,
+#[derive(serde::Deserialize)]
+pub(crate) struct ListQuery {
+    limit: Option<String>,
+    cursor: Option<String>,
 }
 
 #[utoipa::path(
     get, path = "/api/v1/meetings/{slug}/delegations",
     tag = "organizer", summary = "A meeting's delegations with seats, nominated and confirmed",
-    params(SlugPath),
-    responses((status = 200, description = "The delegations", body = DelegationList), MeetingAccess),
+    params(SlugPath, PagingQuery),
+    responses(
+        (status = 200, description = "A page of delegations", body = Page<DelegationView>),
+        MeetingAccess, BadFields
+    ),
     security(("organizer" = []))
 )]
 pub(crate) async fn list_delegations(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
+    query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
-    let items = state
+    let mut checks = Checks::default();
+    let limit = checks.field("limit", page_limit(query.limit.as_deref()));
+    let cursor = checks.field("cursor", id_cursor(query.cursor.as_deref()));
+    let (Some(limit), Some(cursor)) = (limit, cursor) else {
+        return Err(checks.into_error());
+    };
+    let page = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            store::list(conn, &meeting.id)?
+            let (rows, next_cursor) = store::list(conn, &meeting.id, limit, cursor.as_deref())?;
+            let items = rows
                 .into_iter()
                 .map(|delegation| view(conn, &meeting, delegation))
-                .collect::<AppResult<Vec<_>>>()
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(Page { items, next_cursor })
         })
         .await?;
-    Ok(HttpResponse::Ok().json(DelegationList { items }))
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(

@@ -107,13 +107,29 @@ pub fn tally(conn: &mut DbConn, delegation_id: &str) -> AppResult<(i64, i64)> {
     Ok((nominated, confirmed))
 }
 
-/// A meeting's delegations, in the order they were made.
-pub fn list(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<Delegation>> {
-    Ok(delegations::table
+/// A meeting's delegations in the order they were made, a page at a time (`limit` after the
+/// `cursor`'s); answers the next page's cursor.
+pub fn list(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    limit: i64,
+    cursor: Option<&str>,
+) -> AppResult<(Vec<Delegation>, Option<String>)> {
+    let mut query = delegations::table
         .filter(delegations::meeting_id.eq(meeting_id))
         .order(delegations::id.asc())
         .select(Delegation::as_select())
-        .load(conn)?)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = cursor {
+        query = query.filter(delegations::id.gt(after.to_owned()));
+    }
+    let mut rows: Vec<Delegation> = query.load(conn)?;
+    let next = (rows.len() as i64 > limit).then(|| {
+        rows.truncate(limit as usize);
+        rows.last().map(|row| row.id.clone())
+    });
+    Ok((rows, next.flatten()))
 }
 
 /// The category a delegation's seats are in: the one named, or the meeting's only one.
@@ -168,6 +184,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<Delegation> {
     conn.transaction(|conn| {
+        invitations::store::published(meeting)?;
         meetings::store::lock(conn, &meeting.id)?;
         let meeting = &meetings::store::by_id(conn, &meeting.id)?;
         let category = category(conn, meeting, draft)?;
@@ -239,11 +256,18 @@ pub fn update(
                 ),
             ));
         }
-        let (_, confirmed) = tally(conn, id)?;
+        let (nominated, confirmed) = tally(conn, id)?;
         if draft.seats < confirmed {
             return Err(AppError::conflict(
                 "seats_below_confirmed",
                 format!("{confirmed} of its delegates are confirmed already"),
+            ));
+        }
+        // A nominee still to register holds a seat too: they would otherwise find it gone.
+        if draft.seats < nominated {
+            return Err(AppError::conflict(
+                "seats_below_nominated",
+                format!("{nominated} delegates are named: the focal point withdraws one first"),
             ));
         }
         if current.released_at.is_none() {
@@ -372,26 +396,38 @@ pub fn withdraw(
         if invitation.delegation_id.as_deref() != Some(delegation.id.as_str()) {
             return Err(AppError::Forbidden);
         }
-        let actor = Actor::System;
-        if let Some(registration) = &invitation.registration_id {
-            let status = crate::registrations::store::by_id(conn, registration)?.status();
-            if status.cancellable() {
-                crate::registrations::store::cancel(conn, registration, None, &actor, now)?;
+        let revoke = |conn: &mut DbConn, only_unused: bool| -> AppResult<usize> {
+            let mut stop = diesel::update(invitation_rows::table.find(&invitation.id)).into_boxed();
+            if only_unused {
+                stop = stop.filter(invitation_rows::status.eq(InvitationStatus::Sent.as_str()));
             }
+            Ok(stop
+                .set((
+                    invitation_rows::status.eq(InvitationStatus::Revoked.as_str()),
+                    invitation_rows::revoked_at.eq(now),
+                ))
+                .execute(conn)?)
+        };
+        // Unused: stopped in one statement, which waits for a registration through it that
+        // is under way. Used (perhaps a moment ago): its registration is cancelled first.
+        if revoke(conn, true)? == 0 {
+            let used = invitations::store::by_id(conn, &delegation.meeting_id, nominee_id)?;
+            if let Some(registration) = &used.registration_id {
+                let status = crate::registrations::store::by_id(conn, registration)?.status();
+                if status.cancellable() {
+                    let actor = Actor::System;
+                    crate::registrations::store::cancel(conn, registration, None, &actor, now)?;
+                }
+            }
+            revoke(conn, false)?;
         }
-        diesel::update(invitation_rows::table.find(&invitation.id))
-            .set((
-                invitation_rows::status.eq(InvitationStatus::Revoked.as_str()),
-                invitation_rows::revoked_at.eq(now),
-            ))
-            .execute(conn)?;
         let meeting = meetings::store::by_id(conn, &delegation.meeting_id)?;
         record(
             conn,
             &meeting,
             &invitation.id,
             "delegation.withdrawn",
-            &actor,
+            &Actor::System,
             now,
         )
     })

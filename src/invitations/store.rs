@@ -93,6 +93,17 @@ fn category(conn: &mut DbConn, meeting: &Meeting, new: &NewInvitation) -> Result
     }
 }
 
+/// Invitations go out for a published meeting: a draft's links would not work yet.
+pub fn published(meeting: &Meeting) -> AppResult<()> {
+    match meeting.is_public() {
+        true => Ok(()),
+        false => Err(AppError::conflict(
+            "meeting_not_published",
+            "publish the meeting first: the links would not work before",
+        )),
+    }
+}
+
 /// Sends one invitation. An address already invited or registered is a 409 naming which.
 pub fn create(
     conn: &mut DbConn,
@@ -102,6 +113,7 @@ pub fn create(
     now: NaiveDateTime,
 ) -> AppResult<Invitation> {
     conn.transaction(|conn| {
+        published(meeting)?;
         meetings::store::lock(conn, &meeting.id)?;
         let category =
             category(conn, meeting, new).map_err(|p| AppError::invalid("category", p))?;
@@ -206,6 +218,7 @@ pub fn import(
     now: NaiveDateTime,
 ) -> AppResult<Imported> {
     conn.transaction(|conn| {
+        published(meeting)?;
         meetings::store::lock(conn, &meeting.id)?;
         let mut checks = Checks::default();
         let categories: Vec<Option<String>> = lines

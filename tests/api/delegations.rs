@@ -150,8 +150,22 @@ async fn seats_set_aside_are_the_delegations_alone(backend: Backend) {
         (Some(3), Some(2))
     );
 
-    // Fewer seats than confirmed delegates: refused. One fewer: the set-aside seat goes to the
-    // public's waiting list.
+    // Fewer seats than confirmed delegates: refused. The third nominee withdrawn and one seat
+    // fewer: the set-aside seat goes to the public's waiting list.
+    let own = app.get("/api/v1/delegation", Some(&token)).await;
+    let third = own.body["nominations"][2]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let withdrawn = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/delegation/nominations/{third}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, 204);
     let id = made["id"].as_str().unwrap();
     let path = format!("/api/v1/meetings/{slug}/delegations/{id}");
     let below = app
@@ -431,4 +445,70 @@ async fn the_focal_points_page_nominates_and_withdraws_without_a_script(backend:
     assert!(withdrawn.body.contains("Retirada o retirado"));
     let unknown = fetch(&app, &format!("/d/{}", "0".repeat(64)), None).await;
     assert_eq!(unknown.status, 404);
+}
+
+on_both_backends!(lowered_limits_and_removed_categories_keep_delegations_honest);
+async fn lowered_limits_and_removed_categories_keep_delegations_honest(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = meeting(&app, &organizer).await;
+    let (_, made) = delegation(&app, &organizer, &slug, "hub", 3, None).await;
+    let token = focal_token(&app, "hub").await;
+    for email in ["d1@example.org", "d2@example.org"] {
+        nominate(&app, &token, email).await;
+    }
+    // Two named: the organizer cannot take their seats from under them.
+    let id = made["id"].as_str().unwrap();
+    let path = format!("/api/v1/meetings/{slug}/delegations/{id}");
+    let below = app
+        .patch(&path, Some(&organizer), json!({"seats": 1}))
+        .await;
+    assert_eq!(
+        (below.status, below.error_code()),
+        (409, "seats_below_nominated".to_owned())
+    );
+    // A category promised to a delegation and its invitations stays.
+    let removed = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/categories/delegate"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (removed.status, removed.error_code()),
+        (409, "category_in_use".to_owned())
+    );
+    // Capacity lowered below what is confirmed and set aside: a delegate waits rather than
+    // overfill the meeting.
+    for email in ["p1@example.org", "p2@example.org"] {
+        assert_eq!(public(&app, &slug, email).await, "confirmed");
+    }
+    let lowered = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}"),
+            Some(&organizer),
+            json!({"capacity": 3}),
+        )
+        .await;
+    assert_eq!(lowered.status, 200, "{}", lowered.text);
+    let registered = nominee_registers(&app, &slug, "d1@example.org").await;
+    assert_eq!(registered["status"], "waitlisted", "{registered}");
+    let stats = app.stats(&organizer, &slug).await;
+    assert!(stats["by_status"]["confirmed"].as_i64().unwrap() <= 3);
+
+    // Nothing goes out for a draft meeting: its links would not work.
+    let draft = app.meeting(&organizer, json!({"status": "draft"})).await;
+    let refused = app
+        .post(
+            &format!("/api/v1/meetings/{draft}/invitations"),
+            Some(&organizer),
+            json!({"email": "x@example.org"}),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.error_code()),
+        (409, "meeting_not_published".to_owned())
+    );
 }

@@ -174,6 +174,33 @@ async fn an_invitation_registers_its_own_address_once(backend: Backend) {
         left.iter().all(|i| i["email"] != "Ana@Example.org"),
         "{left:?}"
     );
+    // Invited, but registered through the public form, then erased: the invitation goes too.
+    invite(&app, &organizer, &slug, "Gil@Example.org").await;
+    let mut public = TestApp::registration_body("gil@example.org");
+    public["category"] = json!("participant");
+    let confirm = app.register_and_read_token(&slug, public).await;
+    app.confirm(&confirm).await;
+    let gil = app.smtp.wait_for("gil@example.org", 2).await;
+    let manage = gil
+        .iter()
+        .rev()
+        .find(|m| m.text.contains("/manage/"))
+        .unwrap()
+        .manage_token();
+    let erased = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/registration",
+            Some(&manage),
+            None,
+        )
+        .await;
+    assert_eq!(erased.status, 204);
+    let left = invitations(&app, &organizer, &slug).await;
+    assert!(
+        left.iter().all(|i| i["email"] != "Gil@Example.org"),
+        "{left:?}"
+    );
     let stranger = app.organizer().await;
     assert_eq!(
         app.get(
@@ -308,10 +335,22 @@ async fn a_csv_with_one_bad_line_among_500_is_refused_whole(backend: Backend) {
         );
     }
     let too_many = csv_of((1..=5001).map(line));
-    assert_eq!(post_csv(&app, &organizer, &slug, too_many).await.0, 413);
+    let (status, refused) = post_csv(&app, &organizer, &slug, too_many).await;
+    assert_eq!(
+        (status, refused["errors"][0]["code"].as_str()),
+        (413, Some("too_large"))
+    );
     let too_big = csv_of((1..=4000).map(|i| format!("{},{}", line(i), "x".repeat(600))));
     assert!(too_big.len() > 2 * 1024 * 1024);
-    assert_eq!(post_csv(&app, &organizer, &slug, too_big).await.0, 413);
+    let (status, refused) = post_csv(&app, &organizer, &slug, too_big).await;
+    assert_eq!(
+        (status, refused["errors"][0]["code"].as_str()),
+        (413, Some("too_large"))
+    );
+    // Someone else's meeting: refused before the file is read.
+    let stranger = app.organizer().await;
+    let (status, _) = post_csv(&app, &stranger, &slug, b"not,a,list".to_vec()).await;
+    assert_eq!(status, 403);
     assert_eq!(invitations(&app, &organizer, &slug).await.len(), 5);
 }
 

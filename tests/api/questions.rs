@@ -424,3 +424,64 @@ async fn the_form_draws_the_questions_and_names_each_bad_answer_beside_it(backen
         json!({"arrival": "2030-05-28", "visa": false, "hotel": "single", "nights": 2.5, "sessions": ["data"]})
     );
 }
+
+on_both_backends!(a_changed_question_never_stops_a_participant_leaving_the_press_list);
+async fn a_changed_question_never_stops_a_participant_leaving_the_press_list(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = meeting_with_questions(&app, &organizer).await;
+    let mut body = person(
+        "ana@example.org",
+        "participant",
+        json!({"arrival": "2030-05-28", "visa": false, "nights": 2}),
+    );
+    body["consent_press_listing"] = json!(true);
+    let token = app.register_and_read_token(&slug, body).await;
+    app.confirm(&token).await;
+    let manage = app.smtp.wait_for("ana@example.org", 2).await[1].manage_token();
+    // The organizer removes one question she answered and adds a required one she has not.
+    let path = format!("/api/v1/meetings/{slug}/questions/nights");
+    let gone = app
+        .call(reqwest::Method::DELETE, &path, Some(&organizer), None)
+        .await;
+    assert_eq!(gone.status, 204);
+    question(
+        &app,
+        &organizer,
+        &slug,
+        json!({"code": "hotel_nights", "label": "Hotel nights",
+        "kind": "number", "required": true}),
+    )
+    .await;
+
+    let left = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"consent_press_listing": false}),
+        )
+        .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+    assert_eq!(left.body["consent_press_listing"], false);
+    // Sending answers checks them as the form stands now; the removed one is dropped.
+    let missing = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"answers": {"visa": true}}),
+        )
+        .await;
+    assert_eq!(missing.field_errors(), ["answers.hotel_nights"]);
+    let answered = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"answers": {"hotel_nights": 3}}),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    assert_eq!(
+        answered.body["answers"],
+        json!({"arrival": "2030-05-28", "visa": false, "hotel_nights": 3})
+    );
+}

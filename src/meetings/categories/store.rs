@@ -300,7 +300,8 @@ pub fn delete(
             .select(registrations::id)
             .first::<String>(conn)
             .optional()?
-            .is_some();
+            .is_some()
+            || promised(conn, &meeting.id, code)?;
         let others = categories::table
             .filter(categories::meeting_id.eq(&meeting.id))
             .filter(categories::id.ne(&category.id))
@@ -322,6 +323,26 @@ pub fn delete(
             now,
         )
     })
+}
+
+/// Whether an invitation not revoked, or a delegation, names the category: they register
+/// into it later.
+fn promised(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<bool> {
+    use crate::schema::{delegations, invitations};
+    let invited = invitations::table
+        .filter(invitations::meeting_id.eq(meeting_id))
+        .filter(invitations::category.eq(code))
+        .filter(invitations::status.ne("revoked"))
+        .select(invitations::id)
+        .first::<String>(conn)
+        .optional()?;
+    let delegated = delegations::table
+        .filter(delegations::meeting_id.eq(meeting_id))
+        .filter(delegations::category.eq(code))
+        .select(delegations::id)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(invited.is_some() || delegated.is_some())
 }
 
 #[allow(clippy::type_complexity)]

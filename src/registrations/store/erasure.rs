@@ -43,18 +43,32 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
     })
 }
 
-/// The invitation a deleted registration came through goes with it, and so do the emails
-/// that carried it: they hold the same address and name.
+/// The invitations of a deleted registration's address go with it (the one it came through,
+/// and any other to that address in the meeting), and so do the emails that carried them: they
+/// hold the same address and name.
 fn forget_invitation(conn: &mut DbConn, registration: &Registration) -> AppResult<()> {
+    let key = registration.email.to_lowercase();
+    let unregistered: Vec<(String, String)> = emails::table
+        .filter(emails::meeting_id.eq(&registration.meeting_id))
+        .filter(emails::registration_id.is_null())
+        .select((emails::id, emails::recipient))
+        .load(conn)?;
+    let theirs: Vec<String> = unregistered
+        .into_iter()
+        .filter(|(_, recipient)| recipient.to_lowercase() == key)
+        .map(|(id, _)| id)
+        .collect();
+    diesel::delete(emails::table.filter(emails::id.eq_any(theirs))).execute(conn)?;
     diesel::delete(
-        emails::table
-            .filter(emails::meeting_id.eq(&registration.meeting_id))
-            .filter(emails::registration_id.is_null())
-            .filter(emails::recipient.eq(&registration.email)),
+        invitations::table.filter(
+            invitations::registration_id
+                .eq(&registration.id)
+                .or(invitations::meeting_id
+                    .eq(&registration.meeting_id)
+                    .and(invitations::email_key.eq(&key))),
+        ),
     )
     .execute(conn)?;
-    diesel::delete(invitations::table.filter(invitations::registration_id.eq(&registration.id)))
-        .execute(conn)?;
     Ok(())
 }
 

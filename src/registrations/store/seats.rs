@@ -22,7 +22,12 @@ pub(super) fn seat_or_waitlist(
         meetings::categories::store::seats_taken_in(conn, &meeting.id, &category.code)?;
     let public_seat =
         seat_available(meeting, in_meeting, in_organization) && category.has_room(in_category);
-    let (to, mail) = if delegation_has_room(conn, registration)? || public_seat {
+    // A delegate's seat is among the seats taken already (set aside): it is theirs while the
+    // limits, perhaps lowered since, still hold it.
+    let own_seat = delegation_has_room(conn, registration)?
+        && within(meeting.capacity, in_meeting)
+        && within(category.capacity, in_category);
+    let (to, mail) = if own_seat || public_seat {
         set_status(conn, registration, Status::Confirmed, None, actor, now)?;
         (Status::Confirmed, seated_mail)
     } else {
@@ -177,7 +182,13 @@ pub fn promote(
         }
         let actor = Actor::Account(account_id);
         let seated = meetings::store::seats_taken(conn, &meeting.id)?;
-        let own_seat = delegation_has_room(conn, &registration)?;
+        let code = registration.category_code();
+        let category = meetings::categories::store::by_code(conn, &meeting.id, code)?;
+        let in_category = meetings::categories::store::seats_taken_in(conn, &meeting.id, code)?;
+        // A delegate's own seat is counted already, while the limits still hold it.
+        let own_seat = delegation_has_room(conn, &registration)?
+            && within(meeting.capacity, seated)
+            && within(category.capacity, in_category);
         if !own_seat && meeting.capacity.is_some_and(|capacity| seated >= capacity) {
             let capacity = meetings::store::add_seat(conn, &meeting.id)?;
             let detail = format!("capacity:{}", capacity.unwrap_or_default());
@@ -193,9 +204,6 @@ pub fn promote(
                 now,
             )?;
         }
-        let code = registration.category_code();
-        let category = meetings::categories::store::by_code(conn, &meeting.id, code)?;
-        let in_category = meetings::categories::store::seats_taken_in(conn, &meeting.id, code)?;
         if !own_seat && !category.has_room(in_category) {
             meetings::categories::store::add_seat(conn, &meeting.id, code)?;
         }
@@ -261,8 +269,17 @@ pub fn fill_free_seats(
     for registration in waiting {
         // A delegate waiting while their delegation has a seat takes it: it was set aside,
         // and counted in the seats taken already.
-        if delegation_has_room(conn, &registration)? {
+        let code = registration.category_code().to_owned();
+        let category_capacity = categories.get(&code).and_then(|c| c.capacity);
+        let in_category = by_category.get(&code).copied().unwrap_or(0);
+        if delegation_has_room(conn, &registration)?
+            && within(meeting.capacity, in_meeting)
+            && within(category_capacity, in_category)
+        {
             promote_waiting(conn, meeting, &registration, actor, now)?;
+            *by_organization
+                .entry(registration.organization_id.clone())
+                .or_default() += 1;
             promoted += 1;
             continue;
         }
@@ -290,6 +307,11 @@ pub fn fill_free_seats(
         promoted += 1;
     }
     Ok(promoted)
+}
+
+/// Whether `taken` seats (the one in question among them) fit a limit; `None`: no limit.
+fn within(limit: Option<i64>, taken: i64) -> bool {
+    limit.is_none_or(|limit| taken <= limit)
 }
 
 fn promote_waiting(

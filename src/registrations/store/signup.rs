@@ -415,12 +415,7 @@ pub fn update_own(
                 ));
             }
         }
-        let patch = patch.merged("answers", &registration.answers().to_raw());
-        let mut form = patch.over(&registration.to_form(&organization))?;
-        form.category = Some(registration.category_code().to_owned());
-        form.invitation = None;
-        let asked = meetings::questions::store::questionnaire(conn, &registration.meeting_id)?;
-        let new = NewRegistration::parse(&form, &asked)?;
+        let new = reparse(conn, &registration, &organization, patch)?;
         let organization_id = organization_id(conn, &new.organization, now)?;
         if organization_id != registration.organization_id
             && registration.status() == Status::Confirmed
@@ -463,5 +458,40 @@ pub fn update_own(
             now,
         )?;
         view(conn, id)
+    })
+}
+
+/// The registration with a participant's change laid over it, checked like a new one.
+/// Answers are checked when they are sent, not on every change: a question changed or
+/// removed since must not stop a participant from, say, leaving the press list.
+fn reparse(
+    conn: &mut DbConn,
+    registration: &Registration,
+    organization: &super::Organization,
+    patch: Patch,
+) -> AppResult<NewRegistration> {
+    let sends_answers = patch.field("answers").is_some();
+    let asked = meetings::questions::store::questionnaire(conn, &registration.meeting_id)?;
+    let category = registration.category_code().to_owned();
+    let current = registration
+        .answers()
+        .to_raw()
+        .into_iter()
+        .filter(|(code, _)| {
+            asked
+                .asked(Some(&category))
+                .any(|question| &question.code == code)
+        });
+    let patch = patch.merged("answers", &current.collect());
+    let mut form = patch.over(&registration.to_form(organization))?;
+    form.category = Some(category);
+    form.invitation = None;
+    Ok(if sends_answers {
+        NewRegistration::parse(&form, &asked)?
+    } else {
+        form.answers = None;
+        let mut new = NewRegistration::parse(&form, &Default::default())?;
+        new.answers = registration.answers();
+        new
     })
 }
