@@ -329,6 +329,14 @@ pub fn delete(
         diesel::update(registrations::table.filter(registrations::delegation_id.eq(id)))
             .set(registrations::delegation_id.eq(None::<String>))
             .execute(conn)?;
+        // Its focal point's email, if still to go, would carry a link to nothing.
+        diesel::delete(
+            crate::schema::outbox::table
+                .filter(crate::schema::outbox::kind.eq("focal_point"))
+                .filter(crate::schema::outbox::status.eq(outbox::PENDING))
+                .filter(crate::schema::outbox::payload.like(format!("%\"{id}\"%"))),
+        )
+        .execute(conn)?;
         diesel::delete(delegations::table.find(id)).execute(conn)?;
         let actor = Actor::Account(account_id);
         record(conn, meeting, id, "delegation.deleted", &actor, now)?;

@@ -79,6 +79,17 @@ impl RegistrationLinks {
                     ..grant(Some(*expires_at))
                 };
                 tokens::replace(conn, press, TokenKind::Press, grant, now)?;
+                crate::audit::record(
+                    conn,
+                    crate::audit::NewEntry {
+                        actor: &crate::audit::Actor::System,
+                        action: "press_token.accredited",
+                        meeting_id: Some(&self.meeting_id),
+                        subject_id: Some(&self.registration_id),
+                        detail: "",
+                    },
+                    now,
+                )?;
             }
         }
         Ok(())

@@ -513,4 +513,5 @@ pub static EN: Catalogue = Catalogue {
     asked_of_hint: "Tick none to ask everyone.",
     confirm_remove_question: "Remove the question {code}?",
     remove_question_consequence: "It leaves the form, and its answers leave the lists and files.",
+    history_press_link: "Emailed a press link of their own",
 };

@@ -513,4 +513,5 @@ pub static ES: Catalogue = Catalogue {
     asked_of_hint: "No marque ninguna para preguntar a todas las personas.",
     confirm_remove_question: "¿Quitar la pregunta {code}?",
     remove_question_consequence: "Sale del formulario, y sus respuestas salen de las listas y los archivos.",
+    history_press_link: "Recibió por correo su propio enlace de prensa",
 };

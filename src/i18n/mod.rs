@@ -343,6 +343,7 @@ pub struct Catalogue {
     pub accredited_subject: &'static str,
     pub accredited_body: &'static str,
     pub accredited_button: &'static str,
+    pub history_press_link: &'static str,
     pub kind_text: &'static str,
     pub kind_long_text: &'static str,
     pub kind_yes_no: &'static str,

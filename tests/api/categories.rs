@@ -606,6 +606,19 @@ async fn an_approved_journalist_gets_a_press_link_that_stops_with_their_seat(bac
         })
         .expect("the accreditation email, in Spanish");
     let press = accredited.press_token();
+    let cookie = crate::support::html::organizer_session(&app).await;
+    let history = crate::support::html::with_cookie(
+        &app,
+        reqwest::Method::GET,
+        &format!("/organizer/m/{slug}/registrations/{id}?lang=en"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert!(
+        history.body.contains("Emailed a press link of their own"),
+        "the link is in her history"
+    );
     let attendees = app
         .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
         .await;
@@ -647,6 +660,47 @@ async fn an_approved_journalist_gets_a_press_link_that_stops_with_their_seat(bac
         .get(&format!("/api/v1/meetings/{slug}/attendees"), Some(&press))
         .await;
     assert_eq!(refused.status, 401);
+
+    // She erases her registration: the press log keeps the uses of her link, nameless.
+    let log_path = format!("/api/v1/meetings/{slug}/press-log");
+    let uses = app.get(&log_path, Some(&organizer)).await.body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(uses >= 2, "the list and the page were logged");
+    // The latest email's link: each one replaces the one before.
+    let mails = app.smtp.wait_for("periodista@example.org", 5).await;
+    let manage = mails
+        .iter()
+        .rev()
+        .find(|m| m.text.contains("/manage/"))
+        .unwrap()
+        .manage_token();
+    let erased = app
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/registration",
+            Some(&manage),
+            None,
+        )
+        .await;
+    assert_eq!(erased.status, 204, "{}", erased.text);
+    let after = app.get(&log_path, Some(&organizer)).await.body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, uses, "the log outlives the registration");
+    let listed = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/press-tokens"),
+            Some(&organizer),
+        )
+        .await;
+    assert!(
+        !listed.text.contains("Lucía Ramos"),
+        "her name is gone: {}",
+        listed.text
+    );
 }
 
 on_both_backends!(a_category_that_stops_accrediting_the_press_stops_its_press_links);

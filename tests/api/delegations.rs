@@ -512,3 +512,31 @@ async fn lowered_limits_and_removed_categories_keep_delegations_honest(backend: 
         (409, "meeting_not_published".to_owned())
     );
 }
+
+on_both_backends!(a_removed_delegation_sends_its_focal_point_nothing);
+async fn a_removed_delegation_sends_its_focal_point_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = meeting(&app, &organizer).await;
+    app.smtp.refuse(true);
+    let (_, made) = delegation(&app, &organizer, &slug, "hub", 2, None).await;
+    let id = made["id"].as_str().unwrap();
+    let removed = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/delegations/{id}"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status, 204);
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(
+        stats["emails"]["pending"], 0,
+        "its email went with it: {}",
+        stats["emails"]
+    );
+    app.smtp.refuse(false);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(app.smtp.to("hub@example.org").is_empty());
+}

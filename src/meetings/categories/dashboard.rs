@@ -247,13 +247,16 @@ async fn save_category(
             (meeting.clone(), current.account_id.clone(), code.clone());
         let saved = state
             .write(move |conn| {
-                let draft = CategoryDraft::parse(&form)?;
                 let at = now();
                 match existing {
-                    None => store::create(conn, &for_store, &draft, &account, at).map(|_| ()),
+                    None => {
+                        let draft = CategoryDraft::parse(&form)?;
+                        store::create(conn, &for_store, &draft, &account, at).map(|_| ())
+                    }
                     Some(code) => {
                         let after = crate::registrations::store::seat_waiting_list;
-                        store::update(conn, &for_store, &code, &draft, &account, at, after)
+                        let patch = crate::patch::Patch::of(&form, &[])?;
+                        store::update(conn, &for_store, &code, patch, &account, at, after)
                             .map(|_| ())
                     }
                 }

@@ -84,11 +84,9 @@ pub(crate) async fn update_category(
     let view = state
         .write(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let current = store::by_code(conn, &meeting.id, &code)?;
-            let draft = CategoryDraft::parse(&patch.over(&current.to_form())?)?;
             let after = crate::registrations::store::seat_waiting_list;
             let category =
-                store::update(conn, &meeting, &code, &draft, &who.account_id, now(), after)?;
+                store::update(conn, &meeting, &code, patch, &who.account_id, now(), after)?;
             let seated = store::seats_taken_by_category(conn, &meeting.id)?;
             let seats_left = meeting_seats_left(conn, &meeting)?;
             let seated = seated.get(&category.code).copied().unwrap_or(0);

@@ -217,26 +217,28 @@ pub fn create(
     })
 }
 
-/// Changes a category; its code stays. Raised seats go to the waiting list (`after`) in the
-/// same transaction, under the meeting lock.
+/// Changes a category: the fields sent laid over it as it is under the meeting lock (two
+/// changes at once do not overwrite each other), checked like a new one; its code stays.
+/// Raised seats go to the waiting list (`after`) in the same transaction.
 pub fn update(
     conn: &mut DbConn,
     meeting: &Meeting,
     code: &str,
-    draft: &CategoryDraft,
+    patch: crate::patch::Patch,
     account_id: &str,
     now: NaiveDateTime,
     after: AfterUpdate,
 ) -> AppResult<Category> {
     conn.transaction(|conn| {
+        crate::meetings::store::lock(conn, &meeting.id)?;
         let category = by_code(conn, &meeting.id, code)?;
+        let draft = &CategoryDraft::parse(&patch.over(&category.to_form())?)?;
         if draft.code.as_str() != code {
             return Err(AppError::invalid(
                 "code",
                 Problem::new("immutable", "a category's code never changes"),
             ));
         }
-        crate::meetings::store::lock(conn, &meeting.id)?;
         // The meeting as it is under the lock: its limits bound the seats given below.
         let meeting = &crate::meetings::store::by_id(conn, &meeting.id)?;
         diesel::update(categories::table.find(&category.id))

@@ -120,7 +120,8 @@ fn change_line(t: &Catalogue, ctx: &PageContext, meeting: &Meeting, change: &Cha
         "registration.checked_in" => t.checked_in.to_owned(),
         "registration.updated" => t.history_updated.to_owned(),
         "registration.signed_out" => t.history_signed_out.to_owned(),
-        "meeting.seat_added" => t.history_seat_added.to_owned(),
+        "meeting.seat_added" | "category.seat_added" => t.history_seat_added.to_owned(),
+        "press_token.accredited" => t.history_press_link.to_owned(),
         action => match action.strip_prefix("registration.") {
             Some(status) => t.status_for_organizer(status).to_owned(),
             None => action.to_owned(),

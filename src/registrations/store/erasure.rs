@@ -18,6 +18,7 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         // locks them (an email's row, its links, the registration its new link names), so
         // that a delete racing an email being prepared waits instead of deadlocking.
         diesel::delete(emails::table.filter(emails::registration_id.eq(id))).execute(conn)?;
+        detach_press_links(conn, &[id.to_owned()], now)?;
         diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
         forget_invitation(conn, &registration)?;
         diesel::delete(registrations::table.find(id)).execute(conn)?;
@@ -72,6 +73,30 @@ fn forget_invitation(conn: &mut DbConn, registration: &Registration) -> AppResul
     Ok(())
 }
 
+/// An accredited journalist's press links outlive their registration, stopped and nameless:
+/// the press access log counts their uses by link, and a deleted link would take its rows.
+fn detach_press_links(
+    conn: &mut DbConn,
+    registration_ids: &[String],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if registration_ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(
+        links::table
+            .filter(links::kind.eq(TokenKind::Press.as_str()))
+            .filter(links::registration_id.eq_any(registration_ids)),
+    )
+    .set((
+        links::registration_id.eq(None::<String>),
+        links::label.eq(None::<String>),
+        links::revoked_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
 /// Purges the personal data of meetings that ended before `ended_before`, keeping their
 /// anonymous counts; answers how many meetings were purged. Goes: registrations (and by cascade
 /// their tokens, emails and speaker slots), guest speakers, organisations no one else names,
@@ -104,6 +129,13 @@ pub fn purge_ended(
             // In the email worker's order, as `delete_own` does.
             diesel::delete(emails::table.filter(emails::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
+            let journalists: Vec<String> = links::table
+                .filter(links::meeting_id.eq(meeting_id))
+                .filter(links::kind.eq(TokenKind::Press.as_str()))
+                .filter(links::registration_id.is_not_null())
+                .select(links::registration_id.assume_not_null())
+                .load(conn)?;
+            detach_press_links(conn, &journalists, now)?;
             diesel::delete(
                 links::table.filter(
                     links::registration_id.eq_any(

@@ -206,6 +206,17 @@ pub fn promote(
         }
         if !own_seat && !category.has_room(in_category) {
             meetings::categories::store::add_seat(conn, &meeting.id, code)?;
+            audit::record(
+                conn,
+                audit::NewEntry {
+                    actor: &actor,
+                    action: "category.seat_added",
+                    meeting_id: Some(&meeting.id),
+                    subject_id: Some(id),
+                    detail: code,
+                },
+                now,
+            )?;
         }
         set_status(conn, &registration, Status::Confirmed, None, &actor, now)?;
         outbox::enqueue(
