@@ -4,14 +4,14 @@
 use super::{store, DelegationDraft, DelegationForm, DelegationView};
 use crate::accounts::Organizer;
 use crate::db::now;
-use crate::error::{AppError, AppResult, Checks};
+use crate::error::{AppError, AppResult};
 use crate::meetings;
 use crate::patch::Patch;
 use crate::web::api_doc::{
     BadFields, MeetingAccess, MeetingWrite, PagingQuery, SlugAndIdPath, SlugPath,
 };
 use crate::web::state::AppState;
-use crate::web::{id_cursor, page_limit, slug_or_404, Page};
+use crate::web::{id_cursor, slug_or_404, Page, PageRequest, PagingParams};
 use actix_web::{web, HttpResponse};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -75,12 +75,6 @@ pub(crate) async fn create_delegation(
     Ok(HttpResponse::Created().json(made))
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct ListQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 #[utoipa::path(
     get, path = "/api/v1/meetings/{slug}/delegations",
     tag = "organizer", summary = "A meeting's delegations with seats, nominated and confirmed",
@@ -95,15 +89,10 @@ pub(crate) async fn list_delegations(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PagingParams>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
-    let mut checks = Checks::default();
-    let limit = checks.field("limit", page_limit(query.limit.as_deref()));
-    let cursor = checks.field("cursor", id_cursor(query.cursor.as_deref()));
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(checks.into_error());
-    };
+    let PageRequest { limit, cursor } = query.parse()?;
     let page = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;

@@ -13,9 +13,8 @@ use crate::web::api_doc::{
     BadFields, MeetingAccess, MeetingWrite, PagingQuery, SlugAndIdPath, SlugPath,
 };
 use crate::web::state::AppState;
-use crate::web::{id_cursor, page_limit, slug_or_404, Page};
+use crate::web::{id_cursor, slug_or_404, Page, PageRequest, PagingParams};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -128,12 +127,6 @@ async fn read_file(mut body: web::Payload) -> AppResult<web::BytesMut> {
     Ok(file)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ListQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 #[utoipa::path(
     get, path = "/api/v1/meetings/{slug}/invitations",
     tag = "organizer", summary = "A meeting's invitations, in the order they were sent",
@@ -148,15 +141,10 @@ pub(crate) async fn list_invitations(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: web::Query<PagingParams>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
-    let mut checks = Checks::default();
-    let limit = checks.field("limit", page_limit(query.limit.as_deref()));
-    let cursor = checks.field("cursor", id_cursor(query.cursor.as_deref()));
-    let (Some(limit), Some(cursor)) = (limit, cursor) else {
-        return Err(checks.into_error());
-    };
+    let PageRequest { limit, cursor } = query.parse()?;
     let page = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;

@@ -98,6 +98,26 @@ pub struct PageRequest {
     pub cursor: Option<String>,
 }
 
+/// `?limit=&cursor=` of a list ordered by id, as sent.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct PagingParams {
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl PagingParams {
+    /// Both checked, each bad one named.
+    pub fn parse(&self) -> Result<PageRequest, AppError> {
+        let mut checks = crate::error::Checks::default();
+        let limit = checks.field("limit", page_limit(self.limit.as_deref()));
+        let cursor = checks.field("cursor", id_cursor(self.cursor.as_deref()));
+        match (limit, cursor) {
+            (Some(limit), Some(cursor)) => Ok(PageRequest { limit, cursor }),
+            _ => Err(checks.into_error()),
+        }
+    }
+}
+
 /// `?cursor=` of a list ordered by id: empty for the first page, else an id the list gave out.
 pub fn id_cursor(raw: Option<&str>) -> Result<Option<String>, Problem> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
