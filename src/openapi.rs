@@ -1,6 +1,7 @@
 //! The OpenAPI document of the JSON API, generated from the handlers' annotations and the
 //! types they read and write, served at `/api/v1/openapi.json`.
 
+use crate::accounts::handed_out::TokenForm;
 use crate::accounts::routes::LoginForm;
 use crate::accounts::routes::TokenAnswer;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
@@ -8,7 +9,7 @@ use crate::agenda::routes::Agenda;
 use crate::error::ErrorBody;
 use crate::meetings::model::MeetingForm;
 use crate::meetings::view::MeetingView;
-use crate::press::model::{Attendee, PressTokenForm};
+use crate::press::model::Attendee;
 use crate::press::routes::PressTokenCreated;
 use crate::press::store::{PressSummary, PressTokenView, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
@@ -146,7 +147,7 @@ impl Modify for SlowBodies {
         ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated,
         Agenda, crate::web::health::Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
-        PressTokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
+        TokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),
     modifiers(&BearerSchemes, &SlowBodies),
 )]

@@ -1,6 +1,7 @@
 //! Who may do what: organizer accounts and their passwords, and every bearer token (organizer
 //! API tokens, participants' manage and confirm tokens, press tokens), stored only as digests.
 
+pub mod handed_out;
 pub mod model;
 pub mod pages;
 pub mod routes;

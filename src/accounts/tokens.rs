@@ -23,6 +23,8 @@ pub enum TokenKind {
     Press,
     /// An organizer's dashboard session (the cookie).
     Session,
+    /// Lets a check-in desk list one meeting's confirmed participants and check them in.
+    Desk,
 }
 
 impl TokenKind {
@@ -33,6 +35,7 @@ impl TokenKind {
             Self::Manage => "manage",
             Self::Press => "press",
             Self::Session => "session",
+            Self::Desk => "desk",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The organizer's press links: create one (shown once), see their use, revoke them.
 
-use super::model::{NewPressToken, PressTokenForm};
 use super::store;
+use crate::accounts::handed_out::{self, NewToken, TokenForm};
+use crate::accounts::tokens::TokenKind;
 use crate::db::now;
 use crate::error::AppError;
 use crate::i18n::fill;
@@ -136,15 +137,15 @@ async fn create_link(
         let expires = values
             .get("expires_at")
             .and_then(|v| crate::meetings::dashboard::local_to_rfc3339(v, meeting.tz()));
-        let form = PressTokenForm {
+        let form = TokenForm {
             label: values.get("label").cloned(),
             expires_at: expires,
         };
         let (for_store, account) = (meeting.clone(), current.account_id.clone());
         let created = state
             .write(move |conn| {
-                let new = NewPressToken::parse(&form, now())?;
-                store::create_token(conn, &for_store.id, &account, &new, now())
+                let new = NewToken::parse(&form, now())?;
+                handed_out::issue(conn, TokenKind::Press, &for_store.id, &account, &new, now())
             })
             .await;
         match created {
@@ -223,7 +224,9 @@ async fn revoke_link(
         }
         let (meeting_id, account) = (meeting.id.clone(), current.account_id.clone());
         state
-            .write(move |conn| store::revoke(conn, &meeting_id, &id, &account, now()))
+            .write(move |conn| {
+                handed_out::revoke(conn, TokenKind::Press, &meeting_id, &id, &account, now())
+            })
             .await?;
         Ok(done_at(&press, Done::Revoked))
     }

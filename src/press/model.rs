@@ -1,12 +1,9 @@
 //! Press types and their parsing (no I/O).
 
-use crate::error::{AppError, Checks, Problem};
+use crate::error::Problem;
 use crate::exports::{Cell, Column, Reader};
-use crate::meetings::model::parse_time;
-use crate::values::required_name;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The five fields the press may see. Nothing else about a participant leaves through press
 /// access: the query selects only these.
@@ -86,48 +83,6 @@ impl AttendeeCursor {
     }
 }
 
-/// A new press token as sent.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"label": "Agencia EFE", "expires_at": "2030-06-30T00:00:00Z"}))]
-pub struct PressTokenForm {
-    pub label: Option<String>,
-    pub expires_at: Option<String>,
-}
-
-pub struct NewPressToken {
-    pub label: String,
-    pub expires_at: NaiveDateTime,
-}
-
-/// How long a press token lives when no expiry is given, and at most.
-pub const DEFAULT_DAYS: i64 = 30;
-pub const MAX_DAYS: i64 = 366;
-
-impl NewPressToken {
-    pub fn parse(form: &PressTokenForm, now: NaiveDateTime) -> Result<Self, AppError> {
-        let mut checks = Checks::default();
-        let label = checks.field("label", required_name(form.label.as_deref(), 100));
-        let expires_at = checks.field(
-            "expires_at",
-            parse_time(form.expires_at.as_deref()).and_then(|at| {
-                let at = at.unwrap_or(now + chrono::Duration::days(DEFAULT_DAYS));
-                if at <= now {
-                    Err(Problem::new("in_the_past", "must be in the future"))
-                } else if at > now + chrono::Duration::days(MAX_DAYS) {
-                    Err(Problem::new("too_far", "must be within a year"))
-                } else {
-                    Ok(at)
-                }
-            }),
-        );
-        match (label, expires_at) {
-            (Some(label), Some(expires_at)) if checks.is_clean() => Ok(Self { label, expires_at }),
-            _ => Err(checks.into_error()),
-        }
-    }
-}
-
 /// The formats press downloads come in, as recorded in the access log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -170,30 +125,5 @@ mod tests {
         assert_eq!(AttendeeCursor::decode(&cursor.encode()).unwrap(), cursor);
         assert!(AttendeeCursor::decode("zz").is_err());
         assert!(AttendeeCursor::decode(&hex::encode("no newline")).is_err());
-    }
-
-    #[test]
-    fn press_tokens_expire_within_a_year() {
-        let now = crate::db::now();
-        let form = |expires: Option<&str>| PressTokenForm {
-            label: Some("El País".into()),
-            expires_at: expires.map(str::to_owned),
-        };
-        assert_eq!(
-            NewPressToken::parse(&form(None), now).unwrap().expires_at,
-            now + chrono::Duration::days(30)
-        );
-        assert!(NewPressToken::parse(&form(Some("2000-01-01T00:00:00Z")), now).is_err());
-        assert!(NewPressToken::parse(&form(Some("2999-01-01T00:00:00Z")), now).is_err());
-        let Err(AppError::Invalid(errors)) = NewPressToken::parse(
-            &PressTokenForm {
-                label: None,
-                expires_at: Some("soon".into()),
-            },
-            now,
-        ) else {
-            panic!()
-        };
-        assert_eq!(errors.len(), 2);
     }
 }

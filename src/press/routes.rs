@@ -1,10 +1,9 @@
 //! Press endpoints: the attendee list for press tokens (and the meeting's organizers), and the
 //! organizer's management of press tokens.
 
-use super::model::{
-    Attendee, AttendeeCursor, Format, NewPressToken, PressTokenForm, ATTENDEE_COLUMNS,
-};
+use super::model::{Attendee, AttendeeCursor, Format, ATTENDEE_COLUMNS};
 use super::store;
+use crate::accounts::handed_out::{self, NewToken, TokenForm};
 use crate::accounts::routes::bearer_token;
 use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
@@ -260,7 +259,7 @@ pub(crate) struct PressTokenCreated {
 #[utoipa::path(
     post, path = "/api/v1/meetings/{slug}/press-tokens",
     tag = "organizer", summary = "Create a press token (shown once)",
-    params(SlugPath), request_body = PressTokenForm,
+    params(SlugPath), request_body = TokenForm,
     responses(
         (status = 201, description = "The token and its link", body = PressTokenCreated),
         MeetingAccess, BadBody
@@ -271,7 +270,7 @@ pub(crate) async fn create_press_token(
     state: web::Data<AppState>,
     who: Organizer,
     slug: web::Path<String>,
-    form: crate::web::body::Body<PressTokenForm>,
+    form: crate::web::body::Body<TokenForm>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let base_url = state.base_url.clone();
@@ -279,8 +278,15 @@ pub(crate) async fn create_press_token(
         .write(move |conn| {
             let at = now();
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let new = NewPressToken::parse(&form, at)?;
-            let issued = store::create_token(conn, &meeting.id, &who.account_id, &new, at)?;
+            let new = NewToken::parse(&form, at)?;
+            let issued = handed_out::issue(
+                conn,
+                TokenKind::Press,
+                &meeting.id,
+                &who.account_id,
+                &new,
+                at,
+            )?;
             Ok(PressTokenCreated {
                 id: issued.id,
                 label: new.label,
@@ -341,7 +347,14 @@ pub(crate) async fn revoke_press_token(
     state
         .write(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            store::revoke(conn, &meeting.id, &id, &who.account_id, now())
+            handed_out::revoke(
+                conn,
+                TokenKind::Press,
+                &meeting.id,
+                &id,
+                &who.account_id,
+                now(),
+            )
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,10 +1,9 @@
 //! Press tokens, their use log, and the attendee list in storage.
 
-use super::model::{Attendee, AttendeeCursor, Format, NewPressToken};
-use crate::accounts::tokens::{self, Grant, Issued, TokenKind};
-use crate::audit::{self, Actor};
+use super::model::{Attendee, AttendeeCursor, Format};
+use crate::accounts::tokens::TokenKind;
 use crate::db::{new_id, DbConn};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::registrations::model::RegistrationStatus;
 use crate::schema::{organizations, press_access_log, registrations, tokens as token_rows};
 use chrono::NaiveDateTime;
@@ -168,38 +167,6 @@ pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
     })
 }
 
-pub fn create_token(
-    conn: &mut DbConn,
-    meeting_id: &str,
-    account_id: &str,
-    new: &NewPressToken,
-    now: NaiveDateTime,
-) -> AppResult<Issued> {
-    conn.transaction(|conn| {
-        let grant = Grant {
-            meeting_id: Some(meeting_id),
-            account_id: Some(account_id),
-            label: Some(&new.label),
-            expires_at: Some(new.expires_at),
-            ..Grant::default()
-        };
-        let issued = tokens::issue_with_id(conn, TokenKind::Press, grant, now)?;
-        // The label is often a journalist's name: the log keeps the token's id only.
-        audit::record(
-            conn,
-            audit::NewEntry {
-                actor: &Actor::Account(account_id),
-                action: "press_token.created",
-                meeting_id: Some(meeting_id),
-                subject_id: Some(&issued.id),
-                detail: "",
-            },
-            now,
-        )?;
-        Ok(issued)
-    })
-}
-
 /// A press token as organizers see it: never the token itself.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PressTokenView {
@@ -270,46 +237,6 @@ pub fn list_tokens(
             }
         })
         .collect())
-}
-
-/// Revokes a press token of this meeting; revoking twice is harmless.
-pub fn revoke(
-    conn: &mut DbConn,
-    meeting_id: &str,
-    token_id: &str,
-    account_id: &str,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    conn.transaction(|conn| {
-        let this_token = token_rows::table
-            .filter(token_rows::id.eq(token_id))
-            .filter(token_rows::meeting_id.eq(meeting_id))
-            .filter(token_rows::kind.eq(TokenKind::Press.as_str()));
-        let found: Option<Option<NaiveDateTime>> = this_token
-            .select(token_rows::revoked_at)
-            .first(conn)
-            .optional()?;
-        match found {
-            None => return Err(AppError::NotFound),
-            Some(Some(_)) => return Ok(()),
-            Some(None) => {
-                diesel::update(this_token)
-                    .set(token_rows::revoked_at.eq(now))
-                    .execute(conn)?;
-            }
-        }
-        audit::record(
-            conn,
-            audit::NewEntry {
-                actor: &Actor::Account(account_id),
-                action: "press_token.revoked",
-                meeting_id: Some(meeting_id),
-                subject_id: Some(token_id),
-                detail: "",
-            },
-            now,
-        )
-    })
 }
 
 pub fn record_use(
