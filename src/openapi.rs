@@ -2,6 +2,7 @@
 //! types they read and write, served at `/api/v1/openapi.json`.
 
 use crate::accounts::handed_out::TokenForm;
+use crate::accounts::handed_out::TokenView;
 use crate::accounts::routes::LoginForm;
 use crate::accounts::routes::TokenAnswer;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
@@ -11,7 +12,7 @@ use crate::meetings::model::MeetingForm;
 use crate::meetings::view::MeetingView;
 use crate::press::model::Attendee;
 use crate::press::routes::PressTokenCreated;
-use crate::press::store::{PressSummary, PressTokenView, UseEntry};
+use crate::press::store::{PressSummary, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
 use crate::registrations::routes::{Accepted, ConfirmBody, Confirmation};
 use crate::registrations::store::Stats;
@@ -147,7 +148,7 @@ impl Modify for SlowBodies {
         ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated,
         Agenda, crate::web::health::Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
-        TokenForm, PressTokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
+        TokenForm, TokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
     )),
     modifiers(&BearerSchemes, &SlowBodies),
 )]

@@ -7,11 +7,11 @@ use crate::audit::{self, Actor};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, Checks, Problem};
 use crate::meetings::model::parse_time;
-use crate::schema::tokens as token_rows;
+use crate::schema::{press_access_log, tokens as token_rows};
 use crate::values::required_name;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A new token as sent.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -138,6 +138,80 @@ pub fn revoke(
             now,
         )
     })
+}
+
+/// A token as organizers see it: never the token itself.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenView {
+    pub id: String,
+    pub label: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub active: bool,
+    pub uses: i64,
+    pub last_used_at: Option<String>,
+}
+
+pub(crate) fn utc(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339()
+}
+
+/// A meeting's tokens of one kind, oldest first, with their use (press tokens log theirs).
+pub fn list(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    meeting_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<Vec<TokenView>> {
+    type Row = (
+        String,
+        Option<String>,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+    );
+    let rows: Vec<Row> = token_rows::table
+        .filter(token_rows::meeting_id.eq(meeting_id))
+        .filter(token_rows::kind.eq(kind.as_str()))
+        .order(token_rows::created_at.asc())
+        .select((
+            token_rows::id,
+            token_rows::label,
+            token_rows::created_at,
+            token_rows::expires_at,
+            token_rows::revoked_at,
+        ))
+        .load(conn)?;
+    let uses: Vec<(String, i64, Option<NaiveDateTime>)> = press_access_log::table
+        .filter(press_access_log::meeting_id.eq(meeting_id))
+        .group_by(press_access_log::token_id)
+        .select((
+            press_access_log::token_id,
+            diesel::dsl::count_star(),
+            diesel::dsl::max(press_access_log::at),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, label, created_at, expires_at, revoked_at)| {
+            let (count, last) = uses
+                .iter()
+                .find(|(token, _, _)| *token == id)
+                .map(|(_, count, last)| (*count, *last))
+                .unwrap_or((0, None));
+            TokenView {
+                active: revoked_at.is_none() && expires_at.is_none_or(|at| at > now),
+                label: label.unwrap_or_default(),
+                created_at: utc(created_at),
+                expires_at: expires_at.map(utc),
+                revoked_at: revoked_at.map(utc),
+                uses: count,
+                last_used_at: last.map(utc),
+                id,
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

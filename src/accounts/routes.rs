@@ -98,18 +98,22 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
+pub(crate) type LocalFuture<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
-/// Resolves the request's bearer token of `kind` to its stored row, or answers 401.
-fn resolve(req: &HttpRequest, kind: TokenKind) -> LocalFuture<tokens::TokenRow> {
+/// Resolves the request's bearer token, of one of `kinds`, to its stored row, or answers 401.
+pub(crate) fn resolve_among(
+    req: &HttpRequest,
+    kinds: &'static [TokenKind],
+) -> LocalFuture<tokens::TokenRow> {
     let token = bearer_token(req);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     Box::pin(async move {
         let token = token.ok_or(AppError::Unauthenticated)?;
         let state = state.ok_or_else(|| anyhow::anyhow!("application state missing"))?;
         state
-            .read(move |conn| tokens::find(conn, kind, &token, now()))
+            .read(move |conn| tokens::find_any(conn, &token, now()))
             .await?
+            .filter(|row| kinds.iter().any(|kind| row.kind == kind.as_str()))
             .ok_or(AppError::Unauthenticated)
     })
 }
@@ -124,7 +128,7 @@ impl FromRequest for Organizer {
     type Error = AppError;
     type Future = LocalFuture<Self>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let row = resolve(req, TokenKind::Organizer);
+        let row = resolve_among(req, &[TokenKind::Organizer]);
         Box::pin(async move {
             let account_id = row.await?.account_id.ok_or(AppError::Unauthenticated)?;
             Ok(Self { account_id })
@@ -154,7 +158,7 @@ impl FromRequest for Participant {
     type Error = AppError;
     type Future = LocalFuture<Self>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let row = resolve(req, TokenKind::Manage);
+        let row = resolve_among(req, &[TokenKind::Manage]);
         Box::pin(async move {
             let registration_id = row
                 .await?

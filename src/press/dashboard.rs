@@ -42,7 +42,7 @@ async fn render(
     let (links, uses) = state
         .read(move |conn| {
             Ok((
-                store::list_tokens(conn, &id, now())?,
+                handed_out::list(conn, TokenKind::Press, &id, now())?,
                 store::uses(conn, &id, 100)?,
             ))
         })
@@ -205,7 +205,7 @@ async fn revoke_link(
         if !confirm::confirmed(&fields) {
             let meeting_id = meeting.id.clone();
             let links = state
-                .read(move |conn| store::list_tokens(conn, &meeting_id, now()))
+                .read(move |conn| handed_out::list(conn, TokenKind::Press, &meeting_id, now()))
                 .await?;
             let link = links
                 .into_iter()

@@ -11,7 +11,7 @@ use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::exports::{self, Export, FileFormat};
 use crate::meetings::{self, Meeting};
-use crate::press::store::{PressSummary, PressTokenView, UseEntry};
+use crate::press::store::{PressSummary, UseEntry};
 use crate::web::api_doc::{
     BadBody, BadFields, MeetingAccess, PagingQuery, SlugAndIdPath, SlugPath,
 };
@@ -307,7 +307,7 @@ pub(crate) async fn create_press_token(
     params(SlugPath),
     responses(
         (status = 200, description = "Tokens (never the tokens themselves)",
-            body = crate::web::Page<PressTokenView>),
+            body = crate::web::Page<handed_out::TokenView>),
         MeetingAccess
     ),
     security(("organizer" = []))
@@ -321,7 +321,7 @@ pub(crate) async fn list_press_tokens(
     let items = state
         .read(move |conn| {
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            store::list_tokens(conn, &meeting.id, now())
+            handed_out::list(conn, TokenKind::Press, &meeting.id, now())
         })
         .await?;
     Ok(HttpResponse::Ok().json(crate::web::Page {

@@ -1,7 +1,7 @@
 //! Press tokens, their use log, and the attendee list in storage.
 
 use super::model::{Attendee, AttendeeCursor, Format};
-use crate::accounts::tokens::TokenKind;
+use crate::accounts::handed_out::utc;
 use crate::db::{new_id, DbConn};
 use crate::error::AppResult;
 use crate::registrations::model::RegistrationStatus;
@@ -165,78 +165,6 @@ pub fn summary(conn: &mut DbConn, meeting_id: &str) -> AppResult<PressSummary> {
         by_country,
         organizations_by_kind,
     })
-}
-
-/// A press token as organizers see it: never the token itself.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct PressTokenView {
-    pub id: String,
-    pub label: String,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub revoked_at: Option<String>,
-    pub active: bool,
-    pub uses: i64,
-    pub last_used_at: Option<String>,
-}
-
-fn utc(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339()
-}
-
-pub fn list_tokens(
-    conn: &mut DbConn,
-    meeting_id: &str,
-    now: NaiveDateTime,
-) -> AppResult<Vec<PressTokenView>> {
-    type Row = (
-        String,
-        Option<String>,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        Option<NaiveDateTime>,
-    );
-    let rows: Vec<Row> = token_rows::table
-        .filter(token_rows::meeting_id.eq(meeting_id))
-        .filter(token_rows::kind.eq(TokenKind::Press.as_str()))
-        .order(token_rows::created_at.asc())
-        .select((
-            token_rows::id,
-            token_rows::label,
-            token_rows::created_at,
-            token_rows::expires_at,
-            token_rows::revoked_at,
-        ))
-        .load(conn)?;
-    let uses: Vec<(String, i64, Option<NaiveDateTime>)> = press_access_log::table
-        .filter(press_access_log::meeting_id.eq(meeting_id))
-        .group_by(press_access_log::token_id)
-        .select((
-            press_access_log::token_id,
-            diesel::dsl::count_star(),
-            diesel::dsl::max(press_access_log::at),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, label, created_at, expires_at, revoked_at)| {
-            let (count, last) = uses
-                .iter()
-                .find(|(token, _, _)| *token == id)
-                .map(|(_, count, last)| (*count, *last))
-                .unwrap_or((0, None));
-            PressTokenView {
-                active: revoked_at.is_none() && expires_at.is_none_or(|at| at > now),
-                label: label.unwrap_or_default(),
-                created_at: utc(created_at),
-                expires_at: expires_at.map(utc),
-                revoked_at: revoked_at.map(utc),
-                uses: count,
-                last_used_at: last.map(utc),
-                id,
-            }
-        })
-        .collect())
 }
 
 pub fn record_use(
