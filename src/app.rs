@@ -205,6 +205,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::invitations::routes::configure)
         .configure(crate::delegations::routes::configure)
         .configure(crate::delegations::focal::configure)
+        .configure(crate::checkin::routes::configure)
         .configure(crate::delegations::pages::configure)
         .configure(crate::invitations::dashboard::configure)
         .configure(crate::delegations::dashboard::configure)

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod agenda;
 pub mod app;
 pub mod audit;
+pub mod checkin;
 pub mod config;
 pub mod countries;
 pub mod db;

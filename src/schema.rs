@@ -52,6 +52,8 @@ diesel::table! {
         address -> Text,
         contact_email -> Nullable<Text>,
         invitation_reminder_days -> Nullable<Integer>,
+        signatory_name -> Nullable<Text>,
+        signatory_title -> Nullable<Text>,
     }
 }
 
@@ -98,6 +100,35 @@ diesel::table! {
         category -> Nullable<Text>,
         answers -> Text,
         delegation_id -> Nullable<Text>,
+        checkin_code -> Nullable<Text>,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    check_ins (id) {
+        id -> Text,
+        meeting_id -> Text,
+        registration_id -> Text,
+        nonce -> Text,
+        day -> Text,
+        device_at -> Timestamp,
+        received_at -> Timestamp,
+        source -> Text,
+        desk_token_id -> Nullable<Text>,
+        account_id -> Nullable<Text>,
+        first -> Bool,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attendances (registration_id, day) {
+        registration_id -> Text,
+        day -> Text,
+        meeting_id -> Text,
+        arrived_at -> Timestamp,
+        check_in_id -> Text,
     }
 }
 
@@ -287,6 +318,8 @@ diesel::joinable!(categories -> meetings (meeting_id));
 diesel::joinable!(questions -> meetings (meeting_id));
 diesel::joinable!(invitations -> meetings (meeting_id));
 diesel::joinable!(delegations -> meetings (meeting_id));
+diesel::joinable!(check_ins -> meetings (meeting_id));
+diesel::joinable!(attendances -> meetings (meeting_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
@@ -318,6 +351,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     session_speakers,
     agenda_changes,
+    check_ins,
+    attendances,
 );
 
 diesel::table! {

@@ -15,6 +15,7 @@ mod browser;
 mod browser_delegation;
 mod capacity;
 mod categories;
+mod checkin;
 mod delegations;
 mod demo;
 mod invitations;

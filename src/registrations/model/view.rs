@@ -45,6 +45,8 @@ pub struct Registration {
     pub answers: String,
     /// The delegation whose seat this registration holds, if any.
     pub delegation_id: Option<String>,
+    /// What the desk scans (`crate::checkin::CheckinCode`).
+    pub checkin_code: Option<String>,
 }
 
 impl Registration {
@@ -126,6 +128,8 @@ pub struct RegistrationView {
     /// Answers to the meeting's questions, by question code (never shown to the press).
     #[schema(value_type = Object)]
     pub answers: RawAnswers,
+    /// What the check-in desk scans (shown as a QR code), once confirmed.
+    pub checkin_code: Option<String>,
 }
 
 impl RegistrationView {
@@ -144,6 +148,9 @@ impl RegistrationView {
             created_at: meeting.rfc3339(registration.created_at),
             confirmed_at: registration.confirmed_at.map(|at| meeting.rfc3339(at)),
             checked_in_at: registration.checked_in_at.map(|at| meeting.rfc3339(at)),
+            checkin_code: registration
+                .checkin_code
+                .filter(|_| registration.status == RegistrationStatus::Confirmed.as_str()),
             id: registration.id,
             full_name: registration.full_name,
             email: registration.email,

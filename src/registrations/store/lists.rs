@@ -461,6 +461,14 @@ pub struct Stats {
     /// By category code: confirmed, waitlisted, and seats left in it (null: no limit).
     #[serde(default)]
     pub by_category: HashMap<String, CategoryCounts>,
+    /// Arrivals by the meeting's local date: `{"2027-05-29": 87}`.
+    #[serde(default)]
+    pub attendance: std::collections::BTreeMap<String, i64>,
+    /// People who came on any day, by organisation kind and by country.
+    #[serde(default)]
+    pub attended_by_organization_kind: HashMap<String, i64>,
+    #[serde(default)]
+    pub attended_by_country: HashMap<String, i64>,
 }
 
 /// One category's part of the stats.
@@ -539,7 +547,11 @@ pub fn stats(conn: &mut DbConn, meeting: &Meeting) -> AppResult<Stats> {
         + reserved.total;
     let seats_left = meeting.seats_left(taken);
     let by_category = category_counts(conn, meeting, seats_left, &reserved)?;
+    let attended = crate::checkin::attendance::counts(conn, &meeting.id)?;
     Ok(Stats {
+        attendance: attended.by_day,
+        attended_by_organization_kind: attended.by_organization_kind,
+        attended_by_country: attended.by_country,
         by_category,
         seats_left,
         by_status,

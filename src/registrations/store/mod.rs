@@ -170,6 +170,7 @@ fn set_status(
             registrations::queue_ticket.eq(ticket),
             registrations::confirmed_at.eq(confirmed_at),
             registrations::status_changed_at.eq(now),
+            registrations::updated_at.eq(now),
         ))
         .execute(conn)?;
     let detail = format!("{} -> {}", registration.status, to.as_str());

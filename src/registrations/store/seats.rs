@@ -138,22 +138,7 @@ pub fn decide(
                 )?;
             }
             (Decision::CheckIn, Status::Confirmed) => {
-                if registration.checked_in_at.is_none() {
-                    diesel::update(registrations::table.find(id))
-                        .set(registrations::checked_in_at.eq(now))
-                        .execute(conn)?;
-                    audit::record(
-                        conn,
-                        audit::NewEntry {
-                            actor: &actor,
-                            action: "registration.checked_in",
-                            meeting_id: Some(&meeting.id),
-                            subject_id: Some(id),
-                            detail: "",
-                        },
-                        now,
-                    )?;
-                }
+                crate::checkin::store::by_organizer(conn, meeting, &registration, account_id, now)?;
             }
             (_, status) => return Err(invalid_transition(status)),
         }

@@ -2,6 +2,7 @@
 //! changes and links, and expiry of unconfirmed registrations.
 
 use super::*;
+use crate::checkin::CheckinCode;
 use crate::patch::Patch;
 
 /// Registers, or, for an address already registered, emails its manage link instead (at most
@@ -44,6 +45,8 @@ pub fn register(
                 registrations::status.eq(Status::PendingEmail.as_str()),
                 registrations::created_at.eq(now),
                 registrations::status_changed_at.eq(now),
+                registrations::updated_at.eq(now),
+                registrations::checkin_code.eq(CheckinCode::generate().as_str().to_owned()),
                 registrations::category.eq(&category.code),
                 fields(new, &organization_id),
             ))
@@ -311,6 +314,8 @@ pub fn register_proven(
             registrations::status.eq(Status::PendingEmail.as_str()),
             registrations::created_at.eq(now),
             registrations::status_changed_at.eq(now),
+            registrations::updated_at.eq(now),
+            registrations::checkin_code.eq(CheckinCode::generate().as_str().to_owned()),
             registrations::category.eq(category),
             registrations::delegation_id.eq(delegation),
             fields(new, &organization_id),
@@ -437,7 +442,10 @@ pub fn update_own(
             }
         }
         diesel::update(registrations::table.find(id))
-            .set(fields(&new, &organization_id))
+            .set((
+                fields(&new, &organization_id),
+                registrations::updated_at.eq(now),
+            ))
             .execute(conn)?;
         if organization_id != registration.organization_id {
             sweep_organizations(

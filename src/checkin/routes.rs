@@ -1,0 +1,459 @@
+//! The check-in API: desk tokens (organizer), the desk's list and its check-ins (one, a batch
+//! made offline, an undo), and the organizer's attendance file.
+
+use super::desk::{Checker, Desk};
+use super::{store, CheckIn, CheckInAnswer, CheckInForm, DeskParticipant, BATCH_LIMIT};
+use crate::accounts::handed_out::{self, NewToken, TokenForm, TokenView};
+use crate::accounts::tokens::TokenKind;
+use crate::accounts::Organizer;
+use crate::audit::Actor;
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::meetings::{self, Meeting};
+use crate::web::api_doc::{
+    BadBody, BadFields, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, TooLarge,
+    Unauthorized,
+};
+use crate::web::state::AppState;
+use crate::web::{slug_or_404, PagingParams};
+use actix_web::{web, HttpResponse, ResponseError};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A batch's body, at most: [`BATCH_LIMIT`] scans of some 200 bytes, with room to spare.
+const BATCH_BODY_LIMIT: usize = 512 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/api/v1/meetings/{slug}/desk-tokens",
+        web::post().to(create_desk_token),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/desk-tokens",
+        web::get().to(list_desk_tokens),
+    )
+    .route(
+        "/api/v1/meetings/{slug}/desk-tokens/{id}",
+        web::delete().to(revoke_desk_token),
+    )
+    .route("/api/v1/desk/participants", web::get().to(desk_list))
+    .route("/api/v1/desk/check-ins", web::post().to(check_in))
+    .service(
+        web::resource("/api/v1/desk/check-ins/batch")
+            .app_data(web::PayloadConfig::new(BATCH_BODY_LIMIT))
+            .route(web::post().to(check_in_batch)),
+    )
+    .route("/api/v1/desk/check-ins/undo", web::post().to(undo))
+    .route(
+        "/api/v1/meetings/{slug}/attendance.csv",
+        web::get().to(attendance_csv),
+    );
+}
+
+/// A desk token just made: shown once, with the desk page's address.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeskTokenCreated {
+    pub id: String,
+    pub label: String,
+    pub expires_at: String,
+    pub token: String,
+    /// The desk page: open it on the desk's phone or laptop.
+    pub link: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/desk-tokens",
+    tag = "check-in", summary = "Create a token for the check-in desk (shown once)",
+    params(SlugPath), request_body = TokenForm,
+    responses(
+        (status = 201, description = "The token and the desk page's address", body = DeskTokenCreated),
+        MeetingAccess, BadBody
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn create_desk_token(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+    form: crate::web::body::Body<TokenForm>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let base_url = state.base_url.clone();
+    let created = state
+        .write_unseen(move |conn| {
+            let at = now();
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            let new = NewToken::parse(&form, at)?;
+            let issued = handed_out::issue(
+                conn,
+                TokenKind::Desk,
+                &meeting.id,
+                &who.account_id,
+                &new,
+                at,
+            )?;
+            Ok(DeskTokenCreated {
+                id: issued.id,
+                label: new.label,
+                expires_at: new.expires_at.and_utc().to_rfc3339(),
+                link: format!("{base_url}/desk/{}", issued.token),
+                token: issued.token,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(created))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/desk-tokens",
+    tag = "check-in", summary = "The meeting's desk tokens (never the tokens themselves)",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "Desk tokens", body = crate::web::Page<TokenView>),
+        MeetingAccess
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn list_desk_tokens(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let items = state
+        .read(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            handed_out::list(conn, TokenKind::Desk, &meeting.id, now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(crate::web::Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/meetings/{slug}/desk-tokens/{id}",
+    tag = "check-in", summary = "Revoke a desk token: it stops working at once",
+    params(SlugAndIdPath),
+    responses((status = 204, description = "Revoked"), MeetingAccess),
+    security(("organizer" = []))
+)]
+pub(crate) async fn revoke_desk_token(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    state
+        .write_unseen(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            handed_out::revoke(
+                conn,
+                TokenKind::Desk,
+                &meeting.id,
+                &id,
+                &who.account_id,
+                now(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeskListQuery {
+    pub since: Option<String>,
+    #[serde(flatten)]
+    pub paging: PagingParams,
+}
+
+/// A page of the desk's list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeskPage {
+    pub items: Vec<DeskParticipant>,
+    pub next_cursor: Option<String>,
+    /// With `since`: ids that left the list after it (cancelled, deleted).
+    pub removed: Vec<String>,
+    /// The server's time of this answer: the `since` of the next one.
+    pub as_of: String,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/desk/participants",
+    tag = "check-in", summary = "The meeting's confirmed participants, for the desk",
+    params(
+        ("since" = Option<String>, Query, description = "Only what changed after this time (RFC 3339): the last answer's `as_of`"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "How many, 1 to 1000"),
+        ("cursor" = Option<String>, Query, description = "The last page's next_cursor")
+    ),
+    responses(
+        (status = 200, description = "Participants", body = DeskPage),
+        Unauthorized, BadFields
+    ),
+    security(("desk" = []))
+)]
+pub(crate) async fn desk_list(
+    state: web::Data<AppState>,
+    desk: Desk,
+    query: web::Query<DeskListQuery>,
+) -> AppResult<HttpResponse> {
+    let mut checks = crate::error::Checks::default();
+    let since = checks.field(
+        "since",
+        crate::meetings::model::parse_time(query.since.as_deref()),
+    );
+    let (since, page) = match (since, query.paging.parse()) {
+        (Some(since), Ok(page)) => (since, page),
+        (_, page) => {
+            let mut errors = checks.into_errors();
+            if let Err(AppError::Invalid(more)) = page {
+                errors.extend(more);
+            }
+            return Err(AppError::Invalid(errors));
+        }
+    };
+    let answer = state
+        .read(move |conn| {
+            let at = now();
+            let meeting = desk.meeting(conn)?;
+            let list = store::desk_list(conn, &meeting, since, &page, at)?;
+            Ok(DeskPage {
+                items: list.items,
+                next_cursor: list.next_cursor,
+                removed: list.removed,
+                as_of: at.and_utc().to_rfc3339(),
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MeetingQuery {
+    /// The meeting an organizer checks in at (a desk token knows its own).
+    pub meeting: Option<String>,
+}
+
+/// One check-in, on a meeting already resolved.
+fn record(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    form: &CheckInForm,
+    checker: &Checker,
+    batch: bool,
+) -> AppResult<CheckInAnswer> {
+    let at = now();
+    let scan = CheckIn::parse(form, meeting, at)?;
+    store::check_in(conn, meeting, &scan, &checker.source(batch), at)
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/desk/check-ins",
+    tag = "check-in", summary = "Check a person in",
+    description = "Counts one arrival per person and day: a second scan (by any desk) answers `first: false`, and a scan sent again under the same nonce records nothing.",
+    params(("meeting" = Option<String>, Query, description = "The meeting's slug, for an organizer's token")),
+    request_body = CheckInForm,
+    responses(
+        (status = 200, description = "Checked in", body = CheckInAnswer),
+        Unauthorized, NotFound, Conflict, BadBody
+    ),
+    security(("desk" = []), ("organizer" = []))
+)]
+pub(crate) async fn check_in(
+    state: web::Data<AppState>,
+    checker: Checker,
+    query: web::Query<MeetingQuery>,
+    form: crate::web::body::Body<CheckInForm>,
+) -> AppResult<HttpResponse> {
+    let slug = query.into_inner().meeting;
+    let answer = state
+        .write_unseen(move |conn| {
+            let meeting = checker.meeting(conn, slug.as_deref())?;
+            record(conn, &meeting, &form, &checker, false)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Check-ins made offline, sent together.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchForm {
+    /// At most 1,000; each is answered on its own, in order.
+    #[schema(value_type = Vec<CheckInForm>)]
+    pub items: Vec<serde_json::Value>,
+}
+
+/// The answer to one scan of a batch: 200 with the person, or the error it would have had.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub nonce: Option<String>,
+    pub status: u16,
+    pub registration: Option<DeskParticipant>,
+    pub first: Option<bool>,
+    pub errors: Vec<FieldError>,
+}
+
+impl BatchResult {
+    fn new(nonce: Option<String>, answer: AppResult<CheckInAnswer>) -> Self {
+        match answer {
+            Ok(answer) => Self {
+                nonce,
+                status: 200,
+                registration: Some(answer.registration),
+                first: Some(answer.first),
+                errors: Vec::new(),
+            },
+            Err(error) => Self {
+                nonce,
+                status: error.status_code().as_u16(),
+                registration: None,
+                first: None,
+                errors: error.field_errors(),
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BatchAnswer {
+    pub results: Vec<BatchResult>,
+}
+
+/// A scan of a batch as sent: one that is not even a check-in is refused alone.
+fn batch_item(value: serde_json::Value) -> Result<CheckInForm, AppError> {
+    serde_json::from_value(value)
+        .map_err(|error| AppError::invalid("items", Problem::new("invalid", error.to_string())))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/desk/check-ins/batch",
+    tag = "check-in", summary = "Check-ins made offline, sent when the network is back",
+    description = "Each scan is answered in order, as `POST /api/v1/desk/check-ins` would answer it; a refused scan does not stop the others.",
+    request_body = BatchForm,
+    responses(
+        (status = 200, description = "One result per scan", body = BatchAnswer),
+        Unauthorized, TooLarge, BadBody
+    ),
+    security(("desk" = []))
+)]
+pub(crate) async fn check_in_batch(
+    state: web::Data<AppState>,
+    desk: Desk,
+    form: crate::web::body::Body<BatchForm>,
+) -> AppResult<HttpResponse> {
+    let BatchForm { items } = form.into_inner();
+    if items.len() > BATCH_LIMIT {
+        return Err(AppError::PayloadTooLarge);
+    }
+    let checker = Checker::Desk(desk);
+    let answer = state
+        .write_unseen(move |conn| {
+            let meeting = checker.meeting(conn, None)?;
+            let results = items
+                .into_iter()
+                .map(|value| {
+                    let form = batch_item(value);
+                    let nonce = form.as_ref().ok().and_then(|f| f.nonce.clone());
+                    let answer =
+                        form.and_then(|form| record(conn, &meeting, &form, &checker, true));
+                    match answer {
+                        // The connection failed: the whole batch is answered as failed.
+                        Err(AppError::Unexpected(error)) => Err(AppError::Unexpected(error)),
+                        answer => Ok(BatchResult::new(nonce, answer)),
+                    }
+                })
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(BatchAnswer { results })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Takes back an arrival.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndoForm {
+    pub registration_id: Option<String>,
+    /// The day (`2027-05-29`); today, in the meeting's time zone, when left out.
+    pub day: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/desk/check-ins/undo",
+    tag = "check-in", summary = "Undo a mistaken check-in",
+    params(("meeting" = Option<String>, Query, description = "The meeting's slug, for an organizer's token")),
+    request_body = UndoForm,
+    responses(
+        (status = 200, description = "The person, no longer arrived that day", body = DeskParticipant),
+        Unauthorized, NotFound, BadBody
+    ),
+    security(("desk" = []), ("organizer" = []))
+)]
+pub(crate) async fn undo(
+    state: web::Data<AppState>,
+    checker: Checker,
+    query: web::Query<MeetingQuery>,
+    form: crate::web::body::Body<UndoForm>,
+) -> AppResult<HttpResponse> {
+    let slug = query.into_inner().meeting;
+    let form = form.into_inner();
+    let mut checks = crate::error::Checks::default();
+    let id = checks.field(
+        "registration_id",
+        form.registration_id
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(Problem::required),
+    );
+    let day = checks.field(
+        "day",
+        form.day
+            .map(|day| day.parse::<NaiveDate>())
+            .transpose()
+            .map_err(|_| Problem::new("invalid", "must be a date such as 2027-05-29")),
+    );
+    let (Some(id), Some(day)) = (id, day) else {
+        return Err(checks.into_error());
+    };
+    let person = state
+        .write_unseen(move |conn| {
+            let meeting = checker.meeting(conn, slug.as_deref())?;
+            let at = now();
+            let day = day.unwrap_or_else(|| super::day_of(&meeting, at));
+            let actor = match &checker {
+                Checker::Organizer { account_id } => Actor::Account(account_id),
+                Checker::Desk(_) => Actor::System,
+            };
+            store::undo(conn, &meeting, &id, day, &actor, at)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(person))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/attendance.csv",
+    tag = "check-in", summary = "Who came, per day: a row a person, a column a day",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        MeetingAccess
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn attendance_csv(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(&slug)?;
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
+        .await?;
+    super::attendance::export(&meeting, crate::exports::Reader::Program)
+        .download(&state.pools, crate::exports::FileFormat::Csv)
+        .await
+}

@@ -1,0 +1,469 @@
+//! Check-ins in storage: every scan kept (`check_ins`), one arrival per person and day
+//! (`attendances`), and the desk's list of confirmed participants.
+
+use super::{day_of, CheckIn, CheckInAnswer, DeskParticipant, Holder, Source};
+use crate::audit::{self, Actor};
+use crate::db::{new_id, DbConn};
+use crate::error::{AppError, AppResult, Problem};
+use crate::meetings::Meeting;
+use crate::registrations::model::RegistrationStatus;
+use crate::schema::{attendances, audit_log, check_ins, organizations, registrations};
+use crate::web::PageRequest;
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// Whom a scan names, as stored.
+#[derive(Debug, Queryable)]
+struct Named {
+    id: String,
+    meeting_id: String,
+    status: String,
+}
+
+fn named(conn: &mut DbConn, holder: &Holder) -> AppResult<Option<Named>> {
+    let query = registrations::table
+        .select((
+            registrations::id,
+            registrations::meeting_id,
+            registrations::status,
+        ))
+        .into_boxed();
+    let query = match holder {
+        Holder::Code(code) => {
+            query.filter(registrations::checkin_code.eq(code.as_str().to_owned()))
+        }
+        Holder::Registration(id) => query.filter(registrations::id.eq(id.clone())),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// A scan recorded earlier under the same nonce: whom it named and what it answered.
+fn earlier_scan(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    nonce: &str,
+) -> AppResult<Option<(String, String, bool)>> {
+    Ok(check_ins::table
+        .filter(check_ins::meeting_id.eq(meeting_id))
+        .filter(check_ins::nonce.eq(nonce))
+        .select((check_ins::registration_id, check_ins::day, check_ins::first))
+        .first(conn)
+        .optional()?)
+}
+
+/// Records a scan and answers whether it was the person's arrival of its day. A nonce seen
+/// before answers what it answered then and records nothing; an unknown code, or another
+/// meeting's, is 404 with nothing recorded; a person not confirmed is 409 `not_confirmed`.
+pub fn check_in(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    scan: &CheckIn,
+    source: &Source,
+    now: NaiveDateTime,
+) -> AppResult<CheckInAnswer> {
+    conn.transaction(|conn| {
+        let person = named(conn, &scan.holder)?
+            .filter(|person| person.meeting_id == meeting.id)
+            .ok_or(AppError::NotFound)?;
+        if let Some(answer) = resent(conn, meeting, &person.id, &scan.nonce)? {
+            return Ok(answer);
+        }
+        if person.status != RegistrationStatus::Confirmed.as_str() {
+            return Err(AppError::conflict(
+                "not_confirmed",
+                format!("this registration is {}, not confirmed", person.status),
+            ));
+        }
+        let day = scan.day.to_string();
+        let scan_id = new_id();
+        let (desk_token_id, account_id) = match source {
+            Source::Desk { token_id } | Source::Batch { token_id } => {
+                (Some(token_id.as_str()), None)
+            }
+            Source::Organizer { account_id } => (None, Some(account_id.as_str())),
+        };
+        let insert = diesel::insert_into(check_ins::table)
+            .values((
+                check_ins::id.eq(&scan_id),
+                check_ins::meeting_id.eq(&meeting.id),
+                check_ins::registration_id.eq(&person.id),
+                check_ins::nonce.eq(&scan.nonce),
+                check_ins::day.eq(&day),
+                check_ins::device_at.eq(scan.at),
+                check_ins::received_at.eq(now),
+                check_ins::source.eq(source.as_str()),
+                check_ins::desk_token_id.eq(desk_token_id),
+                check_ins::account_id.eq(account_id),
+                check_ins::first.eq(false),
+            ))
+            .on_conflict_do_nothing();
+        if crate::on_each_backend!(conn, each => insert.execute(each))? == 0 {
+            // The same scan, sent by another request at this very moment.
+            return resent(conn, meeting, &person.id, &scan.nonce)?.ok_or(AppError::NotFound);
+        }
+        let arrival = diesel::insert_into(attendances::table)
+            .values((
+                attendances::registration_id.eq(&person.id),
+                attendances::day.eq(&day),
+                attendances::meeting_id.eq(&meeting.id),
+                attendances::arrived_at.eq(scan.at),
+                attendances::check_in_id.eq(&scan_id),
+            ))
+            .on_conflict_do_nothing();
+        let first = crate::on_each_backend!(conn, each => arrival.execute(each))? == 1;
+        if first {
+            arrived(conn, meeting, &person.id, &scan_id, scan, source, now)?;
+        }
+        Ok(CheckInAnswer {
+            registration: participant(conn, meeting, &person.id, scan.day)?,
+            first,
+        })
+    })
+}
+
+/// What a scan sent again answers: the first answer, for the person it named then.
+fn resent(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    person: &str,
+    nonce: &str,
+) -> AppResult<Option<CheckInAnswer>> {
+    let Some((named, day, first)) = earlier_scan(conn, &meeting.id, nonce)? else {
+        return Ok(None);
+    };
+    if named != person {
+        return Err(AppError::invalid(
+            "nonce",
+            Problem::new("taken", "was already used for another person's check-in"),
+        ));
+    }
+    let day = day.parse::<NaiveDate>().map_err(anyhow::Error::from)?;
+    Ok(Some(CheckInAnswer {
+        registration: participant(conn, meeting, person, day)?,
+        first,
+    }))
+}
+
+/// The bookkeeping of a day's arrival: the scan marked first, the registration's first
+/// arrival, its change time for the desks, and the audit log.
+fn arrived(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    scan_id: &str,
+    scan: &CheckIn,
+    source: &Source,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    diesel::update(check_ins::table.find(scan_id))
+        .set(check_ins::first.eq(true))
+        .execute(conn)?;
+    diesel::update(
+        registrations::table
+            .find(id)
+            .filter(registrations::checked_in_at.is_null()),
+    )
+    .set(registrations::checked_in_at.eq(scan.at))
+    .execute(conn)?;
+    touch(conn, id, now)?;
+    let actor = match source {
+        Source::Organizer { account_id } => Actor::Account(account_id),
+        Source::Desk { .. } | Source::Batch { .. } => Actor::System,
+    };
+    audit::record(
+        conn,
+        audit::NewEntry {
+            actor: &actor,
+            action: "registration.checked_in",
+            meeting_id: Some(&meeting.id),
+            subject_id: Some(id),
+            detail: &format!("{} {}", scan.day, source.as_str()),
+        },
+        now,
+    )
+}
+
+/// An organizer's check-in from the registration's page or the API's `…/check-in`: on a
+/// meeting day, an arrival like a desk's; before or after the meeting, it records when the
+/// person was seen (the registration's `checked_in_at`), which counts for no day.
+pub fn by_organizer(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration: &crate::registrations::model::Registration,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let day = day_of(meeting, now);
+    if super::meeting_days(meeting).contains(&day) {
+        let scan = CheckIn {
+            holder: Holder::Registration(registration.id.clone()),
+            at: now,
+            day,
+            nonce: new_id(),
+        };
+        let source = Source::Organizer {
+            account_id: account_id.to_owned(),
+        };
+        return check_in(conn, meeting, &scan, &source, now).map(|_| ());
+    }
+    if registration.checked_in_at.is_some() {
+        return Ok(());
+    }
+    diesel::update(registrations::table.find(&registration.id))
+        .set((
+            registrations::checked_in_at.eq(now),
+            registrations::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    audit::record(
+        conn,
+        audit::NewEntry {
+            actor: &Actor::Account(account_id),
+            action: "registration.checked_in",
+            meeting_id: Some(&meeting.id),
+            subject_id: Some(&registration.id),
+            detail: "",
+        },
+        now,
+    )
+}
+
+/// Marks a registration changed, for the desks' `?since=`.
+pub fn touch(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<()> {
+    diesel::update(registrations::table.find(id))
+        .set(registrations::updated_at.eq(now))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Takes back a person's arrival on a day (a mistaken check-in). Their scans stay, marked
+/// undone; a scan sent again later still records nothing. Answers the person as the desk
+/// now sees them.
+pub fn undo(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    day: NaiveDate,
+    actor: &Actor<'_>,
+    now: NaiveDateTime,
+) -> AppResult<DeskParticipant> {
+    conn.transaction(|conn| {
+        let person = named(conn, &Holder::Registration(id.to_owned()))?
+            .filter(|person| person.meeting_id == meeting.id)
+            .ok_or(AppError::NotFound)?;
+        let day_text = day.to_string();
+        let removed =
+            diesel::delete(attendances::table.find((&person.id, &day_text))).execute(conn)?;
+        if removed > 0 {
+            diesel::update(
+                check_ins::table
+                    .filter(check_ins::registration_id.eq(&person.id))
+                    .filter(check_ins::day.eq(&day_text))
+                    .filter(check_ins::undone_at.is_null()),
+            )
+            .set(check_ins::undone_at.eq(now))
+            .execute(conn)?;
+            let earliest: Option<NaiveDateTime> = attendances::table
+                .filter(attendances::registration_id.eq(&person.id))
+                .select(diesel::dsl::min(attendances::arrived_at))
+                .first(conn)?;
+            diesel::update(registrations::table.find(&person.id))
+                .set(registrations::checked_in_at.eq(earliest))
+                .execute(conn)?;
+            touch(conn, &person.id, now)?;
+            audit::record(
+                conn,
+                audit::NewEntry {
+                    actor,
+                    action: "registration.check_in_undone",
+                    meeting_id: Some(&meeting.id),
+                    subject_id: Some(&person.id),
+                    detail: &day_text,
+                },
+                now,
+            )?;
+        }
+        participant(conn, meeting, &person.id, day)
+    })
+}
+
+type DeskRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
+
+fn desk_participant(meeting: &Meeting, row: DeskRow) -> DeskParticipant {
+    let (id, full_name, organization, country, category, code, arrived_at) = row;
+    DeskParticipant {
+        id,
+        full_name,
+        organization,
+        country,
+        category: category.unwrap_or_else(|| crate::meetings::categories::DEFAULT_CODE.to_owned()),
+        checkin_code: code.unwrap_or_default(),
+        checked_in_at: arrived_at.map(|at| meeting.rfc3339(at)),
+    }
+}
+
+/// The desk's rows of a meeting, with each person's arrival on `day`.
+macro_rules! desk_rows {
+    ($meeting:expr, $day:expr) => {
+        registrations::table
+            .inner_join(organizations::table)
+            .left_join(
+                attendances::table.on(attendances::registration_id
+                    .eq(registrations::id)
+                    .and(attendances::day.eq($day))),
+            )
+            .filter(registrations::meeting_id.eq($meeting))
+            .select((
+                registrations::id,
+                registrations::full_name,
+                organizations::name,
+                registrations::country,
+                registrations::category,
+                registrations::checkin_code,
+                attendances::arrived_at.nullable(),
+            ))
+    };
+}
+
+/// One person as the desk sees them on `day`.
+pub fn participant(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    id: &str,
+    day: NaiveDate,
+) -> AppResult<DeskParticipant> {
+    let row: DeskRow = desk_rows!(&meeting.id, day.to_string())
+        .filter(registrations::id.eq(id))
+        .first(conn)?;
+    Ok(desk_participant(meeting, row))
+}
+
+/// Several people as the desk sees them on `day`, in the order of `ids`.
+pub fn participants_by_id(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    ids: &[String],
+    day: NaiveDate,
+) -> AppResult<Vec<DeskParticipant>> {
+    let rows: Vec<DeskRow> = desk_rows!(&meeting.id, day.to_string())
+        .filter(registrations::id.eq_any(ids))
+        .load(conn)?;
+    let mut found: Vec<DeskParticipant> = rows
+        .into_iter()
+        .map(|row| desk_participant(meeting, row))
+        .collect();
+    found.sort_by_key(|p| ids.iter().position(|id| *id == p.id));
+    Ok(found)
+}
+
+/// A page of the desk's list: confirmed participants (with `since`, only those changed
+/// after it), and the ids that left the list since then (cancelled, deleted).
+pub struct DeskList {
+    pub items: Vec<DeskParticipant>,
+    pub next_cursor: Option<String>,
+    pub removed: Vec<String>,
+}
+
+pub fn desk_list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    since: Option<NaiveDateTime>,
+    page: &PageRequest,
+    now: NaiveDateTime,
+) -> AppResult<DeskList> {
+    let today = day_of(meeting, now);
+    let mut query = desk_rows!(&meeting.id, today.to_string())
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .order(registrations::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(registrations::updated_at.gt(since));
+    }
+    if let Some(after) = &page.cursor {
+        query = query.filter(registrations::id.gt(after.clone()));
+    }
+    let mut rows: Vec<DeskRow> = query.load(conn)?;
+    let more = rows.len() as i64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next_cursor = more.then(|| rows.last().map(|row| row.0.clone())).flatten();
+    let removed = match (since, &page.cursor) {
+        (Some(since), None) => removed_since(conn, &meeting.id, since)?,
+        _ => Vec::new(),
+    };
+    Ok(DeskList {
+        items: rows
+            .into_iter()
+            .map(|row| desk_participant(meeting, row))
+            .collect(),
+        next_cursor,
+        removed,
+    })
+}
+
+/// Who left the desk's list after `since`: changed and no longer confirmed, or deleted.
+fn removed_since(
+    conn: &mut DbConn,
+    meeting_id: &str,
+    since: NaiveDateTime,
+) -> AppResult<Vec<String>> {
+    let mut gone: Vec<String> = registrations::table
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(registrations::updated_at.gt(since))
+        .filter(registrations::status.ne(RegistrationStatus::Confirmed.as_str()))
+        .select(registrations::id)
+        .load(conn)?;
+    let deleted: Vec<Option<String>> = audit_log::table
+        .filter(audit_log::meeting_id.eq(meeting_id))
+        .filter(audit_log::action.eq("registration.deleted"))
+        .filter(audit_log::at.gt(since))
+        .select(audit_log::subject_id)
+        .load(conn)?;
+    gone.extend(deleted.into_iter().flatten());
+    Ok(gone)
+}
+
+/// Arrivals of a meeting: (registration, day), in day order.
+pub fn arrivals(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, String)>> {
+    Ok(attendances::table
+        .filter(attendances::meeting_id.eq(meeting_id))
+        .order((attendances::day.asc(), attendances::registration_id.asc()))
+        .select((attendances::registration_id, attendances::day))
+        .load(conn)?)
+}
+
+/// The days one person arrived on.
+pub fn days_attended(conn: &mut DbConn, registration_id: &str) -> AppResult<Vec<NaiveDate>> {
+    let days: Vec<String> = attendances::table
+        .filter(attendances::registration_id.eq(registration_id))
+        .order(attendances::day.asc())
+        .select(attendances::day)
+        .load(conn)?;
+    Ok(days.iter().filter_map(|day| day.parse().ok()).collect())
+}
+
+/// Forgets a registration's scans and arrivals (the registration is being deleted).
+pub fn forget(conn: &mut DbConn, registration_id: &str) -> AppResult<()> {
+    diesel::delete(attendances::table.filter(attendances::registration_id.eq(registration_id)))
+        .execute(conn)?;
+    diesel::delete(check_ins::table.filter(check_ins::registration_id.eq(registration_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a meeting's scans and arrivals (its personal data is purged; the counts per day
+/// are kept with the meeting's anonymous counts).
+pub fn forget_meeting(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
+    diesel::delete(attendances::table.filter(attendances::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    diesel::delete(check_ins::table.filter(check_ins::meeting_id.eq(meeting_id))).execute(conn)?;
+    Ok(())
+}

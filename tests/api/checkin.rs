@@ -1,0 +1,431 @@
+//! The check-in desk's API: codes that are unique and name one meeting's confirmed people
+//! only, desk tokens that reach the desk and nothing else, and arrivals counted once per
+//! person and day whatever the desks do (online at once, offline and sent late, twice).
+//! Both backends.
+
+use crate::on_both_backends;
+use crate::support::{spawn_app, Backend, TestApp};
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+/// A meeting under way: it began yesterday and ends tomorrow, so today is one of its days.
+pub async fn ongoing_meeting(app: &TestApp, organizer: &str) -> String {
+    let now = Utc::now();
+    app.meeting(
+        organizer,
+        json!({
+            "starts_at": (now - Duration::days(1)).to_rfc3339(),
+            "ends_at": (now + Duration::days(1)).to_rfc3339(),
+            "registration_closes_at": null,
+        }),
+    )
+    .await
+}
+
+/// Registers and confirms `email`; answers the registration as its participant sees it.
+pub async fn confirmed(app: &TestApp, slug: &str, email: &str, name: &str) -> Value {
+    let mut body = TestApp::registration_body(email);
+    body["full_name"] = json!(name);
+    let token = app.register_and_read_token(slug, body).await;
+    let before = app.smtp.to(email).len();
+    assert_eq!(app.confirm(&token).await.status, 200);
+    let manage = app.smtp.wait_for(email, before + 1).await[before].manage_token();
+    let own = app.get("/api/v1/registration", Some(&manage)).await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    let mut view = own.body;
+    view["manage_token"] = json!(manage);
+    view
+}
+
+/// A desk token of the meeting.
+pub async fn desk_token(app: &TestApp, organizer: &str, slug: &str, label: &str) -> Value {
+    let made = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/desk-tokens"),
+            Some(organizer),
+            json!({"label": label}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    made.body
+}
+
+fn nonce() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn check_in(app: &TestApp, desk: &str, body: Value) -> (u16, Value) {
+    let answer = app.post("/api/v1/desk/check-ins", Some(desk), body).await;
+    (answer.status, answer.body)
+}
+
+fn today(app_stats: &Value) -> i64 {
+    app_stats["attendance"]
+        .as_object()
+        .map(|days| days.values().filter_map(Value::as_i64).sum())
+        .unwrap_or(0)
+}
+
+on_both_backends!(codes_are_unique_and_name_one_meeting_s_confirmed_people);
+async fn codes_are_unique_and_name_one_meeting_s_confirmed_people(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let here = ongoing_meeting(&app, &organizer).await;
+    let elsewhere = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &here, "ana@example.org", "Ana Peña").await;
+    let luis = confirmed(&app, &here, "luis@example.org", "Luis Ajú").await;
+    let other = confirmed(&app, &elsewhere, "otra@example.org", "Otra Persona").await;
+    let codes: Vec<&str> = [&ana, &luis, &other]
+        .iter()
+        .map(|view| {
+            view["checkin_code"]
+                .as_str()
+                .expect("a confirmed person has a code")
+        })
+        .collect();
+    assert_eq!(
+        codes.iter().collect::<std::collections::HashSet<_>>().len(),
+        3,
+        "{codes:?}"
+    );
+    for code in &codes {
+        assert!(code.len() >= 20, "unguessable: {code}");
+        assert_ne!(*code, ana["manage_token"].as_str().unwrap());
+    }
+    let desk = desk_token(&app, &organizer, &here, "Entrada principal").await;
+    let desk = desk["token"].as_str().unwrap();
+
+    // Another meeting's code, and a code nobody holds: 404, nothing recorded.
+    let (status, _) = check_in(&app, desk, json!({"code": codes[2], "nonce": nonce()})).await;
+    assert_eq!(status, 404);
+    let (status, _) = check_in(
+        &app,
+        desk,
+        json!({"code": "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ", "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(today(&app.stats(&organizer, &here).await), 0);
+    assert_eq!(today(&app.stats(&organizer, &elsewhere).await), 0);
+
+    // Typed by hand, in lower case with the dashes of the print: the same code.
+    let typed = codes[0].to_lowercase();
+    let (status, answer) = check_in(&app, desk, json!({"code": typed, "nonce": nonce()})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["first"], true);
+    assert_eq!(answer["registration"]["full_name"], "Ana Peña");
+    assert!(answer["registration"]["checked_in_at"].is_string());
+    assert!(
+        answer["registration"].get("email").is_none(),
+        "the desk sees no addresses: {answer}"
+    );
+
+    // A cancelled person's code stops working.
+    let cancelled = app
+        .post(
+            "/api/v1/registration/cancel",
+            Some(luis["manage_token"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    let (status, answer) = check_in(&app, desk, json!({"code": codes[1], "nonce": nonce()})).await;
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["errors"][0]["code"], "not_confirmed");
+
+    // A person not yet confirmed has no code to show and cannot be checked in by id.
+    let pending = app
+        .register(&here, TestApp::registration_body("pending@example.org"))
+        .await;
+    assert_eq!(pending.status, 202);
+    let pending_id = app
+        .registrations(&organizer, &here, "status=pending_email")
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, answer) = check_in(
+        &app,
+        desk,
+        json!({"registration_id": pending_id, "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(status, 409, "{answer}");
+    let stats = app.stats(&organizer, &here).await;
+    assert_eq!(today(&stats), 1, "{stats}");
+    assert_eq!(stats["attended_by_organization_kind"]["information_hub"], 1);
+    assert_eq!(stats["attended_by_country"]["MX"], 1);
+}
+
+on_both_backends!(two_desks_count_one_arrival_online_and_offline);
+async fn two_desks_count_one_arrival_online_and_offline(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    let luis = confirmed(&app, &slug, "luis@example.org", "Luis Ajú").await;
+    let door = desk_token(&app, &organizer, &slug, "Puerta").await;
+    let hall = desk_token(&app, &organizer, &slug, "Salón").await;
+    let (door, hall) = (
+        door["token"].as_str().unwrap(),
+        hall["token"].as_str().unwrap(),
+    );
+
+    // Online, at the same moment, at two desks.
+    let code = ana["checkin_code"].as_str().unwrap();
+    let (a, b) = tokio::join!(
+        check_in(&app, door, json!({"code": code, "nonce": nonce()})),
+        check_in(&app, hall, json!({"code": code, "nonce": nonce()})),
+    );
+    assert_eq!((a.0, b.0), (200, 200), "{} {}", a.1, b.1);
+    let firsts = [&a.1, &b.1]
+        .iter()
+        .filter(|answer| answer["first"] == true)
+        .count();
+    assert_eq!(firsts, 1, "one arrival: {} {}", a.1, b.1);
+    assert_eq!(
+        a.1["registration"]["checked_in_at"],
+        b.1["registration"]["checked_in_at"]
+    );
+
+    // Offline: the door scanned Luis ten minutes ago and sends its queue late, twice; the
+    // hall scanned him too, offline, and sends its own.
+    let seen = (Utc::now() - Duration::minutes(10)).to_rfc3339();
+    let scan = json!({"code": luis["checkin_code"], "at": seen, "nonce": nonce()});
+    let outside = json!({"code": luis["checkin_code"], "at": (Utc::now() - Duration::days(5)).to_rfc3339(), "nonce": nonce()});
+    let batch = json!({"items": [scan, outside]});
+    let mut firsts = 0;
+    for sent in 0..2 {
+        let answer = app
+            .post("/api/v1/desk/check-ins/batch", Some(door), batch.clone())
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let results = answer.body["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0]["status"], 200, "{}", answer.text);
+        assert_eq!(results[0]["nonce"], scan["nonce"]);
+        if results[0]["first"] == true {
+            firsts += 1;
+        }
+        assert_eq!(results[1]["status"], 422, "sent {sent}: {}", answer.text);
+        assert_eq!(results[1]["errors"][0]["field"], "at");
+    }
+    assert_eq!(
+        firsts, 2,
+        "a scan sent again answers what it answered first"
+    );
+    let other_desk =
+        json!({"items": [{"code": luis["checkin_code"], "at": seen, "nonce": nonce()}]});
+    let answer = app
+        .post("/api/v1/desk/check-ins/batch", Some(hall), other_desk)
+        .await;
+    assert_eq!(answer.body["results"][0]["first"], false, "{}", answer.text);
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(today(&stats), 2, "Ana and Luis, once each: {stats}");
+
+    // The organizer's file shows each once, with the time the door saw Luis.
+    let csv = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/attendance.csv"),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    let rows = crate::press::python_csv(csv.text.as_bytes());
+    assert_eq!(rows.len(), 3, "a heading and two people: {}", csv.text);
+    let day_columns: Vec<usize> = (6..rows[0].len()).collect();
+    assert_eq!(day_columns.len(), 3, "a column a day: {:?}", rows[0]);
+    let luis_row = rows.iter().find(|row| row[1] == "Luis Ajú").unwrap();
+    let arrivals: Vec<&String> = day_columns
+        .iter()
+        .map(|i| &luis_row[*i])
+        .filter(|cell| !cell.is_empty())
+        .collect();
+    assert_eq!(arrivals.len(), 1, "{luis_row:?}");
+    let arrived = chrono::DateTime::parse_from_rfc3339(arrivals[0]).unwrap();
+    let seen = chrono::DateTime::parse_from_rfc3339(&seen).unwrap();
+    assert_eq!(
+        arrived.timestamp(),
+        seen.timestamp(),
+        "the device's time is kept"
+    );
+
+    // More than 1,000 scans in one batch: 413.
+    let items: Vec<Value> = (0..1001)
+        .map(|_| json!({"code": code, "nonce": nonce()}))
+        .collect();
+    let answer = app
+        .post(
+            "/api/v1/desk/check-ins/batch",
+            Some(door),
+            json!({"items": items}),
+        )
+        .await;
+    assert_eq!(answer.status, 413, "{}", answer.text);
+}
+
+on_both_backends!(a_desk_token_reaches_the_desk_and_nothing_else);
+async fn a_desk_token_reaches_the_desk_and_nothing_else(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    let desk = desk_token(&app, &organizer, &slug, "Puerta").await;
+    let token = desk["token"].as_str().unwrap();
+    assert!(desk["link"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/desk/{token}")));
+
+    let list = app.get("/api/v1/desk/participants", Some(token)).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["checkin_code"], ana["checkin_code"]);
+    assert!(items[0].get("email").is_none());
+
+    for path in [
+        format!("/api/v1/meetings/{slug}/registrations"),
+        format!("/api/v1/meetings/{slug}/stats"),
+        format!("/api/v1/meetings/{slug}/attendance.csv"),
+        format!("/api/v1/meetings/{slug}/attendees"),
+        "/api/v1/registration".to_owned(),
+    ] {
+        let answer = app.get(&path, Some(token)).await;
+        assert!(
+            [401, 403].contains(&answer.status),
+            "{path}: {}",
+            answer.status
+        );
+    }
+    let made = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/desk-tokens"),
+            Some(token),
+            json!({"label": "another"}),
+        )
+        .await;
+    assert_eq!(made.status, 401);
+
+    // An organizer checks in by naming the meeting.
+    let (status, answer) = check_in(
+        &app,
+        &organizer,
+        json!({"registration_id": ana["id"], "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(status, 422, "the meeting must be named: {answer}");
+    let by_organizer = app
+        .post(
+            &format!("/api/v1/desk/check-ins?meeting={slug}"),
+            Some(&organizer),
+            json!({"registration_id": ana["id"], "nonce": nonce()}),
+        )
+        .await;
+    assert_eq!(by_organizer.status, 200, "{}", by_organizer.text);
+    assert_eq!(by_organizer.body["first"], true);
+
+    // Revoked: 401 at once.
+    let id = desk["id"].as_str().unwrap();
+    let revoked = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/desk-tokens/{id}"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status, 204);
+    let list = app.get("/api/v1/desk/participants", Some(token)).await;
+    assert_eq!(list.status, 401);
+    let (status, _) = check_in(
+        &app,
+        token,
+        json!({"code": ana["checkin_code"], "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(status, 401);
+}
+
+on_both_backends!(an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes);
+async fn an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    let luis = confirmed(&app, &slug, "luis@example.org", "Luis Ajú").await;
+    let desk = desk_token(&app, &organizer, &slug, "Puerta").await;
+    let desk = desk["token"].as_str().unwrap();
+    let first = app.get("/api/v1/desk/participants", Some(desk)).await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
+    let as_of = first.body["as_of"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+    let scan = nonce();
+    let (status, _) = check_in(
+        &app,
+        desk,
+        json!({"code": ana["checkin_code"], "nonce": scan}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cancelled = app
+        .post(
+            "/api/v1/registration/cancel",
+            Some(luis["manage_token"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200);
+    let since = format!(
+        "/api/v1/desk/participants?since={}",
+        as_of.replace('+', "%2B")
+    );
+    let changed = app.get(&since, Some(desk)).await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    let items = changed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "only Ana changed: {}", changed.text);
+    assert!(items[0]["checked_in_at"].is_string());
+    assert_eq!(changed.body["removed"], json!([luis["id"]]));
+
+    let undone = app
+        .post(
+            "/api/v1/desk/check-ins/undo",
+            Some(desk),
+            json!({"registration_id": ana["id"]}),
+        )
+        .await;
+    assert_eq!(undone.status, 200, "{}", undone.text);
+    assert!(undone.body["checked_in_at"].is_null());
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 0);
+    // The undone scan sent again (from a queue) does not bring the arrival back.
+    let (status, _) = check_in(
+        &app,
+        desk,
+        json!({"code": ana["checkin_code"], "nonce": scan}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 0);
+    // A new scan does.
+    let (_, again) = check_in(
+        &app,
+        desk,
+        json!({"code": ana["checkin_code"], "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(again["first"], true);
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 1);
+
+    // Bad input names each field and records nothing.
+    let (status, answer) = check_in(&app, desk, json!({"code": "??", "at": "yesterday"})).await;
+    assert_eq!(status, 422);
+    let mut fields: Vec<&str> = answer["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["at", "code", "nonce"], "{answer}");
+}
