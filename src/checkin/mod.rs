@@ -6,7 +6,10 @@
 //! arrival on both backends.
 
 pub mod attendance;
+pub mod badges;
+pub mod certificate;
 pub mod desk;
+mod pdf;
 pub mod routes;
 pub mod store;
 

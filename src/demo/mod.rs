@@ -262,6 +262,9 @@ fn insert_seeded(
             schema::registrations::status.eq(status.as_str()),
             schema::registrations::created_at.eq(created_at),
             schema::registrations::status_changed_at.eq(created_at),
+            schema::registrations::updated_at.eq(created_at),
+            schema::registrations::checkin_code
+                .eq(crate::checkin::CheckinCode::generate().as_str().to_owned()),
             schema::registrations::confirmed_at
                 .eq((status == RegistrationStatus::Confirmed).then_some(created_at)),
             schema::registrations::category.eq(new

@@ -157,6 +157,8 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         translations: Some(translations_from(values)),
         contact_email: get("contact_email"),
         invitation_reminder_days: reminder,
+        signatory_name: get("signatory_name"),
+        signatory_title: get("signatory_title"),
     };
     match checks.into_error() {
         AppError::Invalid(errors) => (form, errors),
@@ -195,6 +197,14 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
     }
     if let Some(days) = meeting.invitation_reminder_days {
         put("invitation_reminder_days", days.to_string());
+    }
+    for (name, value) in [
+        ("signatory_name", &meeting.signatory_name),
+        ("signatory_title", &meeting.signatory_title),
+    ] {
+        if let Some(value) = value {
+            put(name, value.clone());
+        }
     }
     put("country", meeting.country.clone());
     put("timezone", meeting.timezone.clone());
@@ -281,6 +291,11 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             (Field::new("contact_email", t.contact_email).kind("email").hint(t.contact_email_hint).input(form))
             (Field::new("invitation_reminder_days", t.invitation_reminder_days).kind("number").hint(t.invitation_reminder_hint).input(form))
             (Field::new("status", t.meeting_status).required().select(form, t.choose, &statuses))
+        }
+        fieldset {
+            legend { (t.certificate_heading) }
+            (Field::new("signatory_name", t.signatory_name).hint(t.signatory_name_hint).input(form))
+            (Field::new("signatory_title", t.signatory_title).input(form))
         }
     }
 }

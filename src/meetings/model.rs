@@ -95,6 +95,10 @@ pub struct MeetingForm {
     pub contact_email: Option<String>,
     /// An invitation still unused after this many days gets one reminder; null: none.
     pub invitation_reminder_days: Option<i64>,
+    /// Who signs the certificates of attendance ("Dra. Ana Rivas"); null: "The organizers".
+    pub signatory_name: Option<String>,
+    /// The signatory's title ("Chief of Mission, IOM Mexico").
+    pub signatory_title: Option<String>,
 }
 
 /// A meeting's every field, checked.
@@ -121,6 +125,8 @@ pub struct MeetingDraft {
     pub translations: Translations,
     pub contact_email: Option<Email>,
     pub invitation_reminder_days: Option<i32>,
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
 }
 
 const MAX_TITLE: usize = 200;
@@ -219,6 +225,26 @@ pub(crate) fn parse_translations(
     Ok(translations)
 }
 
+/// The contact address, if one is given.
+fn contact_email(form: &MeetingForm, checks: &mut Checks) -> Option<Option<Email>> {
+    match form.contact_email.as_deref().map(str::trim) {
+        None | Some("") => Some(None),
+        Some(text) => checks.field("contact_email", Email::parse(Some(text)).map(Some)),
+    }
+}
+
+/// Who signs the certificates, and their title: each optional.
+type Signatory = (Option<Option<String>>, Option<Option<String>>);
+
+fn signatory(form: &MeetingForm, checks: &mut Checks) -> Signatory {
+    let [name, title] = [
+        ("signatory_name", &form.signatory_name),
+        ("signatory_title", &form.signatory_title),
+    ]
+    .map(|(field, value)| checks.field(field, optional_line(value.as_deref(), 200)));
+    (name, title)
+}
+
 impl MeetingDraft {
     /// Checks every field and reports all problems at once.
     pub fn parse(form: &MeetingForm) -> Result<Self, AppError> {
@@ -232,10 +258,7 @@ impl MeetingDraft {
         let venue = checks.field("venue", optional_line(form.venue.as_deref(), 300));
         let address = checks.field("address", optional_line(form.address.as_deref(), 300));
         let city = checks.field("city", optional_line(form.city.as_deref(), 100));
-        let contact = match form.contact_email.as_deref().map(str::trim) {
-            None | Some("") => Some(None),
-            Some(text) => checks.field("contact_email", Email::parse(Some(text)).map(Some)),
-        };
+        let contact = contact_email(form, &mut checks);
         let country = checks.field("country", CountryCode::parse(form.country.as_deref()));
         let timezone = checks.field("timezone", parse_timezone(form.timezone.as_deref()));
         let starts_at = checks.field("starts_at", required_time(form.starts_at.as_deref()));
@@ -261,6 +284,7 @@ impl MeetingDraft {
             "invitation_reminder_days",
             parse_limit(form.invitation_reminder_days, 60).map(|days| days.map(|d| d as i32)),
         );
+        let signatory = signatory(form, &mut checks);
         let languages = checks.field("languages", parse_languages(form.languages.as_deref()));
         let status = checks.field("status", MeetingStatus::parse(form.status.as_deref()));
         let translations = checks.field(
@@ -293,6 +317,8 @@ impl MeetingDraft {
                 translations: translations?,
                 contact_email: contact?,
                 invitation_reminder_days: reminder?,
+                signatory_name: signatory.0?,
+                signatory_title: signatory.1?,
             })
         })();
         match draft {
@@ -376,6 +402,9 @@ pub struct Meeting {
     pub address: String,
     pub contact_email: Option<String>,
     pub invitation_reminder_days: Option<i32>,
+    /// Who signs the meeting's documents (certificates of attendance), and their title.
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
 }
 
 impl Meeting {
@@ -526,6 +555,8 @@ impl Meeting {
             ),
             contact_email: self.contact_email.clone(),
             invitation_reminder_days: self.invitation_reminder_days.map(i64::from),
+            signatory_name: self.signatory_name.clone(),
+            signatory_title: self.signatory_title.clone(),
         }
     }
 }

@@ -84,6 +84,8 @@ fn values(
     diesel::dsl::Eq<meetings::address, &str>,
     diesel::dsl::Eq<meetings::contact_email, Option<&str>>,
     diesel::dsl::Eq<meetings::invitation_reminder_days, Option<i32>>,
+    diesel::dsl::Eq<meetings::signatory_name, Option<&str>>,
+    diesel::dsl::Eq<meetings::signatory_title, Option<&str>>,
 ) {
     let languages: Vec<_> = draft.languages.iter().map(|l| l.as_str()).collect();
     (
@@ -108,6 +110,8 @@ fn values(
         meetings::address.eq(draft.address.as_str()),
         meetings::contact_email.eq(draft.contact_email.as_ref().map(|e| e.as_str())),
         meetings::invitation_reminder_days.eq(draft.invitation_reminder_days),
+        meetings::signatory_name.eq(draft.signatory_name.as_deref()),
+        meetings::signatory_title.eq(draft.signatory_title.as_deref()),
     )
 }
 

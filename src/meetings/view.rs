@@ -34,6 +34,11 @@ pub struct MeetingView {
     /// Organizers only: days after which an unused invitation gets one reminder.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation_reminder_days: Option<i64>,
+    /// Organizers only: who signs the certificates of attendance, and their title.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatory_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signatory_title: Option<String>,
     pub seats_left: Option<i64>,
     pub registration_open: bool,
     /// Its participant categories, names in the reader's language (`?lang=`); in the view of
@@ -49,6 +54,8 @@ impl MeetingView {
     pub fn hide_settings(&mut self) {
         self.approval_threshold = None;
         self.invitation_reminder_days = None;
+        self.signatory_name = None;
+        self.signatory_title = None;
     }
 
     pub fn new(meeting: &Meeting, confirmed: i64, now: NaiveDateTime) -> Self {
@@ -75,6 +82,8 @@ impl MeetingView {
             translations: meeting.translations(),
             contact_email: meeting.contact_email.clone(),
             invitation_reminder_days: meeting.invitation_reminder_days.map(i64::from),
+            signatory_name: meeting.signatory_name.clone(),
+            signatory_title: meeting.signatory_title.clone(),
             seats_left: meeting.seats_left(confirmed),
             registration_open: meeting.registration_open(now),
             categories: Vec::new(),

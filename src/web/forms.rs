@@ -207,7 +207,7 @@ pub fn error_summary(form: &FormState, t: &Catalogue) -> Markup {
 }
 
 /// The order fields come in on the forms, so the summary reads as the form does.
-const FORM_ORDER: [&str; 46] = [
+const FORM_ORDER: [&str; 48] = [
     "category",
     "full_name",
     "email",
@@ -248,6 +248,8 @@ const FORM_ORDER: [&str; 46] = [
     "contact_email",
     "invitation_reminder_days",
     "status",
+    "signatory_name",
+    "signatory_title",
     "room_id",
     "room_name",
     "room_capacity",
@@ -269,6 +271,8 @@ pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
         "address" => t.street_address,
         "contact_email" => t.contact_email,
         "invitation_reminder_days" => t.invitation_reminder_days,
+        "signatory_name" => t.signatory_name,
+        "signatory_title" => t.signatory_title,
         "approval_threshold" => t.approval_threshold,
         "capacity" | "room_capacity" => t.capacity,
         "category" => t.category_label,

@@ -114,4 +114,23 @@ async fn the_demo_shows_categories_questions_invitations_and_delegations(backend
         registrations.len(),
         "everyone answered the required question"
     );
+    let codes: std::collections::HashSet<&str> = registrations
+        .iter()
+        .filter(|r| r["status"] == "confirmed")
+        .map(|r| {
+            r["checkin_code"]
+                .as_str()
+                .expect("a code to show at the desk")
+        })
+        .collect();
+    let confirmed = registrations
+        .iter()
+        .filter(|r| r["status"] == "confirmed")
+        .count();
+    assert!(confirmed > 10);
+    assert_eq!(
+        codes.len(),
+        confirmed,
+        "each confirmed person their own code"
+    );
 }

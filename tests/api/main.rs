@@ -18,6 +18,7 @@ mod categories;
 mod checkin;
 mod delegations;
 mod demo;
+mod documents;
 mod invitations;
 mod links;
 mod meetings;

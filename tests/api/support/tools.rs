@@ -138,3 +138,22 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
             .args(packages),
     )
 }
+
+/// pdftotext (Debian's `poppler-utils`), the independent reader of the PDFs Convene makes,
+/// installed through apt when missing and the tests run as root.
+pub fn pdftotext() -> Result<PathBuf, String> {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let program = PathBuf::from("/usr/bin/pdftotext");
+    FOUND
+        .get_or_init(|| {
+            if !program.exists() {
+                apt_install(&["poppler-utils"])?;
+            }
+            if program.exists() {
+                Ok(program.clone())
+            } else {
+                Err("poppler-utils installed, but no pdftotext found".into())
+            }
+        })
+        .clone()
+}
