@@ -206,6 +206,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::delegations::routes::configure)
         .configure(crate::delegations::focal::configure)
         .configure(crate::checkin::routes::configure)
+        .configure(crate::checkin::pages::configure)
         .configure(crate::delegations::pages::configure)
         .configure(crate::invitations::dashboard::configure)
         .configure(crate::delegations::dashboard::configure)

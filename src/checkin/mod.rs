@@ -9,6 +9,7 @@ pub mod attendance;
 pub mod badges;
 pub mod certificate;
 pub mod desk;
+pub mod pages;
 mod pdf;
 pub mod routes;
 pub mod store;

@@ -467,3 +467,55 @@ pub fn forget_meeting(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
     diesel::delete(check_ins::table.filter(check_ins::meeting_id.eq(meeting_id))).execute(conn)?;
     Ok(())
 }
+
+/// Who arrived on `day`, the latest first.
+pub fn arrived_on(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    day: NaiveDate,
+    limit: i64,
+) -> AppResult<Vec<DeskParticipant>> {
+    let rows: Vec<DeskRow> = desk_rows!(&meeting.id, day.to_string())
+        .filter(attendances::arrived_at.is_not_null())
+        .order(attendances::arrived_at.desc())
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| desk_participant(meeting, row))
+        .collect())
+}
+
+/// How many arrived on `day`, and how many are confirmed.
+pub fn arrivals_of_day(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    day: NaiveDate,
+) -> AppResult<(i64, i64)> {
+    let arrived = attendances::table
+        .filter(attendances::meeting_id.eq(&meeting.id))
+        .filter(attendances::day.eq(day.to_string()))
+        .count()
+        .get_result(conn)?;
+    let confirmed = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .count()
+        .get_result(conn)?;
+    Ok((arrived, confirmed))
+}
+
+/// The confirmed person holding a code, as the desk sees them on `day`.
+pub fn by_code(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    code: &super::CheckinCode,
+    day: NaiveDate,
+) -> AppResult<Option<DeskParticipant>> {
+    let row: Option<DeskRow> = desk_rows!(&meeting.id, day.to_string())
+        .filter(registrations::checkin_code.eq(code.as_str().to_owned()))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|row| desk_participant(meeting, row)))
+}

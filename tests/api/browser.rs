@@ -167,6 +167,16 @@ impl Browser {
             .unwrap_or(true)
     }
 
+    /// Cuts the browser off the network, or gives it back (Chromium's offline mode, through
+    /// chromedriver's network conditions): the page sees `navigator.onLine` change and every
+    /// request fail, as at a hotel when the network drops.
+    pub async fn offline(&self, offline: bool) {
+        self.client
+            .issue_cmd(NetworkConditions { offline })
+            .await
+            .expect("chromedriver sets the network conditions");
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();
@@ -687,4 +697,27 @@ async fn an_organizer_approves_plans_and_shares_in_a_browser(backend: Backend) {
 on_both_backends!(a_participant_registers_confirms_and_cancels_in_a_browser);
 async fn a_participant_registers_confirms_and_cancels_in_a_browser(backend: Backend) {
     participant_flow(backend).await;
+}
+
+/// chromedriver's `POST /session/{id}/chromium/network_conditions`.
+#[derive(Debug)]
+struct NetworkConditions {
+    offline: bool,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for NetworkConditions {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/chromium/network_conditions"))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let conditions = json!({"network_conditions": {"offline": self.offline, "latency": 0,
+            "download_throughput": -1, "upload_throughput": -1}});
+        (http::Method::POST, Some(conditions.to_string()))
+    }
 }

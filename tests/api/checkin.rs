@@ -429,3 +429,92 @@ async fn an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes(backe
     fields.sort();
     assert_eq!(fields, ["at", "code", "nonce"], "{answer}");
 }
+
+on_both_backends!(the_desk_page_works_without_a_script_and_alone_may_load_one);
+async fn the_desk_page_works_without_a_script_and_alone_may_load_one(backend: Backend) {
+    use crate::support::html::{fetch, post_form};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    confirmed(&app, &slug, "luis@example.org", "Luis Ajú").await;
+    let desk = desk_token(&app, &organizer, &slug, "Puerta").await;
+    let path = format!("/desk/{}", desk["token"].as_str().unwrap());
+
+    let page = fetch(&app, &format!("{path}?q=pena"), Some("en")).await;
+    assert_eq!(page.status, 200);
+    let document = scraper::Html::parse_document(&page.body);
+    assert!(document.errors.is_empty(), "{:?}", document.errors);
+    assert!(page.body.contains("<script src=\"/static/desk.js\" defer>"));
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src 'self'"), "{policy}");
+    assert!(page.body.contains("Ana Peña") && !page.body.contains("Luis Ajú"));
+    assert!(page.body.contains("0 of 2 have arrived today"));
+    let public = fetch(&app, &format!("/m/{slug}"), Some("en")).await;
+    let policy = public.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        !policy.contains("script-src"),
+        "no script elsewhere: {policy}"
+    );
+    let manage = fetch(
+        &app,
+        &format!("/manage/{}", ana["manage_token"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert!(!manage.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src"));
+
+    // A code typed by hand finds its holder.
+    let code = grouped(ana["checkin_code"].as_str().unwrap());
+    let page = fetch(&app, &format!("{path}?q={code}"), Some("en")).await;
+    assert!(page.body.contains("Ana Peña"), "{code}");
+
+    let id = ana["id"].as_str().unwrap();
+    let check_in = format!("{path}/check-in");
+    let form = [
+        ("registration_id", id),
+        ("nonce", "page-nonce-1"),
+        ("q", "pena"),
+    ];
+    let page = post_form(&app, &check_in, &form).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Ana Peña checked in at"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("1 of 2 has arrived today"));
+    // The same form sent twice (a double tap) counts once.
+    post_form(&app, &check_in, &form).await;
+    let again = [("registration_id", id), ("nonce", "page-nonce-2")];
+    let page = post_form(&app, &check_in, &again).await;
+    assert!(
+        page.body.contains("Ana Peña was already checked in at"),
+        "{}",
+        page.body
+    );
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 1);
+
+    let page = post_form(&app, &format!("{path}/undo"), &[("registration_id", id)]).await;
+    assert!(
+        page.body.contains("The check-in of Ana Peña was undone."),
+        "{}",
+        page.body
+    );
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 0);
+
+    let gone = fetch(&app, &format!("/desk/{}", "0".repeat(64)), Some("en")).await;
+    assert_eq!(gone.status, 404);
+}
+
+/// A code as printed beside its QR: in groups of five, with dashes.
+fn grouped(code: &str) -> String {
+    code.as_bytes()
+        .chunks(5)
+        .map(|chunk| std::str::from_utf8(chunk).unwrap())
+        .collect::<Vec<_>>()
+        .join("-")
+}

@@ -13,6 +13,7 @@ mod access;
 mod agenda;
 mod browser;
 mod browser_delegation;
+mod browser_desk;
 mod capacity;
 mod categories;
 mod checkin;
