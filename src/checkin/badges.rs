@@ -48,7 +48,7 @@ impl BadgeFilter {
                 "category" => filter.category = checks.field("category", Code::parse(Some(&value))),
                 "id" if filter.ids.len() < MAX_IDS => filter.ids.push(value.into_owned()),
                 "id" => checks.add("id", Problem::new("too_many", "at most 1000 ids")),
-                _ => {}
+                other => checks.add(other, Problem::new("unknown", "not a parameter of badges")),
             }
         }
         if checks.is_clean() {

@@ -11,6 +11,7 @@ pub mod certificate;
 pub mod desk;
 pub mod pages;
 mod pdf;
+pub mod qr;
 pub mod routes;
 pub mod store;
 

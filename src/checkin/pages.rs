@@ -391,6 +391,18 @@ fn row(
     }
 }
 
+/// A confirmed participant's code on their page: the QR code to show at the desk, and the
+/// code as text beside it.
+pub fn code_block(t: &Catalogue, code: &str) -> Markup {
+    html! {
+        h2 { (t.checkin_code_heading) }
+        div.checkin-code {
+            (maud::PreEscaped(super::qr::svg(code)))
+            div { p { code { (super::CheckinCode::grouped(code)) } } p.muted { (t.checkin_code_hint) } }
+        }
+    }
+}
+
 async fn script(req: HttpRequest) -> HttpResponse {
     let response = crate::web::cached(
         &req,

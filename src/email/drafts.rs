@@ -156,6 +156,7 @@ pub(super) fn draft(
             .as_ref()
             .map(|(token, _, _)| format!("{base_url}/press/{token}")),
         invitation: None,
+        checkin_code: contact.checkin_code.clone(),
     };
     let rendered = messages::render(&mail, meeting, agenda, &to, host);
     let message = messages::build(
@@ -227,6 +228,7 @@ fn draft_invitation(
         manage_link: None,
         press_link: None,
         invitation: Some((format!("{}/i/{token}", sender.base_url), category)),
+        checkin_code: None,
     };
     let rendered = messages::render(mail, meeting, agenda, &to, sender.host);
     let message = messages::build(
@@ -270,6 +272,7 @@ fn draft_focal_point(
             format!("{}/d/{token}", sender.base_url),
             delegation.organization_name.clone(),
         )),
+        checkin_code: None,
     };
     let rendered = messages::render(mail, meeting, agenda, &to, sender.host);
     let message = messages::build(

@@ -9,7 +9,7 @@ use crate::i18n::{catalogue, date_time, fill, Catalogue};
 use crate::meetings::Meeting;
 use crate::values::Language;
 use anyhow::Context;
-use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart};
+use lettre::message::{header::ContentType, Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use maud::{html, DOCTYPE};
 
@@ -26,6 +26,8 @@ pub struct Recipient<'a> {
     /// An invitation's link and the name of the category it registers into; or a focal
     /// point's page and their organisation's name.
     pub invitation: Option<(String, String)>,
+    /// A confirmed participant's check-in code, shown as a QR code in the emails that seat them.
+    pub checkin_code: Option<String>,
 }
 
 pub struct Rendered {
@@ -34,7 +36,12 @@ pub struct Rendered {
     pub paragraphs: Vec<String>,
     pub action: Option<(String, String)>,
     pub ics: Option<String>,
+    /// The check-in code to show, as text and as an inline QR image.
+    pub checkin_code: Option<String>,
 }
+
+/// The inline QR image's Content-ID, which the HTML names as `cid:`.
+const QR_CONTENT_ID: &str = "checkin-code";
 
 /// Drops line breaks and other control characters: nothing typed may start a new header line.
 pub fn one_line(text: &str) -> String {
@@ -240,6 +247,12 @@ pub fn render(
         paragraphs,
         action,
         ics,
+        checkin_code: match mail {
+            ParticipantMail::Confirmed | ParticipantMail::Promoted | ParticipantMail::Approved => {
+                to.checkin_code.clone()
+            }
+            _ => None,
+        },
     }
 }
 
@@ -255,6 +268,13 @@ impl Rendered {
                     text.push_str(&format!("{link}\n\n"));
                 }
             }
+        }
+        if let Some(code) = &self.checkin_code {
+            let code = crate::checkin::CheckinCode::grouped(code);
+            text.push_str(&format!(
+                "{}: {code}\n{}\n\n",
+                t.checkin_code_heading, t.checkin_code_hint
+            ));
         }
         if let Some(manage) = &to.manage_link {
             text.push_str(&format!("{}\n{manage}\n\n", t.manage_intro));
@@ -289,6 +309,13 @@ impl Rendered {
                             }
                         }
                     }
+                    @if let Some(code) = &self.checkin_code {
+                        p { strong { (t.checkin_code_heading) } br; (t.checkin_code_hint) }
+                        p {
+                            img src={ "cid:" (QR_CONTENT_ID) } width="200" height="200" alt=(t.checkin_code_heading);
+                            br; code style="font-size: 1.1em" { (crate::checkin::CheckinCode::grouped(code)) }
+                        }
+                    }
                     @if let Some(manage) = &to.manage_link {
                         p { (t.manage_intro) br; a href=(manage) { (t.manage_link) } }
                     }
@@ -301,6 +328,26 @@ impl Rendered {
         }
         .into_string()
     }
+}
+
+/// Plain text and HTML; the HTML with the QR image of the check-in code beside it, when it
+/// shows one.
+fn body(rendered: &Rendered, to: &Recipient<'_>, meeting: &Meeting) -> anyhow::Result<MultiPart> {
+    let (text, html) = (rendered.text(to, meeting), rendered.html(to, meeting));
+    let Some(code) = &rendered.checkin_code else {
+        return Ok(MultiPart::alternative_plain_html(text, html));
+    };
+    let image = Attachment::new_inline(QR_CONTENT_ID.to_owned()).body(
+        crate::checkin::qr::png(code)?,
+        ContentType::parse("image/png").context("image content type")?,
+    );
+    Ok(MultiPart::alternative()
+        .singlepart(SinglePart::plain(text))
+        .multipart(
+            MultiPart::related()
+                .singlepart(SinglePart::html(html))
+                .singlepart(image),
+        ))
 }
 
 /// Assembles the message: plain text and HTML, the `.ics` when there is one, and a
@@ -318,8 +365,7 @@ pub fn build(
         .parse()
         .context("the recipient address is not deliverable")?;
     let mailbox = Mailbox::new(display_name(mail, to.full_name), address);
-    let body =
-        MultiPart::alternative_plain_html(rendered.text(to, meeting), rendered.html(to, meeting));
+    let body = body(rendered, to, meeting)?;
     let mut builder = Message::builder().from(from.clone());
     // Replies reach the meeting's contact, not the sending address.
     if let Some(contact) = meeting

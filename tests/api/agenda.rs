@@ -562,7 +562,7 @@ async fn calendars_parse_and_keep_their_uids(backend: Backend) {
     );
     assert_eq!(prop(&own[1], "SUMMARY"), "Hubs\\, ONU\\; y sociedad civil");
     let welcome = &app.smtp.to("ana@example.org")[1];
-    let attached = String::from_utf8(welcome.attachments[0].2.clone()).unwrap();
+    let attached = String::from_utf8(welcome.calendar().2.clone()).unwrap();
     assert_eq!(
         parse_ics(&attached).len(),
         4,
@@ -726,7 +726,7 @@ async fn quick_edits_make_one_notice_per_confirmed_participant(backend: Backend)
         "Cambios en el programa: Intercambio regional de centros de información"
     );
     assert!(ana.text.contains("• Apertura: 29 de mayo de 2030, 09:00–10:00, Salón Tlatelolco → 29 de mayo de 2030, 11:00–12:00, Sala Juárez"), "{}", ana.text);
-    assert_eq!(ana.attachments[0].0, "agenda.ics");
+    assert_eq!(ana.calendar().0, "agenda.ics");
     let joe = app
         .smtp
         .wait_for("joe@example.org", counts[1] + 1)

@@ -518,3 +518,57 @@ fn grouped(code: &str) -> String {
         .collect::<Vec<_>>()
         .join("-")
 }
+
+/// The text a QR code in a PNG holds, as a phone's scanner would read it.
+fn scan_png(bytes: &[u8]) -> String {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(frame.color_type, png::ColorType::Grayscale);
+    let (width, height) = (frame.width as usize, frame.height as usize);
+    let mut image =
+        rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+    let grids = image.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().unwrap().1
+}
+
+on_both_backends!(the_confirmation_email_and_the_manage_page_show_the_code_as_a_qr);
+async fn the_confirmation_email_and_the_manage_page_show_the_code_as_a_qr(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    let code = ana["checkin_code"].as_str().unwrap();
+    let mails = app.smtp.to("ana@example.org");
+    let welcome = mails.last().unwrap();
+    assert!(welcome.text.contains(&grouped(code)), "{}", welcome.text);
+    assert!(
+        welcome.html.contains("src=\"cid:checkin-code\""),
+        "{}",
+        welcome.html
+    );
+    let images: Vec<&(String, String, Vec<u8>)> = welcome
+        .attachments
+        .iter()
+        .filter(|(_, kind, _)| kind == "image/png")
+        .collect();
+    assert_eq!(images.len(), 1, "one inline image");
+    assert_eq!(
+        scan_png(&images[0].2),
+        code,
+        "the QR code holds the check-in code"
+    );
+    // The first email, before the address was confirmed, shows no code.
+    assert!(!mails[0].text.contains(&grouped(code)));
+
+    let page = crate::support::html::fetch(
+        &app,
+        &format!("/manage/{}", ana["manage_token"].as_str().unwrap()),
+        Some("en"),
+    )
+    .await;
+    assert!(page.body.contains(&grouped(code)), "the code as text");
+    assert!(page.body.contains("<svg"), "and as a QR code");
+}

@@ -52,7 +52,7 @@ async fn full_flow_register_confirm_and_register_again(backend: Backend) {
         welcome.subject,
         "Su lugar está confirmado: Intercambio regional de centros de información"
     );
-    let (name, content_type, ics) = &welcome.attachments[0];
+    let (name, content_type, ics) = welcome.calendar();
     assert_eq!(
         (name.as_str(), content_type.as_str()),
         ("invite.ics", "text/calendar")

@@ -132,6 +132,12 @@ fn manage_markup(
                 dt { (t.email) } dd { (view.email) }
                 (crate::meetings::pages::where_and_contact(meeting, ctx.lang))
             }
+            @if let Some(code) = &view.checkin_code {
+                (crate::checkin::pages::code_block(t, code))
+            }
+            @if view.checked_in_at.is_some() && now() >= meeting.starts_at {
+                p { a href={ "/manage/" (token) "/certificate.pdf" } { (t.certificate_download) } }
+            }
             @if active {
                 p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
                 h2 { (t.press_list) }

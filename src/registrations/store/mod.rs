@@ -246,11 +246,17 @@ pub struct Contact {
     pub full_name: String,
     pub language: Language,
     pub created_at: NaiveDateTime,
+    /// What the desk scans, while the registration is confirmed.
+    pub checkin_code: Option<String>,
 }
 
 pub fn contact(conn: &mut DbConn, id: &str) -> AppResult<Contact> {
     let registration = by_id(conn, id)?;
     Ok(Contact {
+        checkin_code: registration
+            .checkin_code
+            .clone()
+            .filter(|_| registration.status() == Status::Confirmed),
         language: registration.language(),
         meeting_id: registration.meeting_id,
         email: registration.email,

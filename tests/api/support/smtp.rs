@@ -85,6 +85,14 @@ impl Mail {
         }
     }
 
+    /// The calendar file attached (beside it may be the inline QR image of a check-in code).
+    pub fn calendar(&self) -> &(String, String, Vec<u8>) {
+        self.attachments
+            .iter()
+            .find(|(_, kind, _)| kind == "text/calendar")
+            .unwrap_or_else(|| panic!("a calendar attached: {:?}", self.subject))
+    }
+
     fn token_after(&self, marker: &str) -> Option<String> {
         let start = self.text.find(marker)? + marker.len();
         let token: String = self.text[start..]
