@@ -207,6 +207,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::delegations::focal::configure)
         .configure(crate::checkin::routes::configure)
         .configure(crate::checkin::pages::configure)
+        .configure(crate::checkin::dashboard::configure)
         .configure(crate::delegations::pages::configure)
         .configure(crate::invitations::dashboard::configure)
         .configure(crate::delegations::dashboard::configure)

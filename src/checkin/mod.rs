@@ -8,6 +8,7 @@
 pub mod attendance;
 pub mod badges;
 pub mod certificate;
+pub mod dashboard;
 pub mod desk;
 pub mod pages;
 mod pdf;

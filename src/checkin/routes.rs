@@ -493,12 +493,24 @@ pub(crate) async fn badges_pdf(
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
     let filter = super::badges::BadgeFilter::parse(req.query_string())?;
-    let (meeting, categories, badges) = state
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
+        .await?;
+    badges_download(&state, meeting, filter).await
+}
+
+/// The badges a filter names, as a download.
+pub async fn badges_download(
+    state: &AppState,
+    meeting: Meeting,
+    filter: super::badges::BadgeFilter,
+) -> AppResult<HttpResponse> {
+    let meeting_id = meeting.id.clone();
+    let for_read = meeting.clone();
+    let (categories, badges) = state
         .read(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let categories = crate::meetings::categories::store::of_meeting(conn, &meeting.id)?;
-            let badges = super::badges::badges(conn, &meeting, &filter)?;
-            Ok((meeting, categories, badges))
+            let categories = crate::meetings::categories::store::of_meeting(conn, &meeting_id)?;
+            Ok((categories, super::badges::badges(conn, &for_read, &filter)?))
         })
         .await?;
     let name = format!("{}-badges.pdf", meeting.slug);

@@ -519,3 +519,24 @@ pub fn by_code(
         .optional()?;
     Ok(row.map(|row| desk_participant(meeting, row)))
 }
+
+/// The people who came on any day, by name: (registration, name, organisation).
+pub fn attended(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, String, String)>> {
+    Ok(registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(
+            registrations::id.eq_any(
+                attendances::table
+                    .filter(attendances::meeting_id.eq(meeting_id))
+                    .select(attendances::registration_id),
+            ),
+        )
+        .order((registrations::full_name.asc(), registrations::id.asc()))
+        .select((
+            registrations::id,
+            registrations::full_name,
+            organizations::name,
+        ))
+        .load(conn)?)
+}

@@ -24,6 +24,7 @@ pub enum Tab {
     Questions,
     Invitations,
     Delegations,
+    CheckIn,
     Edit,
 }
 
@@ -97,6 +98,7 @@ pub fn meeting_page(
             format!("{base}/delegations"),
             t.delegations_tab,
         ),
+        (Tab::CheckIn, format!("{base}/check-in"), t.checkin_tab),
         (Tab::Edit, format!("{base}/edit"), t.edit_meeting),
     ];
     let title = meeting.title_in(ctx.lang);

@@ -319,6 +319,17 @@ async fn organizer_flow(backend: Backend) {
         )
         .await;
     app.confirm(&token).await;
+    let desk = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/desk-tokens"),
+            Some(&organizer),
+            json!({"label": "Mostrador de la entrada principal del centro"}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
@@ -572,6 +583,17 @@ async fn page_walk(backend: Backend) {
         json!({"full_name": "María José Zúñiga Hernández de la Cruz", "email": long}),
     )
     .await;
+    let desk = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/desk-tokens"),
+            Some(&organizer),
+            json!({"label": "Mostrador de la entrada principal del centro"}),
+        )
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
@@ -617,6 +639,8 @@ async fn page_walk(backend: Backend) {
         format!("/organizer/m/{other}/delegations"),
         format!("/i/{invitation}"),
         format!("/d/{focal}"),
+        format!("{m}/check-in"),
+        format!("/desk/{desk}?q=Zúñiga"),
     ];
     let unlabelled = "return [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !['hidden', 'submit', 'button'].includes(e.type))

@@ -17,6 +17,7 @@ mod browser_desk;
 mod capacity;
 mod categories;
 mod checkin;
+mod checkin_tab;
 mod delegations;
 mod demo;
 mod documents;

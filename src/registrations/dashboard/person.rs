@@ -48,6 +48,16 @@ pub(super) async fn person_page(
             p { (super::status_of(t, &person)) }
             div.actions { (super::action_forms(t, &base, &current, &person, &here, &Action::allowed(&person))) }
             (details(&ctx, &meeting, &person, category))
+            @if person.checkin_code.is_some() || person.checked_in_at.is_some() {
+                ul {
+                    @if person.checkin_code.is_some() {
+                        li { a href={ (base) "/badges.pdf?id=" (person.id) } { (t.badge_one) } }
+                    }
+                    @if person.checked_in_at.is_some() {
+                        li { a href={ (here) "/certificate.pdf" } { (t.certificate_download) } }
+                    }
+                }
+            }
             @if !person.answers.is_empty() {
                 h3 { (t.answers_heading) }
                 (answers_list(&questions, &Answers::from_raw(person.answers.clone()), ctx.lang))
@@ -118,6 +128,7 @@ fn change_line(t: &Catalogue, ctx: &PageContext, meeting: &Meeting, change: &Cha
     let what = match change.action.as_str() {
         "registration.created" | "registration.seeded" => t.history_registered.to_owned(),
         "registration.checked_in" => t.checked_in.to_owned(),
+        "registration.check_in_undone" => t.history_check_in_undone.to_owned(),
         "registration.updated" => t.history_updated.to_owned(),
         "registration.signed_out" => t.history_signed_out.to_owned(),
         "meeting.seat_added" | "category.seat_added" => t.history_seat_added.to_owned(),
