@@ -319,17 +319,6 @@ async fn organizer_flow(backend: Backend) {
         )
         .await;
     app.confirm(&token).await;
-    let desk = app
-        .post(
-            &format!("/api/v1/meetings/{slug}/desk-tokens"),
-            Some(&organizer),
-            json!({"label": "Mostrador de la entrada principal del centro"}),
-        )
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
     let email = crate::support::html::organizer_email(&app);
     let b = &browser;
     b.client
