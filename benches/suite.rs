@@ -9,6 +9,10 @@
 //! the same code and driver with no HTTP, `pgbench` with the same statements, and a minimal
 //! actix-web handler. It prints a table and writes it as JSON to `target/bench/suite.json`.
 //! Figures are medians of `--runs` repetitions (3 by default, 1 with `--quick`).
+//! `-- --checkin` measures the days of the meeting instead (`suite/checkin.rs`).
+
+#[path = "suite/checkin.rs"]
+mod checkin;
 
 use chrono::Utc;
 use convene::accounts::tokens::{self, Grant, TokenKind};
@@ -47,6 +51,8 @@ struct Options {
     out: PathBuf,
     /// `--sizes [a,b,c]`: the size dimension instead of the load suite.
     sizes: Option<Vec<usize>>,
+    /// `--checkin`: the check-in desk and the badges instead of the load suite.
+    checkin: bool,
 }
 
 impl Options {
@@ -70,6 +76,7 @@ impl Options {
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(if quick { 1 } else { 3 }),
             out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/suite.json"),
+            checkin: args.iter().any(|a| a == "--checkin"),
             sizes: args.iter().any(|a| a == "--sizes").then(|| {
                 value("--sizes")
                     .filter(|v| !v.starts_with("--"))
@@ -1199,6 +1206,21 @@ impl ReadCeiling {
 fn main() {
     let options = Options::from_args();
     let started = Instant::now();
+    if options.checkin {
+        let rows = checkin::run_checkin(&options.backends, options.seconds, options.runs);
+        print_table(&rows);
+        let out = options.out.with_file_name("checkin.json");
+        let report = json!({"when": Utc::now().to_rfc3339(), "machine": machine(), "rows": rows});
+        std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+        std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+        println!(
+            "\n{}\ncheck-in took {:.0} s; JSON in {}",
+            machine(),
+            started.elapsed().as_secs_f64(),
+            out.display()
+        );
+        return;
+    }
     if let Some(sizes) = options.sizes.clone() {
         let rows = run_sizes(&options.backends, &sizes);
         print_table(&rows);

@@ -230,10 +230,26 @@ fn live(row: &TokenRow, now: NaiveDateTime) -> bool {
     row.revoked_at.is_none() && row.expires_at.is_none_or(|at| at > now)
 }
 
+/// Whether a token found by its digest is live: not revoked, not expired.
+pub fn is_live(row: &TokenRow, now: NaiveDateTime) -> bool {
+    live(row, now)
+}
+
+/// Whether a presented token could be one of ours at all (64 hex digits): anything else is
+/// refused without a query.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The stored digest compared in constant time with the one wanted.
+pub fn same_digest(row: &TokenRow, wanted: &str) -> bool {
+    bool::from(row.digest.as_bytes().ct_eq(wanted.as_bytes()))
+}
+
 /// The stored row of a token, live or not.
 fn stored(conn: &mut DbConn, token: &str) -> AppResult<Option<TokenRow>> {
     // Anything but our 64 hex digits cannot be a token: skip the query.
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !well_formed(token) {
         return Ok(None);
     }
     let wanted = digest(token);
@@ -242,7 +258,7 @@ fn stored(conn: &mut DbConn, token: &str) -> AppResult<Option<TokenRow>> {
         .select(TokenRow::as_select())
         .first(conn)
         .optional()?;
-    Ok(row.filter(|t| bool::from(t.digest.as_bytes().ct_eq(wanted.as_bytes()))))
+    Ok(row.filter(|t| same_digest(t, &wanted)))
 }
 
 #[cfg(test)]

@@ -1,12 +1,11 @@
 //! The check-in API: desk tokens (organizer), the desk's list and its check-ins (one, a batch
 //! made offline, an undo), and the organizer's attendance file.
 
-use super::desk::{Checker, Desk};
+use super::desk::{Checker, Desk, Who};
 use super::{store, CheckIn, CheckInAnswer, CheckInForm, DeskParticipant, BATCH_LIMIT};
 use crate::accounts::handed_out::{self, NewToken, TokenForm, TokenView};
 use crate::accounts::tokens::TokenKind;
 use crate::accounts::Organizer;
-use crate::audit::Actor;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::meetings::{self, Meeting};
@@ -255,12 +254,12 @@ fn record(
     conn: &mut DbConn,
     meeting: &Meeting,
     form: &CheckInForm,
-    checker: &Checker,
+    who: &Who,
     batch: bool,
 ) -> AppResult<CheckInAnswer> {
     let at = now();
     let scan = CheckIn::parse(form, meeting, at)?;
-    store::check_in(conn, meeting, &scan, &checker.source(batch), at)
+    store::check_in(conn, meeting, &scan, &who.source(batch), at)
 }
 
 #[utoipa::path(
@@ -284,8 +283,8 @@ pub(crate) async fn check_in(
     let slug = query.into_inner().meeting;
     let answer = state
         .write_unseen(move |conn| {
-            let meeting = checker.meeting(conn, slug.as_deref())?;
-            record(conn, &meeting, &form, &checker, false)
+            let (meeting, who) = checker.resolve(conn, slug.as_deref())?;
+            record(conn, &meeting, &form, &who, false)
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))
@@ -362,17 +361,18 @@ pub(crate) async fn check_in_batch(
     if items.len() > BATCH_LIMIT {
         return Err(AppError::PayloadTooLarge);
     }
-    let checker = Checker::Desk(desk);
+    let who = Who::Desk {
+        token_id: desk.token_id.clone(),
+    };
     let answer = state
         .write_unseen(move |conn| {
-            let meeting = checker.meeting(conn, None)?;
+            let meeting = desk.meeting(conn)?;
             let results = items
                 .into_iter()
                 .map(|value| {
                     let form = batch_item(value);
                     let nonce = form.as_ref().ok().and_then(|f| f.nonce.clone());
-                    let answer =
-                        form.and_then(|form| record(conn, &meeting, &form, &checker, true));
+                    let answer = form.and_then(|form| record(conn, &meeting, &form, &who, true));
                     match answer {
                         // The connection failed: the whole batch is answered as failed.
                         Err(AppError::Unexpected(error)) => Err(AppError::Unexpected(error)),
@@ -433,14 +433,10 @@ pub(crate) async fn undo(
     };
     let person = state
         .write_unseen(move |conn| {
-            let meeting = checker.meeting(conn, slug.as_deref())?;
+            let (meeting, who) = checker.resolve(conn, slug.as_deref())?;
             let at = now();
             let day = day.unwrap_or_else(|| super::day_of(&meeting, at));
-            let actor = match &checker {
-                Checker::Organizer { account_id } => Actor::Account(account_id),
-                Checker::Desk(_) => Actor::System,
-            };
-            store::undo(conn, &meeting, &id, day, &actor, at)
+            store::undo(conn, &meeting, &id, day, &who.actor(), at)
         })
         .await?;
     Ok(HttpResponse::Ok().json(person))

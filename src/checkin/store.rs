@@ -12,20 +12,51 @@ use crate::web::PageRequest;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-/// Whom a scan names, as stored.
+/// Whom a scan names, as stored: what the desk shows of them, and what the check-in needs.
 #[derive(Debug, Queryable)]
 struct Named {
     id: String,
     meeting_id: String,
     status: String,
+    full_name: String,
+    organization: String,
+    country: String,
+    category: Option<String>,
+    checkin_code: Option<String>,
+    checked_in_at: Option<NaiveDateTime>,
 }
 
+impl Named {
+    fn on_desk(self, meeting: &Meeting, arrived_at: Option<NaiveDateTime>) -> DeskParticipant {
+        desk_participant(
+            meeting,
+            (
+                self.id,
+                self.full_name,
+                self.organization,
+                self.country,
+                self.category,
+                self.checkin_code,
+                arrived_at,
+            ),
+        )
+    }
+}
+
+/// The person a scan names, in one query with their organisation.
 fn named(conn: &mut DbConn, holder: &Holder) -> AppResult<Option<Named>> {
     let query = registrations::table
+        .inner_join(organizations::table)
         .select((
             registrations::id,
             registrations::meeting_id,
             registrations::status,
+            registrations::full_name,
+            organizations::name,
+            registrations::country,
+            registrations::category,
+            registrations::checkin_code,
+            registrations::checked_in_at,
         ))
         .into_boxed();
     let query = match holder {
@@ -51,9 +82,22 @@ fn earlier_scan(
         .optional()?)
 }
 
+/// When a person arrived on a day, if they did.
+fn arrival(conn: &mut DbConn, id: &str, day: &str) -> AppResult<Option<NaiveDateTime>> {
+    Ok(attendances::table
+        .find((id, day))
+        .select(attendances::arrived_at)
+        .first(conn)
+        .optional()?)
+}
+
 /// Records a scan and answers whether it was the person's arrival of its day. A nonce seen
 /// before answers what it answered then and records nothing; an unknown code, or another
 /// meeting's, is 404 with nothing recorded; a person not confirmed is 409 `not_confirmed`.
+///
+/// The constraints decide, not a lock: the arrival's insert is refused for a person already
+/// arrived that day, the scan's for a nonce taken (and then the transaction, arrival included,
+/// is rolled back). A first arrival takes five statements.
 pub fn check_in(
     conn: &mut DbConn,
     meeting: &Meeting,
@@ -61,111 +105,142 @@ pub fn check_in(
     source: &Source,
     now: NaiveDateTime,
 ) -> AppResult<CheckInAnswer> {
-    conn.transaction(|conn| {
-        let person = named(conn, &scan.holder)?
-            .filter(|person| person.meeting_id == meeting.id)
-            .ok_or(AppError::NotFound)?;
-        if let Some(answer) = resent(conn, meeting, &person.id, &scan.nonce)? {
+    match conn.transaction(|conn| try_check_in(conn, meeting, scan, source, now)) {
+        Err(AppError::Conflict { code, .. }) if code == NONCE_TAKEN => conn.transaction(|conn| {
+            let person = named(conn, &scan.holder)?.ok_or(AppError::NotFound)?;
+            resent(conn, meeting, person, &scan.nonce)?.ok_or(AppError::NotFound)
+        }),
+        answer => answer,
+    }
+}
+
+/// Within a check-in: its nonce was taken, so what it wrote is rolled back.
+const NONCE_TAKEN: &str = "nonce_taken";
+
+fn try_check_in(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    scan: &CheckIn,
+    source: &Source,
+    now: NaiveDateTime,
+) -> AppResult<CheckInAnswer> {
+    let person = named(conn, &scan.holder)?
+        .filter(|person| person.meeting_id == meeting.id)
+        .ok_or(AppError::NotFound)?;
+    if person.status != RegistrationStatus::Confirmed.as_str() {
+        // A scan sent again answers as it did, even for someone cancelled since.
+        if let Some(answer) = resent(conn, meeting, person, &scan.nonce)? {
             return Ok(answer);
         }
-        if person.status != RegistrationStatus::Confirmed.as_str() {
-            return Err(AppError::conflict(
-                "not_confirmed",
-                format!("this registration is {}, not confirmed", person.status),
-            ));
-        }
-        let day = scan.day.to_string();
-        let scan_id = new_id();
-        let (desk_token_id, account_id) = match source {
-            Source::Desk { token_id } | Source::Batch { token_id } => {
-                (Some(token_id.as_str()), None)
-            }
-            Source::Organizer { account_id } => (None, Some(account_id.as_str())),
-        };
-        let insert = diesel::insert_into(check_ins::table)
-            .values((
-                check_ins::id.eq(&scan_id),
-                check_ins::meeting_id.eq(&meeting.id),
-                check_ins::registration_id.eq(&person.id),
-                check_ins::nonce.eq(&scan.nonce),
-                check_ins::day.eq(&day),
-                check_ins::device_at.eq(scan.at),
-                check_ins::received_at.eq(now),
-                check_ins::source.eq(source.as_str()),
-                check_ins::desk_token_id.eq(desk_token_id),
-                check_ins::account_id.eq(account_id),
-                check_ins::first.eq(false),
-            ))
-            .on_conflict_do_nothing();
-        if crate::on_each_backend!(conn, each => insert.execute(each))? == 0 {
-            // The same scan, sent by another request at this very moment.
-            return resent(conn, meeting, &person.id, &scan.nonce)?.ok_or(AppError::NotFound);
-        }
-        let arrival = diesel::insert_into(attendances::table)
-            .values((
-                attendances::registration_id.eq(&person.id),
-                attendances::day.eq(&day),
-                attendances::meeting_id.eq(&meeting.id),
-                attendances::arrived_at.eq(scan.at),
-                attendances::check_in_id.eq(&scan_id),
-            ))
-            .on_conflict_do_nothing();
-        let first = crate::on_each_backend!(conn, each => arrival.execute(each))? == 1;
-        if first {
-            arrived(conn, meeting, &person.id, &scan_id, scan, source, now)?;
-        }
-        Ok(CheckInAnswer {
-            registration: participant(conn, meeting, &person.id, scan.day)?,
-            first,
-        })
+        return Err(AppError::conflict(
+            "not_confirmed",
+            "this registration is not confirmed",
+        ));
+    }
+    let day = scan.day.to_string();
+    let scan_id = new_id();
+    let arrival_insert = diesel::insert_into(attendances::table)
+        .values((
+            attendances::registration_id.eq(&person.id),
+            attendances::day.eq(&day),
+            attendances::meeting_id.eq(&meeting.id),
+            attendances::arrived_at.eq(scan.at),
+            attendances::check_in_id.eq(&scan_id),
+        ))
+        .on_conflict_do_nothing();
+    let first = crate::on_each_backend!(conn, each => arrival_insert.execute(each))? == 1;
+    if !record_scan(
+        conn, meeting, &person.id, &scan_id, first, scan, source, now,
+    )? {
+        return Err(AppError::conflict(NONCE_TAKEN, "this scan was sent before"));
+    }
+    let arrived_at = if first {
+        arrived(conn, meeting, &person, scan, source, now)?;
+        Some(scan.at)
+    } else {
+        arrival(conn, &person.id, &day)?
+    };
+    Ok(CheckInAnswer {
+        registration: person.on_desk(meeting, arrived_at),
+        first,
     })
+}
+
+/// Keeps the scan; answers false when its nonce was taken already (nothing is written).
+#[allow(clippy::too_many_arguments)]
+fn record_scan(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    person: &str,
+    scan_id: &str,
+    first: bool,
+    scan: &CheckIn,
+    source: &Source,
+    now: NaiveDateTime,
+) -> AppResult<bool> {
+    let (desk_token_id, account_id) = match source {
+        Source::Desk { token_id } | Source::Batch { token_id } => (Some(token_id.as_str()), None),
+        Source::Organizer { account_id } => (None, Some(account_id.as_str())),
+    };
+    let insert = diesel::insert_into(check_ins::table)
+        .values((
+            check_ins::id.eq(scan_id),
+            check_ins::meeting_id.eq(&meeting.id),
+            check_ins::registration_id.eq(person),
+            check_ins::nonce.eq(&scan.nonce),
+            check_ins::day.eq(scan.day.to_string()),
+            check_ins::device_at.eq(scan.at),
+            check_ins::received_at.eq(now),
+            check_ins::source.eq(source.as_str()),
+            check_ins::desk_token_id.eq(desk_token_id),
+            check_ins::account_id.eq(account_id),
+            check_ins::first.eq(first),
+        ))
+        .on_conflict_do_nothing();
+    Ok(crate::on_each_backend!(conn, each => insert.execute(each))? == 1)
 }
 
 /// What a scan sent again answers: the first answer, for the person it named then.
 fn resent(
     conn: &mut DbConn,
     meeting: &Meeting,
-    person: &str,
+    person: Named,
     nonce: &str,
 ) -> AppResult<Option<CheckInAnswer>> {
-    let Some((named, day, first)) = earlier_scan(conn, &meeting.id, nonce)? else {
+    let Some((named_then, day, first)) = earlier_scan(conn, &meeting.id, nonce)? else {
         return Ok(None);
     };
-    if named != person {
+    if named_then != person.id {
         return Err(AppError::invalid(
             "nonce",
             Problem::new("taken", "was already used for another person's check-in"),
         ));
     }
-    let day = day.parse::<NaiveDate>().map_err(anyhow::Error::from)?;
+    let arrived_at = arrival(conn, &person.id, &day)?;
     Ok(Some(CheckInAnswer {
-        registration: participant(conn, meeting, person, day)?,
+        registration: person.on_desk(meeting, arrived_at),
         first,
     }))
 }
 
-/// The bookkeeping of a day's arrival: the scan marked first, the registration's first
-/// arrival, its change time for the desks, and the audit log.
+/// The bookkeeping of a day's arrival: the registration's first arrival and its change time
+/// for the desks (one statement), and the audit log.
 fn arrived(
     conn: &mut DbConn,
     meeting: &Meeting,
-    id: &str,
-    scan_id: &str,
+    person: &Named,
     scan: &CheckIn,
     source: &Source,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    diesel::update(check_ins::table.find(scan_id))
-        .set(check_ins::first.eq(true))
+    diesel::update(registrations::table.find(&person.id))
+        .set((
+            registrations::checked_in_at.eq(person
+                .checked_in_at
+                .map_or(scan.at, |known| known.min(scan.at))),
+            registrations::updated_at.eq(now),
+        ))
         .execute(conn)?;
-    diesel::update(
-        registrations::table
-            .find(id)
-            .filter(registrations::checked_in_at.is_null()),
-    )
-    .set(registrations::checked_in_at.eq(scan.at))
-    .execute(conn)?;
-    touch(conn, id, now)?;
     let actor = match source {
         Source::Organizer { account_id } => Actor::Account(account_id),
         Source::Desk { .. } | Source::Batch { .. } => Actor::System,
@@ -176,7 +251,7 @@ fn arrived(
             actor: &actor,
             action: "registration.checked_in",
             meeting_id: Some(&meeting.id),
-            subject_id: Some(id),
+            subject_id: Some(&person.id),
             detail: &format!("{} {}", scan.day, source.as_str()),
         },
         now,
