@@ -10,6 +10,7 @@ pub mod badges;
 pub mod certificate;
 pub mod dashboard;
 pub mod desk;
+mod one_statement;
 pub mod pages;
 mod pdf;
 pub mod qr;

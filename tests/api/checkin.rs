@@ -572,3 +572,63 @@ async fn the_confirmation_email_and_the_manage_page_show_the_code_as_a_qr(backen
     assert!(page.body.contains(&grouped(code)), "the code as text");
     assert!(page.body.contains("<svg"), "and as a QR code");
 }
+
+on_both_backends!(many_scans_at_once_make_one_arrival_and_a_nonce_names_one_person);
+async fn many_scans_at_once_make_one_arrival_and_a_nonce_names_one_person(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = ongoing_meeting(&app, &organizer).await;
+    let ana = confirmed(&app, &slug, "ana@example.org", "Ana Peña").await;
+    let luis = confirmed(&app, &slug, "luis@example.org", "Luis Ajú").await;
+    let desk = desk_token(&app, &organizer, &slug, "Puerta").await;
+    let desk = desk["token"].as_str().unwrap();
+    // Twelve scans of Ana at once: eight with nonces of their own, four resending one nonce.
+    let shared = nonce();
+    let scans = (0..12).map(|i| {
+        let nonce = if i < 8 { nonce() } else { shared.clone() };
+        check_in(
+            &app,
+            desk,
+            json!({"code": ana["checkin_code"], "nonce": nonce}),
+        )
+    });
+    let answers = futures::future::join_all(scans).await;
+    for (status, answer) in &answers {
+        assert_eq!(*status, 200, "{answer}");
+    }
+    let times: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(_, a)| {
+            a["registration"]["checked_in_at"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        times.len(),
+        1,
+        "every answer gives the one arrival time: {times:?}"
+    );
+    let firsts = answers.iter().filter(|(_, a)| a["first"] == true).count();
+    assert!(
+        firsts == 1 || firsts == 4,
+        "one arrival: answered first to its scan, and to its nonce's resends if it was that one: {firsts}"
+    );
+    assert_eq!(today(&app.stats(&organizer, &slug).await), 1);
+
+    // A nonce already used for Ana cannot check Luis in.
+    let (status, answer) = check_in(
+        &app,
+        desk,
+        json!({"code": luis["checkin_code"], "nonce": shared}),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["errors"][0]["field"], "nonce");
+    assert_eq!(
+        today(&app.stats(&organizer, &slug).await),
+        1,
+        "nothing recorded for Luis"
+    );
+}
