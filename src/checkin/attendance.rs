@@ -7,8 +7,8 @@ use crate::error::AppResult;
 use crate::exports::{Cell, Column, Export, Reader};
 use crate::meetings::Meeting;
 use crate::registrations::model::RegistrationStatus;
-use crate::schema::{attendances, organizations, registrations};
-use chrono::NaiveDateTime;
+use crate::schema::{attendances, check_ins, organizations, registrations};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -158,4 +158,53 @@ fn arrival_cell(meeting: &Meeting, at: NaiveDateTime, reader: Reader) -> Cell {
         Reader::Program => Cell::Value(meeting.rfc3339(at)),
         Reader::Person(_) => Cell::When(meeting.local(at).naive_local()),
     }
+}
+
+/// The days one person arrived on.
+pub fn days_attended(conn: &mut DbConn, registration_id: &str) -> AppResult<Vec<NaiveDate>> {
+    let days: Vec<String> = attendances::table
+        .filter(attendances::registration_id.eq(registration_id))
+        .order(attendances::day.asc())
+        .select(attendances::day)
+        .load(conn)?;
+    Ok(days.iter().filter_map(|day| day.parse().ok()).collect())
+}
+
+/// Forgets a registration's scans and arrivals (the registration is being deleted).
+pub fn forget(conn: &mut DbConn, registration_id: &str) -> AppResult<()> {
+    diesel::delete(attendances::table.filter(attendances::registration_id.eq(registration_id)))
+        .execute(conn)?;
+    diesel::delete(check_ins::table.filter(check_ins::registration_id.eq(registration_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Forgets a meeting's scans and arrivals (its personal data is purged; the counts per day
+/// are kept with the meeting's anonymous counts).
+pub fn forget_meeting(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
+    diesel::delete(attendances::table.filter(attendances::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
+    diesel::delete(check_ins::table.filter(check_ins::meeting_id.eq(meeting_id))).execute(conn)?;
+    Ok(())
+}
+
+/// The people who came on any day, by name: (registration, name, organisation).
+pub fn attended(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, String, String)>> {
+    Ok(registrations::table
+        .inner_join(organizations::table)
+        .filter(registrations::meeting_id.eq(meeting_id))
+        .filter(
+            registrations::id.eq_any(
+                attendances::table
+                    .filter(attendances::meeting_id.eq(meeting_id))
+                    .select(attendances::registration_id),
+            ),
+        )
+        .order((registrations::full_name.asc(), registrations::id.asc()))
+        .select((
+            registrations::id,
+            registrations::full_name,
+            organizations::name,
+        ))
+        .load(conn)?)
 }

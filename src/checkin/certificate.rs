@@ -42,7 +42,7 @@ pub fn of(
         .first(conn)
         .optional()?
         .ok_or(AppError::NotFound)?;
-    let days = super::store::days_attended(conn, registration_id)?;
+    let days = super::attendance::days_attended(conn, registration_id)?;
     if days.is_empty() || now < meeting.starts_at {
         return Err(AppError::conflict(
             "not_attended",

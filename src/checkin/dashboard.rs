@@ -2,7 +2,6 @@
 //! badges to print (everyone, a category, or one person from their page), the certificates,
 //! and the desk links (made, shown once, revoked).
 
-use super::store;
 use crate::accounts::handed_out::{self, NewToken, TokenForm, TokenView};
 use crate::accounts::tokens::TokenKind;
 use crate::db::{now, DbConn};
@@ -55,7 +54,7 @@ fn read_tab(conn: &mut DbConn, meeting: &Meeting) -> AppResult<TabView> {
         links: handed_out::list(conn, TokenKind::Desk, &meeting.id, now())?,
         categories: crate::meetings::categories::store::of_meeting(conn, &meeting.id)?,
         counts: super::attendance::counts(conn, &meeting.id)?,
-        came: store::attended(conn, &meeting.id)?,
+        came: super::attendance::attended(conn, &meeting.id)?,
     })
 }
 

@@ -89,15 +89,15 @@ struct Arrival {
     arrived_at: NaiveDateTime,
 }
 
-/// The check-in, when this statement could record it; `None` leaves it to the general path
-/// (a nonce seen before, a person not confirmed). 404 when the meeting has no such person.
-pub fn check_in(
+/// The statement, bound: its one row, or none when the meeting has no such person.
+fn run(
     conn: &mut PgConnection,
     meeting: &Meeting,
     scan: &CheckIn,
     source: &Source,
     now: NaiveDateTime,
-) -> AppResult<Option<CheckInAnswer>> {
+    scan_id: &str,
+) -> AppResult<Option<Row>> {
     let (code, id) = match &scan.holder {
         Holder::Code(code) => (Some(code.as_str().to_owned()), None),
         Holder::Registration(id) => (None, Some(id.clone())),
@@ -110,15 +110,14 @@ pub fn check_in(
         Source::Organizer { account_id } => Actor::Account(account_id).label(),
         Source::Desk { .. } | Source::Batch { .. } => Actor::System.label(),
     };
-    let scan_id = new_id();
-    let row: Option<Row> = diesel::sql_query(STATEMENT)
+    diesel::sql_query(STATEMENT)
         .bind::<Text, _>(&meeting.id)
         .bind::<Nullable<Text>, _>(code)
         .bind::<Nullable<Text>, _>(id)
         .bind::<Text, _>(&scan.nonce)
         .bind::<Text, _>(scan.day.to_string())
         .bind::<Timestamp, _>(scan.at)
-        .bind::<Text, _>(&scan_id)
+        .bind::<Text, _>(scan_id)
         .bind::<Timestamp, _>(now)
         .bind::<Text, _>(source.as_str())
         .bind::<Nullable<Text>, _>(desk_token_id)
@@ -130,8 +129,21 @@ pub fn check_in(
         .map(Some)
         .or_else(|error| match error {
             diesel::result::Error::NotFound => Ok(None),
-            other => Err(other),
-        })?;
+            other => Err(other.into()),
+        })
+}
+
+/// The check-in, when this statement could record it; `None` leaves it to the general path
+/// (a nonce seen before, a person not confirmed). 404 when the meeting has no such person.
+pub fn check_in(
+    conn: &mut PgConnection,
+    meeting: &Meeting,
+    scan: &CheckIn,
+    source: &Source,
+    now: NaiveDateTime,
+) -> AppResult<Option<CheckInAnswer>> {
+    let scan_id = new_id();
+    let row = run(conn, meeting, scan, source, now, &scan_id)?;
     let row = row.ok_or(AppError::NotFound)?;
     let first = row.written > 0;
     if row.scanned == 0 {

@@ -511,43 +511,6 @@ fn removed_since(
     Ok(gone)
 }
 
-/// Arrivals of a meeting: (registration, day), in day order.
-pub fn arrivals(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, String)>> {
-    Ok(attendances::table
-        .filter(attendances::meeting_id.eq(meeting_id))
-        .order((attendances::day.asc(), attendances::registration_id.asc()))
-        .select((attendances::registration_id, attendances::day))
-        .load(conn)?)
-}
-
-/// The days one person arrived on.
-pub fn days_attended(conn: &mut DbConn, registration_id: &str) -> AppResult<Vec<NaiveDate>> {
-    let days: Vec<String> = attendances::table
-        .filter(attendances::registration_id.eq(registration_id))
-        .order(attendances::day.asc())
-        .select(attendances::day)
-        .load(conn)?;
-    Ok(days.iter().filter_map(|day| day.parse().ok()).collect())
-}
-
-/// Forgets a registration's scans and arrivals (the registration is being deleted).
-pub fn forget(conn: &mut DbConn, registration_id: &str) -> AppResult<()> {
-    diesel::delete(attendances::table.filter(attendances::registration_id.eq(registration_id)))
-        .execute(conn)?;
-    diesel::delete(check_ins::table.filter(check_ins::registration_id.eq(registration_id)))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Forgets a meeting's scans and arrivals (its personal data is purged; the counts per day
-/// are kept with the meeting's anonymous counts).
-pub fn forget_meeting(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
-    diesel::delete(attendances::table.filter(attendances::meeting_id.eq(meeting_id)))
-        .execute(conn)?;
-    diesel::delete(check_ins::table.filter(check_ins::meeting_id.eq(meeting_id))).execute(conn)?;
-    Ok(())
-}
-
 /// Who arrived on `day`, the latest first.
 pub fn arrived_on(
     conn: &mut DbConn,
@@ -598,25 +561,4 @@ pub fn by_code(
         .first(conn)
         .optional()?;
     Ok(row.map(|row| desk_participant(meeting, row)))
-}
-
-/// The people who came on any day, by name: (registration, name, organisation).
-pub fn attended(conn: &mut DbConn, meeting_id: &str) -> AppResult<Vec<(String, String, String)>> {
-    Ok(registrations::table
-        .inner_join(organizations::table)
-        .filter(registrations::meeting_id.eq(meeting_id))
-        .filter(
-            registrations::id.eq_any(
-                attendances::table
-                    .filter(attendances::meeting_id.eq(meeting_id))
-                    .select(attendances::registration_id),
-            ),
-        )
-        .order((registrations::full_name.asc(), registrations::id.asc()))
-        .select((
-            registrations::id,
-            registrations::full_name,
-            organizations::name,
-        ))
-        .load(conn)?)
 }

@@ -21,7 +21,7 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         detach_press_links(conn, &[id.to_owned()], now)?;
         diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
         forget_invitation(conn, &registration)?;
-        crate::checkin::store::forget(conn, id)?;
+        crate::checkin::attendance::forget(conn, id)?;
         diesel::delete(registrations::table.find(id)).execute(conn)?;
         sweep_organizations(
             conn,
@@ -155,7 +155,7 @@ pub fn purge_ended(
                     .filter(crate::schema::delegations::meeting_id.eq(meeting_id)),
             )
             .execute(conn)?;
-            crate::checkin::store::forget_meeting(conn, meeting_id)?;
+            crate::checkin::attendance::forget_meeting(conn, meeting_id)?;
             diesel::delete(registrations::table.filter(registrations::meeting_id.eq(meeting_id)))
                 .execute(conn)?;
             erase_meeting_traces(conn, meeting_id)?;
