@@ -16,7 +16,9 @@
   const lang = root.dataset.lang;
   const text = root.dataset;
   const categories = JSON.parse(root.dataset.categories || '{}');
-  const storeKey = 'convene-desk-' + token.slice(0, 16);
+  // The list and the queue apart: a list too big for the storage must not take the queue with it.
+  const listKey = 'convene-desk-list-' + token.slice(0, 16);
+  const queueKey = 'convene-desk-queue-' + token.slice(0, 16);
   const results = document.getElementById('desk-results');
   const arrivedList = document.getElementById('desk-arrived');
   const status = document.getElementById('desk-status');
@@ -32,22 +34,36 @@
 
   // --- the copy on this device ------------------------------------------------------------
 
-  const saved = (() => {
-    try { return JSON.parse(localStorage.getItem(storeKey) || 'null'); } catch (e) { return null; }
-  })();
-  if (saved && saved.day === day) {
-    people = new Map(saved.people.map((p) => [p.id, p]));
-    queue = saved.queue || [];
-    asOf = saved.asOf;
+  const read = (key) => {
+    try { return JSON.parse(localStorage.getItem(key) || 'null'); } catch (e) { return null; }
+  };
+  const savedList = read(listKey);
+  if (savedList && savedList.day === day) {
+    people = new Map(savedList.people.map((p) => [p.id, p]));
+    asOf = savedList.asOf;
     loaded = people.size > 0;
-  } else if (saved && saved.queue && saved.queue.length) {
-    // Yesterday's list is stale, but its unsent check-ins are not.
-    queue = saved.queue;
   }
+  // Unsent check-ins are kept whatever their day: each is sent with its own time.
+  queue = (read(queueKey) || []).map((item) => Object.assign(item, { sending: false }));
 
   function save() {
-    const copy = { day, asOf, people: Array.from(people.values()), queue };
-    try { localStorage.setItem(storeKey, JSON.stringify(copy)); } catch (e) { /* full: keep in memory */ }
+    try { localStorage.setItem(queueKey, JSON.stringify(queue)); } catch (e) { /* kept in memory */ }
+    const copy = { day, asOf, people: Array.from(people.values()) };
+    try { localStorage.setItem(listKey, JSON.stringify(copy)); } catch (e) { /* full: in memory */ }
+  }
+
+  // A revoked or expired link: nothing of the meeting stays on this device.
+  let revoked = false;
+  function forget() {
+    revoked = true;
+    localStorage.removeItem(listKey);
+    localStorage.removeItem(queueKey);
+    people = new Map();
+    queue = [];
+    loaded = false;
+    results.replaceChildren();
+    arrivedList.replaceChildren();
+    say(text.tRevoked, false);
   }
 
   const fold = (s) => (s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
@@ -103,14 +119,17 @@
     do {
       const query = '?limit=1000' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
       const response = await api('/api/v1/desk/participants' + query);
+      if (response.status === 401) return forget();
       if (!response.ok) throw new Error('list ' + response.status);
       const page = await response.json();
+      // The meeting's day turned (a desk left open overnight): start the new day afresh.
+      if (page.day !== day) return window.location.reload();
       stamp = stamp || page.as_of;
       for (const item of page.items) fresh.set(item.id, await fromServer(item));
       cursor = page.next_cursor;
     } while (cursor);
     // Check-ins still queued here stay shown as arrived.
-    for (const item of queue) {
+    for (const item of queue.filter((item) => item.day === day)) {
       const person = fresh.get(item.registration_id);
       if (person && !person.arrived) Object.assign(person, { arrived: item.time, pending: true });
     }
@@ -123,8 +142,10 @@
   async function refresh() {
     if (!loaded) return loadAll();
     const response = await api('/api/v1/desk/participants?limit=1000&since=' + encodeURIComponent(asOf));
+    if (response.status === 401) return forget();
     if (!response.ok) throw new Error('list ' + response.status);
     const page = await response.json();
+    if (page.day !== day) return window.location.reload();
     if (page.next_cursor) return loadAll();
     for (const item of page.items) {
       const person = await fromServer(item);
@@ -151,6 +172,7 @@
       line.textContent = fill(text.tRefused, { name: refusal.name, reason: refusal.reason });
       box.appendChild(line);
     }
+    refusals = [];
     status.appendChild(box);
   }
 
@@ -259,41 +281,50 @@
   }
 
   function reason(answer, statusCode) {
-    const code = answer && answer.errors && answer.errors[0] ? answer.errors[0] : {};
+    const error = answer && answer.errors && answer.errors[0] ? answer.errors[0] : {};
     if (statusCode === 409) return text.tNotConfirmed;
-    if (code.field === 'at') return text.tNotDay;
+    if (error.code === 'in_the_future') return text.tClock;
+    if (error.field === 'at') return text.tNotDay;
     return text.tUnknown;
   }
 
-  function queueScan(item, person) {
+  // Keeps a check-in on this device; `scan` may already carry the nonce and time it was sent
+  // with, so that a request that reached the server after all counts once.
+  function queueScan(scan, person) {
     if (person && person.arrived) {
       say(fill(text.tAlready, { name: person.name, time: person.arrived }), false);
       return;
     }
     const time = localTime();
-    queue.push(Object.assign({ at: new Date().toISOString(), nonce: nonce(), name: person ? person.name : '?', time }, item));
+    const queued = Object.assign({ at: new Date().toISOString(), nonce: nonce() }, scan,
+      { name: person ? person.name : '?', time, day });
+    queue.push(queued);
     if (person) Object.assign(person, { arrived: time, pending: true });
     save();
-    say(fill(text.tQueued, { name: person ? person.name : item.code }), true);
+    say(fill(text.tQueued, { name: person ? person.name : scan.code }), true);
     showAll();
   }
 
   async function checkIn(item, person) {
-    if (navigator.onLine === false) return queueScan(item, person);
     const scan = Object.assign({ nonce: nonce(), at: new Date().toISOString() }, item);
+    if (navigator.onLine === false) return queueScan(scan, person);
     let response;
     try {
       response = await api('/api/v1/desk/check-ins', scan);
     } catch (e) {
-      return queueScan(item, person);
+      return queueScan(scan, person);
     }
+    if (response.status === 401) return forget();
+    // The server could not record it now: kept and sent again, under the same nonce.
+    if (response.status >= 500) return queueScan(scan, person);
     const answer = await response.json().catch(() => null);
     if (response.ok) {
       const fresh = await fromServer(answer.registration);
       people.set(fresh.id, fresh);
       save();
-      const template = answer.first ? text.tCheckedIn : text.tAlready;
-      say(fill(template, { name: fresh.name, time: fresh.arrived }), answer.first);
+      let template = answer.first ? text.tCheckedIn : text.tAlready;
+      if (!fresh.arrived) template = text.tNotRecorded;
+      say(fill(template, { name: fresh.name, time: fresh.arrived || '' }), answer.first);
     } else {
       say(reason(answer, response.status), false);
     }
@@ -302,7 +333,7 @@
 
   async function undo(id) {
     const person = people.get(id);
-    const queued = queue.findIndex((item) => item.registration_id === id);
+    const queued = queue.findIndex((item) => item.registration_id === id && !item.sending);
     if (queued >= 0) {
       // Never sent: taking it back is enough.
       queue.splice(queued, 1);
@@ -312,10 +343,14 @@
       try {
         response = await api('/api/v1/desk/check-ins/undo', { registration_id: id });
       } catch (e) {
-        showQueue();
+        say(text.tTryAgain, false);
         return;
       }
-      if (!response.ok) return;
+      if (response.status === 401) return forget();
+      if (!response.ok) {
+        say(text.tTryAgain, false);
+        return;
+      }
       const fresh = await fromServer(await response.json());
       people.set(id, fresh);
     }
@@ -325,9 +360,10 @@
   }
 
   async function sync() {
-    if (syncing || queue.length === 0 || navigator.onLine === false) return;
+    if (syncing || revoked || queue.length === 0 || navigator.onLine === false) return;
     syncing = true;
     const sending = queue.slice(0, 1000);
+    sending.forEach((item) => { item.sending = true; });
     try {
       const items = sending.map((item) => {
         const sent = { at: item.at, nonce: item.nonce };
@@ -336,25 +372,31 @@
         return sent;
       });
       const response = await api('/api/v1/desk/check-ins/batch', { items });
+      if (response.status === 401) return forget();
       if (!response.ok) throw new Error('batch ' + response.status);
       const answer = await response.json();
+      const done = new Set();
       answer.results.forEach((result, i) => {
         const item = sending[i];
+        if (result.status >= 500) return; // kept, sent again
+        done.add(item.nonce);
+        const person = people.get(item.registration_id)
+          || (result.registration && people.get(result.registration.id));
         if (result.status === 200) {
-          const person = people.get(result.registration.id);
-          if (person) Object.assign(person, { arrived: result.registration.checked_in_at.substring(11, 16), pending: false });
+          const arrived = result.registration.checked_in_at;
+          if (person) Object.assign(person, { arrived: arrived ? arrived.substring(11, 16) : null, pending: false });
         } else {
           refusals.push({ name: item.name, reason: reason(result, result.status) });
-          const person = people.get(item.registration_id);
           if (person) Object.assign(person, { arrived: null, pending: false });
         }
       });
-      queue = queue.slice(sending.length);
+      queue = queue.filter((item) => !done.has(item.nonce));
       save();
       if (queue.length === 0) say(text.tSynced, refusals.length === 0);
     } catch (e) {
-      // Still offline: the queue waits.
+      // Still offline, or the server busy: the queue waits.
     } finally {
+      queue.forEach((item) => { item.sending = false; });
       syncing = false;
       showAll();
     }
@@ -440,6 +482,7 @@
   // --- start ------------------------------------------------------------------------------------
 
   async function tick() {
+    if (revoked) return;
     try {
       if (queue.length) await sync();
       if (navigator.onLine !== false) await refresh();

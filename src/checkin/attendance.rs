@@ -109,14 +109,17 @@ pub fn export(meeting: &Meeting, reader: Reader) -> Export {
             for (id, day, at) in arrivals {
                 arrived.insert((id, day), at);
             }
-            let came: Vec<String> = arrived.keys().map(|(id, _)| id.clone()).collect();
             let people: Vec<PersonRow> = registrations::table
                 .inner_join(organizations::table)
                 .filter(registrations::meeting_id.eq(&meeting.id))
                 .filter(
                     registrations::status
                         .eq(RegistrationStatus::Confirmed.as_str())
-                        .or(registrations::id.eq_any(&came)),
+                        .or(registrations::id.eq_any(
+                            attendances::table
+                                .filter(attendances::meeting_id.eq(&meeting.id))
+                                .select(attendances::registration_id),
+                        )),
                 )
                 .order((registrations::full_name.asc(), registrations::id.asc()))
                 .select((

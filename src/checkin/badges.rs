@@ -48,6 +48,8 @@ impl BadgeFilter {
                 "category" => filter.category = checks.field("category", Code::parse(Some(&value))),
                 "id" if filter.ids.len() < MAX_IDS => filter.ids.push(value.into_owned()),
                 "id" => checks.add("id", Problem::new("too_many", "at most 1000 ids")),
+                // The dashboard's language switch adds it to any page's address.
+                "lang" => {}
                 other => checks.add(other, Problem::new("unknown", "not a parameter of badges")),
             }
         }

@@ -104,7 +104,7 @@ fn render(
     let base = format!("/organizer/m/{}", meeting.slug);
     let content = html! {
         @if let Some(link) = new_link {
-            div.notice.ok role="status" { p { (t.desk_link_once) } p.once { (link) } }
+            div.notice.ok role="status" { p { (t.desk.link_once) } p.once { (link) } }
         }
         (charts(t, ctx, meeting, view))
         p { a href={ (base) "/attendance.csv" } { (t.attendance_download) } }
@@ -117,7 +117,7 @@ fn render(
                 } }
             }
         }
-        h2 { (t.desk_links) }
+        h2 { (t.desk.links) }
         (error_summary(form, t))
         form method="post" action={ (base) "/check-in" } novalidate {
             (csrf.clone())
@@ -229,11 +229,11 @@ async fn create_link(
             label: values.get("label").cloned(),
             expires_at: expires,
         };
-        let (meeting_id, account) = (meeting.id.clone(), current.account_id.clone());
+        let (for_store, account) = (meeting.clone(), current.account_id.clone());
         let created = state
             .write_unseen(move |conn| {
-                let new = NewToken::parse(&form, now())?;
-                handed_out::issue(conn, TokenKind::Desk, &meeting_id, &account, &new, now())
+                let new = super::desk::bounded(NewToken::parse(&form, now())?, &for_store)?;
+                handed_out::issue(conn, TokenKind::Desk, &for_store.id, &account, &new, now())
             })
             .await;
         let csrf = current.field();
@@ -332,7 +332,7 @@ async fn badges_pdf(
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
         let filter = super::badges::BadgeFilter::parse(req.query_string())?;
-        super::routes::badges_download(&state, meeting, filter).await
+        super::files::badges_download(&state, meeting, filter).await
     }
     .await;
     result.on_page(&ctx)
@@ -346,7 +346,7 @@ async fn certificate_pdf(
     let (slug, id) = path.into_inner();
     let result = async {
         let meeting = organized(&state, &slug, &current.account_id).await?;
-        super::routes::certificate_pdf(&state, move |_| Ok(meeting), id).await
+        super::files::certificate_pdf(&state, move |_| Ok(meeting), id).await
     }
     .await;
     result.on_page(&ctx)

@@ -135,3 +135,20 @@ impl Checker {
         }
     }
 }
+
+/// A desk link lasts until the day after the meeting at most: after that it would only keep
+/// the names and codes within reach. 422 on `expires_at` for a meeting already over.
+pub fn bounded(
+    mut new: crate::accounts::handed_out::NewToken,
+    meeting: &Meeting,
+) -> AppResult<crate::accounts::handed_out::NewToken> {
+    let last = meeting.ends_at + chrono::TimeDelta::days(1);
+    if last <= now() {
+        return Err(AppError::invalid(
+            "expires_at",
+            crate::error::Problem::new("meeting_over", "the meeting is over"),
+        ));
+    }
+    new.expires_at = new.expires_at.min(last);
+    Ok(new)
+}

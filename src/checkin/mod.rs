@@ -10,6 +10,7 @@ pub mod badges;
 pub mod certificate;
 pub mod dashboard;
 pub mod desk;
+pub mod files;
 mod one_statement;
 pub mod pages;
 mod pdf;
@@ -78,7 +79,11 @@ impl CheckinCode {
 /// The meeting's days, in its own time zone: a check-in counts for one of them.
 pub fn meeting_days(meeting: &Meeting) -> Vec<NaiveDate> {
     let first = meeting.local(meeting.starts_at).date_naive();
-    let last = meeting.local(meeting.ends_at).date_naive();
+    // A meeting that ends at midnight ends on the day before.
+    let last = meeting
+        .local(meeting.ends_at - TimeDelta::seconds(1))
+        .date_naive()
+        .max(first);
     first.iter_days().take_while(|day| *day <= last).collect()
 }
 
@@ -155,6 +160,11 @@ fn holder(form: &CheckInForm, checks: &mut Checks) -> Option<Holder> {
             checks.add("registration_id", Problem::new("invalid", "not an id"));
             None
         }
+        (Some(_), Some(_)) => {
+            let problem = Problem::new("invalid", "send either code or registration_id, not both");
+            checks.add("code", problem);
+            None
+        }
         _ => {
             let problem = Problem::new("required", "send either code or registration_id");
             checks.add("code", problem);
@@ -224,6 +234,17 @@ impl Source {
             Self::Organizer { .. } => "organizer",
         }
     }
+
+    /// The audit log's detail of a check-in: the day, how it came, and which desk (a desk has
+    /// no account; its token's id says which one it was).
+    pub fn audit_detail(&self, day: NaiveDate) -> String {
+        match self {
+            Self::Desk { token_id } | Self::Batch { token_id } => {
+                format!("{day} {} desk:{token_id}", self.as_str())
+            }
+            Self::Organizer { .. } => format!("{day} {}", self.as_str()),
+        }
+    }
 }
 
 /// A confirmed participant as the desk sees them: what finding and greeting them takes, and
@@ -249,4 +270,70 @@ pub struct CheckInAnswer {
     /// Whether this scan was the person's arrival of the day; false for a second scan (by
     /// this or another desk) and for a scan sent again.
     pub first: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn meeting(starts: &str, ends: &str) -> Meeting {
+        let at = |text| {
+            chrono::DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .naive_utc()
+        };
+        Meeting {
+            id: "m".into(),
+            slug: "m".into(),
+            title: "Exchange".into(),
+            description: String::new(),
+            venue: String::new(),
+            city: String::new(),
+            country: "MX".into(),
+            timezone: "America/Mexico_City".into(),
+            starts_at: at(starts),
+            ends_at: at(ends),
+            registration_opens_at: None,
+            registration_closes_at: None,
+            capacity: None,
+            per_organization_limit: None,
+            approval_threshold: None,
+            requires_approval: false,
+            languages: "es,en".into(),
+            status: "published".into(),
+            translations: "{}".into(),
+            updated_at: at(starts),
+            purged_counts: None,
+            address: String::new(),
+            contact_email: None,
+            invitation_reminder_days: None,
+            signatory_name: None,
+            signatory_title: None,
+        }
+    }
+
+    #[test]
+    fn days_are_the_meeting_s_own_dates() {
+        // Two days in Mexico City; 23:30 there on the first day is already the next day in UTC.
+        let m = meeting("2030-05-29T09:00:00-06:00", "2030-05-31T00:00:00-06:00");
+        let day = |d| NaiveDate::from_ymd_opt(2030, 5, d).unwrap();
+        assert_eq!(
+            meeting_days(&m),
+            [day(29), day(30)],
+            "ending at midnight adds no day"
+        );
+        let late = chrono::DateTime::parse_from_rfc3339("2030-05-29T23:30:00-06:00").unwrap();
+        assert_eq!(day_of(&m, late.naive_utc()), day(29));
+    }
+
+    #[test]
+    fn codes_are_long_random_and_read_as_typed() {
+        let (a, b) = (CheckinCode::generate(), CheckinCode::generate());
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 20);
+        let typed = CheckinCode::grouped(a.as_str()).to_lowercase();
+        assert_eq!(CheckinCode::parse(&typed).unwrap(), a);
+        assert!(CheckinCode::parse("short").is_err());
+    }
 }

@@ -124,7 +124,7 @@ fn run(
         .bind::<Nullable<Text>, _>(account_id)
         .bind::<Text, _>(new_id())
         .bind::<Text, _>(actor)
-        .bind::<Text, _>(format!("{} {}", scan.day, source.as_str()))
+        .bind::<Text, _>(source.audit_detail(scan.day))
         .get_result(conn)
         .map(Some)
         .or_else(|error| match error {

@@ -106,7 +106,17 @@ pub fn search(
     };
     let (found, _) =
         crate::registrations::store::list(conn, meeting, &filter, Order::Name, limit, None)?;
-    let ids: Vec<String> = found.into_iter().map(|view| view.id).collect();
+    // The organizers' search also reads addresses and job titles: a desk finds people by
+    // name and organisation only, so it cannot learn who an address belongs to.
+    let wanted = crate::values::search_fold(text);
+    let ids: Vec<String> = found
+        .into_iter()
+        .filter(|view| {
+            crate::values::search_fold(&view.full_name).contains(&wanted)
+                || crate::values::search_fold(&view.organization.name).contains(&wanted)
+        })
+        .map(|view| view.id)
+        .collect();
     store::participants_by_id(conn, meeting, &ids, day)
 }
 
@@ -162,12 +172,14 @@ struct Notice {
 }
 
 fn answered(t: &Catalogue, meeting: &Meeting, answer: &CheckInAnswer) -> Notice {
-    let time = arrival_time(meeting, &answer.registration).unwrap_or_default();
-    let template = if answer.first {
-        t.desk_checked_in
-    } else {
-        t.desk_already
+    let time = arrival_time(meeting, &answer.registration);
+    let template = match (answer.first, &time) {
+        (true, _) => t.desk.checked_in,
+        (false, Some(_)) => t.desk.already,
+        // The same form sent again after its check-in was undone.
+        (false, None) => t.desk.not_recorded,
     };
+    let time = time.unwrap_or_default();
     Notice {
         text: fill(
             template,
@@ -180,11 +192,11 @@ fn answered(t: &Catalogue, meeting: &Meeting, answer: &CheckInAnswer) -> Notice 
 
 fn refused(t: &Catalogue, error: &AppError) -> Notice {
     let text = match error {
-        AppError::Conflict { .. } => t.desk_not_confirmed,
+        AppError::Conflict { .. } => t.desk.not_confirmed,
         AppError::Invalid(errors) if errors.iter().any(|e| e.field.as_deref() == Some("at")) => {
-            t.desk_not_meeting_day
+            t.desk.not_meeting_day
         }
-        _ => t.desk_unknown_code,
+        _ => t.desk.unknown_code,
     };
     Notice {
         text: text.to_owned(),
@@ -258,7 +270,7 @@ async fn undo(
             let day = super::day_of(&meeting, at);
             let person = store::undo(conn, &meeting, &id, day, &Actor::System, at)?;
             let notice = Notice {
-                text: fill(t.desk_undone, &[("name", &person.full_name)]),
+                text: fill(t.desk.undone, &[("name", &person.full_name)]),
                 good: true,
                 status: StatusCode::OK,
             };
@@ -285,7 +297,7 @@ fn render(
     let t = ctx.t();
     let meeting = &view.meeting;
     let count = fill(
-        &counted(view.arrived, t.desk_count),
+        &counted(view.arrived, t.desk.count),
         &[("total", &view.confirmed.to_string())],
     );
     let categories: HashMap<&str, String> = view
@@ -297,19 +309,21 @@ fn render(
     let content = html! {
         div #desk data-token=(token) data-day=(view.today) data-lang=(ctx.lang.as_str())
             data-categories=(categories)
-            data-t-check-in=(t.desk_check_in) data-t-undo=(t.desk_undo)
-            data-t-arrived-at=(t.desk_arrived_at) data-t-checked-in=(t.desk_checked_in)
-            data-t-already=(t.desk_already) data-t-queued=(t.desk_queued)
-            data-t-offline-one=(t.desk_offline[0]) data-t-offline-many=(t.desk_offline[1])
-            data-t-offline-none=(t.desk_offline_none) data-t-synced=(t.desk_synced)
-            data-t-refused=(t.desk_refused) data-t-unknown=(t.desk_unknown_code)
-            data-t-not-confirmed=(t.desk_not_confirmed) data-t-not-day=(t.desk_not_meeting_day)
-            data-t-no-match=(t.desk_no_match) data-t-undone=(t.desk_undone)
-            data-t-count-one=(t.desk_count[0]) data-t-count-many=(t.desk_count[1]) {
-            h1 { (t.desk_title) }
+            data-t-check-in=(t.desk.check_in) data-t-undo=(t.desk.undo)
+            data-t-arrived-at=(t.desk.arrived_at) data-t-checked-in=(t.desk.checked_in)
+            data-t-already=(t.desk.already) data-t-queued=(t.desk.queued)
+            data-t-offline-one=(t.desk.offline[0]) data-t-offline-many=(t.desk.offline[1])
+            data-t-offline-none=(t.desk.offline_none) data-t-synced=(t.desk.synced)
+            data-t-refused=(t.desk.refused) data-t-unknown=(t.desk.unknown_code)
+            data-t-not-confirmed=(t.desk.not_confirmed) data-t-not-day=(t.desk.not_meeting_day)
+            data-t-no-match=(t.desk.no_match) data-t-undone=(t.desk.undone)
+            data-t-count-one=(t.desk.count[0]) data-t-count-many=(t.desk.count[1])
+            data-t-revoked=(t.desk.link_revoked) data-t-clock=(t.desk.clock_ahead)
+            data-t-try-again=(t.desk.try_again) data-t-not-recorded=(t.desk.not_recorded) {
+            h1 { (t.desk.title) }
             p.muted { strong { (meeting.title_in(ctx.lang)) } br; (day_heading(view.today, ctx.lang)) }
             p #desk-count data-arrived=(view.arrived) data-total=(view.confirmed) { (count) }
-            @if !view.on_meeting_day { div.notice.warn { p { (t.desk_not_meeting_day) } } }
+            @if !view.on_meeting_day { div.notice.warn { p { (t.desk.not_meeting_day) } } }
             div #desk-status role="status" aria-live="polite" {
                 @if let Some(notice) = notice {
                     div.notice.(if notice.good { "ok" } else { "bad" }) { p { (notice.text) } }
@@ -317,30 +331,30 @@ fn render(
             }
             div #desk-offline .notice.warn hidden {}
             form #desk-search method="get" action={ "/desk/" (token) } role="search" {
-                label for="q" { (t.desk_search_label) }
+                label for="q" { (t.desk.search_label) }
                 input #q type="search" name="q" value=[view.query.as_deref()] autocomplete="off" autocapitalize="off" spellcheck="false";
-                button type="submit" { (t.desk_search_button) }
+                button type="submit" { (t.desk.search_button) }
             }
-            p { button #desk-scan .secondary type="button" hidden { (t.desk_scan) } }
+            p { button #desk-scan .secondary type="button" hidden { (t.desk.scan) } }
             div #desk-scanner hidden {
                 video #desk-video playsinline muted {}
-                p { button #desk-stop .secondary type="button" { (t.desk_stop_scan) } }
+                p { button #desk-stop .secondary type="button" { (t.desk.stop_scan) } }
             }
             ul #desk-results .people {
                 @if let Some(results) = &view.results {
                     @for person in results { (row(t, ctx, token, view, person)) }
                 }
             }
-            @if view.results.as_ref().is_some_and(Vec::is_empty) { p #desk-none { (t.desk_no_match) } }
-            h2 { (t.desk_arrived_today) }
+            @if view.results.as_ref().is_some_and(Vec::is_empty) { p #desk-none { (t.desk.no_match) } }
+            h2 { (t.desk.arrived_today) }
             ul #desk-arrived .people {
                 @for person in &view.recent { (row(t, ctx, token, view, person)) }
             }
-            p.muted { (t.desk_help) }
+            p.muted { (t.desk.help) }
         }
         script src="/static/desk.js" defer {}
     };
-    let page = crate::web::page::layout(ctx, t.desk_title, content);
+    let page = crate::web::page::layout(ctx, t.desk.title, content);
     let mut response = crate::web::page::respond(ctx, status, page);
     response.headers_mut().insert(
         actix_web::http::header::CONTENT_SECURITY_POLICY,
@@ -373,18 +387,18 @@ fn row(
         li.person data-id=(person.id) {
             div.who { strong { (person.full_name) } br; span.muted { (details) } }
             @if let Some(time) = &arrived {
-                span.badge.ok { (fill(t.desk_arrived_at, &[("time", time)])) }
+                span.badge.ok { (fill(t.desk.arrived_at, &[("time", time)])) }
                 form method="post" action={ "/desk/" (token) "/undo" } {
                     input type="hidden" name="registration_id" value=(person.id);
                     input type="hidden" name="q" value=[view.query.as_deref()];
-                    button.secondary type="submit" { (t.desk_undo) }
+                    button.secondary type="submit" { (t.desk.undo) }
                 }
             } @else {
                 form method="post" action={ "/desk/" (token) "/check-in" } {
                     input type="hidden" name="registration_id" value=(person.id);
                     input type="hidden" name="nonce" value=(new_id());
                     input type="hidden" name="q" value=[view.query.as_deref()];
-                    button type="submit" { (t.desk_check_in) }
+                    button type="submit" { (t.desk.check_in) }
                 }
             }
         }
@@ -434,6 +448,6 @@ async fn manage_certificate(
             crate::meetings::store::by_id(conn, &contact.meeting_id)
         }
     };
-    let answer = super::routes::certificate_pdf(&state, find, id).await;
+    let answer = super::files::certificate_pdf(&state, find, id).await;
     crate::web::page::OnPage::on_page(answer, &ctx)
 }

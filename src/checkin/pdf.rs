@@ -51,11 +51,16 @@ impl Face {
         };
         let charmap = font.charmap();
         let metrics = font.glyph_metrics(Size::new(size), LocationRef::default());
+        // A character the font lacks is drawn as its empty box, which takes room too.
+        let missing = metrics
+            .advance_width(skrifa::GlyphId::NOTDEF)
+            .unwrap_or(size * 0.6);
         text.chars()
-            .filter_map(|c| {
+            .map(|c| {
                 charmap
                     .map(c)
                     .and_then(|glyph| metrics.advance_width(glyph))
+                    .unwrap_or(missing)
             })
             .sum()
     }
@@ -233,6 +238,15 @@ mod tests {
             (22.0, 1),
             "a short name keeps the largest size"
         );
+    }
+
+    #[test]
+    fn characters_the_font_lacks_still_take_room() {
+        let face = Face::regular();
+        let cjk = "李".repeat(60);
+        assert!(face.width(&cjk, 10.0) > 200.0);
+        let (size, lines) = fit(face, &format!("{cjk} {}", "王".repeat(60)), 200.0, 22.0, 2);
+        assert!(size < 22.0 && lines.iter().all(|line| face.width(line, size) <= 200.0));
     }
 
     #[test]

@@ -42,23 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(web::PayloadConfig::new(BATCH_BODY_LIMIT))
             .route(web::post().to(check_in_batch)),
     )
-    .route("/api/v1/desk/check-ins/undo", web::post().to(undo))
-    .route(
-        "/api/v1/meetings/{slug}/attendance.csv",
-        web::get().to(attendance_csv),
-    )
-    .route(
-        "/api/v1/meetings/{slug}/badges.pdf",
-        web::get().to(badges_pdf),
-    )
-    .route(
-        "/api/v1/registration/certificate.pdf",
-        web::get().to(own_certificate),
-    )
-    .route(
-        "/api/v1/meetings/{slug}/registrations/{id}/certificate.pdf",
-        web::get().to(organizer_certificate),
-    );
+    .route("/api/v1/desk/check-ins/undo", web::post().to(undo));
 }
 
 /// A desk token just made: shown once, with the desk page's address.
@@ -94,7 +78,7 @@ pub(crate) async fn create_desk_token(
         .write_unseen(move |conn| {
             let at = now();
             let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let new = NewToken::parse(&form, at)?;
+            let new = super::desk::bounded(NewToken::parse(&form, at)?, &meeting)?;
             let issued = handed_out::issue(
                 conn,
                 TokenKind::Desk,
@@ -189,9 +173,15 @@ pub struct DeskPage {
     pub next_cursor: Option<String>,
     /// With `since`: ids that left the list after it (cancelled, deleted).
     pub removed: Vec<String>,
-    /// The server's time of this answer: the `since` of the next one.
+    /// The `since` of the next request: the time of this answer, less a margin for writes
+    /// that were under way (the next answer may repeat a few people).
     pub as_of: String,
+    /// The meeting's day of this answer (its time zone): `checked_in_at` is of this day.
+    pub day: String,
 }
+
+/// How far back a desk's next `?since=` reaches beyond the last answer.
+const SINCE_MARGIN: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
 
 #[utoipa::path(
     get, path = "/api/v1/desk/participants",
@@ -236,7 +226,10 @@ pub(crate) async fn desk_list(
                 items: list.items,
                 next_cursor: list.next_cursor,
                 removed: list.removed,
-                as_of: at.and_utc().to_rfc3339(),
+                // A change made just before this read may commit just after it: the next
+                // `since` reaches back far enough to see it (the desk merges by id).
+                as_of: (at - SINCE_MARGIN).and_utc().to_rfc3339(),
+                day: super::day_of(&meeting, at).to_string(),
             })
         })
         .await?;
@@ -335,10 +328,14 @@ pub struct BatchAnswer {
     pub results: Vec<BatchResult>,
 }
 
-/// A scan of a batch as sent: one that is not even a check-in is refused alone.
-fn batch_item(value: serde_json::Value) -> Result<CheckInForm, AppError> {
-    serde_json::from_value(value)
-        .map_err(|error| AppError::invalid("items", Problem::new("invalid", error.to_string())))
+/// A scan of a batch as sent: one that is not even a check-in is refused alone, by its place.
+fn batch_item(place: usize, value: serde_json::Value) -> Result<CheckInForm, AppError> {
+    serde_json::from_value(value).map_err(|error| {
+        AppError::invalid(
+            &format!("items[{place}]"),
+            Problem::new("invalid", error.to_string()),
+        )
+    })
 }
 
 #[utoipa::path(
@@ -369,13 +366,15 @@ pub(crate) async fn check_in_batch(
             let meeting = desk.meeting(conn)?;
             let results = items
                 .into_iter()
-                .map(|value| {
-                    let form = batch_item(value);
+                .enumerate()
+                .map(|(place, value)| {
+                    let form = batch_item(place, value);
                     let nonce = form.as_ref().ok().and_then(|f| f.nonce.clone());
                     let answer = form.and_then(|form| record(conn, &meeting, &form, &who, true));
                     match answer {
-                        // The connection failed: the whole batch is answered as failed.
-                        Err(AppError::Unexpected(error)) => Err(AppError::Unexpected(error)),
+                        // The database failed (or is busy): the whole batch is answered as
+                        // failed, so the desk keeps every scan and sends them again.
+                        Err(error) if error.status_code().is_server_error() => Err(error),
                         answer => Ok(BatchResult::new(nonce, answer)),
                     }
                 })
@@ -435,162 +434,15 @@ pub(crate) async fn undo(
         .write_unseen(move |conn| {
             let (meeting, who) = checker.resolve(conn, slug.as_deref())?;
             let at = now();
-            let day = day.unwrap_or_else(|| super::day_of(&meeting, at));
+            let today = super::day_of(&meeting, at);
+            let day = day.unwrap_or(today);
+            if matches!(who, Who::Desk { .. }) && day != today {
+                // A desk sees today's arrivals; earlier days are the organizers' to mend.
+                let problem = Problem::new("not_today", "a desk undoes today's check-ins only");
+                return Err(AppError::invalid("day", problem));
+            }
             store::undo(conn, &meeting, &id, day, &who.actor(), at)
         })
         .await?;
     Ok(HttpResponse::Ok().json(person))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/meetings/{slug}/attendance.csv",
-    tag = "check-in", summary = "Who came, per day: a row a person, a column a day",
-    params(SlugPath),
-    responses(
-        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
-        MeetingAccess
-    ),
-    security(("organizer" = []))
-)]
-pub(crate) async fn attendance_csv(
-    state: web::Data<AppState>,
-    who: Organizer,
-    slug: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let meeting = state
-        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
-        .await?;
-    super::attendance::export(&meeting, crate::exports::Reader::Program)
-        .download(&state.pools, crate::exports::FileFormat::Csv)
-        .await
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/meetings/{slug}/badges.pdf",
-    tag = "check-in", summary = "Badges to print: A4, eight a sheet, with cut marks",
-    params(
-        SlugPath,
-        ("status" = Option<String>, Query, description = "Whose badges by status; confirmed when left out"),
-        ("category" = Option<String>, Query, description = "Only this category's"),
-        ("id" = Option<Vec<String>>, Query, description = "Only these registrations (repeat `id`)")
-    ),
-    responses(
-        (status = 200, description = "PDF", body = String, content_type = "application/pdf"),
-        MeetingAccess, BadFields
-    ),
-    security(("organizer" = []))
-)]
-pub(crate) async fn badges_pdf(
-    state: web::Data<AppState>,
-    who: Organizer,
-    slug: web::Path<String>,
-    req: actix_web::HttpRequest,
-) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let filter = super::badges::BadgeFilter::parse(req.query_string())?;
-    let meeting = state
-        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
-        .await?;
-    badges_download(&state, meeting, filter).await
-}
-
-/// The badges a filter names, as a download.
-pub async fn badges_download(
-    state: &AppState,
-    meeting: Meeting,
-    filter: super::badges::BadgeFilter,
-) -> AppResult<HttpResponse> {
-    let meeting_id = meeting.id.clone();
-    let for_read = meeting.clone();
-    let (categories, badges) = state
-        .read(move |conn| {
-            let categories = crate::meetings::categories::store::of_meeting(conn, &meeting_id)?;
-            Ok((categories, super::badges::badges(conn, &for_read, &filter)?))
-        })
-        .await?;
-    let name = format!("{}-badges.pdf", meeting.slug);
-    let bytes = web::block(move || super::badges::render(&meeting, &categories, &badges)).await??;
-    Ok(pdf_response(bytes, &name))
-}
-
-/// A PDF as a download.
-pub fn pdf_response(bytes: Vec<u8>, name: &str) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(bytes)
-}
-
-/// A registration's certificate of attendance as a PDF.
-pub async fn certificate_pdf(
-    state: &AppState,
-    find: impl FnOnce(&mut DbConn) -> AppResult<Meeting> + Send + 'static,
-    registration_id: String,
-) -> AppResult<HttpResponse> {
-    let (meeting, certificate) = state
-        .read(move |conn| {
-            let meeting = find(conn)?;
-            let certificate = super::certificate::of(conn, &meeting, &registration_id, now())?;
-            Ok((meeting, certificate))
-        })
-        .await?;
-    let name = format!("{}-certificate.pdf", meeting.slug);
-    let issued = super::day_of(&meeting, now());
-    let bytes = web::block(move || {
-        let signatory = (
-            meeting.signatory_name.as_deref(),
-            meeting.signatory_title.as_deref(),
-        );
-        super::certificate::render(&meeting, &certificate, signatory, issued)
-    })
-    .await??;
-    Ok(pdf_response(bytes, &name))
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/registration/certificate.pdf",
-    tag = "participant", summary = "Your certificate of attendance, in your language",
-    responses(
-        (status = 200, description = "PDF", body = String, content_type = "application/pdf"),
-        Unauthorized, Conflict
-    ),
-    security(("participant" = []))
-)]
-pub(crate) async fn own_certificate(
-    state: web::Data<AppState>,
-    who: crate::accounts::Participant,
-) -> AppResult<HttpResponse> {
-    let id = who.registration_id.clone();
-    let find = move |conn: &mut DbConn| {
-        let contact = crate::registrations::store::contact(conn, &id)?;
-        meetings::store::by_id(conn, &contact.meeting_id)
-    };
-    certificate_pdf(&state, find, who.registration_id)
-        .await
-        .map_err(crate::accounts::Participant::deleted_meanwhile)
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/meetings/{slug}/registrations/{id}/certificate.pdf",
-    tag = "check-in", summary = "A participant's certificate of attendance, in their language",
-    params(SlugAndIdPath),
-    responses(
-        (status = 200, description = "PDF", body = String, content_type = "application/pdf"),
-        MeetingAccess, Conflict
-    ),
-    security(("organizer" = []))
-)]
-pub(crate) async fn organizer_certificate(
-    state: web::Data<AppState>,
-    who: Organizer,
-    path: web::Path<(String, String)>,
-) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let slug = slug_or_404(&slug)?;
-    let find = move |conn: &mut DbConn| meetings::store::organized_by(conn, &slug, &who.account_id);
-    certificate_pdf(&state, find, id).await
 }

@@ -224,7 +224,8 @@ fn resent(
     let arrived_at = arrival(conn, &person.id, &day)?;
     Ok(Some(CheckInAnswer {
         registration: person.on_desk(meeting, arrived_at),
-        first,
+        // An arrival undone since is no longer this scan's.
+        first: first && arrived_at.is_some(),
     }))
 }
 
@@ -257,7 +258,7 @@ fn arrived(
             action: "registration.checked_in",
             meeting_id: Some(&meeting.id),
             subject_id: Some(&person.id),
-            detail: &format!("{} {}", scan.day, source.as_str()),
+            detail: &source.audit_detail(scan.day),
         },
         now,
     )

@@ -2,11 +2,13 @@
 //! struct, so a text missing in either language does not compile.
 
 pub mod countries;
+mod desk;
 mod en;
 mod es;
 mod format;
 mod lookup;
 
+pub use desk::Desk;
 pub use en::EN;
 pub use es::ES;
 pub use format::{counted, date_time, day_heading, fill};
@@ -343,11 +345,12 @@ pub struct Catalogue {
     pub accredited_subject: &'static str,
     pub accredited_body: &'static str,
     pub accredited_button: &'static str,
+    /// The check-in desk's page and script.
+    pub desk: Desk,
+    pub error_locked_after_check_in: &'static str,
     pub history_check_in_undone: &'static str,
     pub checkin_tab: &'static str,
-    pub desk_links: &'static str,
     pub create_desk_link: &'static str,
-    pub desk_link_once: &'static str,
     pub attendance_by_day: &'static str,
     pub attended_by_kind: &'static str,
     pub attended_by_country: &'static str,
@@ -361,29 +364,6 @@ pub struct Catalogue {
     pub no_arrivals: &'static str,
     pub confirm_revoke_desk: &'static str,
     pub revoke_desk_consequence: &'static str,
-    pub desk_title: &'static str,
-    pub desk_search_label: &'static str,
-    pub desk_search_button: &'static str,
-    pub desk_arrived_today: &'static str,
-    pub desk_count: [&'static str; 2],
-    pub desk_check_in: &'static str,
-    pub desk_undo: &'static str,
-    pub desk_checked_in: &'static str,
-    pub desk_already: &'static str,
-    pub desk_undone: &'static str,
-    pub desk_arrived_at: &'static str,
-    pub desk_no_match: &'static str,
-    pub desk_not_confirmed: &'static str,
-    pub desk_not_meeting_day: &'static str,
-    pub desk_scan: &'static str,
-    pub desk_stop_scan: &'static str,
-    pub desk_offline: [&'static str; 2],
-    pub desk_offline_none: &'static str,
-    pub desk_synced: &'static str,
-    pub desk_refused: &'static str,
-    pub desk_unknown_code: &'static str,
-    pub desk_queued: &'static str,
-    pub desk_help: &'static str,
     pub date_only: &'static str,
     pub certificate_heading: &'static str,
     pub certificate_certifies: &'static str,

@@ -268,6 +268,7 @@ impl actix_web::ResponseError for PageError {
 pub fn field_message(t: &Catalogue, field: &str, code: &str) -> &'static str {
     match (field, code) {
         ("consent_data_processing", _) => t.error_consent,
+        (_, "checked_in") => t.error_locked_after_check_in,
         ("organization", "required") => t.error_choose_organization,
         ("category", _) => t.error_choose_category,
         ("email" | "contact_email", "invalid") => t.error_email,

@@ -214,6 +214,16 @@ async fn two_desks_count_one_arrival_online_and_offline(backend: Backend) {
         firsts, 2,
         "a scan sent again answers what it answered first"
     );
+    let odd = app
+        .post(
+            "/api/v1/desk/check-ins/batch",
+            Some(door),
+            json!({"items": [{"code": luis["checkin_code"], "nonce": nonce()}, 42]}),
+        )
+        .await;
+    assert_eq!(odd.status, 200, "{}", odd.text);
+    assert_eq!(odd.body["results"][0]["status"], 200);
+    assert_eq!(odd.body["results"][1]["errors"][0]["field"], "items[1]");
     let other_desk =
         json!({"items": [{"code": luis["checkin_code"], "at": seen, "nonce": nonce()}]});
     let answer = app
@@ -276,6 +286,12 @@ async fn a_desk_token_reaches_the_desk_and_nothing_else(backend: Backend) {
         .as_str()
         .unwrap()
         .ends_with(&format!("/desk/{token}")));
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(desk["expires_at"].as_str().unwrap()).unwrap();
+    assert!(
+        expires <= Utc::now() + Duration::days(2) + Duration::minutes(1),
+        "a desk link ends the day after the meeting, not in 30 days: {expires}"
+    );
 
     let list = app.get("/api/v1/desk/participants", Some(token)).await;
     assert_eq!(list.status, 200, "{}", list.text);
@@ -398,14 +414,19 @@ async fn an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes(backe
     assert_eq!(undone.status, 200, "{}", undone.text);
     assert!(undone.body["checked_in_at"].is_null());
     assert_eq!(today(&app.stats(&organizer, &slug).await), 0);
-    // The undone scan sent again (from a queue) does not bring the arrival back.
-    let (status, _) = check_in(
+    // The undone scan sent again (from a queue) does not bring the arrival back, and says so.
+    let (status, resent) = check_in(
         &app,
         desk,
         json!({"code": ana["checkin_code"], "nonce": scan}),
     )
     .await;
     assert_eq!(status, 200);
+    assert_eq!(resent["first"], false, "{resent}");
+    assert!(
+        resent["registration"]["checked_in_at"].is_null(),
+        "{resent}"
+    );
     assert_eq!(today(&app.stats(&organizer, &slug).await), 0);
     // A new scan does.
     let (_, again) = check_in(
@@ -416,6 +437,37 @@ async fn an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes(backe
     .await;
     assert_eq!(again["first"], true);
     assert_eq!(today(&app.stats(&organizer, &slug).await), 1);
+
+    // Now seen by the desk, Ana's name and organisation stay as her certificate will say.
+    let renamed = app
+        .patch(
+            "/api/v1/registration",
+            Some(ana["manage_token"].as_str().unwrap()),
+            json!({"full_name": "Ban Ki-moon", "job_title": "Coordinadora general"}),
+        )
+        .await;
+    assert_eq!(renamed.status, 422, "{}", renamed.text);
+    assert_eq!(renamed.field_errors(), ["full_name"]);
+    assert_eq!(renamed.error_code(), "checked_in");
+    // A desk mends today only; earlier days are the organizers'.
+    let yesterday = (Utc::now() - Duration::days(1)).date_naive().to_string();
+    let old_day = app
+        .post(
+            "/api/v1/desk/check-ins/undo",
+            Some(desk),
+            json!({"registration_id": ana["id"], "day": yesterday}),
+        )
+        .await;
+    assert_eq!(old_day.status, 422, "{}", old_day.text);
+    assert_eq!(old_day.field_errors(), ["day"]);
+    let (status, answer) = check_in(
+        &app,
+        desk,
+        json!({"code": ana["checkin_code"], "registration_id": ana["id"], "nonce": nonce()}),
+    )
+    .await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["errors"][0]["field"], "code");
 
     // Bad input names each field and records nothing.
     let (status, answer) = check_in(&app, desk, json!({"code": "??", "at": "yesterday"})).await;
@@ -467,6 +519,13 @@ async fn the_desk_page_works_without_a_script_and_alone_may_load_one(backend: Ba
         .unwrap()
         .contains("script-src"));
 
+    // Addresses are not a desk's to search: the page finds nobody by one.
+    let by_address = fetch(&app, &format!("{path}?q=ana%40example.org"), Some("en")).await;
+    assert!(
+        !by_address.body.contains("Ana Peña"),
+        "an address must not find its holder"
+    );
+    assert!(by_address.body.contains("desk-none"));
     // A code typed by hand finds its holder.
     let code = grouped(ana["checkin_code"].as_str().unwrap());
     let page = fetch(&app, &format!("{path}?q={code}"), Some("en")).await;

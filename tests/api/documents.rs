@@ -108,6 +108,19 @@ async fn badges_show_each_chosen_person_once_with_accents(backend: Backend) {
     assert_eq!(occurrences(&flat, names[2]), 1, "{flat}");
     assert_eq!(occurrences(&flat, names[1]), 0, "{flat}");
 
+    let info = std::process::Command::new("pdfinfo")
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(&bytes)?;
+            child.wait_with_output()
+        })
+        .expect("pdfinfo (poppler-utils) runs");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("(A4)"), "A4 sheets: {info}");
     // Nine people: two sheets.
     for i in 4..9 {
         confirmed(
@@ -161,8 +174,11 @@ async fn a_certificate_comes_in_its_holder_s_language_once_they_came(backend: Ba
     let sam_manage = app.smtp.wait_for("sam@example.org", 2).await[1].manage_token();
     let ana_manage = ana["manage_token"].as_str().unwrap();
 
-    let (status, _) = pdf(&app, "/api/v1/registration/certificate.pdf", ana_manage).await;
-    assert_eq!(status, 409, "not before they came");
+    let early = app
+        .get("/api/v1/registration/certificate.pdf", Some(ana_manage))
+        .await;
+    assert_eq!(early.status, 409, "not before they came");
+    assert_eq!(early.error_code(), "not_attended");
 
     let desk = desk_token(&app, &organizer, &slug, "Puerta").await;
     let desk = desk["token"].as_str().unwrap();

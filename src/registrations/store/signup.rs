@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::checkin::CheckinCode;
+use crate::error::FieldError;
 use crate::patch::Patch;
 
 /// Registers, or, for an address already registered, emails its manage link instead (at most
@@ -421,6 +422,7 @@ pub fn update_own(
             }
         }
         let new = reparse(conn, &registration, &organization, patch)?;
+        locked_after_check_in(&registration, &organization, &new)?;
         let organization_id = organization_id(conn, &new.organization, now)?;
         if organization_id != registration.organization_id
             && registration.status() == Status::Confirmed
@@ -472,6 +474,39 @@ pub fn update_own(
 /// The registration with a participant's change laid over it, checked like a new one.
 /// Answers are checked when they are sent, not on every change: a question changed or
 /// removed since must not stop a participant from, say, leaving the press list.
+/// Once the desk has seen a person, the name and organisation their badge and certificate
+/// carry stay as they were: a certificate of attendance must name who attended.
+fn locked_after_check_in(
+    registration: &Registration,
+    organization: &super::Organization,
+    new: &NewRegistration,
+) -> AppResult<()> {
+    if registration.checked_in_at.is_none() {
+        return Ok(());
+    }
+    let locked = |field: &str| {
+        FieldError::new(
+            field,
+            Problem::new(
+                "checked_in",
+                "cannot change once checked in: ask the organizers",
+            ),
+        )
+    };
+    let mut errors = Vec::new();
+    if new.full_name != registration.full_name {
+        errors.push(locked("full_name"));
+    }
+    if new.organization.name != organization.name {
+        errors.push(locked("organization"));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
 fn reparse(
     conn: &mut DbConn,
     registration: &Registration,

@@ -1,0 +1,35 @@
+//! The check-in desk's texts: its page, and what its script says (given to it as data).
+
+/// Texts of the desk page `/desk/{token}`.
+#[derive(Debug, serde::Serialize)]
+pub struct Desk {
+    pub not_recorded: &'static str,
+    pub link_revoked: &'static str,
+    pub clock_ahead: &'static str,
+    pub try_again: &'static str,
+    pub links: &'static str,
+    pub link_once: &'static str,
+    pub title: &'static str,
+    pub search_label: &'static str,
+    pub search_button: &'static str,
+    pub arrived_today: &'static str,
+    pub count: [&'static str; 2],
+    pub check_in: &'static str,
+    pub undo: &'static str,
+    pub checked_in: &'static str,
+    pub already: &'static str,
+    pub undone: &'static str,
+    pub arrived_at: &'static str,
+    pub no_match: &'static str,
+    pub not_confirmed: &'static str,
+    pub not_meeting_day: &'static str,
+    pub scan: &'static str,
+    pub stop_scan: &'static str,
+    pub offline: [&'static str; 2],
+    pub offline_none: &'static str,
+    pub synced: &'static str,
+    pub refused: &'static str,
+    pub unknown_code: &'static str,
+    pub queued: &'static str,
+    pub help: &'static str,
+}
