@@ -102,6 +102,18 @@ struct Manage<'a> {
     questions: &'a [Question],
 }
 
+/// Whether the desk saw them on one of the meeting's days (an organizer's check-in before the
+/// meeting makes no certificate).
+fn attended(meeting: &Meeting, view: &RegistrationView) -> bool {
+    view.checked_in_at
+        .as_deref()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .is_some_and(|at| {
+            let day = crate::checkin::day_of(meeting, at.naive_utc());
+            crate::checkin::meeting_days(meeting).contains(&day)
+        })
+}
+
 fn manage_markup(
     ctx: &PageContext,
     Manage {
@@ -135,7 +147,7 @@ fn manage_markup(
             @if let Some(code) = &view.checkin_code {
                 (crate::checkin::pages::code_block(t, code))
             }
-            @if view.checked_in_at.is_some() && now() >= meeting.starts_at {
+            @if attended(meeting, &view) && now() >= meeting.starts_at {
                 p { a href={ "/manage/" (token) "/certificate.pdf" } { (t.certificate_download) } }
             }
             @if active {
