@@ -3,6 +3,7 @@
 
 use crate::accounts::handed_out::TokenForm;
 use crate::accounts::handed_out::TokenView;
+use crate::accounts::handed_out_routes::TokenCreated;
 use crate::accounts::routes::LoginForm;
 use crate::accounts::routes::TokenAnswer;
 use crate::agenda::model::{Room, RoomForm, SessionForm, SessionView};
@@ -11,7 +12,6 @@ use crate::error::ErrorBody;
 use crate::meetings::model::MeetingForm;
 use crate::meetings::view::MeetingView;
 use crate::press::model::Attendee;
-use crate::press::routes::PressTokenCreated;
 use crate::press::store::{PressSummary, UseEntry};
 use crate::registrations::model::{RegistrationForm, RegistrationView};
 use crate::registrations::routes::{Accepted, ConfirmBody, Confirmation};
@@ -157,12 +157,12 @@ impl Modify for SlowBodies {
         openapi_json,
     ),
     components(schemas(
-        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, PressTokenCreated,
+        ErrorBody, Accepted, LoginForm, ConfirmBody, Confirmation, TokenAnswer, TokenCreated,
         Agenda, crate::web::health::Health,
         MeetingForm, MeetingView, RegistrationForm, RegistrationView, Stats, Attendee, PressSummary,
         TokenForm, TokenView, UseEntry, Room, RoomForm, SessionForm, SessionView,
         crate::checkin::CheckInForm, crate::checkin::CheckInAnswer, crate::checkin::DeskParticipant,
-        crate::checkin::routes::DeskTokenCreated, crate::checkin::routes::DeskPage,
+        crate::checkin::routes::DeskPage,
         crate::checkin::routes::BatchForm, crate::checkin::routes::BatchAnswer,
         crate::checkin::routes::BatchResult, crate::checkin::routes::UndoForm,
     )),

@@ -2,6 +2,7 @@
 //! API tokens, participants' manage and confirm tokens, press tokens), stored only as digests.
 
 pub mod handed_out;
+pub mod handed_out_routes;
 pub mod model;
 pub mod pages;
 pub mod routes;

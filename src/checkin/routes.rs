@@ -3,18 +3,19 @@
 
 use super::desk::{Checker, Desk, Who};
 use super::{store, CheckIn, CheckInAnswer, CheckInForm, DeskParticipant, BATCH_LIMIT};
-use crate::accounts::handed_out::{self, NewToken, TokenForm, TokenView};
+use crate::accounts::handed_out::{TokenForm, TokenView};
+use crate::accounts::handed_out_routes::{self, Bound, TokenCreated};
 use crate::accounts::tokens::TokenKind;
 use crate::accounts::Organizer;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult, FieldError, Problem};
-use crate::meetings::{self, Meeting};
+use crate::meetings::Meeting;
 use crate::web::api_doc::{
     BadBody, BadFields, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, TooLarge,
     Unauthorized,
 };
 use crate::web::state::AppState;
-use crate::web::{slug_or_404, PagingParams};
+use crate::web::PagingParams;
 use actix_web::{web, HttpResponse, ResponseError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -45,23 +46,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/api/v1/desk/check-ins/undo", web::post().to(undo));
 }
 
-/// A desk token just made: shown once, with the desk page's address.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct DeskTokenCreated {
-    pub id: String,
-    pub label: String,
-    pub expires_at: String,
-    pub token: String,
-    /// The desk page: open it on the desk's phone or laptop.
-    pub link: String,
-}
-
 #[utoipa::path(
     post, path = "/api/v1/meetings/{slug}/desk-tokens",
     tag = "check-in", summary = "Create a token for the check-in desk (shown once)",
     params(SlugPath), request_body = TokenForm,
     responses(
-        (status = 201, description = "The token and the desk page's address", body = DeskTokenCreated),
+        (status = 201, description = "The token and the desk page's address", body = TokenCreated),
         MeetingAccess, BadBody
     ),
     security(("organizer" = []))
@@ -72,33 +62,8 @@ pub(crate) async fn create_desk_token(
     slug: web::Path<String>,
     form: crate::web::body::Body<TokenForm>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let base_url = state.base_url.clone();
-    let created = state
-        .write_unseen(move |conn| {
-            let at = now();
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let new = super::desk::bounded(NewToken::parse(&form, at)?, &meeting)?;
-            let issued = handed_out::issue(
-                conn,
-                TokenKind::Desk,
-                &meeting.id,
-                &who.account_id,
-                &new,
-                at,
-            )?;
-            Ok(DeskTokenCreated {
-                id: issued.id,
-                label: new.label,
-                expires_at: new.expires_at.and_utc().to_rfc3339(),
-                link: format!("{base_url}/desk/{}", issued.token),
-                token: issued.token,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(created))
+    let bound = (TokenKind::Desk, "desk", super::desk::bounded as Bound);
+    handed_out_routes::create(&state, who.account_id, &slug, form.into_inner(), bound).await
 }
 
 #[utoipa::path(
@@ -116,17 +81,7 @@ pub(crate) async fn list_desk_tokens(
     who: Organizer,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let items = state
-        .read(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            handed_out::list(conn, TokenKind::Desk, &meeting.id, now())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(crate::web::Page {
-        items,
-        next_cursor: None,
-    }))
+    handed_out_routes::list(&state, who.account_id, &slug, TokenKind::Desk).await
 }
 
 #[utoipa::path(
@@ -141,22 +96,7 @@ pub(crate) async fn revoke_desk_token(
     who: Organizer,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let slug = slug_or_404(&slug)?;
-    state
-        .write_unseen(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            handed_out::revoke(
-                conn,
-                TokenKind::Desk,
-                &meeting.id,
-                &id,
-                &who.account_id,
-                now(),
-            )
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    handed_out_routes::revoke(&state, who.account_id, path.into_inner(), TokenKind::Desk).await
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,7 +3,8 @@
 
 use super::model::{Attendee, AttendeeCursor, Format, ATTENDEE_COLUMNS};
 use super::store;
-use crate::accounts::handed_out::{self, NewToken, TokenForm};
+use crate::accounts::handed_out::{self, TokenForm};
+use crate::accounts::handed_out_routes::{self, Bound, TokenCreated};
 use crate::accounts::routes::bearer_token;
 use crate::accounts::tokens::{self, TokenKind};
 use crate::accounts::{self, Organizer};
@@ -246,22 +247,12 @@ pub(crate) async fn attendees_summary(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-/// A new press token: the token and its link appear here once, and never again.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub(crate) struct PressTokenCreated {
-    id: String,
-    label: String,
-    expires_at: String,
-    token: String,
-    link: String,
-}
-
 #[utoipa::path(
     post, path = "/api/v1/meetings/{slug}/press-tokens",
     tag = "organizer", summary = "Create a press token (shown once)",
     params(SlugPath), request_body = TokenForm,
     responses(
-        (status = 201, description = "The token and its link", body = PressTokenCreated),
+        (status = 201, description = "The token and its link", body = TokenCreated),
         MeetingAccess, BadBody
     ),
     security(("organizer" = []))
@@ -272,33 +263,12 @@ pub(crate) async fn create_press_token(
     slug: web::Path<String>,
     form: crate::web::body::Body<TokenForm>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let base_url = state.base_url.clone();
-    let created = state
-        .write(move |conn| {
-            let at = now();
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            let new = NewToken::parse(&form, at)?;
-            let issued = handed_out::issue(
-                conn,
-                TokenKind::Press,
-                &meeting.id,
-                &who.account_id,
-                &new,
-                at,
-            )?;
-            Ok(PressTokenCreated {
-                id: issued.id,
-                label: new.label,
-                expires_at: new.expires_at.and_utc().to_rfc3339(),
-                link: format!("{base_url}/press/{}", issued.token),
-                token: issued.token,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(created))
+    let bound = (
+        TokenKind::Press,
+        "press",
+        handed_out_routes::unbounded as Bound,
+    );
+    handed_out_routes::create(&state, who.account_id, &slug, form.into_inner(), bound).await
 }
 
 #[utoipa::path(
@@ -317,17 +287,7 @@ pub(crate) async fn list_press_tokens(
     who: Organizer,
     slug: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let slug = slug_or_404(&slug)?;
-    let items = state
-        .read(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            handed_out::list(conn, TokenKind::Press, &meeting.id, now())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(crate::web::Page {
-        items,
-        next_cursor: None,
-    }))
+    handed_out_routes::list(&state, who.account_id, &slug, TokenKind::Press).await
 }
 
 #[utoipa::path(
@@ -342,22 +302,7 @@ pub(crate) async fn revoke_press_token(
     who: Organizer,
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
-    let (slug, id) = path.into_inner();
-    let slug = slug_or_404(&slug)?;
-    state
-        .write(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
-            handed_out::revoke(
-                conn,
-                TokenKind::Press,
-                &meeting.id,
-                &id,
-                &who.account_id,
-                now(),
-            )
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    handed_out_routes::revoke(&state, who.account_id, path.into_inner(), TokenKind::Press).await
 }
 
 #[utoipa::path(

@@ -147,7 +147,7 @@ fn manage_markup(
             @if let Some(code) = &view.checkin_code {
                 (crate::checkin::pages::code_block(t, code))
             }
-            @if attended(meeting, &view) && now() >= meeting.starts_at {
+            @if attended(meeting, view) && now() >= meeting.starts_at {
                 p { a href={ "/manage/" (token) "/certificate.pdf" } { (t.certificate_download) } }
             }
             @if active {
