@@ -15,7 +15,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    pub(crate) fn label(&self) -> String {
+    fn label(&self) -> String {
         match self {
             Self::Account(id) => format!("account:{id}"),
             Self::Participant(id) => format!("participant:{id}"),

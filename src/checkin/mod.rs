@@ -11,7 +11,6 @@ pub mod certificate;
 pub mod dashboard;
 pub mod desk;
 pub mod files;
-mod one_statement;
 pub mod pages;
 mod pdf;
 pub mod qr;

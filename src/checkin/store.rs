@@ -105,11 +105,6 @@ pub fn check_in(
     source: &Source,
     now: NaiveDateTime,
 ) -> AppResult<CheckInAnswer> {
-    if let DbConn::Postgres(pg) = conn {
-        if let Some(answer) = super::one_statement::check_in(pg, meeting, scan, source, now)? {
-            return Ok(answer);
-        }
-    }
     match conn.transaction(|conn| try_check_in(conn, meeting, scan, source, now)) {
         Err(AppError::Conflict { code, .. }) if code == NONCE_TAKEN => conn.transaction(|conn| {
             let person = named(conn, &scan.holder)?.ok_or(AppError::NotFound)?;
