@@ -157,7 +157,39 @@ pub(crate) fn utc(at: NaiveDateTime) -> String {
     at.and_utc().to_rfc3339()
 }
 
-/// A meeting's tokens of one kind, oldest first, with their use (press tokens log theirs).
+/// How often each token of a meeting was used, and when last: a press token's downloads, a
+/// desk's scans.
+fn uses(
+    conn: &mut DbConn,
+    kind: TokenKind,
+    meeting_id: &str,
+) -> AppResult<Vec<(String, i64, Option<NaiveDateTime>)>> {
+    use crate::schema::check_ins;
+    Ok(match kind {
+        TokenKind::Desk => check_ins::table
+            .filter(check_ins::meeting_id.eq(meeting_id))
+            .filter(check_ins::desk_token_id.is_not_null())
+            .group_by(check_ins::desk_token_id)
+            .select((
+                check_ins::desk_token_id.assume_not_null(),
+                diesel::dsl::count_star(),
+                diesel::dsl::max(check_ins::received_at),
+            ))
+            .load(conn)?,
+        _ => press_access_log::table
+            .filter(press_access_log::meeting_id.eq(meeting_id))
+            .group_by(press_access_log::token_id)
+            .select((
+                press_access_log::token_id,
+                diesel::dsl::count_star(),
+                diesel::dsl::max(press_access_log::at),
+            ))
+            .load(conn)?,
+    })
+}
+
+/// A meeting's tokens of one kind, oldest first, with their use (a press token's downloads, a
+/// desk's scans).
 pub fn list(
     conn: &mut DbConn,
     kind: TokenKind,
@@ -183,15 +215,7 @@ pub fn list(
             token_rows::revoked_at,
         ))
         .load(conn)?;
-    let uses: Vec<(String, i64, Option<NaiveDateTime>)> = press_access_log::table
-        .filter(press_access_log::meeting_id.eq(meeting_id))
-        .group_by(press_access_log::token_id)
-        .select((
-            press_access_log::token_id,
-            diesel::dsl::count_star(),
-            diesel::dsl::max(press_access_log::at),
-        ))
-        .load(conn)?;
+    let uses = uses(conn, kind, meeting_id)?;
     Ok(rows
         .into_iter()
         .map(|(id, label, created_at, expires_at, revoked_at)| {

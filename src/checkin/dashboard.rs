@@ -152,12 +152,13 @@ fn links_table(
         @else {
             div.table-wrap {
                 table.cards {
-                    thead { tr { th { (t.label) } th { (t.expires) } th { "" } } }
+                    thead { tr { th { (t.label) } th { (t.expires) } th { (t.uses) } th { "" } } }
                     tbody {
                         @for link in links {
                             tr {
                                 td { strong { (link.label) } }
                                 td data-label=(t.expires) { @if let Some(at) = &link.expires_at { (meeting.written_rfc3339(at, ctx.lang)) } }
+                                td data-label=(t.uses) { (link.uses) }
                                 td {
                                     @if link.active {
                                         form.inline method="post" action={ "/organizer/m/" (meeting.slug) "/check-in/" (link.id) "/revoke" } {

@@ -93,6 +93,9 @@ async fn the_check_in_tab_makes_desk_links_and_serves_the_files(backend: Backend
             Some(&organizer),
         )
         .await;
+    // The list tells which desk is in use.
+    assert_eq!(tokens.body["items"][0]["uses"], 1, "{}", tokens.text);
+    assert!(tokens.body["items"][0]["last_used_at"].is_string());
     let token_id = tokens.body["items"][0]["id"].as_str().unwrap().to_owned();
     let revoke = format!("{tab}/{token_id}/revoke");
     let asked = with_cookie(&app, Method::POST, &revoke, &cookie, &[("csrf", &csrf)]).await;
