@@ -450,7 +450,8 @@ async fn an_undone_check_in_leaves_no_arrival_and_the_list_follows_changes(backe
     assert_eq!(renamed.field_errors(), ["full_name"]);
     assert_eq!(renamed.error_code(), "checked_in");
     // A desk mends today only; earlier days are the organizers'.
-    let yesterday = (Utc::now() - Duration::days(1)).date_naive().to_string();
+    // Two days back in UTC is never today in Mexico City (UTC−6).
+    let yesterday = (Utc::now() - Duration::days(2)).date_naive().to_string();
     let old_day = app
         .post(
             "/api/v1/desk/check-ins/undo",
