@@ -125,15 +125,10 @@ async fn found(state: &AppState, ctx: &PageContext, token: &str) -> Result<Desk,
     let lookup = token.to_owned();
     match state.read(move |conn| Desk::by_token(conn, &lookup)).await {
         Ok(Some(desk)) => Ok(desk),
-        Ok(None) => {
-            let t = ctx.t();
-            let content = html! {
-                h1 { (t.link_heading) }
-                p { (t.link_invalid) }
-            };
-            let page = crate::web::page::layout(ctx, t.link_heading, content);
-            Err(crate::web::page::respond(ctx, StatusCode::NOT_FOUND, page))
-        }
+        Ok(None) => Err(crate::web::page::link_not_working(
+            ctx,
+            ctx.t().link_invalid,
+        )),
         Err(error) => Err(actix_web::ResponseError::error_response(&PageError::new(
             ctx, error,
         ))),
@@ -238,7 +233,10 @@ async fn check_in(
             });
             let notice = match answer {
                 Ok(answer) => answered(t, &meeting, &answer),
-                Err(error @ AppError::Unexpected(_)) => return Err(error),
+                // The database failed or is busy: the error page says so, not "unknown code".
+                Err(error) if actix_web::ResponseError::status_code(&error).is_server_error() => {
+                    return Err(error)
+                }
                 Err(error) => refused(t, &error),
             };
             Ok((read_view(conn, &desk, wanted)?, notice))

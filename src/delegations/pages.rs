@@ -40,28 +40,14 @@ async fn found(
             let ctx = ctx.for_reader(delegation.focal_language());
             Ok((ctx, delegation))
         }
-        Ok(None) => Err(not_working(&ctx)),
+        Ok(None) => Err(crate::web::page::link_not_working(
+            &ctx,
+            ctx.t().link_invalid,
+        )),
         Err(error) => Err(actix_web::ResponseError::error_response(&PageError::new(
             &ctx, error,
         ))),
     }
-}
-
-fn not_working(ctx: &PageContext) -> HttpResponse {
-    let t = ctx.t();
-    crate::web::page::respond(
-        ctx,
-        StatusCode::NOT_FOUND,
-        crate::web::page::layout(
-            ctx,
-            t.link_heading,
-            html! {
-                h1 { (t.link_heading) }
-                p { (t.link_invalid) }
-                p { a href="/" { (t.back_home) } }
-            },
-        ),
-    )
 }
 
 /// What a nominee's status reads as, to the focal point.
@@ -328,7 +314,10 @@ async fn withdraw(
     };
     let t = ctx.t();
     let Some(id) = crate::web::id_cursor(Some(&id)).ok().flatten() else {
-        return Ok(not_working(&ctx));
+        return Ok(crate::web::page::link_not_working(
+            &ctx,
+            ctx.t().link_invalid,
+        ));
     };
     if fields.get("confirm").map(String::as_str) != Some("yes") {
         let back = format!("/d/{token}");
@@ -366,7 +355,10 @@ async fn withdraw(
             )
             .await
         }
-        Err(AppError::Forbidden | AppError::NotFound) => Ok(not_working(&ctx)),
+        Err(AppError::Forbidden | AppError::NotFound) => Ok(crate::web::page::link_not_working(
+            &ctx,
+            ctx.t().link_invalid,
+        )),
         Err(error) => Err(PageError::new(&ctx, error)),
     }
 }

@@ -195,6 +195,24 @@ pub fn ok(ctx: &PageContext, title: &str, content: Markup) -> HttpResponse {
     respond(ctx, StatusCode::OK, layout(ctx, title, content))
 }
 
+/// A link that does not (or no longer) work: said calmly, with the way back.
+pub fn link_not_working(ctx: &PageContext, message: &str) -> HttpResponse {
+    let t = ctx.t();
+    respond(
+        ctx,
+        StatusCode::NOT_FOUND,
+        layout(
+            ctx,
+            t.link_heading,
+            html! {
+                h1 { (t.link_heading) }
+                p { (message) }
+                p { a href="/" { (t.back_home) } }
+            },
+        ),
+    )
+}
+
 /// A page that failed: answered as the error page, in the reader's language, with the
 /// status the error maps to. Page handlers return [`PageResult`] and reach it with `?` through
 /// [`OnPage::on_page`]; this is the one way a page answers an error.

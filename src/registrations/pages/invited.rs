@@ -2,7 +2,7 @@
 //! filled in and the address fixed, in the invited person's language; sending it registers at
 //! once (the link proved the address).
 
-use super::signup::{link_not_working, outcome};
+use super::signup::outcome;
 use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields};
 use crate::db::now;
 use crate::error::AppError;
@@ -16,6 +16,7 @@ use crate::registrations::model::{NewRegistration, Organization};
 use crate::registrations::store;
 use crate::values::Language;
 use crate::web::forms::{checkbox, error_summary, required_note, FormState};
+use crate::web::page::link_not_working;
 use crate::web::page::{ok, PageContext, PageError, PageResult};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -1,7 +1,6 @@
 //! The participant's own page behind the manage link: details, press consent, calendar,
 //! cancelling, deleting, and stopping every link.
 
-use super::signup::link_not_working;
 use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::Actor;
@@ -14,6 +13,7 @@ use crate::patch::Patch;
 use crate::registrations::model::{Organization, RegistrationView};
 use crate::registrations::store;
 use crate::web::forms::{error_summary, FormState};
+use crate::web::page::link_not_working;
 use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};

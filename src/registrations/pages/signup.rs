@@ -13,6 +13,7 @@ use crate::registrations::model::{ClientGuard, NewRegistration, Organization, Re
 use crate::registrations::store;
 use crate::values::{Email, Language};
 use crate::web::forms::{checkbox, error_summary, filled, required_note, Field, FormState};
+use crate::web::page::link_not_working;
 use crate::web::page::{ok, OnPage, PageContext, PageError, PageResult};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
@@ -296,24 +297,6 @@ pub(super) async fn confirm_question(
         Err(AppError::NotFound) => Ok(link_not_working(&ctx, t.link_invalid)),
         Err(error) => Err(PageError::new(&ctx, error)),
     }
-}
-
-/// A link that does not (or no longer) work: said calmly, with the way back.
-pub(super) fn link_not_working(ctx: &PageContext, message: &str) -> HttpResponse {
-    let t = ctx.t();
-    crate::web::page::respond(
-        ctx,
-        actix_web::http::StatusCode::NOT_FOUND,
-        crate::web::page::layout(
-            ctx,
-            t.link_heading,
-            html! {
-                h1 { (t.link_heading) }
-                p { (message) }
-                p { a href="/" { (t.back_home) } }
-            },
-        ),
-    )
 }
 
 pub(super) async fn confirm_submit(
