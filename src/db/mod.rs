@@ -1,7 +1,9 @@
 //! Storage: one connection type over SQLite and PostgreSQL, pools, pragmas and migrations.
 //! Opening connections is in `connect.rs`, the read and write pools in `pools.rs`, SQLite's
-//! single writer in `writer.rs`; what every store uses on a connection is here.
+//! single writer in `writer.rs` and the copying of its log in `checkpointer.rs`; what every
+//! store uses on a connection is here.
 
+mod checkpointer;
 mod connect;
 mod pools;
 mod stream;

@@ -1,5 +1,6 @@
 //! The read and write pools, and the fair queues in front of them.
 
+use super::checkpointer::NoAutomaticCheckpoint;
 use super::connect::{ConnectionManager, DatabaseUrl, DbPool};
 use super::writer::{SqliteWriter, WRITE_GROUP};
 use super::DbConn;
@@ -37,7 +38,7 @@ pub struct Pools {
 
 impl Pools {
     pub fn open(url: &DatabaseUrl, max_connections: u32) -> anyhow::Result<Self> {
-        let build = |size: u32| {
+        let builder = |size: u32| {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
@@ -45,16 +46,22 @@ impl Pools {
                 // handle, and a check before every use would only cost a statement.
                 .test_on_check_out(!url.is_sqlite())
                 .connection_timeout(CHECKOUT_TIMEOUT)
-                .build(ConnectionManager::new(url.clone()))
-                .with_context(|| format!("cannot open {}", url.describe()))
         };
+        let opened = |pool: Result<DbPool, _>| {
+            pool.with_context(|| format!("cannot open {}", url.describe()))
+        };
+        let build = |size: u32| opened(builder(size).build(ConnectionManager::new(url.clone())));
         match url {
             DatabaseUrl::Sqlite(_) => {
                 // Reads are short and this is a small server: a few readers, each with its own cache.
                 let readers = max_connections.clamp(1, 4);
-                let write = build(1)?;
+                let write = opened(
+                    builder(1)
+                        .connection_customizer(Box::new(NoAutomaticCheckpoint))
+                        .build(ConnectionManager::new(url.clone())),
+                )?;
                 Ok(Self {
-                    writer: Some(Arc::new(SqliteWriter::start(write.clone())?)),
+                    writer: Some(Arc::new(SqliteWriter::start(write.clone(), url)?)),
                     write,
                     read: build(readers)?,
                     url: url.clone(),

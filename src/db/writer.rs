@@ -1,6 +1,7 @@
 //! SQLite's single writer: the thread that runs queued writes in groups, one commit per group.
 
-use super::connect::DbPool;
+use super::checkpointer::{Checkpointer, LOG_LIMIT};
+use super::connect::{DatabaseUrl, DbPool};
 use super::{checkpoint, DbConn};
 use crate::error::{AppError, AppResult};
 use diesel::{Connection, RunQueryDsl};
@@ -65,8 +66,9 @@ where
 }
 
 impl SqliteWriter {
-    pub(super) fn start(pool: DbPool) -> anyhow::Result<Self> {
+    pub(super) fn start(pool: DbPool, url: &DatabaseUrl) -> anyhow::Result<Self> {
         let (queue, queued) = std::sync::mpsc::channel::<Box<dyn GroupedWrite>>();
+        let mut checkpointer = Checkpointer::start(url, LOG_LIMIT)?;
         std::thread::Builder::new()
             .name("convene-writer".into())
             .spawn(move || {
@@ -74,13 +76,18 @@ impl SqliteWriter {
                 while let Ok(first) = queued.recv() {
                     let mut group = vec![first];
                     group.extend(queued.try_iter().take(WRITE_GROUP - 1));
-                    Self::commit(&pool, group);
+                    Self::commit(&pool, group, &mut checkpointer);
+                    checkpointer.wake();
                 }
             })?;
         Ok(Self { queue })
     }
 
-    fn commit(pool: &DbPool, mut group: Vec<Box<dyn GroupedWrite>>) {
+    fn commit(
+        pool: &DbPool,
+        mut group: Vec<Box<dyn GroupedWrite>>,
+        checkpointer: &mut Checkpointer,
+    ) {
         let mut conn = match pool.get() {
             Ok(conn) => conn,
             Err(error) => {
@@ -88,6 +95,7 @@ impl SqliteWriter {
                 return group.into_iter().for_each(|w| w.answer(Some(&error)));
             }
         };
+        checkpointer.catch_up(&mut conn);
         let committed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             conn.transaction(|conn| {
                 take_write_lock(conn)?;
@@ -100,6 +108,7 @@ impl SqliteWriter {
                 // After the commit, outside any transaction, and before answering: whoever
                 // asked for a deletion finds the log already emptied.
                 if group.iter().any(|w| w.checkpoint()) {
+                    let _copying = checkpointer.copying();
                     if let Err(error) = checkpoint(&mut conn) {
                         tracing::warn!(error.cause = %error, "cannot empty the write-ahead log");
                     }
