@@ -38,6 +38,7 @@ impl Server {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(&settings.database_url)?;
         let pools = open_database(&url, settings.max_connections).await?;
+        let sealer = data_key(&pools, &url, settings.data_key.clone()).await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
         let address = listener.local_addr()?;
@@ -68,6 +69,7 @@ impl Server {
             ),
             settings.registrations_per_client,
             mail_wakeup.clone(),
+            sealer,
         ));
         let mailer = if settings.run_worker {
             let worker = Worker {
@@ -123,6 +125,48 @@ async fn open_database(url: &DatabaseUrl, max: u32) -> anyhow::Result<Pools> {
         .await
         .context("cannot migrate the database")?;
     Ok(pools)
+}
+
+/// The key that seals passport numbers and dates of birth ([`crate::travel::sealed::load`]),
+/// with where it came from in the log.
+async fn data_key(
+    pools: &Pools,
+    url: &DatabaseUrl,
+    given: Option<crate::config::KeyText>,
+) -> anyhow::Result<crate::travel::sealed::Sealer> {
+    use crate::travel::sealed::{load, KeySource};
+    let database = match url {
+        DatabaseUrl::Sqlite(path) => Some(std::path::PathBuf::from(path)),
+        DatabaseUrl::Postgres(_) => None,
+    };
+    let loaded = pools
+        .write_apart(move |conn| {
+            load(
+                conn,
+                database.as_deref(),
+                given.as_ref().map(|k| k.0.as_str()),
+            )
+            .map_err(AppError::Unexpected)
+        })
+        .await;
+    let (sealer, source) = match loaded {
+        Ok(loaded) => loaded,
+        Err(AppError::Unexpected(error)) => return Err(error),
+        Err(other) => anyhow::bail!("cannot read the data key: {other}"),
+    };
+    match source {
+        KeySource::Environment => tracing::info!("data key: from CONVENE_DATA_KEY"),
+        KeySource::File(path) => tracing::info!(key.file = %path.display(), "data key: from its file"),
+        KeySource::Made(path) => tracing::warn!(
+            key.file = %path.display(),
+            "data key: made one in this file; back it up with the database (without it, passport details for visa letters cannot be read)"
+        ),
+        KeySource::Ephemeral => tracing::info!("data key: one for this process (in-memory database)"),
+        KeySource::None => tracing::warn!(
+            "data key: none (CONVENE_DATA_KEY is not set), so passport details for visa letters cannot be stored"
+        ),
+    }
+    Ok(sealer)
 }
 
 /// The HTTP server on `listener`: the shared state and extractor settings, the headers and

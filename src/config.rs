@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// in ms; this instance's own changes show at once, other instances' within this. 0: never.
     #[arg(long, env = "CONVENE_PUBLIC_CACHE_MS", default_value_t = 1000)]
     pub public_cache_ms: u64,
+    /// The key that seals passport numbers and dates of birth: 32 bytes, base64. Without it,
+    /// a SQLite database gets a key file beside it; PostgreSQL needs it given.
+    #[arg(long, env = "CONVENE_DATA_KEY", hide_env_values = true)]
+    pub data_key: Option<String>,
 }
 
 impl ServeArgs {
@@ -70,6 +74,7 @@ impl ServeArgs {
         settings.worker.lease = Duration::from_millis(self.mail_lease_ms.max(100));
         settings.worker.purge_after_days = self.purge_after_days;
         settings.public_cache_ttl = Duration::from_millis(self.public_cache_ms);
+        settings.data_key = self.data_key.map(KeyText);
         Ok(settings)
     }
 }
@@ -137,6 +142,18 @@ pub struct Settings {
     pub request_body_timeout: Duration,
     /// How long a rendered public read may be served from memory (zero: never).
     pub public_cache_ttl: Duration,
+    /// `CONVENE_DATA_KEY`, if given.
+    pub data_key: Option<KeyText>,
+}
+
+/// A key as given, never printed.
+#[derive(Clone)]
+pub struct KeyText(pub String);
+
+impl std::fmt::Debug for KeyText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyText(…)")
+    }
 }
 
 impl Settings {
@@ -158,6 +175,7 @@ impl Settings {
             client_request_timeout: Duration::from_secs(10),
             request_body_timeout: Duration::from_secs(30),
             public_cache_ttl: Duration::from_secs(1),
+            data_key: None,
         }
     }
 }

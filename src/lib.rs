@@ -22,6 +22,7 @@ pub mod press;
 pub mod registrations;
 pub mod schema;
 pub mod telemetry;
+pub mod travel;
 pub mod values;
 pub mod web;
 

@@ -38,6 +38,13 @@ enum Command {
         #[arg(long, env = "CONVENE_PURGE_AFTER_DAYS", default_value_t = 90)]
         days: u32,
     },
+    /// The data key is lost: erase the passport numbers and dates of birth sealed with it, so
+    /// the server starts (with a new key) and everything but the visa letters goes on. Those
+    /// participants enter their passport details again for a letter.
+    ForgetSealedData {
+        #[arg(long, env = "DATABASE_URL", default_value = "convene.db")]
+        database_url: String,
+    },
     /// Organizer accounts.
     Organizer {
         #[command(subcommand)]
@@ -82,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo(args) => run_demo(args).await,
         Command::Purge { database_url, days } => purge(&database_url, days),
+        Command::ForgetSealedData { database_url } => forget_sealed_data(&database_url),
         Command::Organizer {
             command:
                 OrganizerCommand::Add {
@@ -133,6 +141,16 @@ async fn run_demo(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Purges the personal data of meetings that ended more than `days` days ago.
+fn forget_sealed_data(database_url: &str) -> anyhow::Result<()> {
+    let mut conn = open(database_url)?;
+    let erased = convene::travel::sealed::forget_all(&mut conn).map_err(describe)?;
+    println!("erased the passport details of {erased} travel request(s); those participants enter them again for a visa letter");
+    if let Err(error) = db::checkpoint(&mut conn) {
+        eprintln!("warning: the write-ahead log still holds the erased fields ({error:#}); it is emptied at the next checkpoint");
+    }
+    Ok(())
+}
+
 fn purge(database_url: &str, days: u32) -> anyhow::Result<()> {
     let mut conn = open(database_url)?;
     let at = db::now();

@@ -54,6 +54,8 @@ diesel::table! {
         invitation_reminder_days -> Nullable<Integer>,
         signatory_name -> Nullable<Text>,
         signatory_title -> Nullable<Text>,
+        travel_support -> Bool,
+        visa_letters -> Bool,
     }
 }
 
@@ -320,6 +322,8 @@ diesel::joinable!(invitations -> meetings (meeting_id));
 diesel::joinable!(delegations -> meetings (meeting_id));
 diesel::joinable!(check_ins -> meetings (meeting_id));
 diesel::joinable!(attendances -> meetings (meeting_id));
+diesel::joinable!(travel_requests -> registrations (registration_id));
+diesel::joinable!(visa_letters -> registrations (registration_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.
@@ -353,7 +357,44 @@ diesel::allow_tables_to_appear_in_same_query!(
     agenda_changes,
     check_ins,
     attendances,
+    travel_requests,
+    visa_letters,
 );
+
+diesel::table! {
+    travel_requests (registration_id) {
+        registration_id -> Text,
+        meeting_id -> Text,
+        funding_requested -> Bool,
+        departure_city -> Nullable<Text>,
+        arrival_date -> Nullable<Text>,
+        departure_date -> Nullable<Text>,
+        hotel_needed -> Bool,
+        visa_letter_requested -> Bool,
+        nationality -> Nullable<Text>,
+        passport_sealed -> Nullable<Binary>,
+        passport_hint -> Nullable<Text>,
+        passport_expiry -> Nullable<Text>,
+        birth_date_sealed -> Nullable<Binary>,
+        funding_decision -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        itinerary -> Nullable<Text>,
+        hotel_booking -> Nullable<Text>,
+        updated_at -> Timestamp,
+        sensitive_purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    visa_letters (reference) {
+        reference -> Text,
+        registration_id -> Text,
+        meeting_id -> Text,
+        issued_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     press_access_log (id) {

@@ -309,6 +309,8 @@ mod tests {
             invitation_reminder_days: None,
             signatory_name: None,
             signatory_title: None,
+            travel_support: false,
+            visa_letters: false,
         }
     }
 

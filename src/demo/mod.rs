@@ -225,6 +225,7 @@ fn seed_participants(
             category: Some(if delegate { "delegate" } else { "observer" }.to_owned()),
             answers: serde_json::from_value(invited::answers(i, delegate, meeting)).ok(),
             invitation: None,
+            travel: None,
         };
         let new = NewRegistration::parse(&form, &asked)?;
         debug_assert!(Email::parse(Some(new.email.as_str())).is_ok());

@@ -7,11 +7,13 @@ mod en;
 mod es;
 mod format;
 mod lookup;
+mod travel;
 
 pub use desk::Desk;
 pub use en::EN;
 pub use es::ES;
 pub use format::{counted, date_time, day_heading, fill};
+pub use travel::Travel;
 
 use crate::values::Language;
 
@@ -347,6 +349,8 @@ pub struct Catalogue {
     pub accredited_button: &'static str,
     /// The check-in desk's page and script.
     pub desk: Desk,
+    /// Travel support and visa letters.
+    pub travel: &'static Travel,
     pub error_locked_after_check_in: &'static str,
     pub history_check_in_undone: &'static str,
     pub checkin_tab: &'static str,

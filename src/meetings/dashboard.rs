@@ -159,6 +159,8 @@ fn meeting_form(values: &HashMap<String, String>) -> (MeetingForm, Vec<FieldErro
         invitation_reminder_days: reminder,
         signatory_name: get("signatory_name"),
         signatory_title: get("signatory_title"),
+        travel_support: Some(values.get("travel_support").is_some_and(|v| v == "on")),
+        visa_letters: Some(values.get("visa_letters").is_some_and(|v| v == "on")),
     };
     match checks.into_error() {
         AppError::Invalid(errors) => (form, errors),
@@ -225,8 +227,14 @@ fn meeting_values(meeting: &Meeting) -> HashMap<String, String> {
     if let Some(n) = meeting.approval_threshold {
         put("approval_threshold", n.to_string());
     }
-    if meeting.requires_approval {
-        put("requires_approval", "on".into());
+    for (name, on) in [
+        ("requires_approval", meeting.requires_approval),
+        ("travel_support", meeting.travel_support),
+        ("visa_letters", meeting.visa_letters),
+    ] {
+        if on {
+            put(name, "on".into());
+        }
     }
     put("status", meeting.status.clone());
     for (language, text) in meeting.translations() {
@@ -296,6 +304,12 @@ fn meeting_fields(t: &Catalogue, ctx: &PageContext, form: &FormState) -> Markup 
             legend { (t.certificate_heading) }
             (Field::new("signatory_name", t.signatory_name).hint(t.signatory_name_hint).input(form))
             (Field::new("signatory_title", t.signatory_title).input(form))
+        }
+        fieldset {
+            legend { (t.travel.heading) }
+            (checkbox(form, "travel_support", t.travel.travel_support, false))
+            (checkbox(form, "visa_letters", t.travel.visa_letters, false))
+            p.hint { (t.travel.visa_letters_hint) }
         }
     }
 }

@@ -99,6 +99,10 @@ pub struct MeetingForm {
     pub signatory_name: Option<String>,
     /// The signatory's title ("Chief of Mission, IOM Mexico").
     pub signatory_title: Option<String>,
+    /// The form asks about travel: funding, dates, hotel.
+    pub travel_support: Option<bool>,
+    /// Participants may ask for a visa letter (passport details are then asked).
+    pub visa_letters: Option<bool>,
 }
 
 /// A meeting's every field, checked.
@@ -127,6 +131,8 @@ pub struct MeetingDraft {
     pub invitation_reminder_days: Option<i32>,
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    pub travel_support: bool,
+    pub visa_letters: bool,
 }
 
 const MAX_TITLE: usize = 200;
@@ -233,6 +239,19 @@ fn contact_email(form: &MeetingForm, checks: &mut Checks) -> Option<Option<Email
     }
 }
 
+/// When registration opens and closes: each optional.
+fn registration_window(
+    form: &MeetingForm,
+    checks: &mut Checks,
+) -> (Option<Option<NaiveDateTime>>, Option<Option<NaiveDateTime>>) {
+    let [opens, closes] = [
+        ("registration_opens_at", &form.registration_opens_at),
+        ("registration_closes_at", &form.registration_closes_at),
+    ]
+    .map(|(field, value)| checks.field(field, parse_time(value.as_deref())));
+    (opens, closes)
+}
+
 /// Who signs the certificates, and their title: each optional.
 type Signatory = (Option<Option<String>>, Option<Option<String>>);
 
@@ -263,14 +282,7 @@ impl MeetingDraft {
         let timezone = checks.field("timezone", parse_timezone(form.timezone.as_deref()));
         let starts_at = checks.field("starts_at", required_time(form.starts_at.as_deref()));
         let ends_at = checks.field("ends_at", required_time(form.ends_at.as_deref()));
-        let opens_at = checks.field(
-            "registration_opens_at",
-            parse_time(form.registration_opens_at.as_deref()),
-        );
-        let closes_at = checks.field(
-            "registration_closes_at",
-            parse_time(form.registration_closes_at.as_deref()),
-        );
+        let (opens_at, closes_at) = registration_window(form, &mut checks);
         let capacity = checks.field("capacity", parse_limit(form.capacity, 1_000_000));
         let per_org = checks.field(
             "per_organization_limit",
@@ -319,6 +331,8 @@ impl MeetingDraft {
                 invitation_reminder_days: reminder?,
                 signatory_name: signatory.0?,
                 signatory_title: signatory.1?,
+                travel_support: form.travel_support.unwrap_or(false),
+                visa_letters: form.visa_letters.unwrap_or(false),
             })
         })();
         match draft {
@@ -405,6 +419,8 @@ pub struct Meeting {
     /// Who signs the meeting's documents (certificates of attendance), and their title.
     pub signatory_name: Option<String>,
     pub signatory_title: Option<String>,
+    pub travel_support: bool,
+    pub visa_letters: bool,
 }
 
 impl Meeting {
@@ -547,6 +563,8 @@ impl Meeting {
                     .collect(),
             ),
             status: Some(self.status.clone()),
+            travel_support: Some(self.travel_support),
+            visa_letters: Some(self.visa_letters),
             translations: Some(
                 self.translations()
                     .into_iter()

@@ -86,6 +86,8 @@ fn values(
     diesel::dsl::Eq<meetings::invitation_reminder_days, Option<i32>>,
     diesel::dsl::Eq<meetings::signatory_name, Option<&str>>,
     diesel::dsl::Eq<meetings::signatory_title, Option<&str>>,
+    diesel::dsl::Eq<meetings::travel_support, bool>,
+    diesel::dsl::Eq<meetings::visa_letters, bool>,
 ) {
     let languages: Vec<_> = draft.languages.iter().map(|l| l.as_str()).collect();
     (
@@ -112,6 +114,8 @@ fn values(
         meetings::invitation_reminder_days.eq(draft.invitation_reminder_days),
         meetings::signatory_name.eq(draft.signatory_name.as_deref()),
         meetings::signatory_title.eq(draft.signatory_title.as_deref()),
+        meetings::travel_support.eq(draft.travel_support),
+        meetings::visa_letters.eq(draft.visa_letters),
     )
 }
 

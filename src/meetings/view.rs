@@ -39,6 +39,10 @@ pub struct MeetingView {
     pub signatory_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signatory_title: Option<String>,
+    /// The form asks about travel support.
+    pub travel_support: bool,
+    /// Participants may ask for a visa letter.
+    pub visa_letters: bool,
     pub seats_left: Option<i64>,
     pub registration_open: bool,
     /// Its participant categories, names in the reader's language (`?lang=`); in the view of
@@ -84,6 +88,8 @@ impl MeetingView {
             invitation_reminder_days: meeting.invitation_reminder_days.map(i64::from),
             signatory_name: meeting.signatory_name.clone(),
             signatory_title: meeting.signatory_title.clone(),
+            travel_support: meeting.travel_support,
+            visa_letters: meeting.visa_letters,
             seats_left: meeting.seats_left(confirmed),
             registration_open: meeting.registration_open(now),
             categories: Vec::new(),

@@ -95,13 +95,18 @@ pub(crate) async fn register(
         return crate::invitations::routes::register_invited(&state, slug, form.into_inner()).await;
     }
     let lookup = slug.clone();
-    let questionnaire = state
+    let (questionnaire, travel) = state
         .read(move |conn| {
             let meeting = meetings::store::public_by_slug(conn, &lookup)?;
-            meetings::questions::store::questionnaire(conn, &meeting.id)
+            let travel = crate::travel::TravelRules::of(&meeting, now().date());
+            Ok((
+                meetings::questions::store::questionnaire(conn, &meeting.id)?,
+                travel,
+            ))
         })
         .await?;
-    let new = NewRegistration::parse(&form, &questionnaire)?;
+    let new = NewRegistration::parse_with_travel(&form, &questionnaire, &travel)?
+        .sealed_by(&state.sealer);
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     state
         .write_unseen(move |conn| store::register(conn, &slug, &new, &client, now()))

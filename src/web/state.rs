@@ -23,6 +23,8 @@ pub struct AppState {
     limiter: RateLimiter,
     registrations_per_client: u32,
     mail_wakeup: Arc<Notify>,
+    /// Seals and opens passport numbers and dates of birth.
+    pub sealer: crate::travel::sealed::Sealer,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
         limiter: RateLimiter,
         registrations_per_client: u32,
         mail_wakeup: Arc<Notify>,
+        sealer: crate::travel::sealed::Sealer,
     ) -> Self {
         Self {
             pools,
@@ -42,6 +45,7 @@ impl AppState {
             limiter,
             registrations_per_client,
             mail_wakeup,
+            sealer,
         }
     }
 

@@ -35,3 +35,4 @@ mod registration;
 mod registrations_table;
 mod seat_guards;
 mod size;
+mod travel;

@@ -257,7 +257,7 @@ async fn marked(app: &TestApp, slug: &str, marker: &str, organization: &str) -> 
 /// typed and lowercased (the search column), in UTF-8 and UTF-16. PostgreSQL's files are the
 /// server's, not readable from here (and dead row versions wait for VACUUM): there every row of
 /// every table is searched through SQL instead.
-fn assert_no_trace(app: &TestApp, markers: &[&str]) {
+pub(crate) fn assert_no_trace(app: &TestApp, markers: &[&str]) {
     match &app.db {
         crate::support::TestDb::Sqlite { url, .. } => {
             for suffix in ["", "-wal", "-shm"] {

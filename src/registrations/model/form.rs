@@ -3,6 +3,8 @@
 
 use crate::error::{AppError, Checks, Problem};
 use crate::meetings::questions::{Answers, Questionnaire, RawAnswers};
+use crate::travel::sealed::Sealer;
+use crate::travel::{TravelDraft, TravelForm, TravelRules};
 use crate::values::{
     optional_line, optional_multiline, optional_name, required_name, Code, CountryCode, Email,
     Language, OrganizationKind,
@@ -46,6 +48,8 @@ pub struct RegistrationForm {
     pub answers: Option<RawAnswers>,
     /// An invitation's token: registers its address at once (201), in its category.
     pub invitation: Option<String>,
+    /// Travel, on a meeting that offers travel support or visa letters.
+    pub travel: Option<TravelForm>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +124,10 @@ pub struct NewRegistration {
     /// As asked; the meeting decides which one when it is left out.
     pub category: Option<Code>,
     pub answers: Answers,
+    pub travel: Option<TravelDraft>,
+    /// Seals the travel's passport details when they are kept ([`Self::sealed_by`]); none
+    /// until given, and then nothing sealed can be kept.
+    pub sealer: Sealer,
 }
 
 const MAX_NAME: usize = 200;
@@ -127,9 +135,19 @@ const MAX_NEEDS: usize = 1000;
 
 impl NewRegistration {
     /// Checks every field, the answers against the questions asked of its category, and
-    /// reports all problems at once.
+    /// reports all problems at once. Travel is refused: see [`Self::parse_with_travel`].
     pub fn parse(form: &RegistrationForm, asked: &Questionnaire) -> Result<Self, AppError> {
+        Self::parse_with_travel(form, asked, &TravelRules::none())
+    }
+
+    /// As `parse`, with travel checked against what the meeting offers.
+    pub fn parse_with_travel(
+        form: &RegistrationForm,
+        asked: &Questionnaire,
+        travel: &TravelRules,
+    ) -> Result<Self, AppError> {
         let mut checks = Checks::default();
+        let travel = TravelDraft::parse(form.travel.as_ref(), travel, &mut checks)?;
         let full_name = checks.field(
             "full_name",
             required_name(form.full_name.as_deref(), MAX_NAME),
@@ -187,12 +205,20 @@ impl NewRegistration {
                 interpretation: interpretation?,
                 category: category?,
                 answers: answers?,
+                travel: travel.clone(),
+                sealer: Sealer::none(),
             })
         })();
         match new {
             Some(new) if checks.is_clean() => Ok(new),
             _ => Err(checks.into_error()),
         }
+    }
+
+    /// The key that seals the travel's passport details when they are kept.
+    pub fn sealed_by(mut self, sealer: &Sealer) -> Self {
+        self.sealer = sealer.clone();
+        self
     }
 
     /// What the organizer's search matches: name, address, organisation and job title.

@@ -77,6 +77,7 @@ impl Registration {
             category: Some(self.category_code().to_owned()),
             answers: Some(self.answers().to_raw()),
             invitation: None,
+            travel: None,
         }
     }
 
@@ -130,6 +131,9 @@ pub struct RegistrationView {
     pub answers: RawAnswers,
     /// What the check-in desk scans (shown as a QR code), once confirmed.
     pub checkin_code: Option<String>,
+    /// Travel, when asked for: in the view of one registration, never in lists or exports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub travel: Option<crate::travel::store::TravelView>,
 }
 
 impl RegistrationView {
@@ -163,6 +167,7 @@ impl RegistrationView {
             dietary: registration.dietary,
             accessibility: registration.accessibility,
             interpretation: registration.interpretation,
+            travel: None,
         }
     }
 }

@@ -223,6 +223,7 @@ fn form_to_body(
         interpretation: get("interpretation"),
         category: get("category"),
         answers: None,
+        travel: None,
         invitation: None,
     })
 }

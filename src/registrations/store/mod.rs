@@ -144,12 +144,10 @@ pub fn view(conn: &mut DbConn, id: &str) -> AppResult<RegistrationView> {
         (Status::Waitlisted, Some(ticket)) => Some(waitlist_position(conn, &registration, ticket)?),
         _ => None,
     };
-    Ok(RegistrationView::new(
-        &meeting,
-        registration,
-        organization,
-        position,
-    ))
+    let travel = crate::travel::store::view(conn, &meeting, id)?;
+    let mut view = RegistrationView::new(&meeting, registration, organization, position);
+    view.travel = travel;
+    Ok(view)
 }
 
 fn set_status(

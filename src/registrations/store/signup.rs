@@ -70,6 +70,9 @@ pub fn register(
             },
             now,
         )?;
+        if let Some(travel) = &new.travel {
+            crate::travel::store::save(conn, &id, &meeting.id, travel, &new.sealer, now)?;
+        }
         outbox::enqueue(
             conn,
             &meeting.id,

@@ -24,8 +24,15 @@ pub fn test_settings(db: &TestDb, smtp_port: u16) -> Settings {
     settings.worker.poll_interval = Duration::from_millis(50);
     settings.worker.retry_base = Duration::from_millis(50);
     settings.worker.retry_max = Duration::from_millis(400);
+    // PostgreSQL needs the data key given; a SQLite test database gets a key file beside it.
+    if db.url().starts_with("postgres") {
+        settings.data_key = Some(convene::config::KeyText(TEST_DATA_KEY.into()));
+    }
     settings
 }
+
+/// The data key of the tests on PostgreSQL: 32 bytes, base64.
+pub const TEST_DATA_KEY: &str = "dGVzdC1kYXRhLWtleS1vZi1jb252ZW5lLXRlc3RzLi4=";
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await

@@ -8,7 +8,7 @@ pub mod smtp;
 pub mod test_db;
 pub mod tools;
 
-pub use app::{spawn_app, spawn_app_on, spawn_app_with, TestApp};
+pub use app::{spawn_app, spawn_app_on, spawn_app_with, test_settings, TestApp};
 pub use smtp::SmtpSink;
 pub use test_db::TestDb;
 

@@ -1,0 +1,333 @@
+//! The data key, and the fields sealed under it (passport numbers, dates of birth).
+//!
+//! Each value is sealed with XChaCha20-Poly1305 under a random nonce, and bound to its row and
+//! field (the associated data), so a sealed value moved to another row or field does not open.
+//! The key comes from `CONVENE_DATA_KEY` (32 bytes, base64); without it, a SQLite database gets
+//! a key file beside it at its first start. A server never makes a fresh key while sealed data
+//! exists: it refuses to start instead, since what it wrote under a new key and what was sealed
+//! under the old one could never be told apart again.
+
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::schema::travel_requests;
+use anyhow::{bail, Context};
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use diesel::prelude::*;
+use rand::RngCore;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The first byte of a sealed value: how it was sealed, should that ever change.
+const FORMAT: u8 = 1;
+const NONCE_LEN: usize = 24;
+
+/// A field that is sealed, named in the associated data.
+#[derive(Debug, Clone, Copy)]
+pub enum Sealed {
+    PassportNumber,
+    BirthDate,
+}
+
+impl Sealed {
+    fn name(self) -> &'static str {
+        match self {
+            Self::PassportNumber => "passport_number",
+            Self::BirthDate => "date_of_birth",
+        }
+    }
+}
+
+/// The data key, if this server has one. Cloning shares it.
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: Option<Arc<XChaCha20Poly1305>>,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.cipher.is_some() {
+            "a key"
+        } else {
+            "no key"
+        };
+        f.debug_tuple("Sealer").field(&state).finish()
+    }
+}
+
+/// Where the key came from, for the start-up log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    Environment,
+    File(PathBuf),
+    /// Made now, in this file.
+    Made(PathBuf),
+    /// An in-memory database: a key for this process alone.
+    Ephemeral,
+    None,
+}
+
+impl Sealer {
+    fn from_bytes(bytes: &[u8]) -> anyhow::Result<Self> {
+        if bytes.len() != 32 {
+            bail!("the data key must be 32 bytes (it is {})", bytes.len());
+        }
+        let cipher = XChaCha20Poly1305::new_from_slice(bytes).context("the data key")?;
+        Ok(Self {
+            cipher: Some(Arc::new(cipher)),
+        })
+    }
+
+    /// A server without a key: nothing can be sealed or opened.
+    pub fn none() -> Self {
+        Self { cipher: None }
+    }
+
+    /// A fresh random key, for tests and in-memory databases.
+    pub fn random() -> Self {
+        Self::from_bytes(&random_key()).unwrap_or_else(|_| Self::none())
+    }
+
+    /// A key given as base64 (`CONVENE_DATA_KEY`).
+    pub fn from_base64(text: &str) -> anyhow::Result<Self> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .context("CONVENE_DATA_KEY is not base64")?;
+        Self::from_bytes(&bytes).context("CONVENE_DATA_KEY")
+    }
+
+    pub fn has_key(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    fn cipher(&self) -> AppResult<&XChaCha20Poly1305> {
+        self.cipher.as_deref().ok_or_else(|| {
+            AppError::conflict(
+                "no_data_key",
+                "this server cannot keep passport details: it has no data key (CONVENE_DATA_KEY)",
+            )
+        })
+    }
+
+    /// Seals `plain` for one row's field. Without a key: 409 `no_data_key`, and nothing is
+    /// stored in clear.
+    pub fn seal(&self, plain: &str, row: &str, field: Sealed) -> AppResult<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let aad = associated(row, field);
+        let sealed = self
+            .cipher()?
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plain.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| AppError::Unexpected(anyhow::anyhow!("cannot seal a field")))?;
+        let mut out = Vec::with_capacity(1 + NONCE_LEN + sealed.len());
+        out.push(FORMAT);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens what `seal` made for the same row and field; anything else is an error.
+    pub fn open(&self, sealed: &[u8], row: &str, field: Sealed) -> AppResult<String> {
+        let cipher = self.cipher()?;
+        let broken = || AppError::Unexpected(anyhow::anyhow!("a sealed field does not open"));
+        if sealed.len() < 1 + NONCE_LEN || sealed[0] != FORMAT {
+            return Err(broken());
+        }
+        let (nonce, body) = sealed[1..].split_at(NONCE_LEN);
+        let aad = associated(row, field);
+        let plain = cipher
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| broken())?;
+        String::from_utf8(plain).map_err(|_| broken())
+    }
+}
+
+fn associated(row: &str, field: Sealed) -> String {
+    format!("convene:{}:{row}", field.name())
+}
+
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    key
+}
+
+/// The key file beside a SQLite database file.
+pub fn key_file(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".data-key");
+    PathBuf::from(name)
+}
+
+/// One sealed value, if any is stored: (row, sealed passport number).
+fn any_sealed(conn: &mut DbConn) -> AppResult<Option<(String, Vec<u8>)>> {
+    let row: Option<(String, Option<Vec<u8>>)> = travel_requests::table
+        .filter(travel_requests::passport_sealed.is_not_null())
+        .select((
+            travel_requests::registration_id,
+            travel_requests::passport_sealed,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.and_then(|(id, sealed)| sealed.map(|s| (id, s))))
+}
+
+/// The server's key: from the environment, else (SQLite) from the file beside the database,
+/// made there if no sealed data exists yet. Refuses, with what to do, when sealed data exists
+/// and the key is missing or does not open it.
+pub fn load(
+    conn: &mut DbConn,
+    database: Option<&Path>,
+    given: Option<&str>,
+) -> anyhow::Result<(Sealer, KeySource)> {
+    let stored = any_sealed(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (sealer, source) = match (given, database) {
+        (Some(text), _) => (Sealer::from_base64(text)?, KeySource::Environment),
+        (None, Some(path)) if path.as_os_str().is_empty() || path.starts_with(":") => {
+            (Sealer::random(), KeySource::Ephemeral)
+        }
+        (None, Some(path)) => from_file(path, stored.is_some())?,
+        (None, None) => (Sealer::none(), KeySource::None),
+    };
+    if let Some((row, sealed)) = stored {
+        if !sealer.has_key() {
+            bail!(
+                "this database holds passport numbers and dates of birth sealed with a data key, \
+                 and no key was given: set CONVENE_DATA_KEY to the key they were sealed with \
+                 (if it is lost, `convene forget-sealed-data` erases them; see the README)"
+            );
+        }
+        if sealer.open(&sealed, &row, Sealed::PassportNumber).is_err() {
+            bail!(
+                "the data key does not open the passport numbers stored in this database: it is \
+                 not the key they were sealed with (if that key is lost, \
+                 `convene forget-sealed-data` erases them; see the README)"
+            );
+        }
+    }
+    Ok((sealer, source))
+}
+
+fn from_file(database: &Path, sealed_exists: bool) -> anyhow::Result<(Sealer, KeySource)> {
+    let path = key_file(database);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let sealer = Sealer::from_base64(&text)
+                .with_context(|| format!("the key file {}", path.display()))?;
+            Ok((sealer, KeySource::File(path)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if sealed_exists {
+                bail!(
+                    "this database holds passport numbers and dates of birth sealed with a data \
+                     key, and its key file {} is gone: put it back or set CONVENE_DATA_KEY (if \
+                     the key is lost, `convene forget-sealed-data` erases them; see the README)",
+                    path.display()
+                );
+            }
+            let key = random_key();
+            write_private(
+                &path,
+                &base64::engine::general_purpose::STANDARD.encode(key),
+            )?;
+            Ok((Sealer::from_bytes(&key)?, KeySource::Made(path)))
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read the key file {}", path.display())),
+    }
+}
+
+/// Writes a new file readable by its owner alone.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot make the key file {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// Erases every sealed field (the key is lost): the letters need them entered again, and
+/// everything else goes on. Answers how many requests lost them.
+pub fn forget_all(conn: &mut DbConn) -> AppResult<usize> {
+    Ok(diesel::update(
+        travel_requests::table.filter(
+            travel_requests::passport_sealed
+                .is_not_null()
+                .or(travel_requests::birth_date_sealed.is_not_null()),
+        ),
+    )
+    .set((
+        travel_requests::passport_sealed.eq(None::<Vec<u8>>),
+        travel_requests::birth_date_sealed.eq(None::<Vec<u8>>),
+        travel_requests::passport_hint.eq(None::<String>),
+    ))
+    .execute(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_value_opens_only_for_its_row_and_field_and_never_shows_in_clear() {
+        let sealer = Sealer::random();
+        let sealed = sealer
+            .seal("G12345678", "row-1", Sealed::PassportNumber)
+            .unwrap();
+        assert!(!sealed.windows(9).any(|w| w == b"G12345678"));
+        assert_eq!(
+            sealer
+                .open(&sealed, "row-1", Sealed::PassportNumber)
+                .unwrap(),
+            "G12345678"
+        );
+        assert!(sealer
+            .open(&sealed, "row-2", Sealed::PassportNumber)
+            .is_err());
+        assert!(sealer.open(&sealed, "row-1", Sealed::BirthDate).is_err());
+        assert!(Sealer::random()
+            .open(&sealed, "row-1", Sealed::PassportNumber)
+            .is_err());
+        let again = sealer
+            .seal("G12345678", "row-1", Sealed::PassportNumber)
+            .unwrap();
+        assert_ne!(sealed, again, "a fresh nonce each time");
+    }
+
+    #[test]
+    fn without_a_key_nothing_is_sealed() {
+        assert!(matches!(
+            Sealer::none().seal("x", "r", Sealed::BirthDate),
+            Err(AppError::Conflict {
+                code: "no_data_key",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_key_must_be_32_bytes_of_base64() {
+        assert!(Sealer::from_base64("not base64!").is_err());
+        assert!(Sealer::from_base64("c2hvcnQ=").is_err());
+        let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert!(Sealer::from_base64(&key).unwrap().has_key());
+    }
+}

@@ -1,0 +1,165 @@
+//! Travel support and visa letters: what a participant asks is kept with the passport number
+//! and date of birth sealed, shown masked, checked against the meeting, and a server without
+//! the key they were sealed with refuses to start.
+
+use crate::on_both_backends;
+use crate::privacy::assert_no_trace;
+use crate::support::{spawn_app, test_settings, Backend, TestApp, TestDb};
+use serde_json::{json, Value};
+
+const PASSPORT: &str = "G7731905";
+const BIRTH_DATE: &str = "1987-11-23";
+
+async fn travel_meeting(app: &TestApp, organizer: &str) -> String {
+    app.meeting(
+        organizer,
+        json!({"travel_support": true, "visa_letters": true}),
+    )
+    .await
+}
+
+fn travel() -> Value {
+    json!({"funding_requested": true, "departure_city": "San Pedro Sula",
+        "arrival_date": "2030-05-28", "departure_date": "2030-05-31", "hotel_needed": true,
+        "visa_letter_requested": true, "nationality": "HN", "passport_number": PASSPORT,
+        "passport_expiry": "2031-01-31", "date_of_birth": BIRTH_DATE})
+}
+
+/// Registers with travel and confirms; answers the manage token.
+async fn with_travel(app: &TestApp, slug: &str, email: &str, travel: Value) -> String {
+    let mut body = TestApp::registration_body(email);
+    body["travel"] = travel;
+    let token = app.register_and_read_token(slug, body).await;
+    assert_eq!(app.confirm(&token).await.status, 200);
+    app.smtp.wait_for(email, 2).await[1].manage_token()
+}
+
+on_both_backends!(passport_details_are_kept_sealed_and_shown_masked);
+async fn passport_details_are_kept_sealed_and_shown_masked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let meeting = app.get(&format!("/api/v1/meetings/{slug}"), None).await;
+    assert_eq!(meeting.body["visa_letters"], true);
+
+    let manage = with_travel(&app, &slug, "rosa@example.org", travel()).await;
+    let own = app.get("/api/v1/registration", Some(&manage)).await;
+    assert_eq!(own.status, 200);
+    let shown = &own.body["travel"];
+    assert_eq!(shown["passport_number"], "•••••905");
+    assert_eq!(shown["date_of_birth_given"], true);
+    assert_eq!(shown["nationality"], "HN");
+    assert_eq!(shown["arrival_date"], "2030-05-28");
+    assert_eq!(shown["funding_requested"], true);
+    assert!(!own.text.contains(PASSPORT) && !own.text.contains(BIRTH_DATE));
+
+    // Not in the organizer's list or exports either.
+    let list = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/registrations"),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(list.status, 200);
+    assert!(!list.text.contains(PASSPORT) && !list.text.contains("travel"));
+    let csv = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/registrations.csv"),
+            Some(&organizer),
+        )
+        .await;
+    assert!(!csv.text.contains(PASSPORT) && !csv.text.contains(BIRTH_DATE));
+
+    // Nowhere in storage in clear: not the rows, the audit log, the outbox, nor SQLite's files.
+    assert_no_trace(&app, &[PASSPORT, BIRTH_DATE, "1987"]);
+}
+
+on_both_backends!(bad_travel_is_refused_naming_each_field);
+async fn bad_travel_is_refused_naming_each_field(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let mut body = TestApp::registration_body("bad@example.org");
+    let mut bad = travel();
+    bad["passport_expiry"] = json!("2030-05-01");
+    bad["arrival_date"] = json!("2030-06-01");
+    bad["departure_date"] = json!("2030-05-31");
+    bad["date_of_birth"] = json!("not a date");
+    body["travel"] = bad;
+    body["full_name"] = json!("");
+    let answer = app.register(&slug, body).await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    let fields = answer.field_errors();
+    for field in [
+        "full_name",
+        "travel.passport_expiry",
+        "travel.departure_date",
+        "travel.date_of_birth",
+    ] {
+        assert!(fields.contains(&field.to_owned()), "{field} in {fields:?}");
+    }
+    let far = {
+        let mut body = TestApp::registration_body("far@example.org");
+        body["travel"] = json!({"arrival_date": "2029-01-01", "departure_date": "2030-05-31"});
+        app.register(&slug, body).await
+    };
+    assert_eq!(far.status, 422);
+    assert_eq!(far.field_errors(), vec!["travel.arrival_date".to_owned()]);
+    assert!(
+        app.smtp.to("bad@example.org").is_empty(),
+        "nothing was kept"
+    );
+
+    // A meeting without letters: asking for one is a conflict; without travel, travel is a
+    // field's error.
+    let plain = app
+        .meeting(&organizer, json!({"travel_support": true}))
+        .await;
+    let mut body = TestApp::registration_body("letter@example.org");
+    body["travel"] = travel();
+    let refused = app.register(&plain, body).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.error_code(), "visa_letters_not_offered");
+    let none = app.meeting(&organizer, json!({})).await;
+    let mut body = TestApp::registration_body("none@example.org");
+    body["travel"] = json!({"hotel_needed": true});
+    let refused = app.register(&none, body).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(refused.field_errors(), vec!["travel".to_owned()]);
+}
+
+on_both_backends!(a_server_without_the_key_of_its_sealed_data_refuses_to_start);
+async fn a_server_without_the_key_of_its_sealed_data_refuses_to_start(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    with_travel(&app, &slug, "key@example.org", travel()).await;
+
+    let start = |adjust: &dyn Fn(&mut convene::Settings)| {
+        let mut settings = test_settings(&app.db, app.smtp.port);
+        adjust(&mut settings);
+        async move {
+            match convene::Server::build(settings).await {
+                Ok(_) => panic!("the server started"),
+                Err(error) => format!("{error:#}"),
+            }
+        }
+    };
+    // Another key: it does not open what is stored.
+    let other = "b3RoZXIta2V5LW9mLWNvbnZlbmUtdGVzdHMuLi4uLi4=";
+    let refusal = start(&|s| s.data_key = Some(convene::config::KeyText(other.into()))).await;
+    assert!(refusal.contains("does not open"), "{refusal}");
+    // No key at all.
+    if let TestDb::Sqlite { url, .. } = &app.db {
+        let key_file = format!("{url}.data-key");
+        std::fs::remove_file(&key_file).expect("a key file beside the database");
+    }
+    let refusal = start(&|s| s.data_key = None).await;
+    assert!(refusal.contains("CONVENE_DATA_KEY"), "{refusal}");
+    if let TestDb::Sqlite { url, .. } = &app.db {
+        assert!(
+            !std::path::Path::new(&format!("{url}.data-key")).exists(),
+            "no fresh key is made while sealed data exists"
+        );
+    }
+}
