@@ -181,6 +181,10 @@ fn subject_and_body(
             };
             (subject, body, None)
         }
+        ParticipantMail::Travel { news } => {
+            let (subject, paragraphs) = news.told(&title, t.travel);
+            (subject, paragraphs.join("\n\n"), None)
+        }
         ParticipantMail::FocalPoint { .. } => {
             let organization = to.invitation.as_ref().map_or("", |(_, name)| name.as_str());
             let body = fill(

@@ -41,6 +41,11 @@ pub enum ParticipantMail {
     FocalPoint {
         delegation: String,
     },
+    /// A funding decision or a booking (the organizer's text is in the payload, and goes with
+    /// the meeting's emails at the purge).
+    Travel {
+        news: crate::travel::TravelNews,
+    },
 }
 
 impl ParticipantMail {
@@ -63,6 +68,7 @@ impl ParticipantMail {
             } => "invited",
             Self::Invited { reminder: true, .. } => "invitation_reminder",
             Self::FocalPoint { .. } => "focal_point",
+            Self::Travel { news } => news.kind(),
         }
     }
 }

@@ -2,12 +2,13 @@
 //! organizer decides and books, and the protection of the passport number and date of birth
 //! ([`sealed`]).
 
+pub mod routes;
 pub mod sealed;
 pub mod store;
 
 use crate::error::{AppError, Checks, Problem};
 use crate::meetings::Meeting;
-use crate::values::{optional_line, CountryCode};
+use crate::values::{optional_line, optional_multiline, CountryCode};
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -60,6 +61,106 @@ pub struct TravelDraft {
     pub hotel_needed: bool,
     /// Present when a visa letter is asked for.
     pub visa: Option<VisaDetails>,
+}
+
+/// The organizer's booking, as sent: the itinerary and the hotel booking, as text.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BookingForm {
+    pub itinerary: Option<String>,
+    pub hotel_booking: Option<String>,
+}
+
+/// A booking, checked.
+#[derive(Debug, Clone)]
+pub struct Booking {
+    pub itinerary: Option<String>,
+    pub hotel_booking: Option<String>,
+}
+
+impl Booking {
+    pub fn parse(form: &BookingForm) -> Result<Self, AppError> {
+        let mut checks = Checks::default();
+        let itinerary = checks.field(
+            "itinerary",
+            optional_multiline(form.itinerary.as_deref(), 4000),
+        );
+        let hotel_booking = checks.field(
+            "hotel_booking",
+            optional_multiline(form.hotel_booking.as_deref(), 4000),
+        );
+        match (itinerary, hotel_booking) {
+            (Some(itinerary), Some(hotel_booking)) if checks.is_clean() => Ok(Self {
+                itinerary,
+                hotel_booking,
+            }),
+            _ => Err(checks.into_error()),
+        }
+    }
+}
+
+/// What a participant is told about their travel, by email in their language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "news", rename_all = "snake_case")]
+pub enum TravelNews {
+    FundingApproved {
+        note: Option<String>,
+    },
+    FundingDeclined {
+        note: Option<String>,
+    },
+    Booked {
+        itinerary: Option<String>,
+        hotel_booking: Option<String>,
+    },
+}
+
+impl TravelNews {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::FundingApproved { .. } => "travel_funding_approved",
+            Self::FundingDeclined { .. } => "travel_funding_declined",
+            Self::Booked { .. } => "travel_booked",
+        }
+    }
+
+    /// The email's subject and its paragraphs: what happened, then what the organizer wrote.
+    pub fn told(&self, meeting: &str, t: &crate::i18n::Travel) -> (&'static str, Vec<String>) {
+        let fill = |template: &str| template.replace("{meeting}", meeting);
+        let labelled = |label: &str, text: &Option<String>| {
+            text.as_ref().map(|text| format!("{label}:\n{text}"))
+        };
+        match self {
+            Self::FundingApproved { note } => (
+                t.funding_approved_subject,
+                [Some(fill(t.funding_approved_body)), labelled(t.note, note)]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
+            Self::FundingDeclined { note } => (
+                t.funding_declined_subject,
+                [Some(fill(t.funding_declined_body)), labelled(t.note, note)]
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            ),
+            Self::Booked {
+                itinerary,
+                hotel_booking,
+            } => (
+                t.booked_subject,
+                [
+                    Some(fill(t.booked_body)),
+                    labelled(t.itinerary, itinerary),
+                    labelled(t.hotel_booking, hotel_booking),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            ),
+        }
+    }
 }
 
 /// What the meeting offers, and its dates in its own zone: what travel is checked against.

@@ -1,9 +1,9 @@
 //! Travel in storage: one row per registration that asked, its sensitive fields sealed.
 
 use super::sealed::{Sealed, Sealer};
-use super::{masked, TravelDraft};
+use super::{masked, Booking, TravelDraft, TravelNews};
 use crate::db::DbConn;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::meetings::Meeting;
 use crate::schema::{travel_requests, visa_letters};
 use chrono::NaiveDateTime;
@@ -173,7 +173,13 @@ pub fn view(
     let Some(row) = row(conn, registration_id)? else {
         return Ok(None);
     };
-    let letter = visa_letters::table
+    let letter = latest_letter(conn, registration_id)?;
+    Ok(Some(TravelView::new(meeting, row, letter)))
+}
+
+/// The letter issued last to a registration, if any.
+fn latest_letter(conn: &mut DbConn, registration_id: &str) -> AppResult<Option<LetterRow>> {
+    Ok(visa_letters::table
         .filter(visa_letters::registration_id.eq(registration_id))
         .order(visa_letters::issued_at.desc())
         .select((
@@ -182,6 +188,196 @@ pub fn view(
             visa_letters::revoked_at,
         ))
         .first::<LetterRow>(conn)
-        .optional()?;
-    Ok(Some(TravelView::new(meeting, row, letter)))
+        .optional()?)
+}
+
+/// The participant a travel change is about: their address and whether they asked.
+fn requester(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration_id: &str,
+) -> AppResult<(String, TravelRow)> {
+    use crate::schema::registrations;
+    let email: String = registrations::table
+        .find(registration_id)
+        .filter(registrations::meeting_id.eq(&meeting.id))
+        .select(registrations::email)
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    let row = row(conn, registration_id)?.ok_or_else(|| {
+        AppError::conflict("no_travel_request", "this registration asked for no travel")
+    })?;
+    Ok((email, row))
+}
+
+/// Tells the participant, audits the organizer's change, and answers the travel as it is now.
+fn told(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration_id: &str,
+    email: &str,
+    news: TravelNews,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<TravelView> {
+    crate::audit::record(
+        conn,
+        crate::audit::NewEntry {
+            actor: &crate::audit::Actor::Account(account_id),
+            action: news.kind(),
+            meeting_id: Some(&meeting.id),
+            subject_id: Some(registration_id),
+            detail: "",
+        },
+        now,
+    )?;
+    let mail = crate::email::outbox::ParticipantMail::Travel { news };
+    crate::email::outbox::enqueue(conn, &meeting.id, registration_id, email, &mail, now)?;
+    view(conn, meeting, registration_id)?.ok_or(AppError::NotFound)
+}
+
+/// Approves or declines the funding a participant asked for, with a note; they are emailed.
+/// 409 when no funding was asked for.
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration_id: &str,
+    approve: bool,
+    note: Option<String>,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<TravelView> {
+    let (email, row) = requester(conn, meeting, registration_id)?;
+    if !row.funding_requested {
+        return Err(AppError::conflict(
+            "no_funding_request",
+            "this participant asked for no funding",
+        ));
+    }
+    diesel::update(travel_requests::table.find(registration_id))
+        .set((
+            travel_requests::funding_decision.eq(if approve { "approved" } else { "declined" }),
+            travel_requests::decision_note.eq(&note),
+            travel_requests::decided_at.eq(now),
+            travel_requests::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let news = match approve {
+        true => TravelNews::FundingApproved { note },
+        false => TravelNews::FundingDeclined { note },
+    };
+    told(
+        conn,
+        meeting,
+        registration_id,
+        &email,
+        news,
+        account_id,
+        now,
+    )
+}
+
+/// Records the itinerary and the hotel booking as text; the participant is emailed them.
+pub fn book(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration_id: &str,
+    booking: &Booking,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<TravelView> {
+    let (email, _) = requester(conn, meeting, registration_id)?;
+    diesel::update(travel_requests::table.find(registration_id))
+        .set((
+            travel_requests::itinerary.eq(&booking.itinerary),
+            travel_requests::hotel_booking.eq(&booking.hotel_booking),
+            travel_requests::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    let news = TravelNews::Booked {
+        itinerary: booking.itinerary.clone(),
+        hotel_booking: booking.hotel_booking.clone(),
+    };
+    told(
+        conn,
+        meeting,
+        registration_id,
+        &email,
+        news,
+        account_id,
+        now,
+    )
+}
+
+/// Which travel requests an organizer lists.
+#[derive(Debug, Clone, Default)]
+pub struct TravelFilter {
+    /// `requested`, `undecided`, `approved` or `declined`.
+    pub funding: Option<String>,
+    pub visa_letter: Option<bool>,
+}
+
+/// One line of the organizer's travel list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TravelEntry {
+    pub registration_id: String,
+    pub full_name: String,
+    pub organization: String,
+    pub country: String,
+    pub status: String,
+    pub travel: TravelView,
+}
+
+/// The meeting's travel requests, by name, filtered.
+pub fn list(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    filter: &TravelFilter,
+) -> AppResult<Vec<TravelEntry>> {
+    use crate::schema::{organizations, registrations};
+    let mut query = travel_requests::table
+        .inner_join(registrations::table.inner_join(organizations::table))
+        .filter(travel_requests::meeting_id.eq(&meeting.id))
+        .into_boxed();
+    query = match filter.funding.as_deref() {
+        Some("requested") => query.filter(travel_requests::funding_requested.eq(true)),
+        Some("undecided") => query
+            .filter(travel_requests::funding_requested.eq(true))
+            .filter(travel_requests::funding_decision.is_null()),
+        Some(decision @ ("approved" | "declined")) => {
+            query.filter(travel_requests::funding_decision.eq(decision.to_owned()))
+        }
+        _ => query,
+    };
+    if let Some(wanted) = filter.visa_letter {
+        query = query.filter(travel_requests::visa_letter_requested.eq(wanted));
+    }
+    let rows: Vec<(TravelRow, (String, String, String), String)> = query
+        .order((registrations::full_name.asc(), registrations::id.asc()))
+        .select((
+            TravelRow::as_select(),
+            (
+                registrations::full_name,
+                registrations::country,
+                registrations::status,
+            ),
+            organizations::name,
+        ))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(row, (full_name, country, status), organization)| {
+            let id = row.registration_id.clone();
+            let letter = latest_letter(conn, &id)?;
+            Ok(TravelEntry {
+                registration_id: id,
+                full_name,
+                organization,
+                country,
+                status,
+                travel: TravelView::new(meeting, row, letter),
+            })
+        })
+        .collect()
 }

@@ -163,3 +163,128 @@ async fn a_server_without_the_key_of_its_sealed_data_refuses_to_start(backend: B
         );
     }
 }
+
+on_both_backends!(organizers_decide_and_book_and_the_participant_is_told_in_their_language);
+async fn organizers_decide_and_book_and_the_participant_is_told_in_their_language(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    // Registered in Spanish (the default body's language).
+    let manage = with_travel(&app, &slug, "lucia@example.org", travel()).await;
+    let id = app.get("/api/v1/registration", Some(&manage)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_funding = {
+        let mut quiet = travel();
+        quiet["funding_requested"] = json!(false);
+        quiet["visa_letter_requested"] = json!(false);
+        with_travel(&app, &slug, "pablo@example.org", quiet).await
+    };
+    let no_funding_id = app
+        .get("/api/v1/registration", Some(&no_funding))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let list = |query: &'static str| {
+        let (app, organizer, slug) = (&app, &organizer, &slug);
+        async move {
+            let answer = app
+                .get(
+                    &format!("/api/v1/meetings/{slug}/travel{query}"),
+                    Some(organizer),
+                )
+                .await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            assert!(!answer.text.contains(PASSPORT), "masked in the list");
+            answer.body.as_array().unwrap().clone()
+        }
+    };
+    assert_eq!(list("").await.len(), 2);
+    let undecided = list("?funding=undecided").await;
+    assert_eq!(undecided.len(), 1);
+    assert_eq!(undecided[0]["registration_id"], id.as_str());
+    assert_eq!(undecided[0]["travel"]["passport_number"], "•••••905");
+    assert_eq!(list("?visa_letter=true").await.len(), 1);
+    let bad = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/travel?funding=maybe"),
+            Some(&organizer),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+
+    let decide = |who: String, decision: &'static str, body: Value| {
+        let (app, organizer, slug) = (&app, &organizer, &slug);
+        async move {
+            app.post(
+                &format!("/api/v1/meetings/{slug}/registrations/{who}/travel/{decision}"),
+                Some(organizer),
+                body,
+            )
+            .await
+        }
+    };
+    let approved = decide(
+        id.clone(),
+        "approve",
+        json!({"note": "Boleto y dos noches."}),
+    )
+    .await;
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["funding_decision"], "approved");
+    let told = app.smtp.wait_for("lucia@example.org", 3).await;
+    assert_eq!(told[2].subject, "Su apoyo de viaje está aprobado");
+    assert!(
+        told[2].text.contains("Boleto y dos noches."),
+        "{}",
+        told[2].text
+    );
+    assert!(!told[2].text.contains(PASSPORT));
+    assert_eq!(list("?funding=approved").await.len(), 1);
+    assert!(list("?funding=undecided").await.is_empty());
+
+    let refused = decide(no_funding_id.clone(), "decline", json!({})).await;
+    assert_eq!(refused.status, 409);
+    assert_eq!(refused.error_code(), "no_funding_request");
+    assert_eq!(
+        decide("nobody".into(), "approve", json!({})).await.status,
+        404
+    );
+    assert_eq!(decide(id.clone(), "maybe", json!({})).await.status, 404);
+
+    let booked = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/travel"),
+            Some(&organizer),
+            json!({"itinerary": "AV 123 SAP–MEX, 28 mayo 07:10", "hotel_booking": "Hotel Tlatelolco, confirmación 88412"}),
+        )
+        .await;
+    assert_eq!(booked.status, 200, "{}", booked.text);
+    assert_eq!(booked.body["itinerary"], "AV 123 SAP–MEX, 28 mayo 07:10");
+    let told = app.smtp.wait_for("lucia@example.org", 4).await;
+    assert_eq!(told[3].subject, "Su viaje está reservado");
+    assert!(told[3].text.contains("confirmación 88412"));
+    // Each email carries a fresh manage link.
+    let own = app
+        .get("/api/v1/registration", Some(&told[3].manage_token()))
+        .await;
+    assert_eq!(own.status, 200, "{}", own.text);
+    assert_eq!(
+        own.body["travel"]["hotel_booking"],
+        "Hotel Tlatelolco, confirmación 88412"
+    );
+
+    // Someone who asked for no travel at all.
+    let plain = app
+        .register_and_read_token(&slug, TestApp::registration_body("nadie@example.org"))
+        .await;
+    let plain_id = app.confirm_and_id(&plain, "nadie@example.org").await;
+    let none = decide(plain_id, "approve", json!({})).await;
+    assert_eq!(none.status, 409);
+    assert_eq!(none.error_code(), "no_travel_request");
+}
