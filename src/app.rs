@@ -251,6 +251,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::delegations::focal::configure)
         .configure(crate::checkin::routes::configure)
         .configure(crate::travel::routes::configure)
+        .configure(crate::travel::verify::configure)
         .configure(crate::checkin::files::configure)
         .configure(crate::checkin::pages::configure)
         .configure(crate::checkin::dashboard::configure)

@@ -324,6 +324,7 @@ diesel::joinable!(check_ins -> meetings (meeting_id));
 diesel::joinable!(attendances -> meetings (meeting_id));
 diesel::joinable!(travel_requests -> registrations (registration_id));
 diesel::joinable!(visa_letters -> registrations (registration_id));
+diesel::joinable!(visa_letters -> meetings (meeting_id));
 
 diesel::table! {
     /// Kept by triggers (migration `2026-12-03-000002_counts`); read through `meetings::counts`.

@@ -59,7 +59,7 @@ pub fn of(
 }
 
 /// A date as the reader writes it: "29 May 2030", "29 de mayo de 2030".
-fn date(day: NaiveDate, language: Language) -> String {
+pub(crate) fn date(day: NaiveDate, language: Language) -> String {
     let t = catalogue(language);
     fill(
         t.date_only,

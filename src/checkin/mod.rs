@@ -12,7 +12,7 @@ pub mod dashboard;
 pub mod desk;
 pub mod files;
 pub mod pages;
-mod pdf;
+pub(crate) mod pdf;
 pub mod qr;
 pub mod routes;
 pub mod store;

@@ -2,9 +2,12 @@
 //! organizer decides and books, and the protection of the passport number and date of birth
 //! ([`sealed`]).
 
+pub mod letter_pdf;
+pub mod letters;
 pub mod routes;
 pub mod sealed;
 pub mod store;
+pub mod verify;
 
 use crate::error::{AppError, Checks, Problem};
 use crate::meetings::Meeting;
@@ -113,6 +116,8 @@ pub enum TravelNews {
         itinerary: Option<String>,
         hotel_booking: Option<String>,
     },
+    /// A visa letter was issued: it is on the participant's page (never in the email).
+    LetterIssued,
 }
 
 impl TravelNews {
@@ -121,6 +126,7 @@ impl TravelNews {
             Self::FundingApproved { .. } => "travel_funding_approved",
             Self::FundingDeclined { .. } => "travel_funding_declined",
             Self::Booked { .. } => "travel_booked",
+            Self::LetterIssued => "visa_letter_issued",
         }
     }
 
@@ -159,6 +165,7 @@ impl TravelNews {
                 .flatten()
                 .collect(),
             ),
+            Self::LetterIssued => (t.letter_issued_subject, vec![fill(t.letter_issued_body)]),
         }
     }
 }

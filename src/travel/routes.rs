@@ -1,15 +1,17 @@
 //! The organizer's travel API: the requests, funding decisions, and bookings.
 
 use super::store::{self, TravelEntry, TravelFilter, TravelView};
-use super::{Booking, BookingForm};
+use super::{letters, Booking, BookingForm};
 use crate::accounts::Organizer;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::meetings;
-use crate::web::api_doc::{BadBody, Conflict, MeetingAccess, SlugAndIdPath, SlugPath};
+use crate::web::api_doc::{
+    BadBody, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, Unauthorized,
+};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
-use actix_web::web;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,7 +23,159 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/meetings/{slug}/registrations/{id}/travel",
             web::patch().to(book_travel),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/registrations/{id}/visa-letter",
+            web::post().to(issue_letter),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/registrations/{id}/visa-letter",
+            web::delete().to(revoke_letter),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/registrations/{id}/visa-letter.pdf",
+            web::get().to(organizer_letter),
+        )
+        .route(
+            "/api/v1/registration/visa-letter.pdf",
+            web::get().to(own_letter),
         );
+}
+
+/// A new letter's reference.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Issued {
+    reference: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/meetings/{slug}/registrations/{id}/visa-letter",
+    tag = "organizer", summary = "Issue a visa letter; the participant is emailed a link to it",
+    params(SlugAndIdPath),
+    responses(
+        (status = 201, description = "Issued (earlier letters of the person are revoked)", body = Issued),
+        MeetingAccess, Conflict
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn issue_letter(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let sealer = state.sealer.clone();
+    let reference = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            letters::issue(conn, &meeting, &id, &sealer, &who.account_id, now())
+        })
+        .await?;
+    state.wake_mailer();
+    Ok(HttpResponse::Created().json(Issued { reference }))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/meetings/{slug}/registrations/{id}/visa-letter",
+    tag = "organizer", summary = "Revoke a person's visa letter: /verify/ shows it revoked",
+    params(SlugAndIdPath),
+    responses((status = 204, description = "Revoked"), MeetingAccess),
+    security(("organizer" = []))
+)]
+pub(crate) async fn revoke_letter(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let revoked = state
+        .write(move |conn| {
+            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
+            letters::revoke_by_organizer(conn, &meeting, &id, &who.account_id, now())
+        })
+        .await?;
+    match revoked {
+        0 => Err(AppError::NotFound),
+        _ => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+/// Renders the letter in force of a registration of the meeting `find` answers.
+async fn letter_pdf<F>(state: &AppState, find: F, id: String) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut crate::db::DbConn) -> AppResult<meetings::Meeting> + Send + 'static,
+{
+    let sealer = state.sealer.clone();
+    let (meeting, letter) = state
+        .read(move |conn| {
+            let meeting = find(conn)?;
+            let letter = letters::in_force(conn, &meeting, &id, &sealer)?;
+            Ok((meeting, letter))
+        })
+        .await?;
+    let url = format!("{}/verify/{}", state.base_url, letter.reference);
+    let bytes = web::block(move || {
+        let signatory = (
+            meeting.signatory_name.as_deref(),
+            meeting.signatory_title.as_deref(),
+        );
+        super::letter_pdf::render(&meeting, &letter, &url, signatory)
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(e.into()))?
+    .map_err(AppError::Unexpected)?;
+    Ok(crate::checkin::files::pdf_response(
+        bytes,
+        "visa-letter.pdf",
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/registrations/{id}/visa-letter.pdf",
+    tag = "organizer", summary = "A participant's visa letter, to sign and send",
+    params(SlugAndIdPath),
+    responses(
+        (status = 200, description = "PDF", body = String, content_type = "application/pdf"),
+        MeetingAccess, Conflict
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn organizer_letter(
+    state: web::Data<AppState>,
+    who: Organizer,
+    path: web::Path<(String, String)>,
+) -> AppResult<HttpResponse> {
+    let (slug, id) = path.into_inner();
+    let slug = slug_or_404(&slug)?;
+    let find = move |conn: &mut crate::db::DbConn| {
+        meetings::store::organized_by(conn, &slug, &who.account_id)
+    };
+    letter_pdf(&state, find, id).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/registration/visa-letter.pdf",
+    tag = "participant", summary = "Your visa letter, in your language",
+    responses(
+        (status = 200, description = "PDF", body = String, content_type = "application/pdf"),
+        Unauthorized, NotFound
+    ),
+    security(("participant" = []))
+)]
+pub(crate) async fn own_letter(
+    state: web::Data<AppState>,
+    who: crate::accounts::Participant,
+) -> AppResult<HttpResponse> {
+    let id = who.registration_id.clone();
+    // A registration deleted since the token was read is 401; a letter not issued, 404.
+    let find = move |conn: &mut crate::db::DbConn| {
+        let contact = crate::registrations::store::contact(conn, &id)
+            .map_err(crate::accounts::Participant::deleted_meanwhile)?;
+        meetings::store::by_id(conn, &contact.meeting_id)
+    };
+    letter_pdf(&state, find, who.registration_id).await
 }
 
 /// Which requests to list.

@@ -8,7 +8,7 @@ use crate::support::{spawn_app, tools, Backend, TestApp};
 use serde_json::json;
 
 /// Keeps a PDF in `test-artifacts/documents/` (not committed), for a person to look at.
-fn keep(name: &str, bytes: &[u8]) {
+pub(crate) fn keep(name: &str, bytes: &[u8]) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("test-artifacts")
         .join("documents");
@@ -36,7 +36,7 @@ pub fn pdf_text(bytes: &[u8]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-async fn pdf(app: &TestApp, path: &str, token: &str) -> (u16, Vec<u8>) {
+pub(crate) async fn pdf(app: &TestApp, path: &str, token: &str) -> (u16, Vec<u8>) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))

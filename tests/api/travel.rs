@@ -288,3 +288,217 @@ async fn organizers_decide_and_book_and_the_participant_is_told_in_their_languag
     assert_eq!(none.status, 409);
     assert_eq!(none.error_code(), "no_travel_request");
 }
+
+/// The page at `/verify/{reference}`: its status and text.
+async fn verify(app: &TestApp, reference: &str) -> (u16, String) {
+    let response = app
+        .client
+        .get(format!("{}/verify/{reference}", app.address))
+        .header("accept-language", "es")
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+on_both_backends!(a_visa_letter_is_issued_read_back_and_verified_until_revoked);
+async fn a_visa_letter_is_issued_read_back_and_verified_until_revoked(backend: Backend) {
+    use crate::documents::{keep, pdf, pdf_text};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    // Ana María Pérez, in Spanish; Zoë Ñandú, in English.
+    let ana = with_travel(&app, &slug, "ana@example.org", travel()).await;
+    let ana_id = app.get("/api/v1/registration", Some(&ana)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut english = TestApp::registration_body("zoe@example.org");
+    english["full_name"] = json!("Zoë Ñandú");
+    english["language"] = json!("en");
+    english["travel"] = {
+        let mut other = travel();
+        other["passport_number"] = json!("B 440 1122");
+        other["nationality"] = json!("GT");
+        other["funding_requested"] = json!(false);
+        other
+    };
+    let token = app.register_and_read_token(&slug, english).await;
+    let zoe_id = app.confirm_and_id(&token, "zoe@example.org").await;
+    let issue = |id: String| {
+        let (app, organizer, slug) = (&app, &organizer, &slug);
+        async move {
+            app.post(
+                &format!("/api/v1/meetings/{slug}/registrations/{id}/visa-letter"),
+                Some(organizer),
+                json!({}),
+            )
+            .await
+        }
+    };
+
+    assert_eq!(
+        pdf(&app, "/api/v1/registration/visa-letter.pdf", &ana)
+            .await
+            .0,
+        404
+    );
+    let unconfirmed = {
+        let mut body = TestApp::registration_body("pending@example.org");
+        body["travel"] = travel();
+        app.register_and_read_token(&slug, body).await;
+        let all = app.registrations(&organizer, &slug, "").await;
+        let pending = all
+            .iter()
+            .find(|r| r["email"] == "pending@example.org")
+            .expect("the unconfirmed registration");
+        assert_eq!(pending["status"], "pending_email");
+        pending["id"].as_str().unwrap().to_owned()
+    };
+    let refused = issue(unconfirmed).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (409, "not_confirmed")
+    );
+
+    // Funded: the letter says who pays.
+    let approved = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{ana_id}/travel/approve"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, 200);
+    app.smtp.wait_for("ana@example.org", 3).await;
+    let issued = issue(ana_id.clone()).await;
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let reference = issued.body["reference"].as_str().unwrap().to_owned();
+    assert_eq!(reference.len(), 20);
+    let told = app.smtp.wait_for("ana@example.org", 4).await;
+    let letter_mail = told
+        .iter()
+        .find(|m| m.subject == "Su carta para la visa está lista")
+        .expect("the letter's email");
+    assert!(
+        !letter_mail.text.contains(PASSPORT),
+        "the number is never emailed"
+    );
+    let ana = letter_mail.manage_token();
+
+    // The participant's letter, in Spanish, read back by an independent reader.
+    let (status, bytes) = pdf(&app, "/api/v1/registration/visa-letter.pdf", &ana).await;
+    assert_eq!(status, 200);
+    keep("visa-letter-es.pdf", &bytes);
+    let text = pdf_text(&bytes);
+    for expected in [
+        "CARTA DE INVITACIÓN",
+        "Ana María Pérez",
+        PASSPORT,
+        "Honduras",
+        "Centro de Información Tapachula",
+        "Los organizadores cubren",
+        &reference[..5],
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} in the letter:\n{text}"
+        );
+    }
+    assert!(!text.contains(BIRTH_DATE));
+
+    let issued = issue(zoe_id.clone()).await;
+    let zoe_reference = issued.body["reference"].as_str().unwrap().to_owned();
+    let (status, bytes) = pdf(
+        &app,
+        &format!("/api/v1/meetings/{slug}/registrations/{zoe_id}/visa-letter.pdf"),
+        &organizer,
+    )
+    .await;
+    assert_eq!(status, 200);
+    keep("visa-letter-en.pdf", &bytes);
+    let text = pdf_text(&bytes);
+    for expected in [
+        "INVITATION LETTER",
+        "Zoë Ñandú",
+        "B4401122",
+        "Guatemala",
+        "covers their own travel",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} in the letter:\n{text}"
+        );
+    }
+
+    // The consulate's check: this letter's identity, nothing more.
+    let (status, page) = verify(&app, &reference.to_lowercase()).await;
+    assert_eq!(status, 200);
+    for expected in [
+        "Ana María Pérez",
+        "Honduras",
+        "auténtica y está vigente",
+        "Intercambio regional",
+    ] {
+        assert!(page.contains(expected), "{expected:?} on the page");
+    }
+    for never in [
+        PASSPORT,
+        BIRTH_DATE,
+        "ana@example.org",
+        "Zoë",
+        "San Pedro Sula",
+        "Tapachula",
+    ] {
+        assert!(!page.contains(never), "{never:?} is not shown");
+    }
+    let grouped: String = zoe_reference
+        .as_bytes()
+        .chunks(5)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-");
+    let (status, page) = verify(&app, &grouped).await;
+    assert_eq!(status, 200, "as printed, in groups");
+    assert!(page.contains("Zoë Ñandú") && !page.contains("Ana María"));
+    for unknown in [
+        "23456789ABCDEFGHJKMN",
+        "x",
+        "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ",
+        "' OR 1=1 --",
+    ] {
+        let (status, page) = verify(&app, unknown).await;
+        assert_eq!(status, 404, "{unknown}");
+        assert!(!page.contains("Ana María") && !page.contains("Zoë"));
+    }
+
+    // Cancelled: revoked. Revoked by the organizer: revoked, and no longer downloadable.
+    let cancelled = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{ana_id}/cancel"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    let (status, page) = verify(&app, &reference).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("revocada"), "{page}");
+    let revoke = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/meetings/{slug}/registrations/{zoe_id}/visa-letter"),
+            Some(&organizer),
+            None,
+        )
+        .await;
+    assert_eq!(revoke.status, 204);
+    assert!(verify(&app, &zoe_reference).await.1.contains("revocada"));
+    let (status, _) = pdf(
+        &app,
+        &format!("/api/v1/meetings/{slug}/registrations/{zoe_id}/visa-letter.pdf"),
+        &organizer,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
