@@ -146,6 +146,8 @@ impl Modify for SlowBodies {
         crate::travel::routes::revoke_letter,
         crate::travel::routes::organizer_letter,
         crate::travel::routes::own_letter,
+        crate::travel::routes::rooming_list_csv,
+        crate::travel::routes::rooming_list_xlsx,
         crate::checkin::routes::check_in_batch,
         crate::checkin::routes::undo,
         crate::checkin::files::attendance_csv,

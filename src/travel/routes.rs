@@ -5,6 +5,7 @@ use super::{letters, Booking, BookingForm};
 use crate::accounts::Organizer;
 use crate::db::now;
 use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::exports::{FileFormat, Reader};
 use crate::meetings;
 use crate::web::api_doc::{
     BadBody, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, Unauthorized,
@@ -39,7 +40,67 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/v1/registration/visa-letter.pdf",
             web::get().to(own_letter),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/rooming-list.csv",
+            web::get().to(rooming_list_csv),
+        )
+        .route(
+            "/api/v1/meetings/{slug}/rooming-list.xlsx",
+            web::get().to(rooming_list_xlsx),
         );
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/rooming-list.csv",
+    tag = "organizer", summary = "The hotel's rooming list: confirmed people who need a room, by arrival",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        MeetingAccess
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn rooming_list_csv(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    rooming_list(&state, who, &slug, FileFormat::Csv).await
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/meetings/{slug}/rooming-list.xlsx",
+    tag = "organizer", summary = "The rooming list as a spreadsheet",
+    params(SlugPath),
+    responses(
+        (status = 200, description = "XLSX", body = String,
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        MeetingAccess
+    ),
+    security(("organizer" = []))
+)]
+pub(crate) async fn rooming_list_xlsx(
+    state: web::Data<AppState>,
+    who: Organizer,
+    slug: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    rooming_list(&state, who, &slug, FileFormat::Xlsx).await
+}
+
+async fn rooming_list(
+    state: &AppState,
+    who: Organizer,
+    slug: &str,
+    format: FileFormat,
+) -> AppResult<HttpResponse> {
+    let slug = slug_or_404(slug)?;
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &who.account_id))
+        .await?;
+    super::rooming::export(&meeting, Reader::Program)
+        .download(&state.pools, format)
+        .await
 }
 
 /// A new letter's reference.

@@ -502,3 +502,88 @@ async fn a_visa_letter_is_issued_read_back_and_verified_until_revoked(backend: B
     .await;
     assert_eq!(status, 404);
 }
+
+on_both_backends!(the_rooming_list_counts_the_nights_across_the_months);
+async fn the_rooming_list_counts_the_nights_across_the_months(backend: Backend) {
+    use crate::press::{calamine_rows, download};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let stay = |name: &str, arrival: &str, departure: &str, hotel: bool| {
+        let mut body = TestApp::registration_body(&format!("{name}@example.org"));
+        body["full_name"] = json!(name);
+        body["dietary"] = json!(format!("{name}: sin gluten"));
+        body["travel"] = json!({"arrival_date": arrival, "departure_date": departure,
+            "hotel_needed": hotel});
+        body
+    };
+    for (name, arrival, departure, hotel) in [
+        ("Beatriz", "2030-05-30", "2030-06-02", true),
+        ("Abel", "2030-05-28", "2030-05-31", true),
+        ("Carmen", "2030-05-28", "2030-05-31", false),
+    ] {
+        let email = format!("{name}@example.org");
+        let token = app
+            .register_and_read_token(&slug, stay(name, arrival, departure, hotel))
+            .await;
+        app.confirm_and_id(&token, &email).await;
+    }
+    // Not confirmed: not on the hotel's list.
+    app.register_and_read_token(&slug, stay("Dario", "2030-05-28", "2030-05-31", true))
+        .await;
+
+    let (status, bytes) = download(
+        &app,
+        &format!("/api/v1/meetings/{slug}/rooming-list.csv"),
+        &organizer,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(&bytes[..]);
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "full_name",
+            "organization",
+            "country",
+            "arrival_date",
+            "departure_date",
+            "nights",
+            "dietary",
+            "accessibility"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    let named: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str(), r[5].as_str()))
+        .collect();
+    assert_eq!(
+        named,
+        [("Abel", "2030-05-28", "3"), ("Beatriz", "2030-05-30", "3")],
+        "by arrival, hotel guests who are confirmed, nights across May and June"
+    );
+    assert_eq!(rows[0][6], "Abel: sin gluten");
+    assert!(!String::from_utf8_lossy(&bytes).contains(PASSPORT));
+
+    let (status, bytes) = download(
+        &app,
+        &format!("/api/v1/meetings/{slug}/rooming-list.xlsx"),
+        &organizer,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let sheet = calamine_rows(&bytes);
+    assert_eq!(sheet[1][0], "Abel");
+    assert_eq!(sheet[2][5], "3");
+    assert_eq!(sheet.len(), 3);
+}
