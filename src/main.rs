@@ -155,6 +155,12 @@ fn purge(database_url: &str, days: u32) -> anyhow::Result<()> {
     let mut conn = open(database_url)?;
     let at = db::now();
     let before = at - chrono::Duration::days(days.into());
+    let passports =
+        convene::travel::purge::erase(&mut conn, convene::travel::purge::ended_before(at), at)
+            .map_err(describe)?;
+    if passports > 0 {
+        println!("erased the passport details of {passports} travel request(s) of meetings that ended more than 30 days ago");
+    }
     let purged =
         convene::registrations::store::purge_ended(&mut conn, before, at).map_err(describe)?;
     println!(

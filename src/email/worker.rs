@@ -188,8 +188,10 @@ impl Worker {
         }
     }
 
-    /// Purges the personal data of meetings that ended long enough ago.
+    /// Purges the personal data of meetings that ended long enough ago, and the passport
+    /// details of those that ended 30 days ago, whatever the setting.
     async fn purge(&self) {
+        self.purge_passports().await;
         let days = self.settings.purge_after_days;
         if days == 0 {
             return;
@@ -222,6 +224,38 @@ impl Worker {
                 "purged the personal data of ended meetings"
             ),
             Err(error) => tracing::warn!(error.cause = %error, "purge failed"),
+        }
+    }
+
+    /// Erases the passport details of meetings that ended 30 days ago (looked for first, as
+    /// the general purge does).
+    async fn purge_passports(&self) {
+        use crate::travel::purge;
+        match self
+            .pools
+            .read(|conn| purge::due(conn, purge::ended_before(now())))
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => {
+                tracing::warn!(error.cause = %error, "passport purge failed");
+                return;
+            }
+        }
+        let erased = self
+            .pools
+            .erase_background(|conn| {
+                let at = now();
+                purge::erase(conn, purge::ended_before(at), at)
+            })
+            .await;
+        match erased {
+            Ok(n) => tracing::info!(
+                travel.requests = n,
+                "erased the passport details of meetings that ended 30 days ago"
+            ),
+            Err(error) => tracing::warn!(error.cause = %error, "passport purge failed"),
         }
     }
 

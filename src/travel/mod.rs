@@ -4,6 +4,7 @@
 
 pub mod letter_pdf;
 pub mod letters;
+pub mod purge;
 pub mod rooming;
 pub mod routes;
 pub mod sealed;

@@ -587,3 +587,61 @@ async fn the_rooming_list_counts_the_nights_across_the_months(backend: Backend) 
     assert_eq!(sheet[2][5], "3");
     assert_eq!(sheet.len(), 3);
 }
+
+on_both_backends!(passport_details_go_30_days_after_the_meeting_whatever_the_general_purge);
+async fn passport_details_go_30_days_after_the_meeting_whatever_the_general_purge(
+    backend: Backend,
+) {
+    let app = crate::support::spawn_app_with(backend, |s| {
+        // The general purge keeps everything; the passport details still go.
+        s.worker.purge_after_days = 0;
+        s.worker.housekeeping_interval = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let recent = travel_meeting(&app, &organizer).await;
+    let manage = with_travel(&app, &slug, "old@example.org", travel()).await;
+    let kept = with_travel(&app, &recent, "new@example.org", travel()).await;
+    let moved = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}"),
+            Some(&organizer),
+            json!({"starts_at": "2020-01-10T09:00:00-06:00", "ends_at": "2020-01-11T18:00:00-06:00",
+                "registration_closes_at": null}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    let started = std::time::Instant::now();
+    loop {
+        let own = app.get("/api/v1/registration", Some(&manage)).await;
+        if own.body["travel"]["date_of_birth_given"] == false {
+            assert_eq!(own.body["travel"]["passport_number"], Value::Null);
+            assert_eq!(own.body["travel"]["nationality"], "HN", "the rest stays");
+            assert_eq!(own.body["status"], "confirmed");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the worker erased the passport details"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(stats["by_status"]["confirmed"], 1, "the counts stay");
+    let other = app.get("/api/v1/registration", Some(&kept)).await;
+    assert_eq!(
+        other.body["travel"]["date_of_birth_given"], true,
+        "a meeting still to come keeps them"
+    );
+    // No sealed copy left of the old meeting's, and no clear copy anywhere.
+    use convene::schema::travel_requests;
+    use diesel::prelude::*;
+    let sealed: i64 = travel_requests::table
+        .filter(travel_requests::passport_sealed.is_not_null())
+        .count()
+        .get_result(&mut app.db.connect())
+        .unwrap();
+    assert_eq!(sealed, 1, "only the meeting to come's");
+    assert_no_trace(&app, &[PASSPORT, BIRTH_DATE]);
+}
