@@ -28,6 +28,11 @@ impl Patch {
         Self(Map::from_iter([(field.to_owned(), value.into())]))
     }
 
+    /// Takes `field` out of the patch, for its own check.
+    pub fn take(&mut self, field: &str) -> Option<Value> {
+        self.0.remove(field)
+    }
+
     /// The value sent for `field`, if any.
     pub fn field(&self, field: &str) -> Option<&Value> {
         self.0.get(field)

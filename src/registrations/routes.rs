@@ -200,9 +200,25 @@ pub(crate) async fn update_own_registration(
     who: Participant,
     patch: crate::web::body::Body<Patch>,
 ) -> AppResult<web::Json<RegistrationView>> {
-    let patch = patch.into_inner();
+    let mut patch = patch.into_inner();
+    let travel = patch.take("travel");
+    let sealer = state.sealer.clone();
     let view = state
-        .write(move |conn| store::update_own(conn, &who.registration_id, patch, now()))
+        .write(move |conn| {
+            diesel::Connection::transaction(conn, |conn| {
+                if let Some(travel) = &travel {
+                    let at = now();
+                    crate::travel::own::change_own(
+                        conn,
+                        &who.registration_id,
+                        travel,
+                        &sealer,
+                        at,
+                    )?;
+                }
+                store::update_own(conn, &who.registration_id, patch, now())
+            })
+        })
         .await
         .map_err(Participant::deleted_meanwhile)?;
     Ok(web::Json(view))

@@ -4,6 +4,7 @@
 
 pub mod letter_pdf;
 pub mod letters;
+pub mod own;
 pub mod purge;
 pub mod rooming;
 pub mod routes;

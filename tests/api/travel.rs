@@ -645,3 +645,74 @@ async fn passport_details_go_30_days_after_the_meeting_whatever_the_general_purg
     assert_eq!(sealed, 1, "only the meeting to come's");
     assert_no_trace(&app, &[PASSPORT, BIRTH_DATE]);
 }
+
+on_both_backends!(participants_change_their_travel_until_the_organizer_decides);
+async fn participants_change_their_travel_until_the_organizer_decides(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let manage = with_travel(&app, &slug, "eva@example.org", travel()).await;
+    let mut changed = travel();
+    changed["arrival_date"] = json!("2030-05-27");
+    changed["passport_number"] = json!("H9990001");
+    let answer = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"travel": changed}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["travel"]["arrival_date"], "2030-05-27");
+    assert_eq!(answer.body["travel"]["passport_number"], "•••••001");
+
+    let mut bad = travel();
+    bad["departure_date"] = json!("2030-05-20");
+    bad["hotel_needed"] = json!("yes");
+    let refused = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"travel": bad, "job_title": "Coordinadora regional"}),
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        refused.field_errors(),
+        vec!["travel.hotel_needed".to_owned()]
+    );
+    bad["hotel_needed"] = json!(true);
+    let refused = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"travel": bad, "job_title": "Coordinadora regional"}),
+        )
+        .await;
+    assert_eq!(
+        refused.field_errors(),
+        vec!["travel.departure_date".to_owned()]
+    );
+    let own = app.get("/api/v1/registration", Some(&manage)).await;
+    assert_eq!(own.body["job_title"], "Coordinadora", "nothing changed");
+    assert_eq!(own.body["travel"]["arrival_date"], "2030-05-27");
+
+    let id = own.body["id"].as_str().unwrap().to_owned();
+    let approved = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/travel/approve"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status, 200);
+    let late = app
+        .patch(
+            "/api/v1/registration",
+            Some(&manage),
+            json!({"travel": travel()}),
+        )
+        .await;
+    assert_eq!(late.status, 409);
+    assert_eq!(late.error_code(), "travel_decided");
+}
