@@ -13,7 +13,7 @@ pub use desk::Desk;
 pub use en::EN;
 pub use es::ES;
 pub use format::{counted, date_time, day_heading, fill};
-pub use travel::{Letter, Travel};
+pub use travel::{Letter, Travel, TravelFormTexts};
 
 use crate::values::Language;
 

@@ -164,7 +164,7 @@ pub(crate) async fn revoke_letter(
 }
 
 /// Renders the letter in force of a registration of the meeting `find` answers.
-async fn letter_pdf<F>(state: &AppState, find: F, id: String) -> AppResult<HttpResponse>
+pub(crate) async fn letter_pdf<F>(state: &AppState, find: F, id: String) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut crate::db::DbConn) -> AppResult<meetings::Meeting> + Send + 'static,
 {

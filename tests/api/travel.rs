@@ -716,3 +716,102 @@ async fn participants_change_their_travel_until_the_organizer_decides(backend: B
     assert_eq!(late.status, 409);
     assert_eq!(late.error_code(), "travel_decided");
 }
+
+on_both_backends!(the_registration_form_and_the_participants_page_carry_travel);
+async fn the_registration_form_and_the_participants_page_carry_travel(backend: Backend) {
+    use crate::support::html::{assert_sound, fetch, post_form};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let plain = app.meeting(&organizer, json!({})).await;
+    let form = fetch(&app, &format!("/m/{slug}/register"), Some("es")).await;
+    assert_sound(&form, "the registration form with travel");
+    for name in [
+        "travel_funding_requested",
+        "travel_arrival_date",
+        "travel_passport_number",
+        "travel_date_of_birth",
+    ] {
+        assert!(
+            form.body.contains(&format!("name=\"{name}\"")),
+            "{name} on the form"
+        );
+    }
+    assert!(form.body.contains("Schengen"), "the exemptions are named");
+    let without = fetch(&app, &format!("/m/{plain}/register"), Some("es")).await;
+    assert!(
+        !without.body.contains("travel_"),
+        "no travel on a meeting without it"
+    );
+
+    let mut fields = vec![
+        ("full_name", "Iván Ortega"),
+        ("email", "ivan@example.org"),
+        ("country", "SV"),
+        ("language", "es"),
+        ("organization", "other"),
+        ("organization_name", "Centro de Información San Salvador"),
+        ("organization_kind", "information_hub"),
+        ("organization_country", "SV"),
+        ("consent_data_processing", "on"),
+        ("travel_funding_requested", "on"),
+        ("travel_departure_city", "San Salvador"),
+        ("travel_arrival_date", "2030-05-28"),
+        ("travel_departure_date", "2030-05-26"),
+        ("travel_hotel_needed", "on"),
+        ("travel_visa_letter_requested", "on"),
+        ("travel_nationality", "SV"),
+        ("travel_passport_number", PASSPORT),
+        ("travel_passport_expiry", "2032-02-02"),
+        ("travel_date_of_birth", BIRTH_DATE),
+    ];
+    let refused = post_form(&app, &format!("/m/{slug}/register?lang=es"), &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("travel_departure_date"),
+        "the field is named"
+    );
+    fields.retain(|(name, _)| *name != "travel_departure_date");
+    fields.push(("travel_departure_date", "2030-05-31"));
+    let sent = post_form(&app, &format!("/m/{slug}/register?lang=es"), &fields).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let confirm = app.smtp.wait_for("ivan@example.org", 1).await[0].confirm_token();
+    let id = app.confirm_and_id(&confirm, "ivan@example.org").await;
+    let entries = app
+        .get(&format!("/api/v1/meetings/{slug}/travel"), Some(&organizer))
+        .await;
+    assert_eq!(entries.body[0]["travel"]["passport_number"], "•••••905");
+    assert_eq!(entries.body[0]["travel"]["departure_city"], "San Salvador");
+
+    let issued = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/visa-letter"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(issued.status, 201);
+    let mails = app.smtp.wait_for("ivan@example.org", 3).await;
+    let manage = mails
+        .iter()
+        .find(|m| m.subject == "Su carta para la visa está lista")
+        .expect("the letter's email")
+        .manage_token();
+    let page = fetch(&app, &format!("/manage/{manage}"), Some("es")).await;
+    assert_sound(&page, "the participant's page with travel");
+    assert!(page.body.contains("Apoyo de viaje: aún sin decidir."));
+    let link = format!("/manage/{manage}/visa-letter.pdf");
+    assert!(page.body.contains(&link), "the letter's link");
+    assert!(!page.body.contains(PASSPORT));
+    let letter = app
+        .client
+        .get(format!("{}{link}", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(letter.status(), 200);
+    let text = crate::documents::pdf_text(&letter.bytes().await.unwrap());
+    assert!(
+        text.contains("Iván Ortega") && text.contains(PASSPORT) && text.contains("El Salvador")
+    );
+}

@@ -150,6 +150,9 @@ fn manage_markup(
             @if attended(meeting, view) && now() >= meeting.starts_at {
                 p { a href={ "/manage/" (token) "/certificate.pdf" } { (t.certificate_download) } }
             }
+            @if let Some(travel) = &view.travel {
+                (super::travel::summary(t, travel, token))
+            }
             @if active {
                 p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
                 h2 { (t.press_list) }

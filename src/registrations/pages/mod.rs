@@ -5,6 +5,7 @@ mod invited;
 mod manage;
 pub(crate) mod questions;
 mod signup;
+mod travel;
 
 use manage::{
     calendar, cancel_question, cancel_registration, delete_question, delete_registration,
@@ -50,7 +51,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(delete_registration),
         )
         .route("/manage/{token}/sign-out", web::post().to(sign_out))
-        .route("/manage/{token}/calendar.ics", web::get().to(calendar));
+        .route("/manage/{token}/calendar.ics", web::get().to(calendar))
+        .route(
+            "/manage/{token}/visa-letter.pdf",
+            web::get().to(travel::manage_letter),
+        );
 }
 
 type Fields = web::Form<HashMap<String, String>>;

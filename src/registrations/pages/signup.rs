@@ -97,6 +97,7 @@ fn register_page(ctx: &PageContext, signup: &Signup, form: &FormState) -> HttpRe
                 (category_field(t, form, &signup.categories))
                 (details_fields(t, ctx, form, organizations, true))
                 (questions::fields(t, ctx.lang, form, &signup.public_questions(), &signup.category_names()))
+                (super::travel::fields(t, ctx.lang, form, meeting))
                 fieldset {
                     legend { (t.consents) }
                     (checkbox(form, "consent_data_processing", t.consent_data, true))
@@ -191,6 +192,11 @@ pub(super) async fn submit_registration(
     let slug = meeting.slug.clone();
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     let questionnaire = signup.questionnaire.clone();
+    let meeting_rules = (
+        meeting.clone(),
+        crate::travel::TravelRules::of(&meeting, now().date()),
+    );
+    let sealer = state.sealer.clone();
     let result = if filled(&values, HONEYPOT).is_some() {
         // Only a program fills the field people cannot see: it is told what people are told,
         // and nothing is stored or sent.
@@ -202,7 +208,10 @@ pub(super) async fn submit_registration(
                 let mut form = form_to_body(conn, &for_parse)?;
                 let asked = questionnaire.asked(form.category.as_deref());
                 form.answers = Some(questions::answers_from_form(&for_parse, asked));
-                let new = NewRegistration::parse(&form, &questionnaire)?;
+                form.travel = super::travel::from_form(&for_parse, &meeting_rules.0);
+                let new =
+                    NewRegistration::parse_with_travel(&form, &questionnaire, &meeting_rules.1)?
+                        .sealed_by(&sealer);
                 let slug = slug_or_404(&slug)?;
                 store::register(conn, &slug, &new, &client, now())?;
                 Ok(new.email.as_str().to_owned())
