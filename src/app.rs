@@ -252,6 +252,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::checkin::routes::configure)
         .configure(crate::travel::routes::configure)
         .configure(crate::travel::verify::configure)
+        .configure(crate::travel::dashboard::configure)
         .configure(crate::checkin::files::configure)
         .configure(crate::checkin::pages::configure)
         .configure(crate::checkin::dashboard::configure)

@@ -13,7 +13,7 @@ pub use desk::Desk;
 pub use en::EN;
 pub use es::ES;
 pub use format::{counted, date_time, day_heading, fill};
-pub use travel::{Letter, Travel, TravelFormTexts};
+pub use travel::{Letter, Travel, TravelFormTexts, TravelTab};
 
 use crate::values::Language;
 

@@ -2,6 +2,7 @@
 //! organizer decides and books, and the protection of the passport number and date of birth
 //! ([`sealed`]).
 
+pub mod dashboard;
 pub mod letter_pdf;
 pub mod letters;
 pub mod own;

@@ -25,6 +25,7 @@ pub enum Tab {
     Invitations,
     Delegations,
     CheckIn,
+    Travel,
     Edit,
 }
 
@@ -99,6 +100,7 @@ pub fn meeting_page(
             t.delegations_tab,
         ),
         (Tab::CheckIn, format!("{base}/check-in"), t.checkin_tab),
+        (Tab::Travel, format!("{base}/travel"), t.travel.heading),
         (Tab::Edit, format!("{base}/edit"), t.edit_meeting),
     ];
     let title = meeting.title_in(ctx.lang);

@@ -815,3 +815,153 @@ async fn the_registration_form_and_the_participants_page_carry_travel(backend: B
         text.contains("Iván Ortega") && text.contains(PASSPORT) && text.contains("El Salvador")
     );
 }
+
+on_both_backends!(the_travel_tab_decides_books_and_issues_from_the_dashboard);
+async fn the_travel_tab_decides_books_and_issues_from_the_dashboard(backend: Backend) {
+    use crate::support::html::{assert_sound, csrf_of, organizer_session, with_cookie};
+    use reqwest::Method;
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    with_travel(&app, &slug, "lucia@example.org", travel()).await;
+    let quiet = {
+        let mut quiet = travel();
+        quiet["funding_requested"] = json!(false);
+        quiet["visa_letter_requested"] = json!(false);
+        quiet
+    };
+    let mut body = TestApp::registration_body("tomas@example.org");
+    body["full_name"] = json!("Tomás Quiroga");
+    body["travel"] = quiet;
+    let token = app.register_and_read_token(&slug, body).await;
+    app.confirm_and_id(&token, "tomas@example.org").await;
+    let cookie = organizer_session(&app).await;
+    let tab = format!("/organizer/m/{slug}/travel?lang=es");
+    let page = with_cookie(&app, Method::GET, &tab, &cookie, &[]).await;
+    assert_eq!(page.status, 200);
+    assert_sound(&page, "the travel tab");
+    assert!(page.body.contains("Ana María Pérez") && page.body.contains("Tomás Quiroga"));
+    assert!(!page.body.contains(PASSPORT));
+    let undecided = with_cookie(
+        &app,
+        Method::GET,
+        &format!("/organizer/m/{slug}/travel?funding=undecided&lang=es"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert!(undecided.body.contains("Ana María Pérez") && !undecided.body.contains("Tomás"));
+
+    let id = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/travel?funding=requested"),
+            Some(&organizer),
+        )
+        .await
+        .body[0]["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let person = format!("/organizer/m/{slug}/travel/{id}");
+    let page = with_cookie(
+        &app,
+        Method::GET,
+        &format!("{person}?lang=es"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert_sound(&page, "a person's travel");
+    assert!(page.body.contains("•••••905") && !page.body.contains(PASSPORT));
+    let csrf = csrf_of(&page);
+    for (action, fields) in [
+        (
+            "decide",
+            vec![("decision", "approve"), ("note", "Boleto aéreo incluido.")],
+        ),
+        (
+            "book",
+            vec![
+                ("itinerary", "CM 404, 28 de mayo"),
+                ("hotel_booking", "Hotel Tlatelolco"),
+            ],
+        ),
+        ("letter", vec![]),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str())];
+        form.extend(fields);
+        let done = with_cookie(
+            &app,
+            Method::POST,
+            &format!("{person}/{action}"),
+            &cookie,
+            &form,
+        )
+        .await;
+        assert_eq!(done.status, 303, "{action}: {}", done.body);
+    }
+    let travel = app
+        .get(
+            &format!("/api/v1/meetings/{slug}/travel?funding=approved"),
+            Some(&organizer),
+        )
+        .await;
+    let shown = &travel.body[0]["travel"];
+    assert_eq!(shown["decision_note"], "Boleto aéreo incluido.");
+    assert_eq!(shown["hotel_booking"], "Hotel Tlatelolco");
+    assert!(shown["visa_letter"]["reference"].is_string());
+    let subjects: Vec<String> = app
+        .smtp
+        .wait_for("lucia@example.org", 5)
+        .await
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
+    for subject in [
+        "Su apoyo de viaje está aprobado",
+        "Su viaje está reservado",
+        "Su carta para la visa está lista",
+    ] {
+        assert!(
+            subjects.iter().any(|s| s == subject),
+            "{subject} in {subjects:?}"
+        );
+    }
+    let letter = with_cookie(
+        &app,
+        Method::GET,
+        &format!("{person}/visa-letter.pdf"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert_eq!(letter.status, 200);
+    assert_eq!(letter.headers["content-type"], "application/pdf");
+    // Without the session's token a form does nothing.
+    let forged = with_cookie(
+        &app,
+        Method::POST,
+        &format!("{person}/revoke-letter"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert_ne!(forged.status, 303);
+    let rooming = with_cookie(
+        &app,
+        Method::GET,
+        &format!("/organizer/m/{slug}/rooming-list.csv?lang=es"),
+        &cookie,
+        &[],
+    )
+    .await;
+    assert_eq!(rooming.status, 200);
+    assert!(
+        rooming
+            .body
+            .trim_start_matches('\u{feff}')
+            .starts_with("Nombre,Organización,País,Llegada"),
+        "{}",
+        rooming.body
+    );
+}

@@ -51,8 +51,12 @@ fn postgres_required() -> bool {
 pub fn postgres_admin_url() -> Option<&'static str> {
     static URL: OnceLock<Option<String>> = OnceLock::new();
     URL.get_or_init(|| {
-        let url = std::env::var("CONVENE_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+        // Without TLS on loopback: libpq's TLS sessions live on in the servers' threads when
+        // the test process exits, and OpenSSL's clean-up at exit then crashed it now and then
+        // (a segfault in libcrypto after every test had passed).
+        let url = std::env::var("CONVENE_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+            "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".to_owned()
+        });
         match PgConnection::establish(&url) {
             Ok(_) => Some(url),
             Err(error) if postgres_required() => {
