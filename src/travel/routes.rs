@@ -8,7 +8,7 @@ use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::exports::{FileFormat, Reader};
 use crate::meetings;
 use crate::web::api_doc::{
-    BadBody, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, Unauthorized,
+    BadBody, BadFields, Conflict, MeetingAccess, NotFound, SlugAndIdPath, SlugPath, Unauthorized,
 };
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
@@ -241,6 +241,7 @@ pub(crate) async fn own_letter(
 
 /// Which requests to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct TravelQuery {
     /// `requested`, `undecided`, `approved` or `declined`.
@@ -253,7 +254,10 @@ pub struct TravelQuery {
     get, path = "/api/v1/meetings/{slug}/travel",
     tag = "organizer", summary = "Travel requests, passport numbers masked",
     params(SlugPath, TravelQuery),
-    responses((status = 200, description = "The requests, by name", body = Vec<TravelEntry>), MeetingAccess),
+    responses(
+        (status = 200, description = "The requests, by name", body = Vec<TravelEntry>),
+        MeetingAccess, BadFields
+    ),
     security(("organizer" = []))
 )]
 pub(crate) async fn list_travel(
