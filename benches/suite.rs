@@ -368,7 +368,9 @@ impl Database {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut conn)
                     .unwrap();
-                let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+                let mut url = url::Url::parse(&admin).expect("the admin URL");
+                url.set_path(&name);
+                let url = url.to_string();
                 Self {
                     url,
                     postgres_admin: Some(admin),
@@ -396,9 +398,11 @@ impl Drop for Database {
     }
 }
 
+/// PostgreSQL on this machine, without TLS: a server beside its database reaches it over
+/// loopback or a socket, where TLS would only cost each round trip its encryption.
 fn postgres_admin() -> String {
     std::env::var("CONVENE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".into())
 }
 
 /// Marks every email still waiting in the outbox as sent, so that the worker leaves it alone;

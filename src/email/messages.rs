@@ -229,6 +229,16 @@ pub fn render(
             .invitation
             .as_ref()
             .map(|(link, _)| (t.focal_point_button.to_owned(), link.clone())),
+        (
+            ParticipantMail::Travel {
+                news: crate::travel::TravelNews::LetterIssued,
+            },
+            _,
+            _,
+        ) => to.manage_link.as_ref().map(|page| {
+            let letter = format!("{page}/visa-letter.pdf");
+            (t.travel.form.download_letter.to_owned(), letter)
+        }),
         _ => None,
     };
     paragraphs.extend(when_and_where(meeting, language, t));

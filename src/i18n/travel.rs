@@ -122,7 +122,7 @@ pub static EN: Travel = Travel {
     itinerary: "Itinerary",
     hotel_booking: "Hotel booking",
     letter_issued_subject: "Your visa letter is ready",
-    letter_issued_body: "Your invitation letter for the visa to attend {meeting} is ready. Download it from your registration page (the button below) and take it to the consulate.",
+    letter_issued_body: "Your invitation letter for the visa to attend {meeting} is ready. Download it with the button below (it is also on your registration page), print it and take it to the consulate.",
     form: TravelFormTexts {
         intro: "Tell us how you travel, so the organizers can plan (and fund, where they can) your trip.",
         funding_requested: "I ask for support with travel and accommodation",
@@ -214,7 +214,7 @@ pub static ES: Travel = Travel {
     itinerary: "Itinerario",
     hotel_booking: "Reserva de hotel",
     letter_issued_subject: "Su carta para la visa está lista",
-    letter_issued_body: "Su carta de invitación para la visa para asistir a {meeting} está lista. Descárguela desde su página de inscripción (el botón de abajo) y llévela al consulado.",
+    letter_issued_body: "Su carta de invitación para la visa para asistir a {meeting} está lista. Descárguela con el botón de abajo (también está en su página de inscripción), imprímala y llévela al consulado.",
     form: TravelFormTexts {
         intro: "Díganos cómo viaja, para que los organizadores planifiquen (y financien, donde puedan) su viaje.",
         funding_requested: "Solicito apoyo para el viaje y el alojamiento",

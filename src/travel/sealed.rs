@@ -165,6 +165,12 @@ fn random_key() -> [u8; 32] {
     key
 }
 
+/// A SQLite database that is no file of its own (`:memory:`, a `file:` URI, or none).
+fn in_memory(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    text.is_empty() || text.starts_with(':') || text.starts_with("file:")
+}
+
 /// The key file beside a SQLite database file.
 pub fn key_file(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
@@ -196,9 +202,7 @@ pub fn load(
     let stored = any_sealed(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (sealer, source) = match (given, database) {
         (Some(text), _) => (Sealer::from_base64(text)?, KeySource::Environment),
-        (None, Some(path)) if path.as_os_str().is_empty() || path.starts_with(":") => {
-            (Sealer::random(), KeySource::Ephemeral)
-        }
+        (None, Some(path)) if in_memory(path) => (Sealer::random(), KeySource::Ephemeral),
         (None, Some(path)) => from_file(path, stored.is_some())?,
         (None, None) => (Sealer::none(), KeySource::None),
     };
@@ -321,6 +325,17 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn an_in_memory_database_gets_no_key_file() {
+        assert!(in_memory(Path::new(":memory:")));
+        assert!(in_memory(Path::new("file::memory:?cache=shared")));
+        assert!(!in_memory(Path::new("convene.db")));
+        assert_eq!(
+            key_file(Path::new("/srv/convene.db")),
+            PathBuf::from("/srv/convene.db.data-key")
+        );
     }
 
     #[test]

@@ -119,16 +119,47 @@ async fn logs_hold_no_address_token_or_password(backend: Backend) {
     let server = ServerProcess::start(db.url(), smtp.port, logs.path(), "debug").await;
     let app = handle(db, smtp.clone(), &server.address);
     let organizer = app.organizer().await;
-    let slug = app.meeting(&organizer, json!({})).await;
-    let confirm = app
-        .register_and_read_token(
-            &slug,
-            TestApp::registration_body("secret.person@example.org"),
+    let slug = app
+        .meeting(
+            &organizer,
+            json!({"travel_support": true, "visa_letters": true}),
         )
         .await;
+    let mut body = TestApp::registration_body("secret.person@example.org");
+    body["travel"] = json!({"visa_letter_requested": true, "nationality": "NI",
+        "passport_number": "C01776655", "passport_expiry": "2033-03-03",
+        "date_of_birth": "1979-03-14"});
+    let confirm = app.register_and_read_token(&slug, body).await;
     app.confirm(&confirm).await;
     let manage = smtp.wait_for("secret.person@example.org", 2).await[1].manage_token();
-    app.get("/api/v1/registration", Some(&manage)).await;
+    let id = app.get("/api/v1/registration", Some(&manage)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reference = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/visa-letter"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await
+        .body["reference"]
+        .as_str()
+        .expect("a letter issued")
+        .to_owned();
+    for path in [
+        format!("/api/v1/meetings/{slug}/registrations/{id}/visa-letter.pdf"),
+        format!("/verify/{reference}"),
+    ] {
+        let answer = app
+            .client
+            .get(format!("{}{path}", app.address))
+            .bearer_auth(&organizer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200, "{path}");
+    }
     app.client
         .get(format!("{}/manage/{manage}", app.address))
         .send()
@@ -179,6 +210,9 @@ async fn logs_hold_no_address_token_or_password(backend: Backend) {
         "wrong password 123",
         "a long organizer password",
         "Ana María",
+        "C01776655",
+        "1979-03-14",
+        &reference,
     ] {
         assert!(!logs.contains(secret), "the logs hold {secret}");
     }

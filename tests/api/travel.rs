@@ -385,6 +385,13 @@ async fn a_visa_letter_is_issued_read_back_and_verified_until_revoked(backend: B
         "the number is never emailed"
     );
     let ana = letter_mail.manage_token();
+    assert!(
+        letter_mail
+            .text
+            .contains(&format!("/manage/{ana}/visa-letter.pdf")),
+        "the email's button downloads the letter: {}",
+        letter_mail.text
+    );
 
     // The participant's letter, in Spanish, read back by an independent reader.
     let (status, bytes) = pdf(&app, "/api/v1/registration/visa-letter.pdf", &ana).await;

@@ -44,6 +44,7 @@ impl ServerProcess {
                 &format!("127.0.0.1:{port}"),
             ])
             .args(["--mail-url", &format!("smtp://127.0.0.1:{smtp_port}")])
+            .env("CONVENE_DATA_KEY", super::app::TEST_DATA_KEY)
             .env("CONVENE_RATE_LIMIT_PER_MINUTE", "0")
             .env("CONVENE_REGISTRATIONS_PER_CLIENT", "0")
             .env("CONVENE_MAIL_POLL_MS", "50")
