@@ -169,7 +169,8 @@ pub struct Letter {
     pub funded: bool,
 }
 
-/// The letter in force of a registration: 404 when none was issued (or it was revoked).
+/// The letter in force of a confirmed registration: 404 when none was issued, it was revoked,
+/// or the registration is no longer confirmed (as `/verify/` then says revoked).
 pub fn in_force(
     conn: &mut DbConn,
     meeting: &Meeting,
@@ -188,12 +189,15 @@ pub fn in_force(
     let (full_name, organization, language): (String, String, String) = registrations::table
         .inner_join(organizations::table)
         .filter(registrations::id.eq(registration_id))
+        .filter(registrations::status.eq(RegistrationStatus::Confirmed.as_str()))
         .select((
             registrations::full_name,
             organizations::name,
             registrations::language,
         ))
-        .first(conn)?;
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
     let travel = row(conn, registration_id)?.ok_or(AppError::NotFound)?;
     let sealed = travel.passport_sealed.ok_or_else(|| {
         AppError::conflict(

@@ -10,8 +10,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 /// Replaces the participant's travel with what they sent (the passport details are entered
-/// again, since nobody is shown them). 409 `travel_decided` once the funding was decided or a
-/// letter issued: the organizer has acted on what was asked.
+/// again, since nobody is shown them). 409 `travel_decided` once the funding was decided, the
+/// travel booked or a letter issued: the organizer has acted on what was asked.
 pub fn change_own(
     conn: &mut DbConn,
     registration_id: &str,
@@ -42,7 +42,8 @@ pub fn change_own(
             .filter(visa_letters::revoked_at.is_null())
             .count()
             .get_result(conn)?;
-        if current.funding_decision.is_some() || issued > 0 {
+        let booked = current.itinerary.is_some() || current.hotel_booking.is_some();
+        if current.funding_decision.is_some() || booked || issued > 0 {
             return Err(AppError::conflict(
                 "travel_decided",
                 "the organizers have acted on this travel request: write to them to change it",

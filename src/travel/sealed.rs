@@ -165,17 +165,20 @@ fn random_key() -> [u8; 32] {
     key
 }
 
-/// A SQLite database that is no file of its own (`:memory:`, a `file:` URI, or none).
+/// A SQLite database that is no file of its own (`:memory:`, a `mode=memory` URI, or none).
 fn in_memory(path: &Path) -> bool {
     let text = path.to_string_lossy();
-    text.is_empty() || text.starts_with(':') || text.starts_with("file:")
+    text.is_empty() || text.starts_with(':') || text.contains("mode=memory")
 }
 
-/// The key file beside a SQLite database file.
+/// The key file beside a SQLite database file (for a `file:` URI, beside the file it names).
 pub fn key_file(database: &Path) -> PathBuf {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".data-key");
-    PathBuf::from(name)
+    let text = database.to_string_lossy();
+    let file = match text.strip_prefix("file:") {
+        Some(uri) => uri.split('?').next().unwrap_or(uri).to_owned(),
+        None => text.into_owned(),
+    };
+    PathBuf::from(format!("{file}.data-key"))
 }
 
 /// One sealed value, if any is stored: (row, sealed passport number).
@@ -330,8 +333,16 @@ mod tests {
     #[test]
     fn an_in_memory_database_gets_no_key_file() {
         assert!(in_memory(Path::new(":memory:")));
-        assert!(in_memory(Path::new("file::memory:?cache=shared")));
+        assert!(in_memory(Path::new("file:shared?mode=memory&cache=shared")));
         assert!(!in_memory(Path::new("convene.db")));
+        assert!(
+            !in_memory(Path::new("file:/srv/convene.db")),
+            "a file, as a URI"
+        );
+        assert_eq!(
+            key_file(Path::new("file:/srv/convene.db?mode=rwc")),
+            PathBuf::from("/srv/convene.db.data-key")
+        );
         assert_eq!(
             key_file(Path::new("/srv/convene.db")),
             PathBuf::from("/srv/convene.db.data-key")

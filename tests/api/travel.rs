@@ -279,6 +279,24 @@ async fn organizers_decide_and_book_and_the_participant_is_told_in_their_languag
         "Hotel Tlatelolco, confirmación 88412"
     );
 
+    // A booking locks the participant's travel too, though no funding was asked.
+    let booked = app
+        .patch(
+            &format!("/api/v1/meetings/{slug}/registrations/{no_funding_id}/travel"),
+            Some(&organizer),
+            json!({"hotel_booking": "Hotel Tlatelolco"}),
+        )
+        .await;
+    assert_eq!(booked.status, 200);
+    let late = app
+        .patch(
+            "/api/v1/registration",
+            Some(&no_funding),
+            json!({"travel": travel()}),
+        )
+        .await;
+    assert_eq!(late.error_code(), "travel_decided");
+
     // Someone who asked for no travel at all.
     let plain = app
         .register_and_read_token(&slug, TestApp::registration_body("nadie@example.org"))
@@ -491,6 +509,11 @@ async fn a_visa_letter_is_issued_read_back_and_verified_until_revoked(backend: B
     let (status, page) = verify(&app, &reference).await;
     assert_eq!(status, 200);
     assert!(page.contains("revocada"), "{page}");
+    let (status, _) = pdf(&app, "/api/v1/registration/visa-letter.pdf", &ana).await;
+    assert_eq!(
+        status, 404,
+        "a cancelled participant's letter is no longer made"
+    );
     let revoke = app
         .call(
             reqwest::Method::DELETE,
