@@ -73,7 +73,12 @@ pub struct TravelFormTexts {
     pub funding_approved: &'static str,
     pub funding_declined: &'static str,
     pub download_letter: &'static str,
-    pub change_by_api: &'static str,
+    /// Beside the passport fields on the manage page: blank keeps what was given.
+    pub keep_sealed: &'static str,
+    pub save: &'static str,
+    pub saved: &'static str,
+    /// Once the organizers decided, booked or issued a letter.
+    pub locked: &'static str,
 }
 
 /// The visa letter's texts, and its verification page's.
@@ -141,7 +146,10 @@ pub static EN: Travel = Travel {
         funding_approved: "Travel support: approved.",
         funding_declined: "Travel support: declined.",
         download_letter: "Download your visa letter (PDF)",
-        change_by_api: "To change your travel before the organizers decide, register your new details with them.",
+        keep_sealed: "Leave the passport number and date of birth blank to keep those you gave (passport ending {hint}).",
+        save: "Save travel details",
+        saved: "Your travel details are saved.",
+        locked: "The organizers have acted on your travel request. To change it, write to them.",
     },
     tab: TravelTab {
         off: "This meeting offers no travel support or visa letters: turn them on in Edit meeting.",
@@ -233,7 +241,10 @@ pub static ES: Travel = Travel {
         funding_approved: "Apoyo de viaje: aprobado.",
         funding_declined: "Apoyo de viaje: no aprobado.",
         download_letter: "Descargar su carta para la visa (PDF)",
-        change_by_api: "Para cambiar su viaje antes de que los organizadores decidan, comuníqueles sus nuevos datos.",
+        keep_sealed: "Deje en blanco el número de pasaporte y la fecha de nacimiento para conservar los que indicó (pasaporte terminado en {hint}).",
+        save: "Guardar los datos de viaje",
+        saved: "Sus datos de viaje están guardados.",
+        locked: "Los organizadores ya tramitaron su solicitud de viaje. Para cambiarla, escríbales.",
     },
     tab: TravelTab {
         off: "Esta reunión no ofrece apoyo de viaje ni cartas para visa: actívelos en Editar reunión.",

@@ -268,7 +268,7 @@ pub(crate) async fn register_invited(
 ) -> AppResult<HttpResponse> {
     let token = form.invitation.take().unwrap_or_default();
     let (lookup, presented) = (slug.clone(), token.clone());
-    let (invitation, questionnaire) = state
+    let (invitation, questionnaire, travel) = state
         .read(move |conn| {
             let meeting = meetings::store::public_by_slug(conn, &lookup)?;
             let invitation = store::by_token(conn, &presented)?;
@@ -276,11 +276,13 @@ pub(crate) async fn register_invited(
                 return Err(refusal);
             }
             let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
-            Ok((invitation.ok_or(AppError::NotFound)?, questionnaire))
+            let travel = crate::travel::TravelRules::of(&meeting, now().date());
+            Ok((invitation.ok_or(AppError::NotFound)?, questionnaire, travel))
         })
         .await?;
     bind(&mut form, &invitation)?;
-    let new = NewRegistration::parse(&form, &questionnaire)?;
+    let new = NewRegistration::parse_with_travel(&form, &questionnaire, &travel)?
+        .sealed_by(&state.sealer);
     let view: RegistrationView = state
         .write(move |conn| {
             let meeting = meetings::store::public_by_slug(conn, &slug)?;

@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::i18n::{countries, Catalogue};
 use crate::meetings::dashboard::organized;
 use crate::meetings::Meeting;
+use crate::values::Language;
 use crate::web::confirm::done_at;
 use crate::web::dashboard::{meeting_page, Dashboard, Tab};
 use crate::web::forms::{filled, Field, FormState};
@@ -74,21 +75,26 @@ fn letter(t: &Catalogue, travel: &TravelView) -> &'static str {
     }
 }
 
-fn dates(travel: &TravelView) -> String {
-    match (&travel.arrival_date, &travel.departure_date) {
+/// Arrival and departure as the reader's language writes dates.
+fn dates(travel: &TravelView, language: Language) -> String {
+    let written = |day: &Option<String>| {
+        day.as_deref().map(|day| match day.parse() {
+            Ok(day) => crate::checkin::certificate::date(day, language),
+            Err(_) => day.to_owned(),
+        })
+    };
+    match (
+        written(&travel.arrival_date),
+        written(&travel.departure_date),
+    ) {
         (Some(a), Some(d)) => format!("{a} – {d}"),
-        (Some(a), None) => a.clone(),
+        (Some(a), None) => a,
         (None, Some(d)) => format!("– {d}"),
         (None, None) => String::new(),
     }
 }
 
-fn list(
-    t: &Catalogue,
-    lang: crate::values::Language,
-    base: &str,
-    entries: &[TravelEntry],
-) -> Markup {
+fn list(t: &Catalogue, lang: Language, base: &str, entries: &[TravelEntry]) -> Markup {
     let tab = &t.travel.tab;
     html! {
         @if entries.is_empty() { p { (tab.none) } }
@@ -106,7 +112,7 @@ fn list(
                                     a href={ (base) "/travel/" (entry.registration_id) } { strong { (entry.full_name) } }
                                     br; (entry.organization) " · " (countries::name(&entry.country, lang))
                                 }
-                                td data-label=(tab.dates) { (dates(&entry.travel)) }
+                                td data-label=(tab.dates) { (dates(&entry.travel, lang)) }
                                 td data-label=(tab.hotel) { @if entry.travel.hotel_needed { (tab.yes) } }
                                 td data-label=(tab.funding) { (funding(t, &entry.travel)) }
                                 td data-label=(tab.letter) { (letter(t, &entry.travel)) }
@@ -172,6 +178,7 @@ async fn travel_tab(
 /// A person's travel: what they asked, the decision, the booking, and the letter.
 fn person(
     t: &Catalogue,
+    lang: Language,
     csrf: &Markup,
     base: &str,
     entry: &TravelEntry,
@@ -183,7 +190,7 @@ fn person(
     html! {
         h2 { (entry.full_name) }
         dl.facts {
-            dt { (tab.dates) } dd { (dates(travel)) }
+            dt { (tab.dates) } dd { (dates(travel, lang)) }
             dt { (t.travel.form.departure_city) } dd { (travel.departure_city.clone().unwrap_or_default()) }
             dt { (tab.hotel) } dd { @if travel.hotel_needed { (tab.yes) } }
             dt { (tab.funding) } dd { (funding(t, travel)) }
@@ -255,6 +262,7 @@ async fn person_page(
         let base = format!("/organizer/m/{}", meeting.slug);
         let content = person(
             ctx.t(),
+            ctx.lang,
             &current.field(),
             &base,
             &entry,

@@ -1,7 +1,7 @@
 //! The participant's own change of their travel, until the organizer has decided.
 
-use super::sealed::Sealer;
-use super::store::{row, save};
+use super::sealed::{Sealed, Sealer};
+use super::store::{row, save, TravelRow};
 use super::{TravelDraft, TravelForm, TravelRules};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, Checks};
@@ -31,12 +31,40 @@ pub fn change_own(
         ),
         other => other,
     })?;
-    let meeting_id: String = registrations::table
+    replace_own(conn, registration_id, form, Blanks::Erase, sealer, now)
+}
+
+/// What a blank passport number or date of birth means when a visa letter is still asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blanks {
+    /// The API's replacement: blank is blank, and is refused for a letter.
+    Erase,
+    /// The manage page's form, which never shows them: blank keeps what is stored.
+    KeepSealed,
+}
+
+/// Replaces the participant's travel, until the organizer has acted on it.
+pub fn replace_own(
+    conn: &mut DbConn,
+    registration_id: &str,
+    mut form: TravelForm,
+    blanks: Blanks,
+    sealer: &Sealer,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let (meeting_id, status): (String, String) = registrations::table
         .find(registration_id)
-        .select(registrations::meeting_id)
+        .select((registrations::meeting_id, registrations::status))
         .first(conn)?;
+    if matches!(status.as_str(), "cancelled" | "expired" | "rejected") {
+        return Err(AppError::conflict(
+            "registration_cancelled",
+            "this registration was cancelled: its travel cannot change",
+        ));
+    }
     let meeting = crate::meetings::store::by_id(conn, &meeting_id)?;
-    if let Some(current) = row(conn, registration_id)? {
+    let current = row(conn, registration_id)?;
+    if let Some(current) = &current {
         let issued: i64 = visa_letters::table
             .filter(visa_letters::registration_id.eq(registration_id))
             .filter(visa_letters::revoked_at.is_null())
@@ -50,6 +78,9 @@ pub fn change_own(
             ));
         }
     }
+    if let (Blanks::KeepSealed, Some(current)) = (blanks, &current) {
+        keep_sealed(&mut form, current, registration_id, sealer)?;
+    }
     let mut checks = Checks::default();
     let rules = TravelRules::of(&meeting, now.date());
     let draft = TravelDraft::parse(Some(&form), &rules, &mut checks)?;
@@ -59,4 +90,30 @@ pub fn change_own(
         }
         _ => Err(checks.into_error()),
     }
+}
+
+/// Fills a blank passport number or date of birth from what is stored, held in clear only
+/// until it is sealed again.
+fn keep_sealed(
+    form: &mut TravelForm,
+    current: &TravelRow,
+    registration_id: &str,
+    sealer: &Sealer,
+) -> AppResult<()> {
+    if form.visa_letter_requested != Some(true) {
+        return Ok(());
+    }
+    let blank = |value: &Option<String>| value.as_deref().is_none_or(|v| v.trim().is_empty());
+    if blank(&form.passport_number) {
+        if let Some(sealed) = &current.passport_sealed {
+            form.passport_number =
+                Some(sealer.open(sealed, registration_id, Sealed::PassportNumber)?);
+        }
+    }
+    if blank(&form.date_of_birth) {
+        if let Some(sealed) = &current.birth_date_sealed {
+            form.date_of_birth = Some(sealer.open(sealed, registration_id, Sealed::BirthDate)?);
+        }
+    }
+    Ok(())
 }

@@ -230,12 +230,8 @@ pub fn load(
 
 fn from_file(database: &Path, sealed_exists: bool) -> anyhow::Result<(Sealer, KeySource)> {
     let path = key_file(database);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let sealer = Sealer::from_base64(&text)
-                .with_context(|| format!("the key file {}", path.display()))?;
-            Ok((sealer, KeySource::File(path)))
-        }
+    match read_key_file(&path) {
+        Ok(sealer) => Ok((sealer, KeySource::File(path))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if sealed_exists {
                 bail!(
@@ -246,29 +242,62 @@ fn from_file(database: &Path, sealed_exists: bool) -> anyhow::Result<(Sealer, Ke
                 );
             }
             let key = random_key();
-            write_private(
-                &path,
-                &base64::engine::general_purpose::STANDARD.encode(key),
-            )?;
-            Ok((Sealer::from_bytes(&key)?, KeySource::Made(path)))
+            let text = base64::engine::general_purpose::STANDARD.encode(key);
+            match publish_private(&path, &text) {
+                Ok(()) => Ok((Sealer::from_bytes(&key)?, KeySource::Made(path))),
+                // Another process starting on the same database made it first: use theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let sealer = read_key_file(&path)
+                        .with_context(|| format!("cannot read the key file {}", path.display()))?;
+                    Ok((sealer, KeySource::File(path)))
+                }
+                Err(e) => {
+                    Err(e).with_context(|| format!("cannot make the key file {}", path.display()))
+                }
+            }
         }
         Err(e) => Err(e).with_context(|| format!("cannot read the key file {}", path.display())),
     }
 }
 
-/// Writes a new file readable by its owner alone.
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+/// The key in a key file; a file others may read is used, with a warning to fix it.
+fn read_key_file(path: &Path) -> std::io::Result<Sealer> {
+    use std::os::unix::fs::PermissionsExt;
+    let text = std::fs::read_to_string(path)?;
+    let mode = std::fs::metadata(path)?.permissions().mode();
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            file = %path.display(),
+            mode = format!("{:o}", mode & 0o777),
+            "the data key file is readable by others than its owner: chmod 600 it"
+        );
+    }
+    Sealer::from_base64(&text).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the key file {} holds no key: {e}", path.display()),
+        )
+    })
+}
+
+/// Writes a new file readable by its owner alone, whole or not at all: it is written and
+/// synced under another name, then linked to its own, which fails if that name exists.
+fn publish_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot make the key file {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
-    Ok(())
+    let draft = path.with_extension(format!("{}.draft", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&draft)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::hard_link(&draft, path)
+    })();
+    let _ = std::fs::remove_file(&draft);
+    written
 }
 
 /// Erases every sealed field (the key is lost): the letters need them entered again, and
@@ -355,5 +384,41 @@ mod tests {
         assert!(Sealer::from_base64("c2hvcnQ=").is_err());
         let key = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
         assert!(Sealer::from_base64(&key).unwrap().has_key());
+    }
+
+    #[test]
+    fn a_key_file_is_made_whole_once_and_then_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().unwrap();
+        let database = folder.path().join("convene.db");
+        let (made, source) = from_file(&database, false).unwrap();
+        assert!(matches!(source, KeySource::Made(_)));
+        let path = key_file(&database);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let (read, source) = from_file(&database, true).unwrap();
+        assert!(matches!(source, KeySource::File(_)));
+        let sealed = made
+            .seal("G7731905", "row", Sealed::PassportNumber)
+            .unwrap();
+        assert_eq!(
+            read.open(&sealed, "row", Sealed::PassportNumber).unwrap(),
+            "G7731905"
+        );
+        // Nothing but the database's key file is left in the folder.
+        let names: Vec<_> = std::fs::read_dir(folder.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![path.file_name().unwrap().to_owned()]);
+        // A second publisher finds the name taken, and the key is never replaced.
+        let taken = publish_private(&path, "another").unwrap_err();
+        assert_eq!(taken.kind(), std::io::ErrorKind::AlreadyExists);
+        let (again, _) = from_file(&database, true).unwrap();
+        assert!(again.open(&sealed, "row", Sealed::PassportNumber).is_ok());
+        // A file that holds no key is refused, naming it.
+        std::fs::write(&path, "").unwrap();
+        let refused = from_file(&database, true).unwrap_err();
+        assert!(format!("{refused:#}").contains("convene.db.data-key"));
     }
 }

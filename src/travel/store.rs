@@ -70,6 +70,18 @@ pub struct TravelView {
 }
 
 impl TravelView {
+    /// Whether the organizers decided the funding, booked, or issued a letter in force: then
+    /// the participant can no longer change what they asked.
+    pub fn acted_on(&self) -> bool {
+        self.funding_decision.is_some()
+            || self.itinerary.is_some()
+            || self.hotel_booking.is_some()
+            || self
+                .visa_letter
+                .as_ref()
+                .is_some_and(|letter| letter.revoked_at.is_none())
+    }
+
     fn new(meeting: &Meeting, row: TravelRow, letter: Option<LetterRow>) -> Self {
         Self {
             funding_requested: row.funding_requested,

@@ -265,6 +265,23 @@ pub fn required_note(t: &Catalogue) -> Markup {
 
 /// A form field's label, by its input's name, for the error summary (the fields' own labels
 /// are drawn after it).
+fn travel_label(t: &Catalogue, name: &str) -> &'static str {
+    let f = &t.travel.form;
+    match name.trim_start_matches("travel_") {
+        "funding_requested" => f.funding_requested,
+        "departure_city" => f.departure_city,
+        "arrival_date" => f.arrival_date,
+        "departure_date" => f.departure_date,
+        "hotel_needed" => f.hotel_needed,
+        "visa_letter_requested" => f.visa_letter_requested,
+        "nationality" => f.nationality,
+        "passport_number" => f.passport_number,
+        "passport_expiry" => f.passport_expiry,
+        "date_of_birth" => f.date_of_birth,
+        _ => t.travel.heading,
+    }
+}
+
 pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
     match name {
         "accessibility" => t.accessibility,
@@ -314,6 +331,8 @@ pub fn field_label(t: &Catalogue, name: &str) -> &'static str {
         "venue" => t.venue,
         "consent_data_processing" => t.consent_data,
         "consent_press_listing" => t.consent_press,
+        "travel" => t.travel.heading,
+        name if name.starts_with("travel_") => travel_label(t, name),
         _ => t.this_field,
     }
 }

@@ -501,7 +501,13 @@ async fn page_walk(backend: Backend) {
     };
     let app = spawn_app(backend).await;
     let organizer = app.organizer().await;
-    let slug = app.meeting(&organizer, json!({"capacity": 1})).await;
+    let travel = json!({"travel_support": true, "visa_letters": true});
+    let slug = app
+        .meeting(
+            &organizer,
+            json!({"capacity": 1, "travel_support": true, "visa_letters": true}),
+        )
+        .await;
     let room = app
         .post(
             &format!("/api/v1/meetings/{slug}/rooms"),
@@ -519,6 +525,11 @@ async fn page_walk(backend: Backend) {
     let long = "maria.jose.zuniga.hernandez.coordinacion@centrodeinformacion-tapachula.org.mx";
     let mut body = crate::support::TestApp::registration_body(long);
     body["full_name"] = json!("María José Zúñiga Hernández de la Cruz");
+    body["travel"] = json!({"funding_requested": true, "departure_city": "San Pedro Sula",
+        "arrival_date": "2030-05-28", "departure_date": "2030-05-31", "hotel_needed": true,
+        "visa_letter_requested": true, "nationality": "HN", "passport_number": "G7731905",
+        "passport_expiry": "2031-01-31", "date_of_birth": "1987-11-23"});
+    let with_letter = body.clone();
     let confirm = app.register_and_read_token(&slug, body).await;
     app.confirm(&confirm).await;
     let manage = app.smtp.wait_for(long, 2).await[1].manage_token();
@@ -558,7 +569,21 @@ async fn page_walk(backend: Backend) {
         )
         .await[0]
         .invitation_token();
-    let other = app.meeting(&organizer, json!({})).await;
+    let other = app.meeting(&organizer, travel).await;
+    // In that meeting, a letter issued: its verify page is walked too.
+    let mut body = with_letter;
+    body["email"] = json!("carta@example.org");
+    let confirm = app.register_and_read_token(&other, body).await;
+    let letter_holder = app.confirm_and_id(&confirm, "carta@example.org").await;
+    let issued = app
+        .post(
+            &format!("/api/v1/meetings/{other}/registrations/{letter_holder}/visa-letter"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let reference = issued.body["reference"].as_str().unwrap().to_owned();
     let delegation = app.post(&format!("/api/v1/meetings/{other}/delegations"), Some(&organizer), json!({
         "organization": {"name": "Centro de Información para Migrantes Ciudad Juárez", "kind": "information_hub", "country": "MX"},
         "seats": 3, "focal_point": {"email": "focal@example.org", "full_name": "Marta", "language": "es"}})).await;
@@ -630,6 +655,10 @@ async fn page_walk(backend: Backend) {
         format!("/d/{focal}"),
         format!("{m}/check-in"),
         format!("/desk/{desk}?q=Zúñiga"),
+        format!("{m}/travel"),
+        format!("{m}/travel/{someone}"),
+        format!("/organizer/m/{other}/travel/{letter_holder}"),
+        format!("/verify/{reference}"),
     ];
     let unlabelled = "return [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !['hidden', 'submit', 'button'].includes(e.type))

@@ -798,7 +798,9 @@ async fn the_registration_form_and_the_participants_page_carry_travel(backend: B
     let refused = post_form(&app, &format!("/m/{slug}/register?lang=es"), &fields).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(
-        refused.body.contains("travel_departure_date"),
+        refused
+            .body
+            .contains("<a href=\"#travel_departure_date\">Fecha de salida</a>"),
         "the field is named"
     );
     fields.retain(|(name, _)| *name != "travel_departure_date");
@@ -994,4 +996,182 @@ async fn the_travel_tab_decides_books_and_issues_from_the_dashboard(backend: Bac
         "{}",
         rooming.body
     );
+}
+
+on_both_backends!(participants_change_their_travel_on_their_page_keeping_the_passport);
+async fn participants_change_their_travel_on_their_page_keeping_the_passport(backend: Backend) {
+    use crate::support::html::{assert_sound, fetch, form_values, post_form};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let manage = with_travel(&app, &slug, "marta@example.org", travel()).await;
+    let action = format!("/manage/{manage}/travel");
+    let page = fetch(&app, &format!("/manage/{manage}"), Some("es")).await;
+    assert_sound(&page, "the participant's page with a travel form");
+    assert!(page.body.contains("pasaporte terminado en •••••905"));
+    assert!(!page.body.contains(PASSPORT) && !page.body.contains(BIRTH_DATE));
+    let mut values = form_values(&page, "/travel");
+    let value_of = |values: &[(String, String)], name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(
+        value_of(&values, "travel_arrival_date").as_deref(),
+        Some("2030-05-28")
+    );
+    assert_eq!(
+        value_of(&values, "travel_passport_number").as_deref(),
+        Some("")
+    );
+    assert_eq!(
+        value_of(&values, "travel_visa_letter_requested").as_deref(),
+        Some("on")
+    );
+
+    // A bad date comes back naming the field, and changes nothing.
+    let set = |values: &mut Vec<(String, String)>, name: &str, value: &str| {
+        values.retain(|(n, _)| n != name);
+        values.push((name.to_owned(), value.to_owned()));
+    };
+    let mut bad = values.clone();
+    set(&mut bad, "travel_departure_date", "2030-05-20");
+    let as_pairs = |values: &[(String, String)]| -> Vec<(String, String)> { values.to_vec() };
+    let pairs = as_pairs(&bad);
+    let fields: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let refused = post_form(&app, &action, &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused
+        .body
+        .contains("<a href=\"#travel_departure_date\">Fecha de salida</a>"));
+    let own = app.get("/api/v1/registration", Some(&manage)).await;
+    assert_eq!(own.body["travel"]["departure_date"], "2030-05-31");
+
+    // Blank passport fields keep what was given: the letter still carries the number.
+    set(&mut values, "travel_arrival_date", "2030-05-27");
+    set(&mut values, "travel_departure_city", "La Ceiba");
+    let fields: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = post_form(&app, &action, &fields).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert!(saved.body.contains("Sus datos de viaje están guardados."));
+    let own = app.get("/api/v1/registration", Some(&manage)).await;
+    let travel_now = &own.body["travel"];
+    assert_eq!(travel_now["arrival_date"], "2030-05-27");
+    assert_eq!(travel_now["departure_city"], "La Ceiba");
+    assert_eq!(travel_now["passport_number"], "•••••905");
+    assert_eq!(travel_now["date_of_birth_given"], true);
+    let id = own.body["id"].as_str().unwrap().to_owned();
+    let issued = app
+        .post(
+            &format!("/api/v1/meetings/{slug}/registrations/{id}/visa-letter"),
+            Some(&organizer),
+            json!({}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    // The letter's email carries a fresh link, which replaces the one before.
+    let manage = app
+        .smtp
+        .wait_for("marta@example.org", 3)
+        .await
+        .iter()
+        .find(|m| m.subject == "Su carta para la visa está lista")
+        .expect("the letter's email")
+        .manage_token();
+    let action = format!("/manage/{manage}/travel");
+    let letter = app
+        .client
+        .get(format!("{}/manage/{manage}/visa-letter.pdf", app.address))
+        .send()
+        .await
+        .unwrap();
+    let text = crate::documents::pdf_text(&letter.bytes().await.unwrap());
+    assert!(text.contains(PASSPORT), "{text}");
+
+    // Once the letter is issued, the page no longer offers the form, and a post is refused.
+    let page = fetch(&app, &format!("/manage/{manage}"), Some("es")).await;
+    assert!(!page.body.contains(&action));
+    assert!(page
+        .body
+        .contains("Los organizadores ya tramitaron su solicitud de viaje."));
+    let late = post_form(&app, &action, &fields).await;
+    assert_eq!(late.status, 409);
+    assert_no_trace(&app, &[PASSPORT, BIRTH_DATE]);
+}
+
+on_both_backends!(invited_participants_ask_for_travel_too);
+async fn invited_participants_ask_for_travel_too(backend: Backend) {
+    use crate::support::html::{assert_sound, fetch, form_values, post_form};
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = travel_meeting(&app, &organizer).await;
+    let mut tokens = Vec::new();
+    for email in ["api@example.org", "page@example.org"] {
+        let invited = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/invitations"),
+                Some(&organizer),
+                json!({"email": email, "full_name": "Sofía Núñez", "language": "es"}),
+            )
+            .await;
+        assert_eq!(invited.status, 201, "{}", invited.text);
+        tokens.push(app.smtp.wait_for(email, 1).await[0].invitation_token());
+    }
+
+    // Through the API: the travel is kept with the registration it came with.
+    let mut body = TestApp::registration_body("api@example.org");
+    body["invitation"] = json!(tokens[0]);
+    body["travel"] = travel();
+    let registered = app.register(&slug, body).await;
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.body["travel"]["passport_number"], "•••••905");
+    assert_eq!(
+        registered.body["travel"]["departure_city"],
+        "San Pedro Sula"
+    );
+
+    // Through the invitation's page, which asks as the public form does.
+    let page = fetch(&app, &format!("/i/{}", tokens[1]), Some("es")).await;
+    assert_sound(&page, "the invitation form with travel");
+    let mut values = form_values(&page, &format!("/i/{}", tokens[1]));
+    values.retain(|(name, _)| !name.starts_with("travel_"));
+    for (name, value) in [
+        ("consent_data_processing", "on"),
+        ("country", "NI"),
+        ("organization_name", "Centro de Información Managua"),
+        ("organization_kind", "information_hub"),
+        ("organization_country", "NI"),
+        ("travel_departure_city", "Managua"),
+        ("travel_arrival_date", "2030-05-28"),
+        ("travel_departure_date", "2030-05-30"),
+        ("travel_hotel_needed", "on"),
+    ] {
+        values.retain(|(n, _)| n != name);
+        values.push((name.to_owned(), value.to_owned()));
+    }
+    let fields: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let sent = post_form(&app, &format!("/i/{}", tokens[1]), &fields).await;
+    assert_eq!(sent.status, 200, "{}", sent.body.len());
+    let entries = app
+        .get(&format!("/api/v1/meetings/{slug}/travel"), Some(&organizer))
+        .await;
+    let cities: Vec<&str> = entries
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["travel"]["departure_city"].as_str())
+        .collect();
+    assert!(cities.contains(&"Managua"), "{cities:?}");
+    assert_no_trace(&app, &[PASSPORT, BIRTH_DATE]);
 }

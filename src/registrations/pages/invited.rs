@@ -4,16 +4,17 @@
 
 use super::signup::outcome;
 use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields};
-use crate::db::now;
-use crate::error::AppError;
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult};
 use crate::i18n::fill;
 use crate::invitations::{self, Invitation, InvitationStatus};
 use crate::meetings::categories::Category;
 use crate::meetings::pages::when;
 use crate::meetings::questions::Question;
 use crate::meetings::{self, Meeting};
-use crate::registrations::model::{NewRegistration, Organization};
+use crate::registrations::model::{NewRegistration, Organization, RegistrationStatus};
 use crate::registrations::store;
+use crate::travel::sealed::Sealer;
 use crate::values::Language;
 use crate::web::forms::{checkbox, error_summary, required_note, FormState};
 use crate::web::page::link_not_working;
@@ -25,6 +26,7 @@ use std::collections::HashMap;
 
 /// What the page needs: the invitation, its meeting, the organisations to pick from, the
 /// questions asked of its category, and that category's name in the reader's language.
+#[derive(Clone)]
 struct Invited {
     invitation: Invitation,
     meeting: Meeting,
@@ -135,6 +137,7 @@ fn form_page(ctx: &PageContext, token: &str, invited: &Invited, form: &FormState
             form method="post" action={ "/i/" (token) } novalidate {
                 (details_fields(t, ctx, form, &invited.organizations, false))
                 (questions::fields(t, ctx.lang, form, &invited.questions, &HashMap::new()))
+                (super::travel::fields(t, ctx.lang, form, &invited.meeting))
                 fieldset {
                     legend { (t.consents) }
                     (checkbox(form, "consent_data_processing", t.consent_data, true))
@@ -187,6 +190,31 @@ pub(super) async fn invitation_form(
     }
 }
 
+/// Registers what the invitation's form sent; answers the registration's status.
+fn register(
+    conn: &mut DbConn,
+    values: &HashMap<String, String>,
+    invited: &Invited,
+    presented: &str,
+    sealer: &Sealer,
+) -> AppResult<RegistrationStatus> {
+    let meeting = &invited.meeting;
+    let mut form = form_to_body(conn, values)?;
+    form.email = None;
+    form.category = None;
+    form.answers = Some(questions::answers_from_form(
+        values,
+        invited.questions.iter(),
+    ));
+    form.travel = super::travel::from_form(values, meeting);
+    invitations::routes::bind(&mut form, &invited.invitation)?;
+    let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
+    let travel = crate::travel::TravelRules::of(meeting, now().date());
+    let new = NewRegistration::parse_with_travel(&form, &questionnaire, &travel)?.sealed_by(sealer);
+    let id = invitations::store::register(conn, meeting, presented, &new, now())?;
+    Ok(store::by_id(conn, &id)?.status())
+}
+
 pub(super) async fn invitation_submit(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -210,25 +238,10 @@ pub(super) async fn invitation_submit(
         Err(closed) => return Ok(closed_page(&ctx, closed)),
     };
     let values = fields.into_inner();
-    let (for_body, asked, invitation, presented) = (
-        values.clone(),
-        invited.questions.clone(),
-        invited.invitation.clone(),
-        token.clone(),
-    );
-    let meeting = invited.meeting.clone();
+    let (for_body, sealer) = (values.clone(), state.sealer.clone());
+    let (for_write, presented) = (invited.clone(), token.clone());
     let result = state
-        .write(move |conn| {
-            let mut form = form_to_body(conn, &for_body)?;
-            form.email = None;
-            form.category = None;
-            form.answers = Some(questions::answers_from_form(&for_body, asked.iter()));
-            invitations::routes::bind(&mut form, &invitation)?;
-            let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
-            let new = NewRegistration::parse(&form, &questionnaire)?;
-            let id = invitations::store::register(conn, &meeting, &presented, &new, now())?;
-            Ok(store::by_id(conn, &id)?.status())
-        })
+        .write(move |conn| register(conn, &for_body, &for_write, &presented, &sealer))
         .await;
     let t = ctx.t();
     let meeting = &invited.meeting;

@@ -1,6 +1,7 @@
 //! The participant's own page behind the manage link: details, press consent, calendar,
 //! cancelling, deleting, and stopping every link.
 
+use super::travel::TravelSection;
 use super::{details_fields, form_errors, form_to_body, input_name, questions, Fields};
 use crate::accounts::tokens::{self, TokenKind};
 use crate::audit::Actor;
@@ -23,7 +24,7 @@ use std::collections::HashMap;
 /// The page's context for the holder of a manage link: in the participant's own language
 /// (the one they registered with), unless `?lang=` asks for another; and the registration
 /// behind the link.
-async fn managed(
+pub(super) async fn managed(
     state: &AppState,
     req: &HttpRequest,
     token: String,
@@ -100,6 +101,8 @@ struct Manage<'a> {
     meeting: &'a Meeting,
     organizations: &'a [Organization],
     questions: &'a [Question],
+    /// The travel form as sent, when it came back with errors.
+    travel_form: Option<&'a FormState>,
 }
 
 /// Whether the desk saw them on one of the meeting's days (an organizer's check-in before the
@@ -122,6 +125,7 @@ fn manage_markup(
         meeting,
         organizations,
         questions,
+        travel_form,
     }: Manage,
     form: &FormState,
     notice: Option<&str>,
@@ -150,9 +154,7 @@ fn manage_markup(
             @if attended(meeting, view) && now() >= meeting.starts_at {
                 p { a href={ "/manage/" (token) "/certificate.pdf" } { (t.certificate_download) } }
             }
-            @if let Some(travel) = &view.travel {
-                (super::travel::summary(t, travel, token))
-            }
+            (super::travel::section(t, ctx.lang, TravelSection { token, meeting, view, active, sent: travel_form }))
             @if active {
                 p { a href={ "/manage/" (token) "/calendar.ics" } { (t.calendar_download) } }
                 h2 { (t.press_list) }
@@ -186,7 +188,7 @@ fn manage_markup(
             p { a.button.secondary href={ "/manage/" (token) "/delete" } { (t.delete_button) } }
         },
     );
-    let status = if form.has_errors() {
+    let status = if form.has_errors() || travel_form.is_some_and(FormState::has_errors) {
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         actix_web::http::StatusCode::OK
@@ -210,6 +212,7 @@ pub(super) async fn manage_page(
                 meeting: &meeting,
                 organizations: &organizations,
                 questions: &questions,
+                travel_form: None,
             };
             Ok(manage_markup(&ctx, page, &form, None))
         }
@@ -226,6 +229,29 @@ pub(super) async fn manage_page(
         }
         Err(error) => Err(PageError::new(&ctx, error)),
     }
+}
+
+/// The participant's page again after a change elsewhere on it (the travel form), with the
+/// registration as it now stands.
+pub(super) async fn redisplay(
+    state: &AppState,
+    ctx: &PageContext,
+    token: String,
+    travel_form: Option<&FormState>,
+    notice: Option<&str>,
+) -> PageResult {
+    let (_, view, meeting, organizations, questions) =
+        found(state, token.clone()).await.on_page(ctx)?;
+    let form = FormState::new(view_values(&view, &questions));
+    let page = Manage {
+        token: &token,
+        view: &view,
+        meeting: &meeting,
+        organizations: &organizations,
+        questions: &questions,
+        travel_form,
+    };
+    Ok(manage_markup(ctx, page, &form, notice))
 }
 
 /// Stops every link to the registration, this one too, and emails a new one.
@@ -308,6 +334,7 @@ pub(super) async fn save_details(
         meeting: &meeting,
         organizations: &organizations,
         questions: &questions,
+        travel_form: None,
     };
     match result {
         Ok(saved) => Ok(manage_markup(
@@ -351,6 +378,7 @@ pub(super) async fn set_press_consent(
             meeting: &meeting,
             organizations: &organizations,
             questions: &questions,
+            travel_form: None,
         };
         Ok(manage_markup(&ctx, page, &form, Some(ctx.t().saved)))
     }
@@ -412,6 +440,7 @@ pub(super) async fn cancel_registration(
             meeting: &meeting,
             organizations: &organizations,
             questions: &questions,
+            travel_form: None,
         };
         Ok(manage_markup(
             &ctx,

@@ -6,6 +6,7 @@ mod manage;
 pub(crate) mod questions;
 mod signup;
 mod travel;
+mod travel_change;
 
 use manage::{
     calendar, cancel_question, cancel_registration, delete_question, delete_registration,
@@ -52,6 +53,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/manage/{token}/sign-out", web::post().to(sign_out))
         .route("/manage/{token}/calendar.ics", web::get().to(calendar))
+        .route(
+            "/manage/{token}/travel",
+            web::post().to(travel_change::save_travel),
+        )
         .route(
             "/manage/{token}/visa-letter.pdf",
             web::get().to(travel::manage_letter),

@@ -4,12 +4,14 @@
 use crate::accounts::tokens::{self, TokenKind};
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::i18n::fill;
 use crate::i18n::Catalogue;
 use crate::meetings::Meeting;
+use crate::registrations::model::RegistrationView;
 use crate::travel::store::TravelView;
 use crate::travel::TravelForm;
 use crate::values::Language;
-use crate::web::forms::{checkbox, Field, FormState};
+use crate::web::forms::{checkbox, error_summary, Field, FormState};
 use crate::web::page::{OnPage, PageContext, PageResult};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest};
@@ -67,9 +69,74 @@ pub fn from_form(values: &HashMap<String, String>, meeting: &Meeting) -> Option<
     })
 }
 
-/// What the participant's page says of their travel: the decision, the booking, and the
-/// letter to download once issued.
-pub fn summary(t: &Catalogue, travel: &TravelView, token: &str) -> Markup {
+/// The travel part of the participant's page: what was decided and booked, the letter to
+/// download once issued, and the form to change the request until the organizers act on it.
+pub(super) struct TravelSection<'a> {
+    pub token: &'a str,
+    pub meeting: &'a Meeting,
+    pub view: &'a RegistrationView,
+    /// Whether the registration still stands (not cancelled).
+    pub active: bool,
+    /// The form as sent, when it came back with errors.
+    pub sent: Option<&'a FormState>,
+}
+
+pub(super) fn section(t: &Catalogue, language: Language, page: TravelSection) -> Markup {
+    let offered = page.meeting.travel_support || page.meeting.visa_letters;
+    let travel = page.view.travel.as_ref();
+    let editable = page.active && offered && !travel.is_some_and(TravelView::acted_on);
+    if travel.is_none() && !editable {
+        return html! {};
+    }
+    let stored = FormState::new(travel.map(form_values).unwrap_or_default());
+    let form = page.sent.unwrap_or(&stored);
+    let f = &t.travel.form;
+    html! {
+        section.travel #travel {
+            h2 { (t.travel.heading) }
+            @if let Some(travel) = travel { (summary(t, travel, page.token)) }
+            @if editable {
+                (error_summary(form, t))
+                form method="post" action={ "/manage/" (page.token) "/travel" } novalidate {
+                    (fields(t, language, form, page.meeting))
+                    @if let Some(hint) = travel.and_then(|travel| travel.passport_number.as_deref()) {
+                        p.hint { (fill(f.keep_sealed, &[("hint", hint)])) }
+                    }
+                    button type="submit" { (f.save) }
+                }
+            } @else if page.active {
+                p { (f.locked) }
+            }
+        }
+    }
+}
+
+/// The stored request as the form's values; the passport number and the date of birth are
+/// never shown, so their fields stay blank.
+fn form_values(travel: &TravelView) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut put = |name: &str, value: Option<&str>| {
+        if let Some(value) = value {
+            values.insert(name.to_owned(), value.to_owned());
+        }
+    };
+    let ticked = |on: bool| on.then_some("on");
+    put("travel_funding_requested", ticked(travel.funding_requested));
+    put("travel_departure_city", travel.departure_city.as_deref());
+    put("travel_arrival_date", travel.arrival_date.as_deref());
+    put("travel_departure_date", travel.departure_date.as_deref());
+    put("travel_hotel_needed", ticked(travel.hotel_needed));
+    put(
+        "travel_visa_letter_requested",
+        ticked(travel.visa_letter_requested),
+    );
+    put("travel_nationality", travel.nationality.as_deref());
+    put("travel_passport_expiry", travel.passport_expiry.as_deref());
+    values
+}
+
+/// The decision, the booking and the letter.
+fn summary(t: &Catalogue, travel: &TravelView, token: &str) -> Markup {
     let f = &t.travel.form;
     let funding = match travel.funding_decision.as_deref() {
         Some("approved") => Some(f.funding_approved),
@@ -82,19 +149,16 @@ pub fn summary(t: &Catalogue, travel: &TravelView, token: &str) -> Markup {
         .as_ref()
         .filter(|letter| letter.revoked_at.is_none());
     html! {
-        section.travel {
-            h2 { (t.travel.heading) }
-            @if let Some(funding) = funding { p { (funding) } }
-            @if let Some(note) = &travel.decision_note { p { (t.travel.note) ": " (note) } }
-            @if let Some(itinerary) = &travel.itinerary {
-                p { strong { (t.travel.itinerary) } br; (itinerary) }
-            }
-            @if let Some(hotel) = &travel.hotel_booking {
-                p { strong { (t.travel.hotel_booking) } br; (hotel) }
-            }
-            @if letter.is_some() {
-                p { a.button href={ "/manage/" (token) "/visa-letter.pdf" } { (f.download_letter) } }
-            }
+        @if let Some(funding) = funding { p { (funding) } }
+        @if let Some(note) = &travel.decision_note { p { (t.travel.note) ": " (note) } }
+        @if let Some(itinerary) = &travel.itinerary {
+            p { strong { (t.travel.itinerary) } br; (itinerary) }
+        }
+        @if let Some(hotel) = &travel.hotel_booking {
+            p { strong { (t.travel.hotel_booking) } br; (hotel) }
+        }
+        @if letter.is_some() {
+            p { a.button href={ "/manage/" (token) "/visa-letter.pdf" } { (f.download_letter) } }
         }
     }
 }

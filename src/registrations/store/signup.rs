@@ -340,6 +340,9 @@ pub fn register_proven(
         },
         now,
     )?;
+    if let Some(travel) = &new.travel {
+        crate::travel::store::save(conn, &id, &meeting.id, travel, &new.sealer, now)?;
+    }
     settle(conn, &id, now)?;
     Ok(id)
 }
