@@ -14,7 +14,6 @@ use crate::{accounts, agenda, meetings, press, registrations};
 use actix_web::dev::Service;
 use actix_web::{middleware, web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
-use futures_util::future::Either;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -180,6 +179,7 @@ fn serve_http(
     let body_limit = settings.body_limit;
     let body_timeout = settings.request_body_timeout;
     let server = HttpServer::new(move || {
+        let metrics = state.metrics.clone();
         let mut headers = middleware::DefaultHeaders::new()
             .add(("X-Content-Type-Options", "nosniff"))
             .add(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
@@ -205,28 +205,28 @@ fn serve_http(
                     Ok(response)
                 }
             })
-            .wrap_fn(|req, srv| {
-                // Only when the line will be written: finding the pattern walks the routes
-                // again, a cost the cached public reads would feel.
-                if !tracing::enabled!(tracing::Level::INFO) {
-                    return Either::Left(srv.call(req));
-                }
-                // Log the route pattern, never the path: paths can hold tokens.
+            .wrap_fn(move |req, srv| {
+                // Counted and logged under the route pattern, never the path: paths can hold
+                // tokens.
                 let started = Instant::now();
                 let method = req.method().clone();
                 let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
                 let response = srv.call(req);
-                Either::Right(async move {
+                let metrics = metrics.clone();
+                async move {
                     let response = response.await?;
+                    let status = response.status().as_u16();
+                    let elapsed = started.elapsed();
+                    metrics.request(&route, method.as_str(), status, elapsed);
                     tracing::info!(
                         http.method = %method,
                         http.route = %route,
-                        http.status = response.status().as_u16(),
-                        http.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                        http.status = status,
+                        http.elapsed_ms = elapsed.as_secs_f64() * 1000.0,
                         "request"
                     );
                     Ok(response)
-                })
+                }
             })
             .configure(routes)
             .default_service(web::to(not_found))
@@ -269,6 +269,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route(
+            "/metrics",
+            web::get().to(crate::operations::endpoint::metrics),
+        )
         .configure(accounts::configure)
         .configure(registrations::configure)
         .configure(press::configure)
@@ -317,7 +321,8 @@ async fn not_found(req: HttpRequest) -> AppResult<HttpResponse> {
             return Err(AppError::MethodNotAllowed(allow));
         }
     }
-    if req.path().starts_with("/api/") || req.path() == "/healthz" || req.path() == "/readyz" {
+    let operations = ["/healthz", "/readyz", "/metrics"];
+    if req.path().starts_with("/api/") || operations.contains(&req.path()) {
         Err(AppError::NotFound)
     } else {
         let ctx = crate::web::page::PageContext::new(&req);

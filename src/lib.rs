@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod invitations;
 pub mod meetings;
 pub mod openapi;
+pub mod operations;
 pub mod patch;
 pub mod press;
 pub mod registrations;

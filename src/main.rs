@@ -17,6 +17,16 @@ use std::io::BufRead;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written: `text` for people, `json` (one object a line) for log
+    /// collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "CONVENE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: telemetry::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -79,8 +89,9 @@ fn open(database_url: &str) -> anyhow::Result<db::DbConn> {
 async fn main() -> anyhow::Result<()> {
     limit_malloc_arenas();
     private_files();
-    telemetry::init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Migrate { database_url } => {
             open(&database_url)?;

@@ -221,6 +221,7 @@ async fn check_in(
     };
     let wanted = query_of(&values);
     let t = ctx.t();
+    let metrics = state.metrics.clone();
     let outcome = state
         .write_unseen(move |conn| {
             let meeting = desk.meeting(conn)?;
@@ -232,7 +233,10 @@ async fn check_in(
                 store::check_in(conn, &meeting, &scan, &source, at)
             });
             let notice = match answer {
-                Ok(answer) => answered(t, &meeting, &answer),
+                Ok(answer) => {
+                    metrics.checked_in("online", u64::from(answer.first));
+                    answered(t, &meeting, &answer)
+                }
                 // The database failed or is busy: the error page says so, not "unknown code".
                 Err(error) if actix_web::ResponseError::status_code(&error).is_server_error() => {
                     return Err(error)

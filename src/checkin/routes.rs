@@ -220,6 +220,7 @@ pub(crate) async fn check_in(
             record(conn, &meeting, &form, &who, false)
         })
         .await?;
+    state.metrics.checked_in("online", u64::from(answer.first));
     Ok(HttpResponse::Ok().json(answer))
 }
 
@@ -322,6 +323,8 @@ pub(crate) async fn check_in_batch(
             Ok(BatchAnswer { results })
         })
         .await?;
+    let arrivals = answer.results.iter().filter(|r| r.first == Some(true));
+    state.metrics.checked_in("batch", arrivals.count() as u64);
     Ok(HttpResponse::Ok().json(answer))
 }
 

@@ -72,6 +72,18 @@ pub fn of_meetings(
     Ok(summed(shards))
 }
 
+/// One dimension's counts over every meeting, by key (for the operator's metrics).
+pub fn across_meetings(
+    conn: &mut DbConn,
+    dimension: Dimension,
+) -> AppResult<BTreeMap<String, i64>> {
+    let shards: Vec<(String, i64)> = meeting_counts::table
+        .filter(meeting_counts::dimension.eq(dimension.as_str()))
+        .select((meeting_counts::key, meeting_counts::n))
+        .load(conn)?;
+    Ok(summed(shards))
+}
+
 /// Shards added up by their key; the keys whose sum is not above zero left out.
 fn summed(shards: Vec<(String, i64)>) -> BTreeMap<String, i64> {
     let mut sums = BTreeMap::new();

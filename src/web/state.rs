@@ -25,6 +25,8 @@ pub struct AppState {
     mail_wakeup: Arc<Notify>,
     /// Seals and opens passport numbers and dates of birth.
     pub sealer: crate::travel::sealed::Sealer,
+    /// This server's Prometheus metrics.
+    pub metrics: Arc<crate::operations::metrics::Metrics>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
             registrations_per_client,
             mail_wakeup,
             sealer,
+            metrics: Arc::default(),
         }
     }
 

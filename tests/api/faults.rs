@@ -113,10 +113,45 @@ async fn a_killed_server_loses_no_acknowledged_registration_or_email(backend: Ba
 
 on_both_backends!(logs_hold_no_address_token_or_password);
 async fn logs_hold_no_address_token_or_password(backend: Backend) {
+    logs_hold_no_secret(backend, "text").await;
+}
+
+on_both_backends!(json_logs_parse_and_hold_no_address_token_or_password);
+async fn json_logs_parse_and_hold_no_address_token_or_password(backend: Backend) {
+    let logs = logs_hold_no_secret(backend, "json").await;
+    let mut requests = 0;
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        let entry: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {line}"));
+        assert!(
+            entry["level"].is_string() && entry["timestamp"].is_string(),
+            "{line}"
+        );
+        if entry["message"] == "request" {
+            requests += 1;
+            assert!(
+                entry["http.route"].is_string() && entry["http.status"].is_u64(),
+                "{line}"
+            );
+        }
+    }
+    assert!(requests > 10, "the requests are logged, one object each");
+}
+
+/// Drives a server logging in `format` through what handles addresses, tokens, passwords and
+/// passport details, and checks none of them reached its log; answers the log.
+async fn logs_hold_no_secret(backend: Backend, format: &str) -> String {
     let smtp = SmtpSink::start();
     let logs = tempfile::tempdir().unwrap();
     let db = TestDb::new(backend);
-    let server = ServerProcess::start(db.url(), smtp.port, logs.path(), "debug").await;
+    let server = ServerProcess::start_with(
+        db.url(),
+        smtp.port,
+        logs.path(),
+        "debug",
+        &[("CONVENE_LOG_FORMAT", format)],
+    )
+    .await;
     let app = handle(db, smtp.clone(), &server.address);
     let organizer = app.organizer().await;
     let slug = app
@@ -220,6 +255,7 @@ async fn logs_hold_no_address_token_or_password(backend: Backend) {
         logs.contains("/manage/{token}"),
         "routes are logged by pattern"
     );
+    logs
 }
 
 /// Every answer of a load: (email, status).

@@ -1,4 +1,5 @@
-//! Programs some tests need beyond Rust: schemathesis and Chromium with its driver. A missing
+//! Programs some tests need beyond Rust: schemathesis, Prometheus's parser, and Chromium with
+//! its driver. A missing
 //! one is installed on first use, so that the README's `cargo test` runs every test on a fresh
 //! machine: schemathesis into a virtualenv of its own under `target/`, Chromium through apt when
 //! the tests run as root. What cannot be had is said loudly by the caller, or fails it under
@@ -65,31 +66,76 @@ pub fn schemathesis() -> Result<PathBuf, String> {
                     "\n[tools] installing {SCHEMATHESIS} into {}\n",
                     venv.display()
                 );
-                let make_venv = || {
-                    run(
-                        "python3 -m venv",
-                        Command::new("python3").arg("-m").arg("venv").arg(&venv),
-                    )
-                };
-                if make_venv().is_err() {
-                    // Debian ships venv apart from Python itself.
-                    apt_install(&["python3", "python3-venv"])?;
-                    make_venv()?;
-                }
-                run(
-                    "pip install",
-                    Command::new(venv.join("bin").join("pip")).args([
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                        SCHEMATHESIS,
-                    ]),
-                )?;
+                venv_with(&venv, SCHEMATHESIS)?;
             }
             if works(&st) {
                 Ok(st)
             } else {
                 Err(format!("{} does not run after installing", st.display()))
+            }
+        })
+        .clone()
+}
+
+/// A virtualenv at `venv` with `requirement` installed in it.
+fn venv_with(venv: &Path, requirement: &str) -> Result<(), String> {
+    let make_venv = || {
+        run(
+            "python3 -m venv",
+            Command::new("python3").arg("-m").arg("venv").arg(venv),
+        )
+    };
+    if make_venv().is_err() {
+        // Debian ships venv apart from Python itself.
+        apt_install(&["python3", "python3-venv"])?;
+        make_venv()?;
+    }
+    run(
+        "pip install",
+        Command::new(venv.join("bin").join("pip")).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            requirement,
+        ]),
+    )
+}
+
+/// The Prometheus project's Python client, whose parser reads `/metrics` in the tests.
+const PROMETHEUS_CLIENT: &str = "prometheus-client==0.21.1";
+
+/// A Python that imports `prometheus_client`: the system's, else one in a virtualenv under
+/// `target/test-tools/prometheus`, made now (once per test run).
+pub fn prometheus_python() -> Result<PathBuf, String> {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let imports = |python: &Path| {
+        Command::new(python)
+            .args(["-c", "import prometheus_client.parser"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    FOUND
+        .get_or_init(|| {
+            let system = PathBuf::from("python3");
+            if imports(&system) {
+                return Ok(system);
+            }
+            let venv = tools_dir().join("prometheus");
+            let python = venv.join("bin").join("python");
+            if !imports(&python) {
+                eprintln!(
+                    "\n[tools] installing {PROMETHEUS_CLIENT} into {}\n",
+                    venv.display()
+                );
+                venv_with(&venv, PROMETHEUS_CLIENT)?;
+            }
+            if imports(&python) {
+                Ok(python)
+            } else {
+                Err(format!(
+                    "{} cannot import prometheus_client",
+                    python.display()
+                ))
             }
         })
         .clone()
@@ -137,6 +183,25 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
             .args(["install", "-y", "-qq"])
             .args(packages),
     )
+}
+
+/// nginx (Debian's `nginx`), for the deployment test of `deploy/nginx/convene.conf`,
+/// installed through apt when missing and the tests run as root.
+pub fn nginx() -> Result<PathBuf, String> {
+    static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let program = PathBuf::from("/usr/sbin/nginx");
+    FOUND
+        .get_or_init(|| {
+            if !program.exists() {
+                apt_install(&["nginx"])?;
+            }
+            if program.exists() {
+                Ok(program.clone())
+            } else {
+                Err("nginx installed, but no /usr/sbin/nginx found".into())
+            }
+        })
+        .clone()
 }
 
 /// pdftotext (Debian's `poppler-utils`), the independent reader of the PDFs Convene makes,

@@ -1,0 +1,4 @@
+//! What an operator watches: the Prometheus metrics at `/metrics`.
+
+pub mod endpoint;
+pub mod metrics;
