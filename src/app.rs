@@ -210,7 +210,7 @@ fn serve_http(
                 // tokens.
                 let started = Instant::now();
                 let method = req.method().clone();
-                let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
+                let route = metrics.pattern(req.request());
                 let response = srv.call(req);
                 let metrics = metrics.clone();
                 async move {

@@ -10,12 +10,14 @@ use crate::error::{AppError, AppResult};
 use crate::meetings::counts::{self, Dimension};
 use crate::registrations::model::RegistrationStatus;
 use crate::schema::outbox;
+use actix_web::HttpRequest;
 use diesel::prelude::*;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// How long the database's numbers are reused between scrapes.
@@ -39,7 +41,15 @@ pub struct Metrics {
     checkins: IntCounterVec,
     /// When the database's numbers were last read.
     read_at: Mutex<Option<Instant>>,
+    /// Route patterns by a hash of the path they were found for: finding a pattern walks the
+    /// routes again, a cost the cached public reads felt (their throughput fell by half). A
+    /// hash, so no path (which can hold a token) is kept; bounded, so paths with tokens cannot
+    /// grow it.
+    patterns: RwLock<HashMap<u64, Arc<str>>>,
 }
+
+/// How many paths' patterns are remembered before the memory is cleared.
+const PATTERNS_KEPT: usize = 4096;
 
 impl Metrics {
     pub fn new() -> Self {
@@ -93,6 +103,7 @@ impl Metrics {
             ),
             checkins,
             read_at: Mutex::new(None),
+            patterns: RwLock::default(),
         };
         metrics.register_all();
         metrics
@@ -111,6 +122,30 @@ impl Metrics {
         for family in families {
             self.registry.register(family).expect("each family once");
         }
+    }
+
+    /// The route pattern of a request (`/manage/{token}`), or `unmatched`.
+    pub fn pattern(&self, req: &HttpRequest) -> Arc<str> {
+        let key = {
+            let mut hasher = std::hash::DefaultHasher::new();
+            req.path().hash(&mut hasher);
+            hasher.finish()
+        };
+        let known = self.patterns.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(pattern) = known.get(&key) {
+            return pattern.clone();
+        }
+        drop(known);
+        let found: Arc<str> = req
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into())
+            .into();
+        let mut known = self.patterns.write().unwrap_or_else(|e| e.into_inner());
+        if known.len() >= PATTERNS_KEPT {
+            known.clear();
+        }
+        known.insert(key, found.clone());
+        found
     }
 
     /// Counts an answered request under its route pattern.
