@@ -30,6 +30,8 @@ pub struct Server {
     pub base_url: String,
     /// The email worker runs as long as this is kept.
     mailer: Option<crate::email::worker::Running>,
+    /// The webhook worker, likewise.
+    webhooks: Option<crate::webhooks::worker::Running>,
 }
 
 impl Server {
@@ -58,7 +60,7 @@ impl Server {
             "convene is listening"
         );
         let mail_wakeup = Arc::new(Notify::new());
-        let state = web::Data::new(AppState::new(
+        let mut state = AppState::new(
             pools.clone(),
             RenderCache::new(settings.public_cache_ttl),
             base_url.clone(),
@@ -69,7 +71,19 @@ impl Server {
             settings.registrations_per_client,
             mail_wakeup.clone(),
             sealer,
-        ));
+        );
+        state.webhook_allow_private = settings.webhook_allow_private;
+        let state = web::Data::new(state);
+        let webhooks = if settings.run_worker {
+            let worker = crate::webhooks::worker::Worker {
+                pools: pools.clone(),
+                settings: settings.worker.clone(),
+                allow_private: settings.webhook_allow_private,
+            };
+            Some(crate::webhooks::worker::spawn(worker)?)
+        } else {
+            None
+        };
         let mailer = if settings.run_worker {
             let worker = Worker {
                 pools,
@@ -90,6 +104,7 @@ impl Server {
             port: address.port(),
             base_url,
             mailer,
+            webhooks,
         })
     }
 
@@ -99,6 +114,7 @@ impl Server {
 
     pub async fn run(self) -> std::io::Result<()> {
         let _mailer = self.mailer;
+        let _webhooks = self.webhooks;
         self.server.await
     }
 }
@@ -251,6 +267,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::delegations::focal::configure)
         .configure(crate::checkin::routes::configure)
         .configure(crate::travel::routes::configure)
+        .configure(crate::webhooks::routes::configure)
+        .configure(crate::webhooks::dashboard::configure)
         .configure(crate::travel::verify::configure)
         .configure(crate::travel::dashboard::configure)
         .configure(crate::checkin::files::configure)

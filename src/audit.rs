@@ -46,7 +46,14 @@ pub fn record(conn: &mut DbConn, entry: NewEntry<'_>, now: NaiveDateTime) -> App
             audit_log::detail.eq(entry.detail),
         ))
         .execute(conn)?;
-    Ok(())
+    // The change's webhook deliveries, in its transaction: audited is told.
+    let change = crate::webhooks::store::Change {
+        action: entry.action,
+        meeting_id: entry.meeting_id,
+        subject_id: entry.subject_id,
+        detail: entry.detail,
+    };
+    crate::webhooks::store::queue(conn, &change, now)
 }
 
 #[derive(Debug, Queryable, serde::Serialize)]

@@ -57,6 +57,10 @@ pub struct ServeArgs {
     /// a SQLite database gets a key file beside it; PostgreSQL needs it given.
     #[arg(long, env = "CONVENE_DATA_KEY", hide_env_values = true)]
     pub data_key: Option<String>,
+    /// Lets webhooks reach loopback, private and link-local addresses (for a receiver on the
+    /// same network; off by default, so an organizer cannot reach into the server's network).
+    #[arg(long, env = "CONVENE_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
 }
 
 impl ServeArgs {
@@ -75,6 +79,7 @@ impl ServeArgs {
         settings.worker.purge_after_days = self.purge_after_days;
         settings.public_cache_ttl = Duration::from_millis(self.public_cache_ms);
         settings.data_key = self.data_key.map(KeyText);
+        settings.webhook_allow_private = self.webhook_allow_private;
         Ok(settings)
     }
 }
@@ -144,6 +149,8 @@ pub struct Settings {
     pub public_cache_ttl: Duration,
     /// `CONVENE_DATA_KEY`, if given.
     pub data_key: Option<KeyText>,
+    /// `CONVENE_WEBHOOK_ALLOW_PRIVATE`.
+    pub webhook_allow_private: bool,
 }
 
 /// A key as given, never printed.
@@ -176,6 +183,7 @@ impl Settings {
             request_body_timeout: Duration::from_secs(30),
             public_cache_ttl: Duration::from_secs(1),
             data_key: None,
+            webhook_allow_private: false,
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod telemetry;
 pub mod travel;
 pub mod values;
 pub mod web;
+pub mod webhooks;
 
 pub use app::Server;
 pub use config::Settings;

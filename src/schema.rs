@@ -360,7 +360,40 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendances,
     travel_requests,
     visa_letters,
+    webhooks,
+    webhook_deliveries,
 );
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        meeting_id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (seq) {
+        seq -> BigInt,
+        id -> Text,
+        webhook_id -> Text,
+        meeting_id -> Text,
+        subject_id -> Nullable<Text>,
+        event -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     travel_requests (registration_id) {
@@ -409,5 +442,6 @@ diesel::table! {
 
 diesel::joinable!(press_access_log -> tokens (token_id));
 diesel::joinable!(sessions -> rooms (room_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(session_speakers -> sessions (session_id));
 diesel::joinable!(session_speakers -> registrations (registration_id));

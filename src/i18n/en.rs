@@ -548,6 +548,7 @@ pub static EN: Catalogue = Catalogue {
     history_check_in_undone: "Check-in undone",
     error_locked_after_check_in: "This cannot change once you were checked in: the organizers can correct it.",
     travel: &super::travel::EN,
+    webhooks: &super::webhooks::EN,
     desk: Desk {
         not_recorded: "{name} is not checked in: this check-in was sent before and then undone. Check them in again.",
         link_revoked: "This desk link no longer works: ask an organizer for a new one. Nothing is kept on this device.",

@@ -548,6 +548,7 @@ pub static ES: Catalogue = Catalogue {
     history_check_in_undone: "Llegada deshecha",
     error_locked_after_check_in: "Esto no puede cambiar una vez registrada su llegada: el equipo organizador puede corregirlo.",
     travel: &super::travel::ES,
+    webhooks: &super::webhooks::ES,
     desk: Desk {
         not_recorded: "{name} no tiene la llegada registrada: este registro ya se había enviado y se deshizo. Registre su llegada de nuevo.",
         link_revoked: "Este enlace de mostrador ya no funciona: pida uno nuevo a alguien del equipo organizador. No queda nada guardado en este dispositivo.",

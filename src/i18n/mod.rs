@@ -8,12 +8,14 @@ mod es;
 mod format;
 mod lookup;
 mod travel;
+mod webhooks;
 
 pub use desk::Desk;
 pub use en::EN;
 pub use es::ES;
 pub use format::{counted, date_time, day_heading, fill};
 pub use travel::{Letter, Travel, TravelFormTexts, TravelTab};
+pub use webhooks::Webhooks;
 
 use crate::values::Language;
 
@@ -351,6 +353,7 @@ pub struct Catalogue {
     pub desk: Desk,
     /// Travel support and visa letters.
     pub travel: &'static Travel,
+    pub webhooks: &'static Webhooks,
     pub error_locked_after_check_in: &'static str,
     pub history_check_in_undone: &'static str,
     pub checkin_tab: &'static str,

@@ -9,7 +9,7 @@ use crate::db::{now, DbConn, DbPool};
 use crate::error::{AppError, AppResult};
 use crate::meetings::counts::{self, Dimension};
 use crate::registrations::model::RegistrationStatus;
-use crate::schema::outbox;
+use crate::schema::{outbox, webhook_deliveries};
 use actix_web::HttpRequest;
 use diesel::prelude::*;
 use prometheus::{
@@ -36,6 +36,7 @@ pub struct Metrics {
     latency: HistogramVec,
     registrations: IntGaugeVec,
     outbox: IntGaugeVec,
+    webhooks: IntGaugeVec,
     oldest_pending: prometheus::IntGauge,
     pool: IntGaugeVec,
     checkins: IntCounterVec,
@@ -96,6 +97,11 @@ impl Metrics {
                 &["status"],
             ),
             oldest_pending,
+            webhooks: gauge(
+                "convene_webhook_deliveries",
+                "Webhook deliveries, by status (pending, sent, dead)",
+                &["status"],
+            ),
             pool: gauge(
                 "convene_db_pool_connections",
                 "Database connections of this instance, by pool (read, write) and state (in_use, idle)",
@@ -110,11 +116,12 @@ impl Metrics {
     }
 
     fn register_all(&self) {
-        let families: [Box<dyn prometheus::core::Collector>; 7] = [
+        let families: [Box<dyn prometheus::core::Collector>; 8] = [
             Box::new(self.requests.clone()),
             Box::new(self.latency.clone()),
             Box::new(self.registrations.clone()),
             Box::new(self.outbox.clone()),
+            Box::new(self.webhooks.clone()),
             Box::new(self.oldest_pending.clone()),
             Box::new(self.pool.clone()),
             Box::new(self.checkins.clone()),
@@ -188,12 +195,18 @@ impl Metrics {
             crate::email::outbox::SENT,
             crate::email::outbox::DEAD,
         ] {
-            let n = snapshot
-                .outbox
-                .iter()
-                .find(|(s, _)| s == status)
-                .map_or(0, |(_, n)| *n);
-            self.outbox.with_label_values(&[status]).set(n);
+            let of = |counts: &[(String, i64)]| {
+                counts
+                    .iter()
+                    .find(|(s, _)| s == status)
+                    .map_or(0, |(_, n)| *n)
+            };
+            self.outbox
+                .with_label_values(&[status])
+                .set(of(&snapshot.outbox));
+            self.webhooks
+                .with_label_values(&[status])
+                .set(of(&snapshot.webhooks));
         }
         self.oldest_pending.set(snapshot.oldest_pending_seconds);
     }
@@ -233,6 +246,7 @@ impl Default for Metrics {
 pub struct Snapshot {
     pub registrations: BTreeMap<String, i64>,
     pub outbox: Vec<(String, i64)>,
+    pub webhooks: Vec<(String, i64)>,
     pub oldest_pending_seconds: i64,
 }
 
@@ -242,6 +256,10 @@ pub fn snapshot(conn: &mut DbConn) -> AppResult<Snapshot> {
         .group_by(outbox::status)
         .select((outbox::status, diesel::dsl::count_star()))
         .load::<(String, i64)>(conn)?;
+    let webhooks = webhook_deliveries::table
+        .group_by(webhook_deliveries::status)
+        .select((webhook_deliveries::status, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?;
     let oldest: Option<chrono::NaiveDateTime> = outbox::table
         .filter(outbox::status.eq(crate::email::outbox::PENDING))
         .select(diesel::dsl::min(outbox::created_at))
@@ -250,6 +268,7 @@ pub fn snapshot(conn: &mut DbConn) -> AppResult<Snapshot> {
     Ok(Snapshot {
         registrations,
         outbox,
+        webhooks,
         oldest_pending_seconds,
     })
 }

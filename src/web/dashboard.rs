@@ -26,6 +26,7 @@ pub enum Tab {
     Delegations,
     CheckIn,
     Travel,
+    Webhooks,
     Edit,
 }
 
@@ -101,6 +102,7 @@ pub fn meeting_page(
         ),
         (Tab::CheckIn, format!("{base}/check-in"), t.checkin_tab),
         (Tab::Travel, format!("{base}/travel"), t.travel.heading),
+        (Tab::Webhooks, format!("{base}/webhooks"), t.webhooks.tab),
         (Tab::Edit, format!("{base}/edit"), t.edit_meeting),
     ];
     let title = meeting.title_in(ctx.lang);

@@ -27,6 +27,8 @@ pub struct AppState {
     pub sealer: crate::travel::sealed::Sealer,
     /// This server's Prometheus metrics.
     pub metrics: Arc<crate::operations::metrics::Metrics>,
+    /// `CONVENE_WEBHOOK_ALLOW_PRIVATE`: webhooks may be registered on private addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             mail_wakeup,
             sealer,
             metrics: Arc::default(),
+            webhook_allow_private: false,
         }
     }
 

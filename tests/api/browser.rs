@@ -659,6 +659,7 @@ async fn page_walk(backend: Backend) {
         format!("{m}/travel/{someone}"),
         format!("/organizer/m/{other}/travel/{letter_holder}"),
         format!("/verify/{reference}"),
+        format!("{m}/webhooks"),
     ];
     let unlabelled = "return [...document.querySelectorAll('input, select, textarea')]
         .filter(e => !['hidden', 'submit', 'button'].includes(e.type))

@@ -38,3 +38,4 @@ mod registrations_table;
 mod seat_guards;
 mod size;
 mod travel;
+mod webhooks;

@@ -136,6 +136,7 @@ async fn metrics_parse_and_follow_registrations_and_check_ins(backend: Backend) 
         ("convene_outbox_oldest_pending_age_seconds", "gauge"),
         ("convene_db_pool_connections", "gauge"),
         ("convene_checkins", "counter"),
+        ("convene_webhook_deliveries", "gauge"),
     ] {
         let found = first
             .family(family)

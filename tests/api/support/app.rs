@@ -24,6 +24,8 @@ pub fn test_settings(db: &TestDb, smtp_port: u16) -> Settings {
     settings.worker.poll_interval = Duration::from_millis(50);
     settings.worker.retry_base = Duration::from_millis(50);
     settings.worker.retry_max = Duration::from_millis(400);
+    // The webhook receivers of the tests listen on loopback.
+    settings.webhook_allow_private = true;
     // PostgreSQL needs the data key given; a SQLite test database gets a key file beside it.
     if db.url().starts_with("postgres") {
         settings.data_key = Some(convene::config::KeyText(TEST_DATA_KEY.into()));
@@ -136,6 +138,9 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
         self.call(reqwest::Method::POST, path, token, Some(body))
             .await
+    }
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Answer {
+        self.call(reqwest::Method::DELETE, path, token, None).await
     }
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
         self.call(reqwest::Method::PATCH, path, token, Some(body))

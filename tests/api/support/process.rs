@@ -50,6 +50,7 @@ impl ServerProcess {
             .env("CONVENE_MAIL_POLL_MS", "50")
             .env("CONVENE_MAIL_RETRY_BASE_MS", "100")
             .env("CONVENE_MAIL_LEASE_MS", "1500")
+            .env("CONVENE_WEBHOOK_ALLOW_PRIVATE", "true")
             .env("RUST_LOG", rust_log)
             .env("NO_COLOR", "1")
             .envs(env.iter().copied())
