@@ -16,7 +16,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -47,6 +47,8 @@ pub struct Metrics {
     /// hash, so no path (which can hold a token) is kept; bounded, so paths with tokens cannot
     /// grow it.
     patterns: RwLock<HashMap<u64, Arc<str>>>,
+    /// Keyed at random for this process, so nobody can craft paths that collide.
+    path_keys: std::hash::RandomState,
 }
 
 /// How many paths' patterns are remembered before the memory is cleared.
@@ -110,6 +112,7 @@ impl Metrics {
             checkins,
             read_at: Mutex::new(None),
             patterns: RwLock::default(),
+            path_keys: std::hash::RandomState::new(),
         };
         metrics.register_all();
         metrics
@@ -133,11 +136,7 @@ impl Metrics {
 
     /// The route pattern of a request (`/manage/{token}`), or `unmatched`.
     pub fn pattern(&self, req: &HttpRequest) -> Arc<str> {
-        let key = {
-            let mut hasher = std::hash::DefaultHasher::new();
-            req.path().hash(&mut hasher);
-            hasher.finish()
-        };
+        let key = self.path_keys.hash_one(req.path());
         let known = self.patterns.read().unwrap_or_else(|e| e.into_inner());
         if let Some(pattern) = known.get(&key) {
             return pattern.clone();
@@ -157,6 +156,11 @@ impl Metrics {
 
     /// Counts an answered request under its route pattern.
     pub fn request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        // A client may send any method name: only the known ones become series.
+        let method = match method {
+            "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => method,
+            _ => "OTHER",
+        };
         let status = status.to_string();
         let labels = [route, method, status.as_str()];
         self.requests.with_label_values(&labels).inc();

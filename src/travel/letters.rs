@@ -52,6 +52,17 @@ pub fn issue(
     account_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<String> {
+    conn.transaction(|conn| issue_locked(conn, meeting, registration_id, sealer, account_id, now))
+}
+
+fn issue_locked(
+    conn: &mut DbConn,
+    meeting: &Meeting,
+    registration_id: &str,
+    sealer: &Sealer,
+    account_id: &str,
+    now: NaiveDateTime,
+) -> AppResult<String> {
     if !meeting.visa_letters {
         return Err(AppError::conflict(
             "visa_letters_not_offered",
@@ -71,7 +82,7 @@ pub fn issue(
             "a visa letter is issued for a confirmed registration",
         ));
     }
-    let travel = row(conn, registration_id)?
+    let travel = super::store::row_locked(conn, registration_id)?
         .filter(|travel| travel.visa_letter_requested)
         .ok_or_else(|| AppError::conflict("not_requested", "no visa letter was asked for"))?;
     let sealed = travel.passport_sealed.ok_or_else(|| {

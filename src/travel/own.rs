@@ -1,7 +1,7 @@
 //! The participant's own change of their travel, until the organizer has decided.
 
 use super::sealed::{Sealed, Sealer};
-use super::store::{row, save, TravelRow};
+use super::store::{row_locked, save, TravelRow};
 use super::{TravelDraft, TravelForm, TravelRules};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, Checks};
@@ -47,6 +47,17 @@ pub enum Blanks {
 pub fn replace_own(
     conn: &mut DbConn,
     registration_id: &str,
+    form: TravelForm,
+    blanks: Blanks,
+    sealer: &Sealer,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    conn.transaction(|conn| replace_locked(conn, registration_id, form, blanks, sealer, now))
+}
+
+fn replace_locked(
+    conn: &mut DbConn,
+    registration_id: &str,
     mut form: TravelForm,
     blanks: Blanks,
     sealer: &Sealer,
@@ -63,7 +74,7 @@ pub fn replace_own(
         ));
     }
     let meeting = crate::meetings::store::by_id(conn, &meeting_id)?;
-    let current = row(conn, registration_id)?;
+    let current = row_locked(conn, registration_id)?;
     if let Some(current) = &current {
         let issued: i64 = visa_letters::table
             .filter(visa_letters::registration_id.eq(registration_id))

@@ -285,7 +285,8 @@ fn read_key_file(path: &Path) -> std::io::Result<Sealer> {
 fn publish_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let draft = path.with_extension(format!("{}.draft", std::process::id()));
+    // A name of its own each time: a draft left by a crash never stands in the way.
+    let draft = path.with_extension(format!("{}.draft", hex::encode(random_key())));
     let written = (|| {
         let mut file = std::fs::OpenOptions::new()
             .write(true)

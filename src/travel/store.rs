@@ -176,6 +176,23 @@ pub fn row(conn: &mut DbConn, registration_id: &str) -> AppResult<Option<TravelR
         .optional()?)
 }
 
+/// A registration's travel as stored, held (on PostgreSQL) until the transaction ends: the
+/// participant's change and the organizer's letter or decision then come one after the other,
+/// each seeing what the other did.
+pub fn row_locked(conn: &mut DbConn, registration_id: &str) -> AppResult<Option<TravelRow>> {
+    macro_rules! query {
+        () => {
+            travel_requests::table
+                .find(registration_id)
+                .select(TravelRow::as_select())
+        };
+    }
+    Ok(match conn {
+        DbConn::Postgres(pg) => query!().for_update().first(pg).optional()?,
+        DbConn::Sqlite(sqlite) => query!().first(sqlite).optional()?,
+    })
+}
+
 /// A registration's travel as its participant and organizers see it.
 pub fn view(
     conn: &mut DbConn,

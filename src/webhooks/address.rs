@@ -17,19 +17,49 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || v4.is_documentation()
                 || v4.is_multicast()
                 || a == 0
+                || a >= 240
                 || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
                 || (a == 192 && b == 0))
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public(IpAddr::V4(v4)),
             None => {
+                let first = v6.segments()[0];
                 !(v6.is_loopback()
                     || v6.is_unspecified()
                     || v6.is_multicast()
                     || v6.is_unique_local()
-                    || v6.is_unicast_link_local())
+                    || v6.is_unicast_link_local()
+                    // site-local (deprecated), Teredo, documentation
+                    || (first & 0xffc0) == 0xfec0
+                    || (first == 0x2001 && v6.segments()[1] == 0)
+                    || (first == 0x2001 && v6.segments()[1] == 0x0db8))
             }
         },
+    }
+}
+
+/// The IPv4 address an IPv6 one carries, where it reaches IPv4: mapped (`::ffff:a.b.c.d`),
+/// compatible (`::a.b.c.d`), NAT64 (`64:ff9b::/96`, `64:ff9b:1::/48`) and 6to4 (`2002::/16`).
+fn embedded_v4(v6: std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    let s = v6.segments();
+    let last = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        std::net::Ipv4Addr::new(a, b, c, d)
+    };
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    match s {
+        [0, 0, 0, 0, 0, 0, hi, lo] if (hi, lo) != (0, 0) && (hi, lo) != (0, 1) => {
+            Some(last(hi, lo))
+        }
+        [0x64, 0xff9b, 0, 0, 0, 0, hi, lo] => Some(last(hi, lo)),
+        [0x64, 0xff9b, 1, ..] => Some(last(s[6], s[7])),
+        [0x2002, hi, lo, ..] => Some(last(hi, lo)),
+        _ => None,
     }
 }
 
@@ -75,6 +105,13 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:10.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+            "198.18.0.1",
+            "240.0.0.1",
+            "fec0::1",
+            "2001::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }

@@ -11,6 +11,10 @@ use std::time::Duration;
 
 /// How long a receiver has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a whole attempt may take, the name's lookup included.
+pub const ATTEMPT_LIMIT: Duration = Duration::from_secs(15);
+/// How much of a failed answer is read.
+const ANSWER_KEPT: usize = 4096;
 
 /// The body sent: the payload with the delivery's id in it, so a receiver deduplicates on
 /// signed data. The same bytes at every attempt.
@@ -73,6 +77,8 @@ pub async fn send(sending: Sending<'_>) -> Outcome {
     // The connection goes to the addresses just checked, whatever the name says next.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy would resolve the name again, past the check above.
+        .no_proxy()
         .timeout(TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .resolve_to_addrs(&host, &addresses)
@@ -104,14 +110,26 @@ pub async fn send(sending: Sending<'_>) -> Outcome {
         Ok(answer) if answer.status() == reqwest::StatusCode::GONE => Outcome::Gone,
         Ok(answer) => {
             let status = answer.status().as_u16();
-            let text = answer.text().await.unwrap_or_default();
             Outcome::Failed {
                 status: Some(status),
-                error: text.chars().take(200).collect(),
+                error: start_of(answer).await,
             }
         }
         Err(error) => failed(error.without_url().to_string()),
     }
+}
+
+/// The start of a failed answer: a receiver may send an endless one.
+async fn start_of(mut answer: reqwest::Response) -> String {
+    let mut start = Vec::new();
+    while start.len() < ANSWER_KEPT {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => start.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    start.truncate(ANSWER_KEPT);
+    String::from_utf8_lossy(&start).chars().take(200).collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use crate::accounts::Organizer;
 use crate::db::now;
 use crate::error::{AppError, AppResult};
 use crate::meetings;
-use crate::web::api_doc::{BadBody, MeetingAccess, SlugAndIdPath, SlugPath};
+use crate::web::api_doc::{BadBody, Conflict, MeetingAccess, SlugAndIdPath, SlugPath};
 use crate::web::slug_or_404;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -32,7 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     params(SlugPath), request_body = WebhookForm,
     responses(
         (status = 201, description = "Registered; `secret` verifies the signatures", body = WebhookCreated),
-        MeetingAccess, BadBody
+        MeetingAccess, Conflict, BadBody
     ),
     security(("organizer" = []))
 )]
@@ -43,6 +43,11 @@ pub(crate) async fn create_webhook(
     form: crate::web::body::Body<WebhookForm>,
 ) -> AppResult<HttpResponse> {
     let slug = slug_or_404(&slug)?;
+    // Whose meeting it is first: a stranger learns nothing of the addresses it tries.
+    let account = who.account_id.clone();
+    let meeting = state
+        .read(move |conn| meetings::store::organized_by(conn, &slug, &account))
+        .await?;
     let allow_private = state.webhook_allow_private;
     // The address's name is looked up: off the request threads.
     let form = form.into_inner();
@@ -51,7 +56,6 @@ pub(crate) async fn create_webhook(
         .map_err(|e| AppError::Unexpected(e.into()))??;
     let created = state
         .write(move |conn| {
-            let meeting = meetings::store::organized_by(conn, &slug, &who.account_id)?;
             let webhook = store::create(conn, &meeting.id, &new, now())?;
             let secret = webhook.secret.clone();
             let view = store::view(webhook, Vec::new(), |at| meeting.rfc3339(at));
@@ -70,7 +74,7 @@ pub(crate) async fn create_webhook(
     get, path = "/api/v1/meetings/{slug}/webhooks",
     tag = "webhooks", summary = "The meeting's webhooks with their last deliveries",
     params(SlugPath),
-    responses((status = 200, description = "Webhooks", body = Vec<WebhookView>), MeetingAccess),
+    responses((status = 200, description = "Webhooks (one page)", body = crate::web::Page<WebhookView>), MeetingAccess),
     security(("organizer" = []))
 )]
 pub(crate) async fn list_webhooks(
@@ -85,7 +89,11 @@ pub(crate) async fn list_webhooks(
             store::list(conn, &meeting.id, |at| meeting.rfc3339(at))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(hooks))
+    // At most twenty: one page.
+    Ok(HttpResponse::Ok().json(crate::web::Page {
+        items: hooks,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(

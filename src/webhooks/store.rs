@@ -16,6 +16,8 @@ pub const DEAD: &str = "dead";
 
 /// How many deliveries a webhook's view lists.
 const SHOWN: i64 = 10;
+/// How many webhooks a meeting may have: each change writes a delivery for each.
+const LIMIT: i64 = 20;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webhooks)]
@@ -36,6 +38,16 @@ pub fn create(
     new: &NewWebhook,
     now: NaiveDateTime,
 ) -> AppResult<Webhook> {
+    let existing: i64 = webhooks::table
+        .filter(webhooks::meeting_id.eq(meeting_id))
+        .count()
+        .get_result(conn)?;
+    if existing >= LIMIT {
+        return Err(AppError::conflict(
+            "webhook_limit",
+            "a meeting has at most 20 webhooks: remove one first",
+        ));
+    }
     let webhook = Webhook {
         id: new_id(),
         meeting_id: meeting_id.to_owned(),
@@ -136,6 +148,12 @@ fn recent(conn: &mut DbConn, webhook_id: &str) -> AppResult<Vec<Delivery>> {
 
 /// Removes a webhook of the meeting, with its deliveries.
 pub fn delete(conn: &mut DbConn, meeting_id: &str, id: &str) -> AppResult<()> {
+    let hook = webhooks::table
+        .filter(webhooks::id.eq(id))
+        .filter(webhooks::meeting_id.eq(meeting_id))
+        .select(webhooks::id);
+    diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq_any(hook)))
+        .execute(conn)?;
     let gone = diesel::delete(
         webhooks::table
             .filter(webhooks::id.eq(id))
@@ -266,12 +284,17 @@ pub fn claim(
 ) -> AppResult<Vec<Claimed>> {
     let earlier = diesel::alias!(webhook_deliveries as earlier);
     conn.transaction(|conn| {
+        // Only the deliveries are locked: a registration queuing a delivery holds its
+        // webhook's row (key share) until it commits, and must not wait on a claim.
+        let enabled = webhooks::table
+            .filter(webhooks::disabled_at.is_null())
+            .select(webhooks::id);
         macro_rules! due {
             () => {
                 webhook_deliveries::table
-                    .inner_join(webhooks::table)
                     .filter(webhook_deliveries::status.eq(PENDING))
                     .filter(webhook_deliveries::next_attempt_at.le(now))
+                    .filter(webhook_deliveries::webhook_id.eq_any(enabled))
                     .filter(not(exists(
                         earlier
                             .filter(
@@ -293,13 +316,14 @@ pub fn claim(
                     )))
                     .order(webhook_deliveries::seq.asc())
                     .limit(batch)
-                    .select((Delivery::as_select(), webhooks::url, webhooks::secret))
+                    .select(Delivery::as_select())
             };
         }
-        let rows: Vec<(Delivery, String, String)> = match conn {
+        let deliveries: Vec<Delivery> = match conn {
             DbConn::Postgres(pg) => due!().for_update().skip_locked().load(pg)?,
             DbConn::Sqlite(sqlite) => due!().load(sqlite)?,
         };
+        let rows = with_targets(conn, deliveries)?;
         if !rows.is_empty() {
             let ids: Vec<&str> = rows.iter().map(|(d, ..)| d.id.as_str()).collect();
             diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
@@ -323,6 +347,28 @@ pub fn claim(
     })
 }
 
+/// Each delivery with its webhook's address and secret.
+fn with_targets(
+    conn: &mut DbConn,
+    deliveries: Vec<Delivery>,
+) -> AppResult<Vec<(Delivery, String, String)>> {
+    let hook_ids: Vec<&str> = deliveries.iter().map(|d| d.webhook_id.as_str()).collect();
+    let targets: std::collections::HashMap<String, (String, String)> = webhooks::table
+        .filter(webhooks::id.eq_any(&hook_ids))
+        .select((webhooks::id, webhooks::url, webhooks::secret))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, url, secret)| (id, (url, secret)))
+        .collect();
+    Ok(deliveries
+        .into_iter()
+        .filter_map(|d| {
+            let (url, secret) = targets.get(&d.webhook_id)?.clone();
+            Some((d, url, secret))
+        })
+        .collect())
+}
+
 /// What became of one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -342,8 +388,12 @@ pub fn record(
     retry_in: Option<chrono::Duration>,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let delivery =
-        webhook_deliveries::table.filter(webhook_deliveries::id.eq(&claimed.delivery.id));
+    // Only while this worker still holds the claim: a send that outlived its lease was taken
+    // over, and what the other worker recorded stands.
+    let delivery = webhook_deliveries::table
+        .filter(webhook_deliveries::id.eq(&claimed.delivery.id))
+        .filter(webhook_deliveries::status.eq(PENDING))
+        .filter(webhook_deliveries::attempts.eq(claimed.delivery.attempts));
     match outcome {
         Outcome::Delivered(status) => diesel::update(delivery)
             .set((
@@ -354,6 +404,12 @@ pub fn record(
             ))
             .execute(conn)?,
         Outcome::Gone => {
+            let held = diesel::update(delivery)
+                .set(webhook_deliveries::last_status.eq(410))
+                .execute(conn)?;
+            if held == 0 {
+                return Ok(());
+            }
             diesel::update(webhooks::table.find(&claimed.delivery.webhook_id))
                 .set(webhooks::disabled_at.eq(now))
                 .execute(conn)?;

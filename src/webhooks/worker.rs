@@ -71,7 +71,7 @@ impl Worker {
     /// Sends what is due; answers how many were tried.
     pub async fn deliver_due(&self) -> AppResult<usize> {
         // Longer than a receiver may take, so a slow one is not taken over mid-send.
-        let lease = chrono::Duration::from_std(delivery::TIMEOUT * 3).unwrap_or_default();
+        let lease = chrono::Duration::from_std(delivery::ATTEMPT_LIMIT * 2).unwrap_or_default();
         let claimed = self
             .pools
             .write_background(move |conn| store::claim(conn, now(), lease, BATCH))
@@ -86,15 +86,22 @@ impl Worker {
     }
 
     async fn send(&self, claimed: &Claimed) -> Outcome {
-        delivery::send(Sending {
+        let sending = delivery::send(Sending {
             url: &claimed.url,
             secret: &claimed.secret,
             delivery_id: &claimed.delivery.id,
             event: &claimed.delivery.event,
             payload: &claimed.delivery.payload,
             allow_private: self.allow_private,
-        })
-        .await
+        });
+        // Well within the lease, so no other worker takes the delivery over meanwhile.
+        match tokio::time::timeout(delivery::ATTEMPT_LIMIT, sending).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::Failed {
+                status: None,
+                error: "no answer in time".into(),
+            },
+        }
     }
 
     async fn record(&self, claimed: Claimed, outcome: Outcome) {

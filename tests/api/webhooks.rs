@@ -265,7 +265,7 @@ async fn a_receiver_gets_each_change_once_signed_and_in_order_even_after_an_outa
         .await;
     assert_eq!(listed.status, 200);
     assert!(!listed.text.contains(&secret), "the secret is shown once");
-    let deliveries = listed.body[0]["deliveries"].as_array().unwrap();
+    let deliveries = listed.body["items"][0]["deliveries"].as_array().unwrap();
     assert!(deliveries.iter().all(|d| d["status"] == "sent"));
     assert!(deliveries.iter().any(|d| d["attempts"].as_i64() > Some(1)));
     let removed = app
@@ -320,7 +320,7 @@ async fn a_webhook_into_the_server_s_network_is_refused_without_the_setting(back
         "every bad field at once"
     );
     let listed = app.get(&path, Some(&organizer)).await;
-    assert_eq!(listed.body, json!([]), "nothing was registered");
+    assert_eq!(listed.body["items"], json!([]), "nothing was registered");
 }
 
 on_both_backends!(the_webhooks_tab_adds_shows_deliveries_and_removes);
@@ -399,7 +399,7 @@ async fn the_webhooks_tab_adds_shows_deliveries_and_removes(backend: Backend) {
             Some(&organizer),
         )
         .await
-        .body[0]["id"]
+        .body["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -418,5 +418,5 @@ async fn the_webhooks_tab_adds_shows_deliveries_and_removes(backend: Backend) {
             Some(&organizer),
         )
         .await;
-    assert_eq!(listed.body, json!([]));
+    assert_eq!(listed.body["items"], json!([]));
 }

@@ -18,7 +18,9 @@ CREATE INDEX webhooks_meeting ON webhooks (meeting_id);
 CREATE TABLE webhook_deliveries (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    webhook_id TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    -- No foreign key: a registration queuing a delivery must never wait on, or fail with, a
+    -- webhook being removed at that moment; removing a webhook removes its deliveries.
+    webhook_id TEXT NOT NULL,
     meeting_id TEXT NOT NULL,
     subject_id TEXT,
     event TEXT NOT NULL,

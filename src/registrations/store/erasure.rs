@@ -198,7 +198,9 @@ pub fn purge_due(conn: &mut DbConn, ended_before: NaiveDateTime) -> AppResult<bo
 
 /// What a purged meeting keeps of people besides its registrations, removed.
 pub(super) fn erase_meeting_traces(conn: &mut DbConn, meeting_id: &str) -> AppResult<()> {
-    use crate::schema::{agenda_changes, audit_log, outbox, session_speakers, tokens};
+    use crate::schema::{
+        agenda_changes, audit_log, outbox, session_speakers, tokens, webhook_deliveries,
+    };
     diesel::delete(session_speakers::table.filter(session_speakers::meeting_id.eq(meeting_id)))
         .execute(conn)?;
     // Press tokens stay, without their labels (often a journalist's name), so the access log
@@ -207,6 +209,9 @@ pub(super) fn erase_meeting_traces(conn: &mut DbConn, meeting_id: &str) -> AppRe
         .set(tokens::label.eq(None::<String>))
         .execute(conn)?;
     diesel::delete(outbox::table.filter(outbox::meeting_id.eq(meeting_id))).execute(conn)?;
+    // A receiver's answers may quote what it was sent.
+    diesel::delete(webhook_deliveries::table.filter(webhook_deliveries::meeting_id.eq(meeting_id)))
+        .execute(conn)?;
     diesel::delete(agenda_changes::table.filter(agenda_changes::meeting_id.eq(meeting_id)))
         .execute(conn)?;
     // Details were free text in some entries (and press-token labels in older ones); actions,
