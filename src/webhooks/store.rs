@@ -273,14 +273,15 @@ pub struct Claimed {
     pub secret: String,
 }
 
-/// Claims up to `batch` due deliveries for `lease`. A delivery waits while an earlier one of
-/// the same webhook and registration is pending, so each registration's events arrive in
-/// order, retries included.
+/// Claims up to `batch` due deliveries for `lease`, none of the `busy` webhooks. A delivery
+/// waits while an earlier one of the same webhook and registration is pending, so each
+/// registration's events arrive in order, retries included.
 pub fn claim(
     conn: &mut DbConn,
     now: NaiveDateTime,
     lease: chrono::Duration,
     batch: i64,
+    busy: &[String],
 ) -> AppResult<Vec<Claimed>> {
     let earlier = diesel::alias!(webhook_deliveries as earlier);
     conn.transaction(|conn| {
@@ -295,6 +296,7 @@ pub fn claim(
                     .filter(webhook_deliveries::status.eq(PENDING))
                     .filter(webhook_deliveries::next_attempt_at.le(now))
                     .filter(webhook_deliveries::webhook_id.eq_any(enabled))
+                    .filter(webhook_deliveries::webhook_id.ne_all(busy))
                     .filter(not(exists(
                         earlier
                             .filter(

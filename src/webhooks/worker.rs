@@ -1,5 +1,5 @@
-//! The webhook worker: claims due deliveries, sends them at once (each within its time limit),
-//! and records what became of them. It runs on a thread of its own, beside the email worker,
+//! The webhook worker: claims due deliveries, sends each within its time limit, and records
+//! what became of it as soon as it is answered. It runs on a thread of its own, beside the email worker,
 //! so a slow or dead receiver delays neither a registration nor an email.
 
 use super::delivery::{self, Sending};
@@ -8,11 +8,19 @@ use crate::config::WorkerSettings;
 use crate::db::{now, Pools};
 use crate::email::outbox::backoff;
 use crate::error::AppResult;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 
-/// How many deliveries one claim takes (and sends at once).
-const BATCH: i64 = 16;
+/// How many deliveries are out at once, in all…
+const IN_FLIGHT: usize = 16;
+/// …and to one webhook: a slow receiver cannot take every slot.
+const PER_WEBHOOK: usize = 4;
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub struct Worker {
     pub pools: Pools,
@@ -53,36 +61,70 @@ pub fn spawn(worker: Worker) -> std::io::Result<Running> {
 }
 
 impl Worker {
+    /// Claims what is due while there is room, sends each delivery on its own, and records it
+    /// as soon as it is answered: a slow receiver holds its own slots only.
     async fn run(self) {
+        let worker = Arc::new(self);
+        let flying: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let mut sends = JoinSet::new();
         loop {
-            let handled = match self.deliver_due().await {
-                Ok(handled) => handled,
+            let room = IN_FLIGHT.saturating_sub(sends.len());
+            let claimed = match worker.claim(room, &flying).await {
+                Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::warn!(error.cause = %error, "cannot claim webhook deliveries");
-                    0
+                    Vec::new()
                 }
             };
-            if handled == 0 {
-                tokio::time::sleep(self.settings.poll_interval).await;
+            let idle = claimed.is_empty();
+            for claimed in claimed {
+                let (worker, flying) = (worker.clone(), flying.clone());
+                *lock(&flying)
+                    .entry(claimed.delivery.webhook_id.clone())
+                    .or_default() += 1;
+                sends.spawn(async move {
+                    let webhook = claimed.delivery.webhook_id.clone();
+                    let outcome = worker.send(&claimed).await;
+                    worker.record(claimed, outcome).await;
+                    let mut flying = lock(&flying);
+                    if let Some(n) = flying.get_mut(&webhook) {
+                        *n -= 1;
+                        if *n == 0 {
+                            flying.remove(&webhook);
+                        }
+                    }
+                });
+            }
+            if idle {
+                // A finished send makes room (and may free its registration's next event).
+                tokio::select! {
+                    Some(_) = sends.join_next(), if !sends.is_empty() => {}
+                    () = tokio::time::sleep(worker.settings.poll_interval) => {}
+                }
             }
         }
     }
 
-    /// Sends what is due; answers how many were tried.
-    pub async fn deliver_due(&self) -> AppResult<usize> {
-        // Longer than a receiver may take, so a slow one is not taken over mid-send.
-        let lease = chrono::Duration::from_std(delivery::ATTEMPT_LIMIT * 2).unwrap_or_default();
-        let claimed = self
-            .pools
-            .write_background(move |conn| store::claim(conn, now(), lease, BATCH))
-            .await?;
-        let tried = claimed.len();
-        let sends = claimed.iter().map(|claimed| self.send(claimed));
-        let outcomes = futures_util::future::join_all(sends).await;
-        for (claimed, outcome) in claimed.into_iter().zip(outcomes) {
-            self.record(claimed, outcome).await;
+    /// Claims up to `room` due deliveries, none of a webhook that has its share in flight.
+    async fn claim(
+        &self,
+        room: usize,
+        flying: &Mutex<HashMap<String, usize>>,
+    ) -> AppResult<Vec<Claimed>> {
+        if room == 0 {
+            return Ok(Vec::new());
         }
-        Ok(tried)
+        let busy: Vec<String> = lock(flying)
+            .iter()
+            .filter(|(_, n)| **n >= PER_WEBHOOK)
+            .map(|(id, _)| id.clone())
+            .collect();
+        // Longer than an attempt may take, so a slow one is not taken over mid-send.
+        let lease = chrono::Duration::from_std(delivery::ATTEMPT_LIMIT * 2).unwrap_or_default();
+        let batch = room as i64;
+        self.pools
+            .write_background(move |conn| store::claim(conn, now(), lease, batch, &busy))
+            .await
     }
 
     async fn send(&self, claimed: &Claimed) -> Outcome {

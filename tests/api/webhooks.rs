@@ -10,7 +10,7 @@ use sha2::Sha256;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ struct Received {
 struct Receiver {
     url: String,
     answer: Arc<AtomicU16>,
+    /// How long it takes to answer, in milliseconds (one request at a time).
+    delay: Arc<AtomicU64>,
     got: Arc<Mutex<Vec<Received>>>,
 }
 
@@ -35,8 +37,9 @@ impl Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hooks/convene", listener.local_addr().unwrap());
         let answer = Arc::new(AtomicU16::new(200));
+        let delay = Arc::new(AtomicU64::new(0));
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-        let (status, kept) = (answer.clone(), got.clone());
+        let (status, kept, slow) = (answer.clone(), got.clone(), delay.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -58,6 +61,7 @@ impl Receiver {
                     .unwrap_or(0);
                 let mut body = vec![0; length];
                 reader.read_exact(&mut body).unwrap_or(());
+                std::thread::sleep(Duration::from_millis(slow.load(Ordering::SeqCst)));
                 let answered = status.load(Ordering::SeqCst);
                 kept.lock().unwrap().push(Received {
                     headers,
@@ -71,7 +75,12 @@ impl Receiver {
                 );
             }
         });
-        Self { url, answer, got }
+        Self {
+            url,
+            answer,
+            delay,
+            got,
+        }
     }
 
     /// The requests answered 200, once there are `n` of them; fails after ten seconds.
@@ -419,4 +428,43 @@ async fn the_webhooks_tab_adds_shows_deliveries_and_removes(backend: Backend) {
         )
         .await;
     assert_eq!(listed.body["items"], json!([]));
+}
+
+on_both_backends!(a_slow_receiver_does_not_hold_back_another_webhook);
+async fn a_slow_receiver_does_not_hold_back_another_webhook(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({})).await;
+    let (slow, quick) = (Receiver::start(), Receiver::start());
+    slow.delay.store(12_000, Ordering::SeqCst);
+    for receiver in [&slow, &quick] {
+        let created = app
+            .post(
+                &format!("/api/v1/meetings/{slug}/webhooks"),
+                Some(&organizer),
+                json!({"url": receiver.url,
+                    "events": ["registration.created", "registration.confirmed"]}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+    }
+    let token = app
+        .register_and_read_token(&slug, TestApp::registration_body("ana@example.org"))
+        .await;
+    app.confirm(&token).await;
+    // Both events reach the quick receiver while the slow one still holds the first: each
+    // delivery is recorded when answered, not when the others of its claim are. (Waited for up
+    // to 6 s: the slow receiver answers after 12.)
+    let started = Instant::now();
+    while quick.got.lock().unwrap().len() < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "the quick receiver waits on the slow one"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        slow.got.lock().unwrap().is_empty(),
+        "the slow one has not answered yet"
+    );
 }
