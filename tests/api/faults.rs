@@ -379,6 +379,11 @@ async fn postgres_restarted_under_load_answers_503_then_recovers() {
         200,
         "/healthz: the process itself is alive"
     );
+    assert_eq!(
+        status_of(&format!("{}/metrics", server.address)).await,
+        200,
+        "/metrics answers while the database is away, when an operator looks"
+    );
     until("503s during the outage", Duration::from_secs(60), || {
         count(&answers, 503) >= 16
     })
