@@ -240,7 +240,10 @@ impl From<diesel::result::Error> for AppError {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
             Error::NotFound => Self::NotFound,
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => Self::Unavailable,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                crate::db::connection_lost();
+                Self::Unavailable
+            }
             Error::DatabaseError(_, ref info) if is_busy_message(info.message()) => {
                 Self::Unavailable
             }

@@ -5,6 +5,7 @@ use super::DbConn;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection};
 use diesel::{Connection, PgConnection, SqliteConnection};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Which database a URL points at, decided by its scheme and never by trial.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +112,15 @@ impl ManageConnection for ConnectionManager {
         connect(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
     }
 
+    /// Asked at every checkout on PostgreSQL, it asks the server only in the seconds after a
+    /// connection was found lost ([`connection_lost`]): a server that restarted leaves every
+    /// pooled connection dead, and these are then found and replaced before use. Asking at
+    /// every checkout would cost each request a round trip; without it, each dead connection
+    /// fails one request (a 503, nothing written) before it is found.
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        if !lately_lost() {
+            return Ok(());
+        }
         conn.batch_execute("SELECT 1")
             .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -122,6 +131,26 @@ impl ManageConnection for ConnectionManager {
         use diesel::connection::TransactionManager;
         <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
+}
+
+/// When a connection was last found lost, in milliseconds since the Unix epoch (0: never).
+static LOST_AT_MS: AtomicI64 = AtomicI64::new(0);
+/// How long after a lost connection every checkout asks the server first.
+const SUSPICION_MS: i64 = 30_000;
+
+fn epoch_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Records that a connection to the database was found closed: for a while, checkouts test
+/// their connection before handing it out.
+pub fn connection_lost() {
+    LOST_AT_MS.store(epoch_ms(), Ordering::Relaxed);
+}
+
+fn lately_lost() -> bool {
+    let at = LOST_AT_MS.load(Ordering::Relaxed);
+    at != 0 && epoch_ms() - at < SUSPICION_MS
 }
 
 pub type DbPool = Pool<ConnectionManager>;

@@ -9,7 +9,7 @@ mod pools;
 mod stream;
 mod writer;
 
-pub use connect::{connect, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
+pub use connect::{connect, connection_lost, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
 pub use pools::Pools;
 pub use stream::each_row;
 

@@ -42,8 +42,8 @@ impl Pools {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
-                // A PostgreSQL connection can die with its server; a SQLite one is a file
-                // handle, and a check before every use would only cost a statement.
+                // A PostgreSQL connection can die with its server: checked once one was found
+                // lost (`ConnectionManager::is_valid`). A SQLite one is a file handle.
                 .test_on_check_out(!url.is_sqlite())
                 .connection_timeout(CHECKOUT_TIMEOUT)
         };
