@@ -13,11 +13,14 @@
 
 #[path = "suite/checkin.rs"]
 mod checkin;
+#[path = "suite/registration.rs"]
+mod registration;
 
 use chrono::Utc;
 use convene::accounts::tokens::{self, Grant, TokenKind};
 use convene::db::{self, DatabaseUrl, DbConn, Pools};
 use convene::registrations::model::{NewRegistration, RegistrationForm};
+use convene::registrations::store::Destination;
 use convene::values::Slug;
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -53,6 +56,10 @@ struct Options {
     sizes: Option<Vec<usize>>,
     /// `--checkin`: the check-in desk and the badges instead of the load suite.
     checkin: bool,
+    /// `--registration`: a registration alone, at 1 and 8 connections.
+    registration: bool,
+    /// `--binary PATH`: the `convene` to serve, instead of this build's.
+    binary: Option<PathBuf>,
 }
 
 impl Options {
@@ -77,6 +84,8 @@ impl Options {
                 .unwrap_or(if quick { 1 } else { 3 }),
             out: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench/suite.json"),
             checkin: args.iter().any(|a| a == "--checkin"),
+            registration: args.iter().any(|a| a == "--registration"),
+            binary: value("--binary").map(PathBuf::from),
             sizes: args.iter().any(|a| a == "--sizes").then(|| {
                 value("--sizes")
                     .filter(|v| !v.starts_with("--"))
@@ -252,9 +261,14 @@ struct Server {
 
 impl Server {
     fn start(url: &str, smtp_port: u16) -> Self {
+        Self::start_binary(None, url, smtp_port)
+    }
+
+    /// `binary`, or this build's `convene` when none is named.
+    fn start_binary(binary: Option<&Path>, url: &str, smtp_port: u16) -> Self {
         let port = free_port();
         let spawned = Instant::now();
-        let child = Command::new(CONVENE)
+        let child = Command::new(binary.unwrap_or(Path::new(CONVENE)))
             .args([
                 "serve",
                 "--database-url",
@@ -673,7 +687,7 @@ fn load_row(backend: Backend, what: &str, concurrency: u32, load: Load) -> Row {
     }
 }
 
-/// The bare database doing a registration's writes: the same store function the handler calls,
+/// The bare database doing a registration: the same store function the handler calls,
 /// through the same pools and driver, from `concurrency` threads, with no HTTP.
 fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) -> Load {
     let pools = Pools::open(&DatabaseUrl::parse(url).unwrap(), 10).unwrap();
@@ -685,6 +699,13 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
         .map(|t| {
             let (pools, slug, stop, latencies, label) = (pools.clone(), slug.clone(), stop.clone(), latencies.clone(), label.to_owned());
             std::thread::spawn(move || {
+                // The meeting and its questions, read once as the handler's cache
+                // (`SignupContexts`) reads them once a second.
+                let mut conn = pools.read.get().unwrap();
+                let meeting = convene::meetings::store::public_by_slug(&mut conn, &slug).unwrap();
+                let questionnaire = convene::meetings::questions::store::questionnaire(&mut conn, &meeting.id).unwrap();
+                drop(conn);
+                let context = convene::registrations::signup_context::SignupContext { meeting, questionnaire };
                 let mut mine = Vec::new();
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
@@ -696,9 +717,10 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
                         "consent_data_processing": true, "consent_press_listing": true
                     })).unwrap();
                     let began = Instant::now();
-                    let new = NewRegistration::parse(&form, &Default::default()).unwrap();
+                    let new = NewRegistration::parse(&form, &context.questionnaire).unwrap();
+                    let to = Destination::of(&context.meeting, &context.questionnaire, new.category.as_ref(), db::now()).unwrap();
                     let mut conn = pools.write.get().unwrap();
-                    convene::registrations::store::register(&mut conn, &slug, &new, &Default::default(), db::now()).unwrap();
+                    convene::registrations::store::register(&mut conn, &to, &new, &Default::default(), db::now()).unwrap();
                     drop(conn);
                     mine.push(began.elapsed().as_secs_f64() * 1000.0);
                 }
@@ -730,26 +752,49 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
     }
 }
 
-/// pgbench running the statements a registration runs, as one transaction.
+/// pgbench sending the statement a registration sends on PostgreSQL: `convene_register` with
+/// the argument the code makes (`postgres_argument`), its ids and address made unique for each
+/// call in SQL. (The meeting and its questions are read once a second, not per registration.)
 fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option<Load> {
     let script = work.join("register.sql");
-    std::fs::write(&script, r#"\set n random(1, 1000000000)
-BEGIN;
-SELECT id, capacity, status FROM meetings WHERE slug = 'bench-ceiling';
-SELECT id AS org_id FROM organizations WHERE name = 'Centro de Información list 1' AND country = 'GT' \gset
-INSERT INTO registrations (id, meeting_id, email, email_key, full_name, organization_id, job_title, country,
-  language, consent_data_processing, consent_press_listing, status, search_text, created_at, status_changed_at,
-  category)
-  VALUES (gen_random_uuid()::text, (SELECT id FROM meetings WHERE slug = 'bench-ceiling'),
-  'pgb' || :n || '-' || :client_id || '@example.org', 'pgb' || :n || '-' || :client_id || '@example.org',
-  'Participante', :org_id, 'Coordinación', 'GT', 'es', TRUE, TRUE, 'pending_email',
-  'participante', now(), now(), 'participant') ON CONFLICT DO NOTHING;
-INSERT INTO audit_log (id, actor, action, meeting_id, subject_id, detail, at)
-  VALUES (gen_random_uuid()::text, 'participant', 'registration.created', NULL, NULL, 'pending_email', now());
-INSERT INTO outbox (id, kind, meeting_id, registration_id, recipient, payload, status, attempts, next_attempt_at, created_at)
-  VALUES (gen_random_uuid()::text, 'confirm_address', NULL, NULL, 'x@example.org', '"ConfirmAddress"', 'sent', 0, now(), now());
-COMMIT;
-"#).unwrap();
+    let mut conn = db.connect();
+    let slug = Slug::parse(Some("bench-ceiling")).unwrap();
+    let meeting = convene::meetings::store::public_by_slug(&mut conn, &slug).unwrap();
+    let asked = convene::meetings::questions::store::questionnaire(&mut conn, &meeting.id).unwrap();
+    let form: RegistrationForm = serde_json::from_value(json!({
+        "full_name": "Participante", "email": "pgbench@example.org",
+        "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
+        "job_title": "Coordinación", "country": "GT", "language": "es",
+        "consent_data_processing": true, "consent_press_listing": true
+    }))
+    .unwrap();
+    let new = NewRegistration::parse(&form, &asked).unwrap();
+    let to = Destination::of(&meeting, &asked, None, db::now()).unwrap();
+    let argument =
+        convene::registrations::store::postgres_argument(&to, &new, &Default::default(), db::now())
+            .unwrap();
+    let unique = [
+        "id",
+        "attempt_id",
+        "org_id",
+        "outbox_id",
+        "audit_id",
+        "checkin_code",
+    ]
+    .map(|key| format!("'{key}', '{key}-' || :client_id || '-' || :n"))
+    .join(", ");
+    std::fs::write(&script, format!(r#"\set n random(1, 1000000000)
+SELECT outcome, oldest_attempt FROM convene_register('{argument}'::jsonb || jsonb_build_object({unique},
+  'email', 'pgb' || :client_id || '-' || :n || '@example.org', 'email_key', 'pgb' || :client_id || '-' || :n || '@example.org',
+  'now', localtimestamp::text));
+"#,
+        // A space after each colon: pgbench reads `:name` as its variable.
+        argument = serde_json::to_string_pretty(&serde_json::from_str::<Value>(&argument).unwrap())
+            .unwrap()
+            .replace('\n', " ")
+            .replace('\'', "''")
+    ))
+    .unwrap();
     let output = Command::new("pgbench")
         .args([
             "-n",
@@ -1107,7 +1152,7 @@ fn run_backend(
                     "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
                     "country": "GT", "language": "es", "consent_data_processing": true
                 })).unwrap();
-                convene::registrations::store::register(conn, &slug, &NewRegistration::parse(&form, &Default::default()).unwrap(), &Default::default(), db::now())?;
+                convene::registrations::store::register_by_slug(conn, &slug, &NewRegistration::parse(&form, &Default::default()).unwrap(), &Default::default(), db::now())?;
             }
             Ok(())
         }).unwrap();
@@ -1222,6 +1267,16 @@ fn main() {
             machine(),
             started.elapsed().as_secs_f64(),
             out.display()
+        );
+        return;
+    }
+    if options.registration {
+        let rows = registration::run_registration(&options);
+        print_table(&rows);
+        println!(
+            "\n{}\nregistration took {:.0} s",
+            machine(),
+            started.elapsed().as_secs_f64()
         );
         return;
     }

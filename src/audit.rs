@@ -15,7 +15,7 @@ pub enum Actor<'a> {
 }
 
 impl Actor<'_> {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Self::Account(id) => format!("account:{id}"),
             Self::Participant(id) => format!("participant:{id}"),

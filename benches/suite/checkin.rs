@@ -8,7 +8,7 @@ use super::*;
 const PEOPLE: usize = 2_000;
 const BADGES: usize = 500;
 
-fn login(base: &str) -> String {
+pub(super) fn login(base: &str) -> String {
     let login = client()
         .post(format!("{base}/api/v1/auth/token"))
         .json(&json!({"email": convene::demo::ORGANIZER_EMAIL, "password": convene::demo::ORGANIZER_PASSWORD}))

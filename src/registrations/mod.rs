@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod model;
 pub mod pages;
 pub mod routes;
+pub mod signup_context;
 pub mod store;
 
 pub use routes::configure;

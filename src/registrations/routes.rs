@@ -94,22 +94,15 @@ pub(crate) async fn register(
     if form.invitation.is_some() {
         return crate::invitations::routes::register_invited(&state, slug, form.into_inner()).await;
     }
-    let lookup = slug.clone();
-    let (questionnaire, travel) = state
-        .read(move |conn| {
-            let meeting = meetings::store::public_by_slug(conn, &lookup)?;
-            let travel = crate::travel::TravelRules::of(&meeting, now().date());
-            Ok((
-                meetings::questions::store::questionnaire(conn, &meeting.id)?,
-                travel,
-            ))
-        })
-        .await?;
-    let new = NewRegistration::parse_with_travel(&form, &questionnaire, &travel)?
-        .sealed_by(&state.sealer);
+    let context = state.signups.get(&state.pools, slug).await?;
+    let (meeting, questionnaire) = (&context.meeting, &context.questionnaire);
+    let travel = crate::travel::TravelRules::of(meeting, now().date());
+    let new =
+        NewRegistration::parse_with_travel(&form, questionnaire, &travel)?.sealed_by(&state.sealer);
+    let to = store::Destination::of(meeting, questionnaire, new.category.as_ref(), now())?;
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     state
-        .write_unseen(move |conn| store::register(conn, &slug, &new, &client, now()))
+        .write_unseen(move |conn| store::register(conn, &to, &new, &client, now()))
         .await?;
     state.wake_mailer();
     // The same answer whether or not the address was registered before.

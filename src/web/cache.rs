@@ -58,6 +58,11 @@ impl RenderCache {
         }
     }
 
+    /// How long a render is served.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
     /// Something public may have changed: nothing rendered before now is served again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);

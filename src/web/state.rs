@@ -7,6 +7,7 @@ use super::RateLimiter;
 use crate::config::host_of;
 use crate::db::{DbConn, Pools};
 use crate::error::AppResult;
+use crate::registrations::signup_context::SignupContexts;
 use actix_web::HttpRequest;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub pools: Pools,
     /// Rendered public reads; every `write` invalidates them.
     pub public: RenderCache,
+    /// What registrations read of their meeting, kept as long as rendered reads.
+    pub signups: SignupContexts,
     pub base_url: String,
     /// Host part of the base URL, for calendar UIDs and Message-IDs.
     pub host: String,
@@ -43,6 +46,7 @@ impl AppState {
     ) -> Self {
         Self {
             pools,
+            signups: SignupContexts::new(public.ttl()),
             public,
             host: host_of(&base_url),
             base_url,
@@ -71,6 +75,7 @@ impl AppState {
     {
         let result = self.pools.write(work).await;
         self.public.invalidate();
+        self.signups.invalidate();
         result
     }
 
@@ -83,6 +88,7 @@ impl AppState {
     {
         let result = self.pools.erase(work).await;
         self.public.invalidate();
+        self.signups.invalidate();
         result
     }
 

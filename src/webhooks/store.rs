@@ -179,15 +179,16 @@ pub struct Change<'a> {
 /// meeting has no webhook). The payload names what changed by id and status, never personal
 /// data: a receiver reads the rest through the API with its organizer token.
 pub fn queue(conn: &mut DbConn, change: &Change<'_>, now: NaiveDateTime) -> AppResult<()> {
-    let (Some(event), Some(meeting_id)) = (Event::of_action(change.action), change.meeting_id)
-    else {
+    let (Some(planned), Some(meeting_id)) = (Planned::of(change, now), change.meeting_id) else {
         return Ok(());
     };
-    let payload = payload(event, change, now);
-    let wanted = format!("% {} %", event.as_str());
-    // Each delivery's id is this change's, then its webhook's: unique, without a function
-    // the two databases would spell differently.
-    let prefix = format!("{}.", new_id());
+    let Planned {
+        event,
+        payload,
+        wanted,
+        prefix,
+        status,
+    } = planned;
     macro_rules! insert {
         ($conn:expr) => {{
             let rows = webhooks::table
@@ -207,9 +208,9 @@ pub fn queue(conn: &mut DbConn, change: &Change<'_>, now: NaiveDateTime) -> AppR
                     change
                         .subject_id
                         .into_sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(),
-                    event.as_str().into_sql::<diesel::sql_types::Text>(),
+                    event.into_sql::<diesel::sql_types::Text>(),
                     payload.as_str().into_sql::<diesel::sql_types::Text>(),
-                    PENDING.into_sql::<diesel::sql_types::Text>(),
+                    status.into_sql::<diesel::sql_types::Text>(),
                     0.into_sql::<diesel::sql_types::Integer>(),
                     now.into_sql::<diesel::sql_types::Timestamp>(),
                     now.into_sql::<diesel::sql_types::Timestamp>(),
@@ -233,6 +234,35 @@ pub fn queue(conn: &mut DbConn, change: &Change<'_>, now: NaiveDateTime) -> AppR
     }
     crate::on_each_backend!(conn, each => insert!(each))?;
     Ok(())
+}
+
+/// The deliveries a change queues, before the webhooks that want it are known: PostgreSQL's
+/// registration function (`registrations::store::signup_pg`) writes them from this too.
+#[derive(Debug, serde::Serialize)]
+pub struct Planned {
+    pub event: &'static str,
+    pub payload: String,
+    /// A `LIKE` pattern over `' ' || events || ' '`: the webhooks that want the event.
+    pub wanted: String,
+    /// Each delivery's id is this, then its webhook's: unique, without a function the two
+    /// databases would spell differently.
+    pub prefix: String,
+    pub status: &'static str,
+}
+
+impl Planned {
+    /// None when the change is no event, or belongs to no meeting.
+    pub fn of(change: &Change<'_>, now: NaiveDateTime) -> Option<Self> {
+        let event = Event::of_action(change.action)?;
+        change.meeting_id?;
+        Some(Self {
+            event: event.as_str(),
+            payload: payload(event, change, now),
+            wanted: format!("% {} %", event.as_str()),
+            prefix: format!("{}.", new_id()),
+            status: PENDING,
+        })
+    }
 }
 
 /// What a delivery says, before its own id is added to it: the event, when, the meeting, and

@@ -25,6 +25,7 @@ mod documents;
 mod invitations;
 mod links;
 mod meetings;
+mod one_statement;
 mod operations;
 mod outbox;
 mod pages;

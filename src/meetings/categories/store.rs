@@ -59,10 +59,14 @@ pub fn for_registration(
     meeting: &Meeting,
     asked: Option<&Code>,
 ) -> AppResult<Category> {
-    let all = of_meeting(conn, &meeting.id)?;
+    choose(&of_meeting(conn, &meeting.id)?, asked).cloned()
+}
+
+/// `for_registration` over categories already read.
+pub fn choose<'a>(all: &'a [Category], asked: Option<&Code>) -> AppResult<&'a Category> {
     let category = match asked {
         Some(code) => all
-            .into_iter()
+            .iter()
             .find(|category| category.code == code.as_str())
             .ok_or_else(|| {
                 AppError::invalid(
@@ -71,7 +75,7 @@ pub fn for_registration(
                 )
             })?,
         None => {
-            let mut open = all.into_iter().filter(|category| !category.invitation_only);
+            let mut open = all.iter().filter(|category| !category.invitation_only);
             match (open.next(), open.next()) {
                 (Some(only), None) => only,
                 (None, _) => return Err(invitation_required()),

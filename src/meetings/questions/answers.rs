@@ -56,6 +56,8 @@ impl Answers {
 pub struct Questionnaire {
     pub questions: Vec<Question>,
     pub default_category: Option<String>,
+    /// All the meeting's categories, which a registration chooses from.
+    pub categories: Vec<crate::meetings::categories::Category>,
 }
 
 impl Questionnaire {

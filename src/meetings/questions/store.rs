@@ -36,16 +36,18 @@ pub fn by_code(conn: &mut DbConn, meeting_id: &str, code: &str) -> AppResult<Que
 /// What a registration in the meeting is asked.
 pub fn questionnaire(conn: &mut DbConn, meeting_id: &str) -> AppResult<Questionnaire> {
     let questions = of_meeting(conn, meeting_id)?;
-    let mut public = crate::meetings::categories::store::of_meeting(conn, meeting_id)?
-        .into_iter()
+    let categories = crate::meetings::categories::store::of_meeting(conn, meeting_id)?;
+    let mut public = categories
+        .iter()
         .filter(|category| !category.invitation_only);
     let default_category = match (public.next(), public.next()) {
-        (Some(only), None) => Some(only.code),
+        (Some(only), None) => Some(only.code.clone()),
         _ => None,
     };
     Ok(Questionnaire {
         questions,
         default_category,
+        categories,
     })
 }
 

@@ -44,6 +44,7 @@ fn questionnaire() -> Questionnaire {
             ),
         ],
         default_category: Some("participant".into()),
+        categories: Vec::new(),
     }
 }
 

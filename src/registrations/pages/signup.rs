@@ -189,13 +189,10 @@ pub(super) async fn submit_registration(
     let meeting = signup.meeting.clone();
     let values = fields.into_inner();
     let for_parse = values.clone();
-    let slug = meeting.slug.clone();
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
     let questionnaire = signup.questionnaire.clone();
-    let meeting_rules = (
-        meeting.clone(),
-        crate::travel::TravelRules::of(&meeting, now().date()),
-    );
+    let travel_rules = crate::travel::TravelRules::of(&meeting, now().date());
+    let in_meeting = meeting.clone();
     let sealer = state.sealer.clone();
     let result = if filled(&values, HONEYPOT).is_some() {
         // Only a program fills the field people cannot see: it is told what people are told,
@@ -208,12 +205,16 @@ pub(super) async fn submit_registration(
                 let mut form = form_to_body(conn, &for_parse)?;
                 let asked = questionnaire.asked(form.category.as_deref());
                 form.answers = Some(questions::answers_from_form(&for_parse, asked));
-                form.travel = super::travel::from_form(&for_parse, &meeting_rules.0);
-                let new =
-                    NewRegistration::parse_with_travel(&form, &questionnaire, &meeting_rules.1)?
-                        .sealed_by(&sealer);
-                let slug = slug_or_404(&slug)?;
-                store::register(conn, &slug, &new, &client, now())?;
+                form.travel = super::travel::from_form(&for_parse, &in_meeting);
+                let new = NewRegistration::parse_with_travel(&form, &questionnaire, &travel_rules)?
+                    .sealed_by(&sealer);
+                let to = store::Destination::of(
+                    &in_meeting,
+                    &questionnaire,
+                    new.category.as_ref(),
+                    now(),
+                )?;
+                store::register(conn, &to, &new, &client, now())?;
                 Ok(new.email.as_str().to_owned())
             })
             .await

@@ -34,9 +34,11 @@ mod lists;
 mod search;
 mod seats;
 mod signup;
+mod signup_pg;
 
 pub use self::{
     affiliations::*, erasure::*, lists::*, search::refold_search_text, seats::*, signup::*,
+    signup_pg::postgres_argument,
 };
 
 fn invalid_transition(status: Status) -> AppError {

@@ -6,30 +6,71 @@ use crate::checkin::CheckinCode;
 use crate::error::FieldError;
 use crate::patch::Patch;
 
-/// Registers, or, for an address already registered, emails its manage link instead (at most
-/// once an hour). Both answer alike, so a stranger cannot learn who is registered.
-pub fn register(
-    conn: &mut DbConn,
-    slug: &Slug,
-    new: &NewRegistration,
-    client: &ClientGuard,
-    now: NaiveDateTime,
-) -> AppResult<()> {
-    conn.transaction(|conn| {
-        let meeting = meetings::store::public_by_slug(conn, slug)?;
+/// Where a public registration goes, decided from what was read before the write (as the
+/// questionnaire is): a meeting open to registration now, and the category chosen. A meeting
+/// closed a moment after that read is like one closed a moment after the registration.
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub meeting_id: String,
+    pub category: String,
+}
+
+impl Destination {
+    pub fn of(
+        meeting: &Meeting,
+        questionnaire: &meetings::questions::Questionnaire,
+        asked: Option<&crate::values::Code>,
+        now: NaiveDateTime,
+    ) -> AppResult<Self> {
         if !meeting.registration_open(now) {
             return Err(AppError::conflict(
                 "registration_closed",
                 "registration for this meeting is closed",
             ));
         }
-        count_attempt(conn, &meeting.id, client, now)?;
-        let category =
-            meetings::categories::store::for_registration(conn, &meeting, new.category.as_ref())?;
+        let category = meetings::categories::store::choose(&questionnaire.categories, asked)?;
+        Ok(Self {
+            meeting_id: meeting.id.clone(),
+            category: category.code.clone(),
+        })
+    }
+}
+
+/// `register` for a meeting named by its slug, reading it first: for callers that have not.
+pub fn register_by_slug(
+    conn: &mut DbConn,
+    slug: &Slug,
+    new: &NewRegistration,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    let meeting = meetings::store::public_by_slug(conn, slug)?;
+    let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
+    let to = Destination::of(&meeting, &questionnaire, new.category.as_ref(), now)?;
+    register(conn, &to, new, client, now)
+}
+
+/// Registers, or, for an address already registered, emails its manage link instead (at most
+/// once an hour). Both answer alike, so a stranger cannot learn who is registered.
+///
+/// On PostgreSQL it is one statement (`signup_pg`): a round trip there costs more than
+/// the work of most of these statements. SQLite's writer is in this process.
+pub fn register(
+    conn: &mut DbConn,
+    to: &Destination,
+    new: &NewRegistration,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    if let DbConn::Postgres(_) = conn {
+        return super::signup_pg::register(conn, to, new, client, now);
+    }
+    conn.transaction(|conn| {
+        count_attempt(conn, &to.meeting_id, client, now)?;
         // Looked up before inserting: a unique index refusing the insert would have PostgreSQL
         // write the address into its server log. And before the organisation is named, so a
         // known address leaves no organisation of a stranger's behind.
-        match by_address(conn, &meeting.id, &new.email)? {
+        match by_address(conn, &to.meeting_id, &new.email)? {
             Some(known) if known.status().can_register_again() => archive_address(conn, &known)?,
             Some(known) => return resend_link(conn, &known, now),
             None => {}
@@ -39,7 +80,7 @@ pub fn register(
         let insert = diesel::insert_into(registrations::table)
             .values((
                 registrations::id.eq(&id),
-                registrations::meeting_id.eq(&meeting.id),
+                registrations::meeting_id.eq(&to.meeting_id),
                 registrations::email.eq(new.email.as_str()),
                 registrations::email_key.eq(new.email.key()),
                 registrations::consent_data_processing.eq(true),
@@ -48,7 +89,7 @@ pub fn register(
                 registrations::status_changed_at.eq(now),
                 registrations::updated_at.eq(now),
                 registrations::checkin_code.eq(CheckinCode::generate().as_str().to_owned()),
-                registrations::category.eq(&category.code),
+                registrations::category.eq(&to.category),
                 fields(new, &organization_id),
             ))
             .on_conflict_do_nothing();
@@ -56,7 +97,7 @@ pub fn register(
         if inserted == 0 {
             // The same address registered a moment ago, in a transaction of its own.
             sweep_organizations(conn, Some(std::slice::from_ref(&organization_id)))?;
-            let known = by_address(conn, &meeting.id, &new.email)?.ok_or(AppError::NotFound)?;
+            let known = by_address(conn, &to.meeting_id, &new.email)?.ok_or(AppError::NotFound)?;
             return resend_link(conn, &known, now);
         }
         audit::record(
@@ -64,18 +105,18 @@ pub fn register(
             audit::NewEntry {
                 actor: &Actor::Participant(&id),
                 action: "registration.created",
-                meeting_id: Some(&meeting.id),
+                meeting_id: Some(&to.meeting_id),
                 subject_id: Some(&id),
                 detail: Status::PendingEmail.as_str(),
             },
             now,
         )?;
         if let Some(travel) = &new.travel {
-            crate::travel::store::save(conn, &id, &meeting.id, travel, &new.sealer, now)?;
+            crate::travel::store::save(conn, &id, &to.meeting_id, travel, &new.sealer, now)?;
         }
         outbox::enqueue(
             conn,
-            &meeting.id,
+            &to.meeting_id,
             &id,
             new.email.as_str(),
             &ParticipantMail::ConfirmAddress,

@@ -1,0 +1,93 @@
+//! `cargo bench --bench suite -- --registration`: a registration alone, quickly, at 1 and 8
+//! connections: through HTTP, through the same code with no HTTP, and (PostgreSQL) pgbench
+//! running the statements a registration sends. `--binary PATH` serves another build of
+//! `convene` (an earlier commit's release binary), for a side-by-side comparison on one day.
+
+use super::*;
+
+const LEVELS: [u32; 2] = [1, 8];
+
+pub fn run_registration(options: &Options) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for &backend in &options.backends {
+        if backend == Backend::Postgres && PgConnection::establish(&postgres_admin()).is_err() {
+            eprintln!("!!! PostgreSQL unreachable: its half is SKIPPED");
+            continue;
+        }
+        eprintln!("== {backend:?}: registration");
+        let work = tempfile::tempdir().unwrap();
+        let smtp = SmtpCounter::start();
+        let db = Database::create(backend, work.path(), "registration");
+        {
+            let mut conn = db.connect();
+            db::migrate(&mut conn).unwrap();
+            convene::demo::seed(&mut conn, db::now()).unwrap();
+        }
+        let server = Server::start_binary(options.binary.as_deref(), &db.url, smtp.port);
+        let organizer = checkin::login(&server.base);
+        for slug in ["bench-open", "bench-ceiling", "bench-list"] {
+            create_meeting(&server.base, &organizer, slug);
+        }
+        drop(server);
+        {
+            // A database in use, with its planner's statistics, as the full suite prepares it:
+            // on an empty one PostgreSQL plans for empty tables until autovacuum looks again.
+            let mut conn = db.connect();
+            seed_registrations(&mut conn, "bench-list", "list", 1, LIST_ROWS, "confirmed");
+            sql(
+                &mut conn,
+                "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+            );
+            if let DbConn::Postgres(_) = conn {
+                sql(&mut conn, "VACUUM ANALYZE");
+                sql(&mut conn, "CHECKPOINT");
+            } else {
+                sql(&mut conn, "ANALYZE");
+            }
+        }
+        let repeat = |f: &mut dyn FnMut(usize) -> Load| {
+            median_load((0..options.runs).map(&mut *f).collect())
+        };
+        let mut bare = std::collections::HashMap::new();
+        for c in LEVELS {
+            let load = repeat(&mut |r| {
+                bare_registrations(&db.url, c, options.seconds, &format!("b{c}r{r}"))
+            });
+            bare.insert(c, load.rps);
+            rows.push(load_row(backend, "ceiling: registration, no HTTP", c, load));
+            if backend == Backend::Postgres {
+                let load = repeat(&mut |_| {
+                    pgbench(&db, c, options.seconds, work.path()).unwrap_or_default()
+                });
+                rows.push(Row {
+                    p99_ms: None,
+                    ..load_row(
+                        backend,
+                        "ceiling: pgbench, the same statements (p50 = mean)",
+                        c,
+                        load,
+                    )
+                });
+            }
+        }
+        let server = Server::start_binary(options.binary.as_deref(), &db.url, smtp.port);
+        for c in LEVELS {
+            let load = repeat(&mut |r| {
+                set_aside_pending_emails(&db);
+                wrk(
+                    &server.base,
+                    c,
+                    options.seconds,
+                    "register",
+                    &["bench-open".into(), format!("h{c}r{r}")],
+                    &[],
+                )
+            });
+            rows.push(Row {
+                of_ceiling: Some(load.rps / bare[&c]),
+                ..load_row(backend, "POST registration", c, load)
+            });
+        }
+    }
+    rows
+}

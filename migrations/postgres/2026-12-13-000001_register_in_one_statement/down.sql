@@ -1,0 +1,2 @@
+DROP FUNCTION convene_register(jsonb);
+DROP FUNCTION convene_resend_link(jsonb, text);
