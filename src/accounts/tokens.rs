@@ -151,17 +151,7 @@ pub fn revoke_all(
     registration_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    if let DbConn::Postgres(pg) = conn {
-        // Two emails of one registration prepared at once (two workers, or a sign-out) take
-        // turns here; otherwise each would miss the other's new token and both stay live.
-        // NO KEY UPDATE leaves the registration free for rows that merely refer to it.
-        use crate::schema::registrations;
-        registrations::table
-            .find(registration_id)
-            .select(registrations::id)
-            .for_no_key_update()
-            .load::<String>(pg)?;
-    }
+    hold_links(conn, registration_id)?;
     Ok(diesel::update(
         tokens::table
             .filter(tokens::registration_id.eq(registration_id))
@@ -170,6 +160,80 @@ pub fn revoke_all(
     )
     .set(tokens::revoked_at.eq(now))
     .execute(conn)?)
+}
+
+/// On PostgreSQL, two emails of one registration prepared at once (two workers, or a
+/// sign-out) take turns from here; otherwise each would miss the other's new token and both
+/// stay live. NO KEY UPDATE leaves the registration free for rows that merely refer to it.
+fn hold_links(conn: &mut DbConn, registration_id: &str) -> AppResult<()> {
+    if let DbConn::Postgres(pg) = conn {
+        use crate::schema::registrations;
+        registrations::table
+            .find(registration_id)
+            .select(registrations::id)
+            .for_no_key_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// A link's token for `replace_all`.
+pub struct NewLink<'a> {
+    pub token: &'a str,
+    pub kind: TokenKind,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+/// `replace` for several links of one registration (one email's), in three statements
+/// whatever their number: each revokes the earlier ones of its kind.
+pub fn replace_all(
+    conn: &mut DbConn,
+    registration_id: &str,
+    meeting_id: &str,
+    links: &[NewLink<'_>],
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    hold_links(conn, registration_id)?;
+    let kinds: Vec<&str> = links.iter().map(|link| link.kind.as_str()).collect();
+    diesel::update(
+        tokens::table
+            .filter(tokens::registration_id.eq(registration_id))
+            .filter(tokens::kind.eq_any(&kinds))
+            .filter(tokens::revoked_at.is_null()),
+    )
+    .set(tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    let rows: Vec<_> = links
+        .iter()
+        .map(|link| {
+            (
+                tokens::id.eq(new_id()),
+                tokens::digest.eq(digest(link.token)),
+                tokens::kind.eq(link.kind.as_str()),
+                tokens::registration_id.eq(registration_id),
+                tokens::meeting_id.eq(meeting_id),
+                tokens::expires_at.eq(link.expires_at),
+                tokens::created_at.eq(now),
+            )
+        })
+        .collect();
+    match conn {
+        DbConn::Postgres(pg) => {
+            diesel::insert_into(tokens::table)
+                .values(rows)
+                .execute(pg)?;
+        }
+        // One statement each: SQLite's writer is in this process, and diesel inserts a batch
+        // of tuples on PostgreSQL alone.
+        DbConn::Sqlite(sqlite) => {
+            for row in rows {
+                diesel::insert_into(tokens::table)
+                    .values(row)
+                    .execute(sqlite)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Uses up a single-use token found live: revokes it, and answers whether this call did, in

@@ -60,16 +60,19 @@ impl RegistrationLinks {
             expires_at,
             ..Grant::default()
         };
-        tokens::replace(conn, &self.manage, TokenKind::Manage, grant(None), now)?;
+        let mut links = vec![tokens::NewLink {
+            token: &self.manage,
+            kind: TokenKind::Manage,
+            expires_at: None,
+        }];
         if let Some((confirm, expires_at)) = &self.confirm {
-            tokens::replace(
-                conn,
-                confirm,
-                TokenKind::Confirm,
-                grant(Some(*expires_at)),
-                now,
-            )?;
+            links.push(tokens::NewLink {
+                token: confirm,
+                kind: TokenKind::Confirm,
+                expires_at: Some(*expires_at),
+            });
         }
+        tokens::replace_all(conn, &self.registration_id, &self.meeting_id, &links, now)?;
         // After the manage link's replacement, which holds the registration (PostgreSQL):
         // a cancellation cannot slip between this check and the token.
         if let Some((press, expires_at, label)) = &self.press {

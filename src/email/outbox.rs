@@ -194,6 +194,25 @@ pub fn claim(
     })
 }
 
+/// `renew` for all the rows of a claim at once; answers the ids renewed.
+pub fn renew_all(
+    conn: &mut DbConn,
+    ids: &[String],
+    held: NaiveDateTime,
+    until: NaiveDateTime,
+) -> AppResult<std::collections::HashSet<String>> {
+    let renewal = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(ids))
+            .filter(outbox::status.eq(PENDING))
+            .filter(outbox::next_attempt_at.eq(held)),
+    )
+    .set(outbox::next_attempt_at.eq(until))
+    .returning(outbox::id);
+    let renewed: Vec<String> = crate::on_each_backend!(conn, each => renewal.get_results(each))?;
+    Ok(renewed.into_iter().collect())
+}
+
 /// A fresh lease on a row this worker claimed, if it still holds it: the row is still pending
 /// and its `next_attempt_at` is still the `held` lease this worker set. Otherwise (the lease ran
 /// out while earlier rows were sent, and another worker claimed the row) answers false, and the

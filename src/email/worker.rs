@@ -349,8 +349,10 @@ impl Worker {
                 conn.transaction(|conn| -> AppResult<_> {
                     let now = now();
                     let (mut ready, mut failed) = (Vec::new(), Vec::new());
+                    let ids: Vec<String> = drafts.iter().map(|d| d.row.id.clone()).collect();
+                    let renewed = outbox::renew_all(conn, &ids, held, now + lease)?;
                     for Draft { row, email } in drafts {
-                        if !outbox::renew(conn, &row.id, held, now + lease)? {
+                        if !renewed.contains(&row.id) {
                             tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
                             continue;
                         }
