@@ -126,10 +126,13 @@ impl ManageConnection for ConnectionManager {
     }
 
     /// A connection given back inside a transaction (work that panicked half-way) is closed,
-    /// which rolls it back, rather than handed to the next caller.
+    /// which rolls it back, rather than handed to the next caller; so is one that the work
+    /// using it found lost ([`connection_lost`], on this thread: the work runs on the thread
+    /// that gives the connection back).
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         use diesel::connection::TransactionManager;
-        <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+        LOST_HERE.take()
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
     }
 }
 
@@ -142,9 +145,16 @@ fn epoch_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-/// Records that a connection to the database was found closed: for a while, checkouts test
-/// their connection before handing it out.
+thread_local! {
+    /// Whether work on this thread found its connection lost since the last connection was
+    /// given back here.
+    static LOST_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records that a connection to the database was found closed: it is not given out again,
+/// and for a while checkouts test their connection before handing it out.
 pub fn connection_lost() {
+    LOST_HERE.set(true);
     LOST_AT_MS.store(epoch_ms(), Ordering::Relaxed);
 }
 

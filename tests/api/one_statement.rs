@@ -137,6 +137,13 @@ fn registrations_on(backend: Backend) -> (Vec<String>, BTreeMap<&'static str, Ve
             &limited,
         );
     }
+    // Known and confirmed: the manage link instead, "already registered".
+    diesel::sql_query(
+        "UPDATE registrations SET status = 'confirmed' WHERE email = 'ivan@example.org'",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    register(&mut conn, "IVAN@example.org", "Otra Organización", &open);
 
     let ids: BTreeMap<String, String> =
         diesel::sql_query("SELECT id || ' ' || email || '#' || status AS line FROM registrations")
@@ -154,7 +161,8 @@ fn registrations_on(backend: Backend) -> (Vec<String>, BTreeMap<&'static str, Ve
     stored.insert("registrations", lines(&mut conn, &format!(
         "SELECT r.email || ' key=' || r.email_key || ' ' || r.status || ' ' || coalesce(r.category, '-') \
          || ' ' || r.full_name || ' org=' || o.name || ' ' || r.country || ' ' || r.language || ' ' \
-         || coalesce(r.job_title, '-') || ' ' || coalesce(r.interpretation, '-') || ' press=' \
+         || coalesce(r.job_title, '-') || ' ' || coalesce(r.interpretation, '-') || ' ' \
+         || coalesce(r.dietary, '-') || ' ' || coalesce(r.accessibility, '-') || ' press=' \
          || CASE WHEN r.consent_press_listing THEN 'yes' ELSE 'no' END || ' search=' || r.search_text \
          || ' answers=' || r.answers || ' code=' || {} || ' resent=' || {} AS line \
          FROM registrations r JOIN organizations o ON o.id = r.organization_id WHERE r.meeting_id = {meeting}",
@@ -166,7 +174,8 @@ fn registrations_on(backend: Backend) -> (Vec<String>, BTreeMap<&'static str, Ve
         "SELECT actor || ' ' || action || ' ' || coalesce(subject_id, '-') || ' ' || detail AS line \
          FROM audit_log WHERE meeting_id = {meeting} AND action LIKE 'registration.%'"), &ids));
     stored.insert("emails", lines(&mut conn, &format!(
-        "SELECT kind || ' to ' || recipient || ' for ' || coalesce(registration_id, '-') || ' ' || payload AS line \
+        "SELECT kind || ' to ' || recipient || ' for ' || coalesce(registration_id, '-') || ' ' || payload \
+         || ' ' || status || ' ' || attempts AS line \
          FROM outbox WHERE meeting_id = {meeting}"), &ids));
     stored.insert(
         "webhook deliveries",
@@ -213,6 +222,7 @@ fn postgres_registers_in_one_statement_leaving_what_sqlite_leaves() {
             "eva@example.org: accepted",
             "ivan@example.org: accepted",
             "olga@example.org: 429 after 3600",
+            "IVAN@example.org: accepted",
         ]
     );
     assert_eq!(postgres_answers, sqlite_answers);
@@ -245,6 +255,15 @@ fn postgres_registers_in_one_statement_leaving_what_sqlite_leaves() {
         sqlite["emails"]
     );
     assert_eq!(
+        sqlite["emails"]
+            .iter()
+            .filter(|e| e.starts_with("already_registered to ivan@example.org"))
+            .count(),
+        1,
+        "{:#?}",
+        sqlite["emails"]
+    );
+    assert_eq!(
         sqlite["webhook deliveries"].len(),
         5,
         "{:#?}",
@@ -269,6 +288,15 @@ async fn postgres_registration_goes_through_convene_register() {
     let body = TestApp::registration_body("ana@example.org");
     assert_eq!(app.register(&slug, body.clone()).await.status, 202);
     let mut conn = app.db.connect();
+    // An argument missing a value is refused by name, before any insert could fail on it (and
+    // have PostgreSQL log the failing row).
+    let refused = diesel::sql_query(
+        "SELECT * FROM convene_register('{\"now\": \"2030-01-01 00:00:00\"}'::jsonb)",
+    )
+    .execute(&mut conn)
+    .unwrap_err()
+    .to_string();
+    assert!(refused.contains("meeting_id is missing"), "{refused}");
     diesel::sql_query("DROP FUNCTION convene_register(jsonb)")
         .execute(&mut conn)
         .unwrap();

@@ -1,5 +1,7 @@
 -- A public registration in one statement: what `registrations::store::signup` does on SQLite,
--- statement for statement, without a round trip between the statements. The Rust side decides
+-- the same statements in the same order, without a round trip between them. (One difference:
+-- when the insert meets the same address registered a moment ago, only an organisation made
+-- here is removed, where the Rust path sweeps the one it found too if nothing names it.) The Rust side decides
 -- everything it can before (the meeting is open, the category, the ids, the texts and payloads)
 -- and passes it in `p`; see `registrations::store::signup_pg` for each field.
 --
@@ -43,7 +45,23 @@ DECLARE
     known record;
     organization text;
     organization_made boolean := false;
+    needed text;
 BEGIN
+    -- Every value the inserts need is given: a missing one would fail a NOT NULL constraint,
+    -- and PostgreSQL would log the failing row (an address, a name) with the error.
+    FOREACH needed IN ARRAY ARRAY['now', 'meeting_id', 'attempts_since', 'attempt_id', 'email',
+        'email_key', 'again', 'resend_before', 'org_id', 'org_name', 'org_key', 'org_kind',
+        'org_country', 'id', 'category', 'checkin_code', 'full_name', 'country', 'language',
+        'press_listing', 'search_text', 'answers', 'pending_status', 'outbox_status',
+        'outbox_id', 'audit_id', 'audit_actor', 'audit_action'] LOOP
+        IF p->>needed IS NULL THEN
+            RAISE EXCEPTION 'convene_register: % is missing', needed;
+        END IF;
+    END LOOP;
+    IF p->'confirm_mail'->>'payload' IS NULL OR p->'known_mail'->>'payload' IS NULL
+       OR p->'confirm_mail'->>'kind' IS NULL OR p->'known_mail'->>'kind' IS NULL THEN
+        RAISE EXCEPTION 'convene_register: an email is missing';
+    END IF;
     -- The client's attempts in the window: refused at the limit, else this one counts.
     IF p->>'client_key' IS NOT NULL THEN
         SELECT count(*), min(recent.at) INTO attempts_made, oldest
