@@ -20,6 +20,7 @@ use chrono::Utc;
 use convene::accounts::tokens::{self, Grant, TokenKind};
 use convene::db::{self, DatabaseUrl, DbConn, Pools};
 use convene::registrations::model::{NewRegistration, RegistrationForm};
+use convene::registrations::signup_context::SignupContext;
 use convene::registrations::store::Destination;
 use convene::values::Slug;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -701,11 +702,7 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
             std::thread::spawn(move || {
                 // The meeting and its questions, read once as the handler's cache
                 // (`SignupContexts`) reads them once a second.
-                let mut conn = pools.read.get().unwrap();
-                let meeting = convene::meetings::store::public_by_slug(&mut conn, &slug).unwrap();
-                let questionnaire = convene::meetings::questions::store::questionnaire(&mut conn, &meeting.id).unwrap();
-                drop(conn);
-                let context = convene::registrations::signup_context::SignupContext { meeting, questionnaire };
+                let context = SignupContext::read(&mut pools.read.get().unwrap(), &slug).unwrap();
                 let mut mine = Vec::new();
                 let mut n = 0;
                 while !stop.load(Ordering::Relaxed) {
@@ -759,8 +756,10 @@ fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option
     let script = work.join("register.sql");
     let mut conn = db.connect();
     let slug = Slug::parse(Some("bench-ceiling")).unwrap();
-    let meeting = convene::meetings::store::public_by_slug(&mut conn, &slug).unwrap();
-    let asked = convene::meetings::questions::store::questionnaire(&mut conn, &meeting.id).unwrap();
+    let SignupContext {
+        meeting,
+        questionnaire: asked,
+    } = SignupContext::read(&mut conn, &slug).unwrap();
     let form: RegistrationForm = serde_json::from_value(json!({
         "full_name": "Participante", "email": "pgbench@example.org",
         "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},

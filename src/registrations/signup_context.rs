@@ -5,7 +5,7 @@
 //! as it drops rendered pages; another instance's change (registration closed, a question
 //! added) applies here within that second, as if it had been made a second later.
 
-use crate::db::Pools;
+use crate::db::{DbConn, Pools};
 use crate::error::AppResult;
 use crate::meetings::{self, questions::Questionnaire, Meeting};
 use crate::values::Slug;
@@ -22,6 +22,19 @@ const KEPT_MEETINGS: usize = 1024;
 pub struct SignupContext {
     pub meeting: Meeting,
     pub questionnaire: Questionnaire,
+}
+
+impl SignupContext {
+    /// The public meeting `slug` names, with its questionnaire: what a registration reads
+    /// before its write.
+    pub fn read(conn: &mut DbConn, slug: &Slug) -> AppResult<Self> {
+        let meeting = meetings::store::public_by_slug(conn, slug)?;
+        let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
+        Ok(Self {
+            meeting,
+            questionnaire,
+        })
+    }
 }
 
 struct Kept {
@@ -70,15 +83,7 @@ impl SignupContexts {
         let key = slug.as_str().to_owned();
         let context = Arc::new(
             pools
-                .read(move |conn| {
-                    let meeting = meetings::store::public_by_slug(conn, &slug)?;
-                    let questionnaire =
-                        meetings::questions::store::questionnaire(conn, &meeting.id)?;
-                    Ok(SignupContext {
-                        meeting,
-                        questionnaire,
-                    })
-                })
+                .read(move |conn| SignupContext::read(conn, &slug))
                 .await?,
         );
         if !self.ttl.is_zero() {

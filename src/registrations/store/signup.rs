@@ -44,9 +44,13 @@ pub fn register_by_slug(
     client: &ClientGuard,
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    let meeting = meetings::store::public_by_slug(conn, slug)?;
-    let questionnaire = meetings::questions::store::questionnaire(conn, &meeting.id)?;
-    let to = Destination::of(&meeting, &questionnaire, new.category.as_ref(), now)?;
+    let read = crate::registrations::signup_context::SignupContext::read(conn, slug)?;
+    let to = Destination::of(
+        &read.meeting,
+        &read.questionnaire,
+        new.category.as_ref(),
+        now,
+    )?;
     register(conn, &to, new, client, now)
 }
 
