@@ -234,6 +234,22 @@ impl Source {
         }
     }
 
+    /// The desk token or the account that scanned, as a scan's row keeps them.
+    pub fn who(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            Self::Desk { token_id } | Self::Batch { token_id } => (Some(token_id), None),
+            Self::Organizer { account_id } => (None, Some(account_id)),
+        }
+    }
+
+    /// Who the audit log says checked the person in: a desk has no account.
+    pub fn actor(&self) -> crate::audit::Actor<'_> {
+        match self {
+            Self::Organizer { account_id } => crate::audit::Actor::Account(account_id),
+            Self::Desk { .. } | Self::Batch { .. } => crate::audit::Actor::System,
+        }
+    }
+
     /// The audit log's detail of a check-in: the day, how it came, and which desk (a desk has
     /// no account; its token's id says which one it was).
     pub fn audit_detail(&self, day: NaiveDate) -> String {

@@ -102,6 +102,12 @@ pub fn truncate(at: NaiveDateTime) -> NaiveDateTime {
     at.with_nanosecond(micros).unwrap_or(at)
 }
 
+/// A time as a JSON argument of a PostgreSQL function gets it: text, to the microsecond, as
+/// diesel binds a timestamp, so the function stores what the Rust path would.
+pub fn timestamp_text(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
 /// A new id: UUIDv7, so ids sort by creation time (used by cursors).
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()

@@ -26,6 +26,7 @@ mod invitations;
 mod links;
 mod meetings;
 mod one_statement;
+mod one_statement_checkin;
 mod operations;
 mod outbox;
 mod pages;

@@ -39,13 +39,13 @@ fn outcome(result: Result<(), AppError>) -> String {
 }
 
 #[derive(QueryableByName)]
-struct Line {
+pub(crate) struct Line {
     #[diesel(sql_type = Text)]
-    line: String,
+    pub(crate) line: String,
 }
 
 /// The rows of one table as lines, ids replaced by the registrations' addresses, sorted.
-fn lines(conn: &mut DbConn, query: &str, ids: &BTreeMap<String, String>) -> Vec<String> {
+pub(crate) fn lines(conn: &mut DbConn, query: &str, ids: &BTreeMap<String, String>) -> Vec<String> {
     let mut lines: Vec<String> = diesel::sql_query(query)
         .load::<Line>(conn)
         .unwrap()

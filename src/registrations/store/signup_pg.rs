@@ -10,6 +10,7 @@
 
 use super::*;
 use crate::checkin::CheckinCode;
+use crate::db::timestamp_text as text;
 use crate::webhooks::store::{Change, Planned};
 use diesel::sql_types::{Nullable, Text, Timestamp};
 
@@ -88,10 +89,6 @@ struct Call<'a> {
     known_mail: Mail,
     #[serde(skip_serializing_if = "Option::is_none")]
     hook: Option<Planned>,
-}
-
-fn text(at: NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
 impl<'a> Call<'a> {

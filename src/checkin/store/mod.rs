@@ -12,6 +12,8 @@ use crate::web::PageRequest;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+mod check_in_pg;
+
 /// Whom a scan names, as stored: what the desk shows of them, and what the check-in needs.
 #[derive(Debug, Queryable)]
 struct Named {
@@ -97,7 +99,8 @@ fn arrival(conn: &mut DbConn, id: &str, day: &str) -> AppResult<Option<NaiveDate
 ///
 /// The constraints decide, not a lock: the arrival's insert is refused for a person already
 /// arrived that day, the scan's for a nonce taken (and then the transaction, arrival included,
-/// is rolled back). A first arrival takes five statements.
+/// is rolled back). A first arrival takes five statements; on PostgreSQL, where each is a
+/// round trip, they run inside one function (`check_in_pg`).
 pub fn check_in(
     conn: &mut DbConn,
     meeting: &Meeting,
@@ -105,6 +108,9 @@ pub fn check_in(
     source: &Source,
     now: NaiveDateTime,
 ) -> AppResult<CheckInAnswer> {
+    if let DbConn::Postgres(_) = conn {
+        return check_in_pg::check_in(conn, meeting, scan, source, now);
+    }
     match conn.transaction(|conn| try_check_in(conn, meeting, scan, source, now)) {
         Err(AppError::Conflict { code, .. }) if code == NONCE_TAKEN => conn.transaction(|conn| {
             let person = named(conn, &scan.holder)?.ok_or(AppError::NotFound)?;
@@ -132,10 +138,7 @@ fn try_check_in(
         if let Some(answer) = resent(conn, meeting, person, &scan.nonce)? {
             return Ok(answer);
         }
-        return Err(AppError::conflict(
-            "not_confirmed",
-            "this registration is not confirmed",
-        ));
+        return Err(not_confirmed());
     }
     let day = scan.day.to_string();
     let scan_id = new_id();
@@ -166,6 +169,17 @@ fn try_check_in(
     })
 }
 
+fn not_confirmed() -> AppError {
+    AppError::conflict("not_confirmed", "this registration is not confirmed")
+}
+
+fn nonce_for_another() -> AppError {
+    AppError::invalid(
+        "nonce",
+        Problem::new("taken", "was already used for another person's check-in"),
+    )
+}
+
 /// Keeps the scan; answers false when its nonce was taken already (nothing is written).
 #[allow(clippy::too_many_arguments)]
 fn record_scan(
@@ -178,10 +192,7 @@ fn record_scan(
     source: &Source,
     now: NaiveDateTime,
 ) -> AppResult<bool> {
-    let (desk_token_id, account_id) = match source {
-        Source::Desk { token_id } | Source::Batch { token_id } => (Some(token_id.as_str()), None),
-        Source::Organizer { account_id } => (None, Some(account_id.as_str())),
-    };
+    let (desk_token_id, account_id) = source.who();
     let insert = diesel::insert_into(check_ins::table)
         .values((
             check_ins::id.eq(scan_id),
@@ -211,10 +222,7 @@ fn resent(
         return Ok(None);
     };
     if named_then != person.id {
-        return Err(AppError::invalid(
-            "nonce",
-            Problem::new("taken", "was already used for another person's check-in"),
-        ));
+        return Err(nonce_for_another());
     }
     let arrived_at = arrival(conn, &person.id, &day)?;
     Ok(Some(CheckInAnswer {
@@ -242,14 +250,10 @@ fn arrived(
             registrations::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let actor = match source {
-        Source::Organizer { account_id } => Actor::Account(account_id),
-        Source::Desk { .. } | Source::Batch { .. } => Actor::System,
-    };
     audit::record(
         conn,
         audit::NewEntry {
-            actor: &actor,
+            actor: &source.actor(),
             action: "registration.checked_in",
             meeting_id: Some(&meeting.id),
             subject_id: Some(&person.id),

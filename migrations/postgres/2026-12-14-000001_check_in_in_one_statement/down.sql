@@ -1,0 +1,1 @@
+DROP FUNCTION convene_check_in(jsonb);
