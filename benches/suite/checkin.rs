@@ -86,7 +86,16 @@ pub fn run_checkin(backends: &[Backend], seconds: u64, runs: usize) -> Vec<Row> 
             let mut conn = db.connect();
             seed_registrations(&mut conn, "bench-desk", "desk", 1, PEOPLE, "confirmed");
             seed_registrations(&mut conn, "bench-badges", "badge", 2, BADGES, "confirmed");
-            give_codes(&mut conn, "bench-desk")
+            let codes = give_codes(&mut conn, "bench-desk");
+            // Statistics for the planner, and the earlier runs' pages written out: each run
+            // starts from the same state, not with another run's checkpoint to finish.
+            if let DbConn::Postgres(_) = conn {
+                sql(&mut conn, "VACUUM ANALYZE");
+                sql(&mut conn, "CHECKPOINT");
+            } else {
+                sql(&mut conn, "ANALYZE");
+            }
+            codes
         };
         let codes_file = work.path().join("codes.txt");
         std::fs::write(&codes_file, codes.join("\n")).unwrap();
