@@ -183,14 +183,19 @@ pub(super) async fn submit_registration(
 ) -> PageResult {
     let ctx = PageContext::new(&req);
     state.rate_limit(&req).on_page(&ctx)?;
-    let signup = load_open_meeting(&state, &slug, ctx.lang)
+    // What the write needs, kept for a moment as for the API; the form's whole page (the
+    // organisations, the seats) is read only if it must be shown again.
+    let slug = slug_or_404(&slug).on_page(&ctx)?;
+    let context = state
+        .signups
+        .get(&state.pools, slug.clone())
         .await
         .on_page(&ctx)?;
-    let meeting = signup.meeting.clone();
+    let meeting = context.meeting.clone();
     let values = fields.into_inner();
     let for_parse = values.clone();
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
-    let questionnaire = signup.questionnaire.clone();
+    let questionnaire = context.questionnaire.clone();
     let travel_rules = crate::travel::TravelRules::of(&meeting, now().date());
     let in_meeting = meeting.clone();
     let sealer = state.sealer.clone();
@@ -223,24 +228,12 @@ pub(super) async fn submit_registration(
     match result {
         Ok(email) => {
             state.wake_mailer();
-            // The same page whether or not the address was registered before.
-            Ok(ok(
-                &ctx,
-                t.check_inbox_heading,
-                html! {
-                    h1 { (t.check_inbox_heading) }
-                    div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", &email)])) } }
-                    p { (t.no_email_yet) }
-                    // The address goes in the form, not the link: addresses stay out of URLs.
-                    form method="post" action={ "/m/" (meeting.slug) "/resend" } {
-                        input type="hidden" name="email" value=(email);
-                        button.secondary type="submit" { (t.resend_button) }
-                    }
-                    p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
-                },
-            ))
+            Ok(check_inbox_page(&ctx, &meeting, &email))
         }
         Err(AppError::Invalid(errors)) => {
+            let signup = load_open_meeting(&state, slug.as_str(), ctx.lang)
+                .await
+                .on_page(&ctx)?;
             let errors = form_errors(&values, errors);
             let form = FormState::new(values)
                 .with_errors(&errors, t, input_name)
@@ -253,6 +246,26 @@ pub(super) async fn submit_registration(
         }) => Ok(closed_page(&ctx, &meeting)),
         Err(error) => Err(PageError::new(&ctx, error)),
     }
+}
+
+/// After a post: the same page whether or not the address was registered before.
+fn check_inbox_page(ctx: &PageContext, meeting: &Meeting, email: &str) -> HttpResponse {
+    let t = ctx.t();
+    ok(
+        ctx,
+        t.check_inbox_heading,
+        html! {
+            h1 { (t.check_inbox_heading) }
+            div.notice.ok role="status" { p { (fill(t.check_inbox_body, &[("email", email)])) } }
+            p { (t.no_email_yet) }
+            // The address goes in the form, not the link: addresses stay out of URLs.
+            form method="post" action={ "/m/" (meeting.slug) "/resend" } {
+                input type="hidden" name="email" value=(email);
+                button.secondary type="submit" { (t.resend_button) }
+            }
+            p { a href={ "/m/" (meeting.slug) } { (meeting.title_in(ctx.lang)) } }
+        },
+    )
 }
 
 pub(super) fn outcome(t: &Catalogue, status: RegistrationStatus) -> Markup {
