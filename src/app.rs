@@ -258,8 +258,12 @@ fn serve_http(
 
 /// Every domain's routes, the API document, health and the stylesheet.
 fn routes(cfg: &mut web::ServiceConfig) {
-    // The router tries routes in this order: the public reads, the busiest, first.
-    cfg.configure(meetings::configure)
+    // The router tries routes in this order, a regex for each pattern with a `{…}`: the
+    // sign-up (the busiest write, and the one a rush of participants makes), then the public
+    // reads, the busiest, first. A pattern moved up must not shadow one below it.
+    cfg.configure(registrations::routes::configure_signup)
+        .configure(registrations::pages::configure_signup)
+        .configure(meetings::configure)
         .configure(meetings::categories::routes::configure)
         .configure(meetings::questions::routes::configure)
         .configure(crate::invitations::routes::configure)

@@ -23,12 +23,17 @@ use crate::web::{id_cursor, page_limit, slug_or_404, Page, PageRequest};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The public sign-up, the busiest write: the app registers it before everything else, for
+/// the router tries each pattern before it in turn, a regex each.
+pub fn configure_signup(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/api/v1/meetings/{slug}/registrations",
         web::post().to(register),
-    )
-    .route(
+    );
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
         "/api/v1/meetings/{slug}/registrations",
         web::get().to(list_registrations),
     )

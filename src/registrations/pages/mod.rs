@@ -29,10 +29,14 @@ use actix_web::web;
 use maud::{html, Markup};
 use std::collections::HashMap;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The registration form and its post: registered first, as the API's sign-up.
+pub fn configure_signup(cfg: &mut web::ServiceConfig) {
     cfg.route("/m/{slug}/register", web::get().to(registration_form))
-        .route("/m/{slug}/register", web::post().to(submit_registration))
-        .route("/m/{slug}/resend", web::get().to(resend_form))
+        .route("/m/{slug}/register", web::post().to(submit_registration));
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/m/{slug}/resend", web::get().to(resend_form))
         .route("/m/{slug}/resend", web::post().to(resend_submit))
         .route("/i/{token}", web::get().to(invited::invitation_form))
         .route("/i/{token}", web::post().to(invited::invitation_submit))
