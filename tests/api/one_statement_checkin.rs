@@ -2,8 +2,9 @@
 //! SQLite it is the Rust code it mirrors. The same scans on both must answer the same and leave
 //! the same rows: the scans, the arrivals, the registrations' first arrival, the audit log and
 //! the webhook deliveries, for every path (an arrival, a second scan, a scan sent again, a
-//! nonce of another person's scan, someone not confirmed, an unknown code, an undone arrival,
-//! an organizer's check-in, someone cancelled since).
+//! nonce of another person's scan, someone not confirmed, an unknown code, another meeting's
+//! code, an undone arrival, an arrival on a later day, an organizer's check-in, someone
+//! cancelled since).
 
 use crate::one_statement::{lines, Line};
 use crate::support::{postgres_admin_url, Backend, TestApp, TestDb};
@@ -28,7 +29,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// A meeting under way at `now`, with a webhook that wants check-ins, and three people
-/// registered: Ana and Luis confirmed, Eva not. Answers the meeting and the organizer's id.
+/// registered: Ana and Luis confirmed, Eva not; and Olga, confirmed in another meeting. Answers the meeting and the organizer's id.
 fn meeting_under_way(conn: &mut DbConn, now: NaiveDateTime) -> (Meeting, String) {
     db::migrate(conn).unwrap();
     convene::demo::seed(conn, now).unwrap();
@@ -49,6 +50,10 @@ fn meeting_under_way(conn: &mut DbConn, now: NaiveDateTime) -> (Meeting, String)
     .unwrap();
     let draft = MeetingDraft::parse(&form).unwrap();
     let meeting = meetings::store::create(conn, &draft, &organizer, now).unwrap();
+    let mut elsewhere = form.clone();
+    elsewhere.slug = Some("desk-elsewhere".into());
+    let elsewhere = MeetingDraft::parse(&elsewhere).unwrap();
+    meetings::store::create(conn, &elsewhere, &organizer, now).unwrap();
     let hook: WebhookForm = serde_json::from_value(
         json!({"url": "http://127.0.0.1:9/hooks", "events": ["registration.checked_in"]}),
     )
@@ -59,12 +64,19 @@ fn meeting_under_way(conn: &mut DbConn, now: NaiveDateTime) -> (Meeting, String)
         ("ana@example.org", "Ana Pérez"),
         ("luis@example.org", "Luis Gómez"),
         ("eva@example.org", "Eva Ruiz"),
+        ("olga@example.org", "Olga Ramos"),
     ] {
         let mut body = TestApp::registration_body(email);
         body["full_name"] = json!(name);
         let form: RegistrationForm = serde_json::from_value(body).unwrap();
         let new = NewRegistration::parse(&form, &Default::default()).unwrap();
-        let slug = Slug::parse(Some(&meeting.slug)).unwrap();
+        // Olga registers for another meeting of the same organizer.
+        let slug = if email.starts_with("olga") {
+            "desk-elsewhere"
+        } else {
+            &meeting.slug
+        };
+        let slug = Slug::parse(Some(slug)).unwrap();
         store::register_by_slug(conn, &slug, &new, &ClientGuard::default(), now).unwrap();
     }
     diesel::sql_query(
@@ -101,11 +113,13 @@ struct ScanRow {
 fn answer(result: Result<checkin::CheckInAnswer, AppError>) -> String {
     match result {
         Ok(answer) => format!(
-            "{} of {} ({}, {}) arrived {} first={}",
+            "{} of {} ({}, {}) code={} arrived {} first={}",
             answer.registration.full_name,
             answer.registration.organization,
             answer.registration.country,
             answer.registration.category,
+            // The code is the person's own: only its length compares across databases.
+            answer.registration.checkin_code.len(),
             answer.registration.checked_in_at.as_deref().unwrap_or("-"),
             answer.first
         ),
@@ -179,10 +193,27 @@ fn scans_on(
     let earlier = Some(now - Duration::minutes(3))
         .filter(|at| checkin::day_of(&meeting, *at) == day)
         .unwrap_or(now);
+    // A scan of the day before, sent late: a later arrival keeps the first day's time.
+    let yesterday = [
+        now - Duration::days(1) + Duration::seconds(1),
+        now - Duration::days(1),
+    ]
+    .into_iter()
+    .find(|at| checkin::day_of(&meeting, *at) != day)
+    .unwrap();
     let ana_code = code_of(&mut conn, "ana@example.org");
+    let olga_code = code_of(&mut conn, "olga@example.org");
     let (luis_code, eva_code) = (
         code_of(&mut conn, "luis@example.org"),
         code_of(&mut conn, "eva@example.org"),
+    );
+    scan(
+        &mut conn,
+        "Ana seen yesterday, sent late",
+        ana_code.clone(),
+        "nonce-ana-0",
+        yesterday,
+        &batch,
     );
     scan(
         &mut conn,
@@ -237,6 +268,14 @@ fn scans_on(
         "An unknown code",
         Holder::Code(CheckinCode::generate()),
         "nonce-unknown",
+        now,
+        &desk_scan,
+    );
+    scan(
+        &mut conn,
+        "Olga, of another meeting",
+        olga_code,
+        "nonce-olga-1",
         now,
         &desk_scan,
     );
@@ -410,6 +449,14 @@ fn scans_on(
     stored.insert("webhook deliveries", lines(&mut conn, &format!(
         "SELECT event || ' ' || coalesce(subject_id, '-') || ' ' || payload || ' ' || status AS line \
          FROM webhook_deliveries WHERE meeting_id = '{}'", meeting.id), &ids));
+    let ana = stored["registrations"]
+        .iter()
+        .find(|line| line.starts_with("ana@example.org"))
+        .unwrap();
+    assert!(
+        ana.contains(&format!("checked in {yesterday} ")),
+        "{backend:?}: her first arrival stays yesterday's: {ana}"
+    );
     (answers, stored)
 }
 
@@ -437,11 +484,13 @@ fn postgres_checks_in_in_one_statement_leaving_what_sqlite_leaves() {
         outcomes,
         [
             "first=true",
+            "first=true",
             "first=false",
             "first=true",
             "first=false",
             "nonce:taken",
             "not_confirmed",
+            "404",
             "404",
             "first=true",
             "first=false",
@@ -451,16 +500,16 @@ fn postgres_checks_in_in_one_statement_leaving_what_sqlite_leaves() {
         ],
         "{sqlite_answers:#?}"
     );
-    assert_eq!(sqlite["scans"].len(), 5, "{:#?}", sqlite["scans"]);
+    assert_eq!(sqlite["scans"].len(), 6, "{:#?}", sqlite["scans"]);
     assert_eq!(
         sqlite["arrivals"].len(),
-        2,
-        "Ana again after the undo, and Luis: {:#?}",
+        3,
+        "Ana yesterday, Ana again after the undo, and Luis: {:#?}",
         sqlite["arrivals"]
     );
     assert_eq!(
         sqlite["webhook deliveries"].len(),
-        3,
+        4,
         "{:#?}",
         sqlite["webhook deliveries"]
     );
