@@ -68,8 +68,11 @@ BEGIN
         ON CONFLICT DO NOTHING;
         IF FOUND THEN
             IF first_arrival THEN
+                -- The column's value, not the one read above: a first arrival on another
+                -- day, committed in between by another desk, is kept if it was earlier. (The
+                -- Rust path reads it in its transaction; SQLite's one writer runs them in turn.)
                 UPDATE registrations
-                SET checked_in_at = LEAST(person.checked_in_at, scan_at), updated_at = at_now
+                SET checked_in_at = LEAST(checked_in_at, scan_at), updated_at = at_now
                 WHERE id = person.id;
                 INSERT INTO audit_log (id, at, actor, action, meeting_id, subject_id, detail)
                 VALUES (p->>'audit_id', at_now, p->>'audit_actor', p->>'audit_action', meeting,
