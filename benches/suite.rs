@@ -652,14 +652,7 @@ fn prepare(
         &mut conn,
         "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
     );
-    // Statistics for the planner, and the bulk writes flushed now rather than during a load.
-    if let DbConn::Postgres(_) = conn {
-        sql(&mut conn, "VACUUM ANALYZE");
-        sql(&mut conn, "CHECKPOINT");
-    } else {
-        sql(&mut conn, "ANALYZE");
-        sql(&mut conn, "PRAGMA wal_checkpoint(TRUNCATE)");
-    }
+    settle(&mut conn);
     Prepared {
         organizer,
         press,
@@ -1443,6 +1436,19 @@ fn fill_size_meeting(conn: &mut DbConn, n: usize) {
          FROM {rows} g"));
     if let DbConn::Postgres(_) = conn {
         sql(conn, "VACUUM ANALYZE"); // as autovacuum would soon
+    }
+}
+
+/// After seeding: statistics for the planner (on a never-analysed database PostgreSQL plans
+/// for empty tables until autovacuum looks), and the bulk writes flushed now rather than
+/// during a load, so that every run starts from the same state.
+fn settle(conn: &mut DbConn) {
+    if let DbConn::Postgres(_) = conn {
+        sql(conn, "VACUUM ANALYZE");
+        sql(conn, "CHECKPOINT");
+    } else {
+        sql(conn, "ANALYZE");
+        sql(conn, "PRAGMA wal_checkpoint(TRUNCATE)");
     }
 }
 

@@ -87,14 +87,7 @@ pub fn run_checkin(backends: &[Backend], seconds: u64, runs: usize) -> Vec<Row> 
             seed_registrations(&mut conn, "bench-desk", "desk", 1, PEOPLE, "confirmed");
             seed_registrations(&mut conn, "bench-badges", "badge", 2, BADGES, "confirmed");
             let codes = give_codes(&mut conn, "bench-desk");
-            // Statistics for the planner, and the earlier runs' pages written out: each run
-            // starts from the same state, not with another run's checkpoint to finish.
-            if let DbConn::Postgres(_) = conn {
-                sql(&mut conn, "VACUUM ANALYZE");
-                sql(&mut conn, "CHECKPOINT");
-            } else {
-                sql(&mut conn, "ANALYZE");
-            }
+            settle(&mut conn);
             codes
         };
         let codes_file = work.path().join("codes.txt");

@@ -38,12 +38,7 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
                 &mut conn,
                 "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
             );
-            if let DbConn::Postgres(_) = conn {
-                sql(&mut conn, "VACUUM ANALYZE");
-                sql(&mut conn, "CHECKPOINT");
-            } else {
-                sql(&mut conn, "ANALYZE");
-            }
+            settle(&mut conn);
         }
         let repeat = |f: &mut dyn FnMut(usize) -> Load| {
             median_load((0..options.runs).map(&mut *f).collect())
