@@ -361,7 +361,7 @@ const POSTGRES_MIGRATIONS: diesel_migrations::EmbeddedMigrations =
     diesel_migrations::embed_migrations!("migrations/postgres");
 
 /// Runs the migrations before `version` (those an older binary ran).
-fn migrate_before(conn: &mut convene::db::DbConn, version: &str) {
+pub(crate) fn migrate_before(conn: &mut convene::db::DbConn, version: &str) {
     use diesel_migrations::MigrationHarness;
     fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
         conn: &mut C,
@@ -382,7 +382,7 @@ fn migrate_before(conn: &mut convene::db::DbConn, version: &str) {
 }
 
 /// Reverts the newest migration (its `down.sql`).
-fn revert_last(conn: &mut convene::db::DbConn) {
+pub(crate) fn revert_last(conn: &mut convene::db::DbConn) {
     use diesel_migrations::MigrationHarness;
     match conn {
         convene::db::DbConn::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),

@@ -40,4 +40,5 @@ mod registrations_table;
 mod seat_guards;
 mod size;
 mod travel;
+mod under_load;
 mod webhooks;

@@ -18,7 +18,7 @@ const PER_MEETING: usize = 2_500;
 
 /// Every statement a connection sends, as SQL with its placeholders.
 #[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<String>>>);
+pub(crate) struct Recorder(Arc<Mutex<Vec<String>>>);
 
 impl Instrumentation for Recorder {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
@@ -36,7 +36,7 @@ impl Recorder {
     }
 
     /// The reads of these tables sent since the last call (those of others are dropped).
-    fn reads_of(&self, tables: &[&str]) -> Vec<String> {
+    pub(crate) fn reads_of(&self, tables: &[&str]) -> Vec<String> {
         let sent = std::mem::take(&mut *self.0.lock().unwrap());
         sent.into_iter()
             .filter(|sql| sql.starts_with("SELECT") || sql.starts_with("DECLARE"))
@@ -52,7 +52,7 @@ impl Recorder {
     }
 }
 
-fn sql(conn: &mut DbConn, statement: &str) {
+pub(crate) fn sql(conn: &mut DbConn, statement: &str) {
     diesel::sql_query(statement)
         .execute(conn)
         .unwrap_or_else(|e| panic!("{e}: {statement}"));
@@ -107,7 +107,7 @@ struct PostgresPlanLine {
 
 /// The database's plan for `query`, one line a step. PostgreSQL plans it as a prepared
 /// statement with a generic plan, so the placeholders need no values.
-fn plan(conn: &mut DbConn, query: &str) -> Vec<String> {
+pub(crate) fn plan(conn: &mut DbConn, query: &str) -> Vec<String> {
     plan_with(conn, query, None)
 }
 
@@ -489,7 +489,7 @@ async fn waiting_list_places_are_counted_for_the_page_alone(backend: Backend) {
 }
 
 #[derive(QueryableByName, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct CountRow {
+pub(crate) struct CountRow {
     #[diesel(sql_type = Text)]
     dimension: String,
     #[diesel(sql_type = Text)]
@@ -499,7 +499,10 @@ struct CountRow {
 }
 
 /// The counts as the database keeps them, and the same counted afresh from the rows.
-fn kept_and_recounted(conn: &mut DbConn, meeting_id: &str) -> (Vec<CountRow>, Vec<CountRow>) {
+pub(crate) fn kept_and_recounted(
+    conn: &mut DbConn,
+    meeting_id: &str,
+) -> (Vec<CountRow>, Vec<CountRow>) {
     // Summed over shards; a count below zero (a change taken off twice) shows too.
     let kept = format!(
         "SELECT dimension, key, CAST(sum(n) AS BIGINT) AS n FROM meeting_counts

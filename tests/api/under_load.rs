@@ -1,0 +1,178 @@
+//! What keeps writes flat under load: counters that two connections never share, and a claim
+//! of due emails that reads only the rows it takes, however long the queue.
+
+use crate::categories::{migrate_before, revert_last};
+use crate::on_both_backends;
+use crate::size::{kept_and_recounted, plan, sql, Recorder};
+use crate::support::{Backend, TestDb};
+use convene::db::{self, DbConn};
+use diesel::sql_types::Integer;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
+
+#[derive(QueryableByName)]
+struct Shard {
+    #[diesel(sql_type = Integer)]
+    shard: i32,
+}
+
+/// The shard this connection's changes count in (PostgreSQL; SQLite counts in shard 0).
+fn own_shard(conn: &mut DbConn) -> i32 {
+    match conn {
+        DbConn::Postgres(_) => {
+            diesel::sql_query("SELECT pg_backend_pid() & 63 AS shard")
+                .get_result::<Shard>(conn)
+                .unwrap()
+                .shard
+        }
+        DbConn::Sqlite(_) => 0,
+    }
+}
+
+/// Moves some of the demo meeting's registrations and emails, statement by statement on two
+/// connections: a change counted in on one connection is counted out on the other.
+fn move_some(first: &mut DbConn, second: &mut DbConn, meeting_id: &str, round: usize) {
+    let one_of = |status: &str, offset: usize| {
+        format!(
+            "SELECT id FROM registrations WHERE meeting_id = '{meeting_id}' AND status = '{status}'
+             ORDER BY id LIMIT 1 OFFSET {offset}"
+        )
+    };
+    sql(
+        second,
+        &format!(
+            "UPDATE registrations SET status = 'cancelled' WHERE id IN ({})",
+            one_of("confirmed", round)
+        ),
+    );
+    sql(
+        first,
+        &format!(
+            "UPDATE registrations SET status = 'waitlisted' WHERE id IN ({})",
+            one_of("cancelled", 0)
+        ),
+    );
+    sql(
+        second,
+        &format!(
+            "INSERT INTO outbox (id, kind, meeting_id, recipient, payload, status, attempts,
+             next_attempt_at, created_at)
+         VALUES ('mail-{round}', 'confirmed', '{meeting_id}', 'x@example.org', '{{}}', 'pending', 0,
+             CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ),
+    );
+    sql(
+        first,
+        &format!("UPDATE outbox SET status = 'sent' WHERE id = 'mail-{round}'"),
+    );
+}
+
+on_both_backends!(counts_stay_exact_across_the_change_of_shards);
+async fn counts_stay_exact_across_the_change_of_shards(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut first = db.connect();
+    // Counted as the binary before this change counted: in shards by a hash of the row's id.
+    migrate_before(&mut first, "20261215000001");
+    convene::demo::seed(&mut first, db::now()).unwrap();
+    let meeting_id: String = {
+        use convene::schema::meetings;
+        use diesel::{ExpressionMethods, QueryDsl};
+        meetings::table
+            .filter(meetings::slug.eq(convene::demo::MEETING_SLUG))
+            .select(meetings::id)
+            .first(&mut first)
+            .unwrap()
+    };
+    let exact = |conn: &mut DbConn, when: &str| {
+        let (kept, fresh) = kept_and_recounted(conn, &meeting_id);
+        assert!(!fresh.is_empty(), "{when}: the demo has registrations");
+        assert_eq!(kept, fresh, "{when}");
+    };
+    exact(&mut first, "before the upgrade");
+
+    db::migrate(&mut first).unwrap();
+    let mut second = db.connect();
+    move_some(&mut first, &mut second, &meeting_id, 1);
+    exact(&mut first, "after the upgrade, moved on two connections");
+    let (one, other) = (own_shard(&mut first), own_shard(&mut second));
+    let used: i64 = diesel::sql_query(format!(
+        "SELECT count(DISTINCT shard) AS n FROM meeting_counts
+         WHERE meeting_id = '{meeting_id}' AND dimension = 'status' AND shard IN ({one}, {other})"
+    ))
+    .get_result::<Count>(&mut first)
+    .unwrap()
+    .n;
+    let expected = if one == other { 1 } else { 2 };
+    assert_eq!(used, expected, "each connection counts in its own shard");
+
+    // Back to the hashed shards (both new migrations' down.sql), moved again, and up again.
+    revert_last(&mut first);
+    revert_last(&mut first);
+    let mut third = db.connect();
+    move_some(&mut first, &mut third, &meeting_id, 2);
+    exact(&mut first, "after the downgrade");
+    db::migrate(&mut first).unwrap();
+    let mut fourth = db.connect();
+    move_some(&mut fourth, &mut third, &meeting_id, 3);
+    exact(&mut first, "upgraded again");
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+on_both_backends!(a_claim_reads_the_rows_it_takes_however_long_the_queue);
+async fn a_claim_reads_the_rows_it_takes_however_long_the_queue(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut conn = db.connect();
+    db::migrate(&mut conn).unwrap();
+    // A queue after a burst: thousands of emails due at the same moment.
+    let series = match conn {
+        DbConn::Sqlite(_) => {
+            "(WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c \
+                              WHERE n < 20000) SELECT n FROM c)"
+        }
+        DbConn::Postgres(_) => "(SELECT generate_series(1, 20000) AS n)",
+    };
+    sql(
+        &mut conn,
+        &format!(
+            "INSERT INTO outbox (id, kind, recipient, payload, status, attempts, next_attempt_at,
+             created_at)
+         SELECT 'mail-' || n, 'confirm_address', 'p' || n || '@example.org', '{{}}', 'pending', 0,
+             '2026-12-01 10:00:00', '2026-12-01 10:00:00'
+         FROM {series} g"
+        ),
+    );
+    sql(&mut conn, "ANALYZE");
+    let expected: Vec<String> = {
+        use convene::schema::outbox;
+        use diesel::QueryDsl;
+        outbox::table
+            .select(outbox::id)
+            .order(outbox::id)
+            .limit(50)
+            .load(&mut conn)
+            .unwrap()
+    };
+    let recorder = Recorder::default();
+    conn.set_instrumentation(recorder.clone());
+    let claim =
+        convene::email::outbox::claim(&mut conn, db::now(), chrono::Duration::minutes(5), 50)
+            .unwrap();
+    let taken: Vec<String> = claim.rows.into_iter().map(|row| row.id).collect();
+    assert_eq!(taken, expected, "fifty, the first due and then by id");
+    let reads = recorder.reads_of(&["outbox"]);
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    let steps = plan(&mut conn, &reads[0]);
+    assert!(
+        !steps
+            .iter()
+            .any(|s| s.contains("TEMP B-TREE")
+                || s.trim_start_matches([' ', '-', '>']).contains("Sort")),
+        "the claim sorts the queue:\n{}\n{}",
+        reads[0],
+        steps.join("\n")
+    );
+}
