@@ -5,11 +5,13 @@
 
 mod checkpointer;
 mod connect;
+mod json_call;
 mod pools;
 mod stream;
 mod writer;
 
 pub use connect::{connect, connection_lost, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
+pub use json_call::JsonCall;
 pub use pools::Pools;
 pub use stream::each_row;
 

@@ -122,9 +122,11 @@ pub(super) fn check_in(
     };
     let argument = serde_json::to_string(&Call::new(meeting, scan, source, now))
         .map_err(anyhow::Error::from)?;
-    let answer: Answer = diesel::sql_query("SELECT * FROM convene_check_in($1::jsonb)")
-        .bind::<Text, _>(argument)
-        .get_result(pg)?;
+    let answer: Answer = crate::db::JsonCall {
+        head: "SELECT * FROM convene_check_in(",
+        argument,
+    }
+    .get_result(pg)?;
     match answer.outcome.as_str() {
         "checked_in" => {
             let (Some(id), Some(full_name), Some(organization), Some(country), Some(first)) = (

@@ -163,10 +163,11 @@ impl<'a> Call<'a> {
             unreachable!("convene_register is PostgreSQL's")
         };
         let argument = serde_json::to_string(self).map_err(anyhow::Error::from)?;
-        let answer: Answer =
-            diesel::sql_query("SELECT outcome, oldest_attempt FROM convene_register($1::jsonb)")
-                .bind::<Text, _>(argument)
-                .get_result(pg)?;
+        let answer: Answer = crate::db::JsonCall {
+            head: "SELECT outcome, oldest_attempt FROM convene_register(",
+            argument,
+        }
+        .get_result(pg)?;
         match (answer.outcome.as_str(), answer.oldest_attempt) {
             ("registered", _) => Ok(Outcome::Registered),
             ("known", _) => Ok(Outcome::Known),
