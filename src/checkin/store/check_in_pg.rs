@@ -123,7 +123,10 @@ pub(super) fn check_in(
     let argument = serde_json::to_string(&Call::new(meeting, scan, source, now))
         .map_err(anyhow::Error::from)?;
     let answer: Answer = crate::db::JsonCall {
-        head: "SELECT * FROM convene_check_in(",
+        // Columns named: a prepared statement must keep its result's shape, even if a later
+        // migration re-creates the function with more.
+        head: "SELECT outcome, person_id, person_name, organization_name, person_country, \
+               person_category, person_code, arrived, was_first FROM convene_check_in(",
         argument,
     }
     .get_result(pg)?;
