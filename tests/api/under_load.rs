@@ -16,14 +16,20 @@ struct Shard {
     shard: i32,
 }
 
-/// The shard this connection's changes count in (SQLite counts in shard 0).
+/// The shard this connection's changes count in (SQLite counts in shard 0): on PostgreSQL
+/// the connection's own, from its process id.
 fn own_shard(conn: &mut DbConn) -> i32 {
+    let read = |conn: &mut DbConn, sql: &str| {
+        diesel::sql_query(sql)
+            .get_result::<Shard>(conn)
+            .unwrap()
+            .shard
+    };
     match conn {
         DbConn::Postgres(_) => {
-            diesel::sql_query("SELECT counter_shard() AS shard")
-                .get_result::<Shard>(conn)
-                .unwrap()
-                .shard
+            let shard = read(conn, "SELECT counter_shard() AS shard");
+            assert_eq!(shard, read(conn, "SELECT pg_backend_pid() & 63 AS shard"));
+            shard
         }
         DbConn::Sqlite(_) => 0,
     }
