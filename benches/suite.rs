@@ -13,6 +13,8 @@
 
 #[path = "suite/checkin.rs"]
 mod checkin;
+#[path = "suite/cpu.rs"]
+mod cpu;
 #[path = "suite/registration.rs"]
 mod registration;
 
@@ -124,6 +126,8 @@ struct Load {
     p99_ms: f64,
     errors: u64,
     wrapped: u64,
+    /// Who spent the CPU meanwhile, where measured (`cpu::Watch`).
+    cpu: Option<cpu::CpuUse>,
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -180,6 +184,7 @@ fn wrk(
         p99_ms: number("p99_us") / 1000.0,
         errors: (number("non_2xx_3xx") + number("socket_errors")) as u64,
         wrapped: number("wrapped") as u64,
+        cpu: None,
     }
 }
 
@@ -739,6 +744,7 @@ fn bare_registrations(url: &str, concurrency: u32, seconds: u64, label: &str) ->
         p99_ms: at(0.99),
         errors: 0,
         wrapped: 0,
+        cpu: None,
     }
 }
 
@@ -787,6 +793,7 @@ SELECT outcome, oldest_attempt FROM convene_register('{argument}'::jsonb || json
             .replace('\'', "''")
     ))
     .unwrap();
+    let watch = cpu::Watch::start(None);
     let output = Command::new("pgbench")
         .args([
             "-n",
@@ -819,9 +826,11 @@ SELECT outcome, oldest_attempt FROM convene_register('{argument}'::jsonb || json
             String::from_utf8_lossy(&output.stderr)
         );
     }
+    let cpu = watch.stop();
     Some(Load {
         rps: tps?,
         p50_ms: latency.unwrap_or(0.0),
+        cpu: Some(cpu),
         ..Load::default()
     })
 }

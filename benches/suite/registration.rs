@@ -44,6 +44,7 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
             median_load((0..options.runs).map(&mut *f).collect())
         };
         let mut bare = std::collections::HashMap::new();
+        let mut pgbenched = std::collections::HashMap::new();
         for c in LEVELS {
             let load = repeat(&mut |r| {
                 bare_registrations(&db.url, c, options.seconds, &format!("b{c}r{r}"))
@@ -54,8 +55,10 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
                 let load = repeat(&mut |_| {
                     pgbench(&db, c, options.seconds, work.path()).unwrap_or_default()
                 });
+                pgbenched.insert(c, load.rps);
                 rows.push(Row {
                     p99_ms: None,
+                    detail: cpu_detail(&load, "pgbench"),
                     ..load_row(
                         backend,
                         "ceiling: pgbench, the same statements (p50 = mean)",
@@ -69,20 +72,37 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
         for c in LEVELS {
             let load = repeat(&mut |r| {
                 set_aside_pending_emails(&db);
-                wrk(
+                let watch = cpu::Watch::start(Some(server.child.id()));
+                let load = wrk(
                     &server.base,
                     c,
                     options.seconds,
                     "register",
                     &["bench-open".into(), format!("h{c}r{r}")],
                     &[],
-                )
+                );
+                Load {
+                    cpu: Some(watch.stop()),
+                    ..load
+                }
             });
+            let mut detail = cpu_detail(&load, "wrk");
+            if let Some(ceiling) = pgbenched.get(&c).filter(|rps| **rps > 0.0) {
+                detail = format!("{:.0}% of pgbench; {detail}", load.rps / ceiling * 100.0);
+            }
             rows.push(Row {
                 of_ceiling: Some(load.rps / bare[&c]),
+                detail,
                 ..load_row(backend, "POST registration", c, load)
             });
         }
     }
     rows
+}
+
+/// Where the median run's CPU went, per registration.
+fn cpu_detail(load: &Load, generator: &str) -> String {
+    load.cpu
+        .map(|cpu| cpu.describe(load.rps, generator))
+        .unwrap_or_default()
 }
