@@ -151,7 +151,7 @@ pub fn revoke_all(
     registration_id: &str,
     now: NaiveDateTime,
 ) -> AppResult<usize> {
-    hold_links(conn, registration_id)?;
+    hold_links(conn, &[registration_id])?;
     Ok(diesel::update(
         tokens::table
             .filter(tokens::registration_id.eq(registration_id))
@@ -165,12 +165,15 @@ pub fn revoke_all(
 /// On PostgreSQL, two emails of one registration prepared at once (two workers, or a
 /// sign-out) take turns from here; otherwise each would miss the other's new token and both
 /// stay live. NO KEY UPDATE leaves the registration free for rows that merely refer to it.
-fn hold_links(conn: &mut DbConn, registration_id: &str) -> AppResult<()> {
+/// Several are held in the order of their ids, so that two workers holding overlapping sets
+/// wait for each other rather than deadlock.
+fn hold_links(conn: &mut DbConn, registration_ids: &[&str]) -> AppResult<()> {
     if let DbConn::Postgres(pg) = conn {
         use crate::schema::registrations;
         registrations::table
-            .find(registration_id)
+            .filter(registrations::id.eq_any(registration_ids))
             .select(registrations::id)
+            .order(registrations::id)
             .for_no_key_update()
             .load::<String>(pg)?;
     }
@@ -184,37 +187,69 @@ pub struct NewLink<'a> {
     pub expires_at: Option<NaiveDateTime>,
 }
 
-/// `replace` for several links of one registration (one email's), in three statements
-/// whatever their number: each revokes the earlier ones of its kind.
+/// The links one email carries to one registration.
+pub struct EmailLinks<'a> {
+    pub registration_id: &'a str,
+    pub meeting_id: &'a str,
+    pub links: Vec<NewLink<'a>>,
+}
+
+/// Stores the links of several emails, in the order given, as `replace` would one after
+/// another: each link revokes the earlier ones of its kind for its registration, so of two
+/// emails to one registration only the later one's links stay live. A constant number of
+/// statements whatever the number of emails (on PostgreSQL; SQLite inserts row by row, its
+/// writer being in this process): the hold, a revocation per kind, the insert.
 pub fn replace_all(
     conn: &mut DbConn,
-    registration_id: &str,
-    meeting_id: &str,
-    links: &[NewLink<'_>],
+    emails: &[EmailLinks<'_>],
     now: NaiveDateTime,
 ) -> AppResult<()> {
-    hold_links(conn, registration_id)?;
-    let kinds: Vec<&str> = links.iter().map(|link| link.kind.as_str()).collect();
-    diesel::update(
-        tokens::table
-            .filter(tokens::registration_id.eq(registration_id))
-            .filter(tokens::kind.eq_any(&kinds))
-            .filter(tokens::revoked_at.is_null()),
-    )
-    .set(tokens::revoked_at.eq(now))
-    .execute(conn)?;
-    let rows: Vec<_> = links
+    use std::collections::{BTreeMap, BTreeSet, HashMap};
+    if emails.is_empty() {
+        return Ok(());
+    }
+    let held: BTreeSet<&str> = emails.iter().map(|e| e.registration_id).collect();
+    hold_links(conn, &held.into_iter().collect::<Vec<_>>())?;
+    let mut by_kind: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // Which email holds the last link of each registration and kind: it alone stays live.
+    let mut last = HashMap::new();
+    for (i, email) in emails.iter().enumerate() {
+        for link in &email.links {
+            by_kind
+                .entry(link.kind.as_str())
+                .or_default()
+                .insert(email.registration_id);
+            last.insert((email.registration_id, link.kind.as_str()), i);
+        }
+    }
+    for (kind, registration_ids) in by_kind {
+        diesel::update(
+            tokens::table
+                .filter(tokens::registration_id.eq_any(registration_ids))
+                .filter(tokens::kind.eq(kind))
+                .filter(tokens::revoked_at.is_null()),
+        )
+        .set(tokens::revoked_at.eq(now))
+        .execute(conn)?;
+    }
+    let rows: Vec<_> = emails
         .iter()
-        .map(|link| {
-            (
-                tokens::id.eq(new_id()),
-                tokens::digest.eq(digest(link.token)),
-                tokens::kind.eq(link.kind.as_str()),
-                tokens::registration_id.eq(registration_id),
-                tokens::meeting_id.eq(meeting_id),
-                tokens::expires_at.eq(link.expires_at),
-                tokens::created_at.eq(now),
-            )
+        .enumerate()
+        .flat_map(|(i, email)| {
+            let last = &last;
+            email.links.iter().map(move |link| {
+                let superseded = last[&(email.registration_id, link.kind.as_str())] != i;
+                (
+                    tokens::id.eq(new_id()),
+                    tokens::digest.eq(digest(link.token)),
+                    tokens::kind.eq(link.kind.as_str()),
+                    tokens::registration_id.eq(email.registration_id),
+                    tokens::meeting_id.eq(email.meeting_id),
+                    tokens::expires_at.eq(link.expires_at),
+                    tokens::revoked_at.eq(superseded.then_some(now)),
+                    tokens::created_at.eq(now),
+                )
+            })
         })
         .collect();
     match conn {

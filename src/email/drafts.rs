@@ -40,10 +40,19 @@ struct RegistrationLinks {
 }
 
 impl Drafted {
-    /// Stores the email's tokens; answers whether it is still to be sent.
-    pub fn store_tokens(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<bool> {
+    /// The links to a registration this email carries. A batch's are stored together
+    /// (`tokens::replace_all`), before `store_rest`.
+    pub fn registration_links(&self) -> Option<tokens::EmailLinks<'_>> {
         match &self.links {
-            Links::Registration(links) => links.store(conn, now).map(|()| true),
+            Links::Registration(links) => Some(links.email_links()),
+            Links::Invitation(..) | Links::FocalPoint(..) => None,
+        }
+    }
+
+    /// Stores the email's other tokens; answers whether it is still to be sent.
+    pub fn store_rest(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<bool> {
+        match &self.links {
+            Links::Registration(links) => links.store_press(conn, now).map(|()| true),
             Links::Invitation(id, token) => crate::invitations::store::store_link(conn, id, token),
             Links::FocalPoint(id, email, token) => {
                 crate::delegations::store::store_link(conn, id, email, token)
@@ -53,13 +62,7 @@ impl Drafted {
 }
 
 impl RegistrationLinks {
-    fn store(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<()> {
-        let grant = |expires_at| Grant {
-            registration_id: Some(&self.registration_id),
-            meeting_id: Some(&self.meeting_id),
-            expires_at,
-            ..Grant::default()
-        };
+    fn email_links(&self) -> tokens::EmailLinks<'_> {
         let mut links = vec![tokens::NewLink {
             token: &self.manage,
             kind: TokenKind::Manage,
@@ -72,14 +75,25 @@ impl RegistrationLinks {
                 expires_at: Some(*expires_at),
             });
         }
-        tokens::replace_all(conn, &self.registration_id, &self.meeting_id, &links, now)?;
-        // After the manage link's replacement, which holds the registration (PostgreSQL):
-        // a cancellation cannot slip between this check and the token.
+        tokens::EmailLinks {
+            registration_id: &self.registration_id,
+            meeting_id: &self.meeting_id,
+            links,
+        }
+    }
+
+    /// A journalist's press link, after the batch's links are stored: storing them holds the
+    /// registration (PostgreSQL), so a cancellation cannot slip between this check and the
+    /// token.
+    fn store_press(&self, conn: &mut DbConn, now: NaiveDateTime) -> AppResult<()> {
         if let Some((press, expires_at, label)) = &self.press {
             if registrations::store::holds_press_seat(conn, &self.registration_id)? {
                 let grant = Grant {
+                    registration_id: Some(&self.registration_id),
+                    meeting_id: Some(&self.meeting_id),
+                    expires_at: Some(*expires_at),
                     label: Some(label),
-                    ..grant(Some(*expires_at))
+                    ..Grant::default()
                 };
                 tokens::replace(conn, press, TokenKind::Press, grant, now)?;
                 crate::audit::record(
@@ -99,11 +113,12 @@ impl RegistrationLinks {
     }
 }
 
-/// Renders a claimed row into a message with new links; each email carries its own. Meetings
-/// and their agendas are read once per batch.
+/// Renders a claimed row into a message with new links; each email carries its own. The
+/// contacts are read once per batch, as are meetings and their agendas.
 pub(super) fn draft(
     conn: &mut DbConn,
     row: &Claimed,
+    contacts: &HashMap<String, registrations::store::Contact>,
     meetings: &mut HashMap<String, (Meeting, Vec<AgendaItem>)>,
     from: &Mailbox,
     base_url: &str,
@@ -124,11 +139,7 @@ pub(super) fn draft(
         }
         _ => {}
     }
-    let registration_id = row
-        .registration_id
-        .clone()
-        .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
-    let contact = registrations::store::contact(conn, &registration_id)?;
+    let (registration_id, contact) = contact_of(conn, row, contacts)?;
     let (meeting, agenda) = meeting_of(conn, meetings, &contact.meeting_id)?;
     let manage = tokens::generate();
     let confirm = match mail {
@@ -180,6 +191,25 @@ pub(super) fn draft(
             press,
         }),
     })
+}
+
+/// The registration an email is about, and its contact. Read for the whole batch beforehand:
+/// one missing was deleted meanwhile, and reading it again gives the error the email's
+/// failure records.
+fn contact_of(
+    conn: &mut DbConn,
+    row: &Claimed,
+    contacts: &HashMap<String, registrations::store::Contact>,
+) -> anyhow::Result<(String, registrations::store::Contact)> {
+    let registration_id = row
+        .registration_id
+        .clone()
+        .ok_or_else(|| anyhow::anyhow!("email without registration"))?;
+    let contact = match contacts.get(&registration_id) {
+        Some(contact) => contact.clone(),
+        None => registrations::store::contact(conn, &registration_id)?,
+    };
+    Ok((registration_id, contact))
 }
 
 /// A meeting and its public agenda, read once per batch.

@@ -327,10 +327,23 @@ impl Worker {
             .read(move |conn| {
                 let host = crate::config::host_of(&base_url);
                 let mut meetings = HashMap::new();
+                let ids: Vec<&str> = rows
+                    .iter()
+                    .filter_map(|row| row.registration_id.as_deref())
+                    .collect();
+                let contacts = registrations::store::contacts(conn, &ids)?;
                 Ok(rows
                     .into_iter()
                     .map(|row| {
-                        let email = draft(conn, &row, &mut meetings, &from, &base_url, &host);
+                        let email = draft(
+                            conn,
+                            &row,
+                            &contacts,
+                            &mut meetings,
+                            &from,
+                            &base_url,
+                            &host,
+                        );
                         Draft { row, email }
                     })
                     .collect())
@@ -351,14 +364,27 @@ impl Worker {
                     let (mut ready, mut failed) = (Vec::new(), Vec::new());
                     let ids: Vec<String> = drafts.iter().map(|d| d.row.id.clone()).collect();
                     let renewed = outbox::renew_all(conn, &ids, held, now + lease)?;
+                    let drafts: Vec<Draft> = drafts
+                        .into_iter()
+                        .filter(|draft| {
+                            let held = renewed.contains(&draft.row.id);
+                            if !held {
+                                tracing::debug!(email.id = %draft.row.id, "email left to the worker that holds it now");
+                            }
+                            held
+                        })
+                        .collect();
+                    // The links of every email to a registration, in a few statements.
+                    let links: Vec<_> = drafts
+                        .iter()
+                        .filter_map(|draft| draft.email.as_ref().ok()?.registration_links())
+                        .collect();
+                    crate::accounts::tokens::replace_all(conn, &links, now)?;
+                    drop(links);
                     for Draft { row, email } in drafts {
-                        if !renewed.contains(&row.id) {
-                            tracing::debug!(email.id = %row.id, "email left to the worker that holds it now");
-                            continue;
-                        }
                         match email {
                             Ok(drafted) => {
-                                if !drafted.store_tokens(conn, now)? {
+                                if !drafted.store_rest(conn, now)? {
                                     // Its link is no longer wanted (an invitation revoked or
                                     // used meanwhile): the email is done without going out.
                                     outbox::mark_sent(conn, std::slice::from_ref(&row.id), now)?;

@@ -35,10 +35,15 @@ impl Recorder {
         self.reads_of(&["registrations"])
     }
 
+    /// Every statement sent since the last call.
+    pub(crate) fn sent(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+
     /// The reads of these tables sent since the last call (those of others are dropped).
     pub(crate) fn reads_of(&self, tables: &[&str]) -> Vec<String> {
-        let sent = std::mem::take(&mut *self.0.lock().unwrap());
-        sent.into_iter()
+        self.sent()
+            .into_iter()
             .filter(|sql| sql.starts_with("SELECT") || sql.starts_with("DECLARE"))
             .filter(|sql| {
                 // `FROM t`, or `FROM (t INNER JOIN …)` for a join.

@@ -1,5 +1,6 @@
-//! What keeps writes flat under load: counters that two connections never share, and a claim
-//! of due emails that reads only the rows it takes, however long the queue.
+//! What keeps writes flat under load: counters that two connections never share, a claim of
+//! due emails that reads only the rows it takes, however long the queue, and a batch of emails
+//! whose contacts and links cost a few statements, however many emails.
 
 use crate::categories::{migrate_before, revert_last};
 use crate::on_both_backends;
@@ -222,4 +223,177 @@ async fn a_claim_reads_the_rows_it_takes_however_long_the_queue(backend: Backend
         reads[0],
         steps.join("\n")
     );
+}
+
+/// The ids of the first `count` registrations of the demo, and their meeting.
+fn demo_registrations(conn: &mut DbConn, count: i64) -> (Vec<String>, String) {
+    use convene::schema::{meetings, registrations};
+    use diesel::{ExpressionMethods, QueryDsl};
+    let meeting: String = meetings::table
+        .filter(meetings::slug.eq(convene::demo::MEETING_SLUG))
+        .select(meetings::id)
+        .first(conn)
+        .unwrap();
+    let ids: Vec<String> = registrations::table
+        .filter(registrations::meeting_id.eq(&meeting))
+        .select(registrations::id)
+        .order(registrations::id)
+        .limit(count)
+        .load(conn)
+        .unwrap();
+    assert_eq!(
+        ids.len() as i64,
+        count,
+        "the demo has {count} registrations"
+    );
+    (ids, meeting)
+}
+
+on_both_backends!(a_batch_of_emails_stores_its_links_in_a_few_statements_as_one_by_one);
+async fn a_batch_of_emails_stores_its_links_in_a_few_statements_as_one_by_one(backend: Backend) {
+    use convene::accounts::tokens::{self, EmailLinks, NewLink, Presented, TokenKind};
+    let db = TestDb::new(backend);
+    let mut conn = db.connect();
+    db::migrate(&mut conn).unwrap();
+    convene::demo::seed(&mut conn, db::now()).unwrap();
+    let now = db::now();
+    let (ids, meeting) = demo_registrations(&mut conn, 12);
+    let manage = |conn: &mut DbConn, id: &str, token: &str| {
+        let links = vec![NewLink {
+            token,
+            kind: TokenKind::Manage,
+            expires_at: None,
+        }];
+        tokens::replace_all(
+            conn,
+            &[EmailLinks {
+                registration_id: id,
+                meeting_id: &meeting,
+                links,
+            }],
+            now,
+        )
+        .unwrap();
+    };
+    // Each registration's earlier email, with a link that the batch must revoke.
+    let earlier: Vec<String> = ids.iter().map(|_| tokens::generate()).collect();
+    for (id, token) in ids.iter().zip(&earlier) {
+        manage(&mut conn, id, token);
+    }
+    let state =
+        |conn: &mut DbConn, kind, token: &str| match tokens::presented(conn, kind, token, now)
+            .unwrap()
+        {
+            Presented::Live(_) => "live",
+            Presented::Spent => "revoked",
+            Presented::Expired => "expired",
+            Presented::Unknown => "unknown",
+        };
+    assert!(earlier
+        .iter()
+        .all(|t| state(&mut conn, TokenKind::Manage, t) == "live"));
+
+    // The batch: one email to each, those to even ones with a confirm link too, and a second
+    // email to the first registration at the end (as two emails of one claim).
+    let new_manage: Vec<String> = ids.iter().map(|_| tokens::generate()).collect();
+    let confirm: Vec<String> = ids.iter().map(|_| tokens::generate()).collect();
+    let later = tokens::generate();
+    let expires = now + chrono::Duration::days(2);
+    let mut batch: Vec<EmailLinks> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut links = vec![NewLink {
+                token: &new_manage[i],
+                kind: TokenKind::Manage,
+                expires_at: None,
+            }];
+            if i % 2 == 0 {
+                links.push(NewLink {
+                    token: &confirm[i],
+                    kind: TokenKind::Confirm,
+                    expires_at: Some(expires),
+                });
+            }
+            EmailLinks {
+                registration_id: id,
+                meeting_id: &meeting,
+                links,
+            }
+        })
+        .collect();
+    batch.push(EmailLinks {
+        registration_id: &ids[0],
+        meeting_id: &meeting,
+        links: vec![NewLink {
+            token: &later,
+            kind: TokenKind::Manage,
+            expires_at: None,
+        }],
+    });
+    let recorder = Recorder::default();
+    conn.set_instrumentation(recorder.clone());
+    conn.transaction(|conn| tokens::replace_all(conn, &batch, now))
+        .unwrap();
+    let sent: Vec<String> = recorder
+        .sent()
+        .into_iter()
+        .filter(|sql| {
+            !["BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"]
+                .iter()
+                .any(|w| sql.starts_with(w))
+        })
+        .collect();
+    let inserts = sent.iter().filter(|sql| sql.starts_with("INSERT")).count();
+    let others: Vec<&String> = sent
+        .iter()
+        .filter(|sql| !sql.starts_with("INSERT"))
+        .collect();
+    // The hold (PostgreSQL) and one revocation per kind, whatever the number of emails.
+    let expected_others = if matches!(backend, Backend::Postgres) {
+        3
+    } else {
+        2
+    };
+    assert_eq!(others.len(), expected_others, "{others:#?}");
+    match backend {
+        Backend::Postgres => assert_eq!(inserts, 1, "one insert for the batch"),
+        // SQLite's writer is in the process: a row each costs no round trip.
+        Backend::Sqlite => assert_eq!(inserts, ids.len() + ids.len() / 2 + 1),
+    }
+
+    // As if stored one by one: the earlier links revoked; of the first registration's two
+    // emails, only the later one's manage link live; every other new link live.
+    for token in &earlier {
+        assert_eq!(state(&mut conn, TokenKind::Manage, token), "revoked");
+    }
+    assert_eq!(
+        state(&mut conn, TokenKind::Manage, &new_manage[0]),
+        "revoked"
+    );
+    assert_eq!(state(&mut conn, TokenKind::Manage, &later), "live");
+    for (i, token) in new_manage.iter().enumerate().skip(1) {
+        assert_eq!(state(&mut conn, TokenKind::Manage, token), "live", "{i}");
+    }
+    for (i, token) in confirm.iter().enumerate() {
+        let expected = if i % 2 == 0 { "live" } else { "unknown" };
+        assert_eq!(state(&mut conn, TokenKind::Confirm, token), expected, "{i}");
+    }
+    let row = tokens::find(&mut conn, TokenKind::Confirm, &confirm[0], now)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.registration_id.as_deref(), Some(ids[0].as_str()));
+    assert_eq!(row.expires_at, Some(expires));
+
+    // The worker reads a batch's contacts at once: one read, every one found.
+    let wanted: Vec<&str> = ids.iter().map(String::as_str).collect();
+    recorder.sent();
+    let contacts = convene::registrations::store::contacts(&mut conn, &wanted).unwrap();
+    assert_eq!(recorder.sent().len(), 1);
+    assert_eq!(contacts.len(), ids.len());
+    for id in &ids {
+        let one = convene::registrations::store::contact(&mut conn, id).unwrap();
+        assert_eq!(contacts[id].email, one.email);
+        assert_eq!(contacts[id].meeting_id, meeting);
+    }
 }

@@ -240,6 +240,7 @@ fn confirmed_in(conn: &mut DbConn, meeting_id: &str, organization_id: &str) -> A
 }
 
 /// What the email worker needs to write to a participant.
+#[derive(Clone)]
 pub struct Contact {
     pub meeting_id: String,
     pub email: String,
@@ -250,17 +251,38 @@ pub struct Contact {
     pub checkin_code: Option<String>,
 }
 
+impl From<Registration> for Contact {
+    fn from(registration: Registration) -> Self {
+        Self {
+            checkin_code: registration
+                .checkin_code
+                .clone()
+                .filter(|_| registration.status() == Status::Confirmed),
+            language: registration.language(),
+            meeting_id: registration.meeting_id,
+            email: registration.email,
+            full_name: registration.full_name,
+            created_at: registration.created_at,
+        }
+    }
+}
+
 pub fn contact(conn: &mut DbConn, id: &str) -> AppResult<Contact> {
-    let registration = by_id(conn, id)?;
-    Ok(Contact {
-        checkin_code: registration
-            .checkin_code
-            .clone()
-            .filter(|_| registration.status() == Status::Confirmed),
-        language: registration.language(),
-        meeting_id: registration.meeting_id,
-        email: registration.email,
-        full_name: registration.full_name,
-        created_at: registration.created_at,
-    })
+    Ok(by_id(conn, id)?.into())
+}
+
+/// The contacts of several registrations in one read (a batch of emails), by id; those
+/// deleted meanwhile are missing.
+pub fn contacts(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> AppResult<std::collections::HashMap<String, Contact>> {
+    let found: Vec<Registration> = registrations::table
+        .filter(registrations::id.eq_any(ids))
+        .select(Registration::as_select())
+        .load(conn)?;
+    Ok(found
+        .into_iter()
+        .map(|registration| (registration.id.clone(), registration.into()))
+        .collect())
 }
