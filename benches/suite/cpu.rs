@@ -27,6 +27,7 @@ pub struct CpuUse {
 /// Started before a load, stopped after it.
 pub struct Watch {
     server: Option<u32>,
+    postgres_processes: usize,
     at: Instant,
     before: Spent,
 }
@@ -35,14 +36,23 @@ impl Watch {
     pub fn start(server: Option<u32>) -> Self {
         Self {
             server,
+            postgres_processes: postgres_processes(),
             at: Instant::now(),
             before: spent(server),
         }
     }
 
     pub fn stop(self) -> CpuUse {
-        let after = spent(self.server);
         let wall = self.at.elapsed().as_secs_f64();
+        // A load generator's connections end with it, and their processes' time moves to the
+        // postmaster's children's once it has waited for them: read after that.
+        let waiting_since = Instant::now();
+        while postgres_processes() > self.postgres_processes
+            && waiting_since.elapsed() < std::time::Duration::from_secs(2)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let after = spent(self.server);
         let rate = |a: f64, b: f64| (a - b).max(0.0) / wall;
         CpuUse {
             per_second: Spent {
@@ -85,6 +95,18 @@ impl CpuUse {
             each(s.load)
         )
     }
+}
+
+/// How many of PostgreSQL's processes there are, exited ones not yet waited for included.
+fn postgres_processes() -> usize {
+    std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| {
+            std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .count()
 }
 
 /// The CPU seconds spent so far by each party.
