@@ -68,7 +68,7 @@ impl Watch {
 
 impl CpuUse {
     /// `PostgreSQL 1,010 µs, server 220 µs + email 70 µs, wrk 45 µs, idle 8%`: the CPU each of
-    /// `per_second` operations cost each party.
+    /// `per_second` operations cost each party (no load generator when `generator` is empty).
     pub fn describe(&self, per_second: f64, generator: &str) -> String {
         let each = |seconds: f64| {
             if per_second > 0.0 {
@@ -89,10 +89,14 @@ impl CpuUse {
         } else {
             String::new()
         };
+        let generator = if generator.is_empty() {
+            String::new()
+        } else {
+            format!(", {generator} {}", each(s.load))
+        };
         format!(
-            "CPU each: PostgreSQL {}{server}, {generator} {}; idle {idle:.0}%",
-            each(s.postgres),
-            each(s.load)
+            "CPU each: PostgreSQL {}{server}{generator}; idle {idle:.0}%",
+            each(s.postgres)
         )
     }
 }

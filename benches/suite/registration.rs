@@ -1,7 +1,8 @@
 //! `cargo bench --bench suite -- --registration`: a registration alone, quickly, at 1 and 8
 //! connections: through HTTP, through the same code with no HTTP, and (PostgreSQL) pgbench
-//! running the statements a registration sends. `--binary PATH` serves another build of
-//! `convene` (an earlier commit's release binary), for a side-by-side comparison on one day.
+//! running the statements a registration sends; then the emails they send, a fresh batch timed
+//! to a local SMTP server. `--binary PATH` serves another build of `convene` (an earlier
+//! commit's release binary), for a side-by-side comparison on one day.
 
 use super::*;
 
@@ -96,6 +97,12 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
                 ..load_row(backend, "POST registration", c, load)
             });
         }
+        rows.push(Row {
+            backend: format!("{backend:?}").to_lowercase(),
+            what: format!("outbox to a local SMTP server ({OUTBOX_EMAILS} emails)"),
+            detail: outbox_drain(&db, &smtp, &server),
+            ..Row::default()
+        });
     }
     rows
 }
