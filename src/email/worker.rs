@@ -262,9 +262,10 @@ impl Worker {
     /// Claims due emails and tries each once; answers how many it tried.
     ///
     /// A batch costs the database three writes plus one per few emails: the claim; one
-    /// transaction storing the tokens of every email's links (the emails are rendered before it,
-    /// on a read connection, so the single SQLite writer is held only for the inserts); and the
-    /// records of sent emails, those finished together written together.
+    /// transaction storing the tokens of every email's links in a few statements, however many
+    /// emails (they are rendered before it, on a read connection that reads their contacts at
+    /// once, so the single SQLite writer is held only for the inserts); and the records of sent
+    /// emails, those finished together written together.
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let lease = self.lease();
         let claim = self
