@@ -258,8 +258,8 @@ pub fn replace_all(
                 .values(rows)
                 .execute(pg)?;
         }
-        // One statement each: SQLite's writer is in this process, and diesel inserts a batch
-        // of tuples on PostgreSQL alone.
+        // One statement each: SQLite's writer is in this process, so a statement costs no
+        // round trip.
         DbConn::Sqlite(sqlite) => {
             for row in rows {
                 diesel::insert_into(tokens::table)

@@ -216,8 +216,8 @@ pub fn renew_all(
 /// A fresh lease on a row this worker claimed, if it still holds it: the row is still pending
 /// and its `next_attempt_at` is still the `held` lease this worker set. Otherwise (the lease ran
 /// out while earlier rows were sent, and another worker claimed the row) answers false, and the
-/// row is left to that worker. Taken when an email's tokens are stored, and again before the
-/// send if sending the rows before it used up half the lease.
+/// row is left to that worker. Taken before the send if sending the rows before it used up half
+/// the lease (`renew_all` takes it for a whole claim when its tokens are stored).
 pub fn renew(
     conn: &mut DbConn,
     id: &str,

@@ -5,7 +5,7 @@ use super::drafts::{draft, Drafted};
 use super::outbox::{self, Claimed};
 use super::transport::{Session, Transport};
 use crate::config::WorkerSettings;
-use crate::db::{now, Pools};
+use crate::db::{now, DbConn, Pools};
 use crate::error::AppResult;
 use crate::registrations;
 use chrono::NaiveDateTime;
@@ -332,7 +332,11 @@ impl Worker {
                     .iter()
                     .filter_map(|row| row.registration_id.as_deref())
                     .collect();
-                let contacts = registrations::store::contacts(conn, &ids)?;
+                let contacts = if ids.is_empty() {
+                    HashMap::new()
+                } else {
+                    registrations::store::contacts(conn, &ids)?
+                };
                 Ok(rows
                     .into_iter()
                     .map(|row| {
@@ -375,21 +379,14 @@ impl Worker {
                             held
                         })
                         .collect();
-                    // The links of every email to a registration, in a few statements.
-                    let links: Vec<_> = drafts
-                        .iter()
-                        .filter_map(|draft| draft.email.as_ref().ok()?.registration_links())
-                        .collect();
-                    crate::accounts::tokens::replace_all(conn, &links, now)?;
-                    drop(links);
-                    for Draft { row, email } in drafts {
+                    let mut settle = |conn: &mut DbConn, Draft { row, email }: Draft| {
                         match email {
                             Ok(drafted) => {
                                 if !drafted.store_rest(conn, now)? {
                                     // Its link is no longer wanted (an invitation revoked or
                                     // used meanwhile): the email is done without going out.
                                     outbox::mark_sent(conn, std::slice::from_ref(&row.id), now)?;
-                                    continue;
+                                    return Ok(());
                                 }
                                 ready.push(Ready {
                                     row,
@@ -403,6 +400,29 @@ impl Worker {
                                 failed.push((row, reason, dead));
                             }
                         }
+                        AppResult::Ok(())
+                    };
+                    // Invitations' and delegations' links first: a delegation's change holds the
+                    // delegation before its registrations, and so does this transaction.
+                    let (to_registrations, others): (Vec<Draft>, Vec<Draft>) =
+                        drafts.into_iter().partition(|draft| {
+                            draft
+                                .email
+                                .as_ref()
+                                .is_ok_and(|email| email.registration_links().is_some())
+                        });
+                    for draft in others {
+                        settle(conn, draft)?;
+                    }
+                    // The links of every email to a registration, in a few statements.
+                    let links: Vec<_> = to_registrations
+                        .iter()
+                        .filter_map(|draft| draft.email.as_ref().ok()?.registration_links())
+                        .collect();
+                    crate::accounts::tokens::replace_all(conn, &links, now)?;
+                    drop(links);
+                    for draft in to_registrations {
+                        settle(conn, draft)?;
                     }
                     Ok((ready, failed))
                 })

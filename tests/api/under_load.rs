@@ -392,8 +392,113 @@ async fn a_batch_of_emails_stores_its_links_in_a_few_statements_as_one_by_one(ba
     assert_eq!(recorder.sent().len(), 1);
     assert_eq!(contacts.len(), ids.len());
     for id in &ids {
-        let one = convene::registrations::store::contact(&mut conn, id).unwrap();
-        assert_eq!(contacts[id].email, one.email);
-        assert_eq!(contacts[id].meeting_id, meeting);
+        let (one, many) = (
+            convene::registrations::store::contact(&mut conn, id).unwrap(),
+            &contacts[id],
+        );
+        assert_eq!(
+            (
+                &many.email,
+                &many.full_name,
+                many.language,
+                &many.checkin_code
+            ),
+            (&one.email, &one.full_name, one.language, &one.checkin_code)
+        );
     }
+}
+
+on_both_backends!(the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_link);
+async fn the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_link(
+    backend: Backend,
+) {
+    use convene::accounts::tokens::{self, Presented, TokenKind};
+    use convene::email::outbox::{self, ParticipantMail};
+    let db = TestDb::new(backend);
+    let mut conn = db.connect();
+    db::migrate(&mut conn).unwrap();
+    convene::demo::seed(&mut conn, db::now()).unwrap();
+    sql(
+        &mut conn,
+        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+    );
+    let (ids, meeting) = demo_registrations(&mut conn, 2);
+    // Queued at one moment, so one claim takes them in this order (then by id).
+    let now = db::now();
+    for id in [&ids[0], &ids[1], &ids[0]] {
+        let email = convene::registrations::store::contact(&mut conn, id)
+            .unwrap()
+            .email;
+        outbox::enqueue(
+            &mut conn,
+            &meeting,
+            id,
+            &email,
+            &ParticipantMail::NewLink,
+            now,
+        )
+        .unwrap();
+    }
+    // (row, registration) in the claim's order.
+    let queued: Vec<(String, String)> = {
+        use convene::schema::outbox as table;
+        use diesel::{ExpressionMethods, NullableExpressionMethods, QueryDsl};
+        table::table
+            .filter(table::status.eq("pending"))
+            .order(table::id)
+            .select((table::id, table::registration_id.assume_not_null()))
+            .load(&mut conn)
+            .unwrap()
+    };
+    assert_eq!(queued.len(), 3);
+
+    let (port, start_smtp) = crate::support::SmtpSink::reserve();
+    let smtp = start_smtp();
+    let worker = convene::email::worker::Worker {
+        pools: db::Pools::open(&db::DatabaseUrl::parse(db.url()).unwrap(), 4).unwrap(),
+        transport: convene::email::transport::Transport::from_url(&format!(
+            "smtp://127.0.0.1:{port}"
+        ))
+        .unwrap(),
+        settings: Default::default(),
+        from: "Convene <convene@example.org>".parse().unwrap(),
+        base_url: "http://convene.test".into(),
+        wakeup: Default::default(),
+    };
+    assert_eq!(
+        worker.deliver_due().await.unwrap(),
+        3,
+        "one claim, three emails"
+    );
+    let mails = smtp.wait_for_total(3).await;
+    let token_of = |row: &str| {
+        mails
+            .iter()
+            .find(|mail| mail.message_id.starts_with(row))
+            .unwrap_or_else(|| panic!("no email for {row}: {mails:?}"))
+            .manage_token()
+    };
+    let state = |conn: &mut DbConn, token: &str| match tokens::presented(
+        conn,
+        TokenKind::Manage,
+        token,
+        db::now(),
+    )
+    .unwrap()
+    {
+        Presented::Live(row) => Some(row.registration_id.unwrap()),
+        Presented::Spent => None,
+        other => panic!("{other:?}"),
+    };
+    // Of the first person's two emails, the later one's link replaced the earlier one's.
+    for (i, (row, registration)) in queued.iter().enumerate() {
+        let later = queued[i + 1..].iter().any(|(_, r)| r == registration);
+        let expected = (!later).then(|| registration.clone());
+        assert_eq!(state(&mut conn, &token_of(row)), expected, "email {i}");
+    }
+    assert_eq!(
+        queued.iter().filter(|(_, r)| *r == ids[0]).count(),
+        2,
+        "two emails to the first person"
+    );
 }

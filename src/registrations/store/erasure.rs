@@ -14,9 +14,9 @@ pub fn delete_own(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> AppResult<
         let meeting = meetings::store::by_id(conn, &registration.meeting_id)?;
         meetings::store::lock(conn, &meeting.id)?;
         let was = by_id(conn, id)?.status();
-        // Emails, then links, then the registration: the order in which the email worker
-        // locks them (an email's row, its links, the registration its new link names), so
-        // that a delete racing an email being prepared waits instead of deadlocking.
+        // Emails first, as the email worker takes an email's row before the registration and
+        // its links, so that a delete racing an email being prepared waits at the first row
+        // instead of deadlocking.
         diesel::delete(emails::table.filter(emails::registration_id.eq(id))).execute(conn)?;
         detach_press_links(conn, &[id.to_owned()], now)?;
         diesel::delete(links::table.filter(links::registration_id.eq(id))).execute(conn)?;
