@@ -793,7 +793,7 @@ SELECT outcome, oldest_attempt FROM convene_register('{argument}'::jsonb || json
             .replace('\'', "''")
     ))
     .unwrap();
-    let watch = cpu::Watch::start(None);
+    let watch = cpu::Watch::start(None, db);
     let output = Command::new("pgbench")
         .args([
             "-n",
@@ -1166,7 +1166,7 @@ fn outbox_drain(db: &Database, smtp: &SmtpCounter, server: &Server) -> String {
         conn.transaction::<_, convene::error::AppError, _>(|conn| {
             for n in 0..OUTBOX_EMAILS {
                 let form: RegistrationForm = serde_json::from_value(json!({
-                    "full_name": format!("Correo {n}"), "email": format!("outbox-{n}-{}@example.org", before),
+                    "full_name": format!("Correo {n}"), "email": format!("outbox-{n}-{before}@example.org"),
                     "organization": {"name": "Centro de Información 1", "kind": "information_hub", "country": "GT"},
                     "country": "GT", "language": "es", "consent_data_processing": true
                 })).unwrap();
@@ -1177,7 +1177,7 @@ fn outbox_drain(db: &Database, smtp: &SmtpCounter, server: &Server) -> String {
     }
     let committed = smtp.epoch.elapsed();
     // From the commit on, the CPU spent is the worker's (and PostgreSQL's for it).
-    let watch = cpu::Watch::start(Some(server.child.id()));
+    let watch = cpu::Watch::start(Some(server.pid()), db);
     while smtp.count() < before + OUTBOX_EMAILS && enqueued.elapsed() < Duration::from_secs(300) {
         std::thread::sleep(Duration::from_millis(5));
     }

@@ -1,16 +1,18 @@
-//! Who spent the CPU while a load ran: PostgreSQL, the server's request threads, its email
-//! worker, the load generator. Read from `/proc` (Linux): a rate varies with the machine's mood
-//! from one minute to the next, the CPU each registration costs each party much less, and it
-//! says where a gap to a ceiling comes from.
+//! Who spent the CPU while a load ran: the benchmark's PostgreSQL, the server's threads, its
+//! email worker's, the load generator. Read from `/proc` (Linux): a rate varies with the
+//! machine's mood from one minute to the next, the CPU each registration costs each party much
+//! less, and it says where a gap to a ceiling comes from.
 
+use super::Database;
 use std::time::Instant;
 
 /// CPU seconds by party.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Spent {
+    /// The benchmark's PostgreSQL: its postmaster and the postmaster's processes.
     pub postgres: f64,
     /// The server's threads other than the email worker's.
-    pub requests: f64,
+    pub server: f64,
     /// The email worker's threads (named `convene-mail`).
     pub email: f64,
     /// The load generator (`wrk` or `pgbench`): this process's finished children.
@@ -22,53 +24,51 @@ pub struct Spent {
 pub struct CpuUse {
     pub per_second: Spent,
     pub cores: f64,
+    /// Whether PostgreSQL was watched (not on SQLite).
+    pub postgres: bool,
 }
 
-/// Started before a load, stopped after it.
+/// The processes to watch; started before a load, stopped after it.
 pub struct Watch {
     server: Option<u32>,
-    postgres_processes: usize,
+    postmaster: Option<u32>,
     at: Instant,
     before: Spent,
 }
 
 impl Watch {
-    pub fn start(server: Option<u32>) -> Self {
+    /// `server` is the `convene` process, if one serves; PostgreSQL is `db`'s, if it is one.
+    pub fn start(server: Option<u32>, db: &Database) -> Self {
+        let postmaster = postmaster_of(db);
         Self {
             server,
-            postgres_processes: postgres_processes(),
+            postmaster,
             at: Instant::now(),
-            before: spent(server),
+            before: spent(server, postmaster),
         }
     }
 
     pub fn stop(self) -> CpuUse {
+        let after = spent(self.server, self.postmaster);
         let wall = self.at.elapsed().as_secs_f64();
-        // A load generator's connections end with it, and their processes' time moves to the
-        // postmaster's children's once it has waited for them: read after that.
-        let waiting_since = Instant::now();
-        while postgres_processes() > self.postgres_processes
-            && waiting_since.elapsed() < std::time::Duration::from_secs(2)
-        {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        let after = spent(self.server);
         let rate = |a: f64, b: f64| (a - b).max(0.0) / wall;
         CpuUse {
             per_second: Spent {
                 postgres: rate(after.postgres, self.before.postgres),
-                requests: rate(after.requests, self.before.requests),
+                server: rate(after.server, self.before.server),
                 email: rate(after.email, self.before.email),
                 load: rate(after.load, self.before.load),
             },
             cores: std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64),
+            postgres: self.postmaster.is_some(),
         }
     }
 }
 
 impl CpuUse {
-    /// `PostgreSQL 1,010 µs, server 220 µs + email 70 µs, wrk 45 µs, idle 8%`: the CPU each of
-    /// `per_second` operations cost each party (no load generator when `generator` is empty).
+    /// `CPU each: PostgreSQL 1010 µs, server 220 µs + email worker 70 µs, wrk 45 µs; not
+    /// spent by them 8%`: what each of `per_second` operations cost each party (no load
+    /// generator when `generator` is empty).
     pub fn describe(&self, per_second: f64, generator: &str) -> String {
         let each = |seconds: f64| {
             if per_second > 0.0 {
@@ -78,43 +78,65 @@ impl CpuUse {
             }
         };
         let s = self.per_second;
-        let busy = s.postgres + s.requests + s.email + s.load;
-        let idle = (1.0 - busy / self.cores).max(0.0) * 100.0;
-        let server = if s.requests + s.email > 0.0 {
-            format!(
-                ", server {} + email worker {}",
-                each(s.requests),
+        let mut parts = Vec::new();
+        if self.postgres {
+            parts.push(format!("PostgreSQL {}", each(s.postgres)));
+        }
+        if s.server + s.email > 0.0 {
+            parts.push(format!(
+                "server {} + email worker {}",
+                each(s.server),
                 each(s.email)
-            )
-        } else {
-            String::new()
-        };
-        let generator = if generator.is_empty() {
-            String::new()
-        } else {
-            format!(", {generator} {}", each(s.load))
-        };
+            ));
+        }
+        if !generator.is_empty() {
+            parts.push(format!("{generator} {}", each(s.load)));
+        }
+        let busy = s.postgres + s.server + s.email + s.load;
+        let idle = (1.0 - busy / self.cores).max(0.0) * 100.0;
         format!(
-            "CPU each: PostgreSQL {}{server}{generator}; idle {idle:.0}%",
-            each(s.postgres)
+            "CPU each: {}; not spent by them {idle:.0}%",
+            parts.join(", ")
         )
     }
 }
 
-/// How many of PostgreSQL's processes there are, exited ones not yet waited for included.
-fn postgres_processes() -> usize {
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| {
-            std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
-        })
-        .count()
+/// The postmaster of `db`'s server: the parent of a connection's process.
+fn postmaster_of(db: &Database) -> Option<u32> {
+    use diesel::{QueryableByName, RunQueryDsl};
+    #[derive(QueryableByName)]
+    struct Backend {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pid: i32,
+    }
+    db.postgres_admin.as_ref()?;
+    let mut conn = db.connect();
+    let backend = diesel::sql_query("SELECT pg_backend_pid() AS pid")
+        .get_result::<Backend>(&mut conn)
+        .ok()?;
+    Some(Stat::read(&format!("/proc/{}/stat", backend.pid))?.parent)
 }
 
 /// The CPU seconds spent so far by each party.
-fn spent(server: Option<u32>) -> Spent {
+fn spent(server: Option<u32>, postmaster: Option<u32>) -> Spent {
+    // A connection's process that ends while `/proc` is read moves its time to the
+    // postmaster's finished children's, perhaps after the postmaster was read: read again
+    // until the postmaster's children's time is the same before and after.
+    for _ in 0..10 {
+        let finished = postmaster.and_then(finished_children);
+        let spent = read_spent(server, postmaster);
+        if postmaster.and_then(finished_children) == finished {
+            return spent;
+        }
+    }
+    read_spent(server, postmaster)
+}
+
+fn finished_children(postmaster: u32) -> Option<f64> {
+    Some(Stat::read(&format!("/proc/{postmaster}/stat"))?.children)
+}
+
+fn read_spent(server: Option<u32>, postmaster: Option<u32>) -> Spent {
     let mut spent = Spent {
         load: children_seconds(),
         ..Spent::default()
@@ -122,7 +144,6 @@ fn spent(server: Option<u32>) -> Spent {
     let Ok(processes) = std::fs::read_dir("/proc") else {
         return spent;
     };
-    let mut postgres = Vec::new();
     for entry in processes.flatten() {
         let Some(pid) = entry
             .file_name()
@@ -134,8 +155,10 @@ fn spent(server: Option<u32>) -> Spent {
         let Some(stat) = Stat::read(&format!("/proc/{pid}/stat")) else {
             continue;
         };
-        if stat.command == "postgres" {
-            postgres.push((pid, stat));
+        if Some(pid) == postmaster {
+            spent.postgres += stat.own + stat.children;
+        } else if Some(stat.parent) == postmaster {
+            spent.postgres += stat.own;
         } else if Some(pid) == server {
             let email: f64 = std::fs::read_dir(format!("/proc/{pid}/task"))
                 .into_iter()
@@ -146,16 +169,7 @@ fn spent(server: Option<u32>) -> Spent {
                 .map(|thread| thread.own)
                 .sum();
             spent.email += email;
-            spent.requests += stat.own - email;
-        }
-    }
-    let pids: Vec<u32> = postgres.iter().map(|(pid, _)| *pid).collect();
-    for (_, stat) in &postgres {
-        spent.postgres += stat.own;
-        // The postmaster (whose parent is not PostgreSQL's) holds its finished children:
-        // backends that ended during the load.
-        if !pids.contains(&stat.parent) {
-            spent.postgres += stat.children;
+            spent.server += stat.own - email;
         }
     }
     spent

@@ -73,7 +73,7 @@ pub fn run_registration(options: &Options) -> Vec<Row> {
         for c in LEVELS {
             let load = repeat(&mut |r| {
                 set_aside_pending_emails(&db);
-                let watch = cpu::Watch::start(Some(server.child.id()));
+                let watch = cpu::Watch::start(Some(server.pid()), &db);
                 let load = wrk(
                     &server.base,
                     c,
