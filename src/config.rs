@@ -105,6 +105,9 @@ pub struct WorkerSettings {
     pub agenda_max_wait: Duration,
     /// Personal data of a meeting is purged this many days after it ends (0: never).
     pub purge_after_days: u32,
+    /// While requests keep the database full, the worker waits up to this long before each
+    /// claim (`RequestLoad::wait_out_burst`).
+    pub yield_to_requests: Duration,
 }
 
 impl Default for WorkerSettings {
@@ -120,6 +123,7 @@ impl Default for WorkerSettings {
             agenda_quiet_period: Duration::from_secs(300),
             agenda_max_wait: Duration::from_secs(900),
             purge_after_days: 90,
+            yield_to_requests: Duration::from_secs(1),
         }
     }
 }

@@ -6,12 +6,14 @@
 mod checkpointer;
 mod connect;
 mod json_call;
+mod load;
 mod pools;
 mod stream;
 mod writer;
 
 pub use connect::{connect, connection_lost, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
 pub use json_call::JsonCall;
+pub use load::{Reading, RequestLoad};
 pub use pools::Pools;
 pub use stream::each_row;
 

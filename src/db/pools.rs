@@ -2,6 +2,7 @@
 
 use super::checkpointer::NoAutomaticCheckpoint;
 use super::connect::{ConnectionManager, DatabaseUrl, DbPool};
+use super::load::RequestLoad;
 use super::writer::{SqliteWriter, WRITE_GROUP};
 use super::DbConn;
 use crate::error::{AppError, AppResult};
@@ -34,6 +35,9 @@ pub struct Pools {
     background_lane: Arc<Semaphore>,
     /// SQLite's writes, run in groups by one thread.
     writer: Option<Arc<SqliteWriter>>,
+    /// Requests' calls in flight (`read`, `write`, `erase`; not the background ones), for
+    /// background work to stand aside while they fill the database.
+    pub load: Arc<RequestLoad>,
 }
 
 impl Pools {
@@ -68,6 +72,7 @@ impl Pools {
                     read_queue: Arc::new(Semaphore::new(readers as usize)),
                     write_queue: Arc::new(Semaphore::new(WRITE_GROUP)),
                     background_lane: Arc::new(Semaphore::new(1)),
+                    load: Arc::default(),
                 })
             }
             DatabaseUrl::Postgres(_) => {
@@ -83,6 +88,7 @@ impl Pools {
                     write_queue: queue,
                     background_lane: Arc::new(Semaphore::new((size as usize / 2).max(1))),
                     writer: None,
+                    load: Arc::default(),
                 })
             }
         }
@@ -90,8 +96,19 @@ impl Pools {
 }
 
 impl Pools {
-    /// Runs blocking diesel work on a pooled read connection, off the async executor.
+    /// Runs a request's blocking diesel work on a pooled read connection, off the async
+    /// executor.
     pub async fn read<T, F>(&self, work: F) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _counted = self.load.begin();
+        self.read_background(work).await
+    }
+
+    /// `read` for background work: not counted as a request's.
+    pub async fn read_background<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
@@ -108,26 +125,23 @@ impl Pools {
         T: Send + 'static,
     {
         let _lane = take_turn(&self.background_lane).await?;
-        self.write(work).await
+        self.write_uncounted(work, false).await
     }
 
-    /// A write. On SQLite it joins the writer's next group, in a savepoint of its own: all of
-    /// `work` or none of it.
+    /// A request's write. On SQLite it joins the writer's next group, in a savepoint of its
+    /// own: all of `work` or none of it.
     pub async fn write<T, F>(&self, work: F) -> AppResult<T>
     where
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _turn = take_turn(&self.write_queue).await?;
-        match &self.writer {
-            Some(writer) => writer.send(work, false).await,
-            None => on_pool(&self.write, work).await,
-        }
+        let _counted = self.load.begin();
+        self.write_uncounted(work, false).await
     }
 
-    /// A write that deletes personal data: as `write`, then, on SQLite, the write-ahead log is
-    /// copied into the database file and emptied ([`checkpoint`]) before the answer, so the
-    /// deleted rows' old pages do not stay readable in the `-wal` file.
+    /// A request's write that deletes personal data: as `write`, then, on SQLite, the
+    /// write-ahead log is copied into the database file and emptied ([`checkpoint`]) before
+    /// the answer, so the deleted rows' old pages do not stay readable in the `-wal` file.
     ///
     /// [`checkpoint`]: super::checkpoint
     pub async fn erase<T, F>(&self, work: F) -> AppResult<T>
@@ -135,11 +149,8 @@ impl Pools {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let _turn = take_turn(&self.write_queue).await?;
-        match &self.writer {
-            Some(writer) => writer.send(work, true).await,
-            None => on_pool(&self.write, work).await,
-        }
+        let _counted = self.load.begin();
+        self.write_uncounted(work, true).await
     }
 
     /// `erase` for background work, queued as `write_background`.
@@ -149,7 +160,19 @@ impl Pools {
         T: Send + 'static,
     {
         let _lane = take_turn(&self.background_lane).await?;
-        self.erase(work).await
+        self.write_uncounted(work, true).await
+    }
+
+    async fn write_uncounted<T, F>(&self, work: F, erasing: bool) -> AppResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _turn = take_turn(&self.write_queue).await?;
+        match &self.writer {
+            Some(writer) => writer.send(work, erasing).await,
+            None => on_pool(&self.write, work).await,
+        }
     }
 
     /// Work on the write connection outside any transaction of ours, such as migrations, which

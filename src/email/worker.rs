@@ -90,7 +90,14 @@ impl Worker {
     pub async fn run(self) {
         let mut last_housekeeping: Option<Instant> = None;
         let mut last_notices: Option<Instant> = None;
+        let mut load_seen = self.pools.load.reading();
         loop {
+            // Requests first: while a burst of them fills the database, the emails wait (a
+            // while at most), instead of taking the database's time from them.
+            self.pools
+                .load
+                .wait_out_burst(&mut load_seen, self.settings.yield_to_requests)
+                .await;
             if last_housekeeping
                 .is_none_or(|at| at.elapsed() >= self.settings.housekeeping_interval)
             {
@@ -201,7 +208,7 @@ impl Worker {
         // single writer every minute for nothing.
         match self
             .pools
-            .read(move |conn| registrations::store::purge_due(conn, ended_before()))
+            .read_background(move |conn| registrations::store::purge_due(conn, ended_before()))
             .await
         {
             Ok(true) => {}
@@ -233,7 +240,7 @@ impl Worker {
         use crate::travel::purge;
         match self
             .pools
-            .read(|conn| purge::due(conn, purge::ended_before(now())))
+            .read_background(|conn| purge::due(conn, purge::ended_before(now())))
             .await
         {
             Ok(true) => {}
@@ -325,7 +332,7 @@ impl Worker {
     async fn draft(&self, rows: Vec<Claimed>) -> AppResult<Vec<Draft>> {
         let (from, base_url) = (self.from.clone(), self.base_url.clone());
         self.pools
-            .read(move |conn| {
+            .read_background(move |conn| {
                 let host = crate::config::host_of(&base_url);
                 let mut meetings = HashMap::new();
                 let ids: Vec<&str> = rows

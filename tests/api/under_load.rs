@@ -1,6 +1,7 @@
 //! What keeps writes flat under load: counters that two connections never share, a claim of
 //! due emails that reads only the rows it takes, however long the queue, and a batch of emails
-//! whose contacts and links cost a few statements, however many emails.
+//! whose contacts and links cost a few statements, however many emails; and an email worker
+//! that stands aside while a burst of requests fills the database.
 
 use crate::categories::{migrate_before, revert_last};
 use crate::on_both_backends;
@@ -10,6 +11,7 @@ use convene::db::{self, DbConn};
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel::{Connection, QueryableByName, RunQueryDsl};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 #[derive(QueryableByName)]
 struct Shard {
@@ -452,19 +454,8 @@ async fn the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_l
     };
     assert_eq!(queued.len(), 3);
 
-    let (port, start_smtp) = crate::support::SmtpSink::reserve();
-    let smtp = start_smtp();
-    let worker = convene::email::worker::Worker {
-        pools: db::Pools::open(&db::DatabaseUrl::parse(db.url()).unwrap(), 4).unwrap(),
-        transport: convene::email::transport::Transport::from_url(&format!(
-            "smtp://127.0.0.1:{port}"
-        ))
-        .unwrap(),
-        settings: Default::default(),
-        from: "Convene <convene@example.org>".parse().unwrap(),
-        base_url: "http://convene.test".into(),
-        wakeup: Default::default(),
-    };
+    let smtp = crate::support::SmtpSink::start();
+    let worker = worker_on(&pools_of(&db), smtp.port, Default::default());
     assert_eq!(
         worker.deliver_due().await.unwrap(),
         3,
@@ -500,5 +491,129 @@ async fn the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_l
         queued.iter().filter(|(_, r)| *r == ids[0]).count(),
         2,
         "two emails to the first person"
+    );
+}
+
+fn pools_of(db: &TestDb) -> db::Pools {
+    db::Pools::open(&db::DatabaseUrl::parse(db.url()).unwrap(), 4).unwrap()
+}
+
+/// An email worker on `pools` sending to the SMTP server on `port`.
+fn worker_on(
+    pools: &db::Pools,
+    port: u16,
+    settings: convene::config::WorkerSettings,
+) -> convene::email::worker::Worker {
+    convene::email::worker::Worker {
+        pools: pools.clone(),
+        transport: convene::email::transport::Transport::from_url(&format!(
+            "smtp://127.0.0.1:{port}"
+        ))
+        .unwrap(),
+        settings,
+        from: "Convene <convene@example.org>".parse().unwrap(),
+        base_url: "http://convene.test".into(),
+        wakeup: Default::default(),
+    }
+}
+
+/// Requests' reads that keep `pools` busy, `calls` at once, until the answer is dropped.
+struct Burst(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Burst {
+    fn start(pools: &db::Pools, calls: usize) -> Self {
+        let going = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        for _ in 0..calls {
+            let (pools, going) = (pools.clone(), going.clone());
+            actix_web::rt::spawn(async move {
+                while going.load(std::sync::atomic::Ordering::Relaxed) {
+                    pools
+                        .read(|_| {
+                            std::thread::sleep(Duration::from_millis(20));
+                            Ok(())
+                        })
+                        .await
+                        .unwrap();
+                }
+            });
+        }
+        Self(going)
+    }
+}
+
+impl Drop for Burst {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+on_both_backends!(the_email_worker_waits_out_a_burst_of_requests_but_not_forever);
+async fn the_email_worker_waits_out_a_burst_of_requests_but_not_forever(backend: Backend) {
+    use convene::email::outbox::{self, ParticipantMail};
+    let db = TestDb::new(backend);
+    let mut conn = db.connect();
+    db::migrate(&mut conn).unwrap();
+    convene::demo::seed(&mut conn, db::now()).unwrap();
+    sql(
+        &mut conn,
+        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+    );
+    let (ids, meeting) = demo_registrations(&mut conn, 2);
+    let mut enqueue = |id: &String| {
+        let email = convene::registrations::store::contact(&mut conn, id)
+            .unwrap()
+            .email;
+        outbox::enqueue(
+            &mut conn,
+            &meeting,
+            id,
+            &email,
+            &ParticipantMail::NewLink,
+            db::now(),
+        )
+        .unwrap();
+    };
+    enqueue(&ids[0]);
+    let smtp = crate::support::SmtpSink::start();
+    let mut pools = pools_of(&db);
+    // Full at two calls in flight, whatever this machine's cores; three leave the worker a
+    // connection of the four.
+    pools.load = std::sync::Arc::new(db::RequestLoad::full_at(2.0));
+    let burst = Burst::start(&pools, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let patient = convene::config::WorkerSettings {
+        yield_to_requests: Duration::from_secs(60),
+        ..Default::default()
+    };
+    let running = convene::email::worker::spawn(worker_on(&pools, smtp.port, patient)).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(smtp.all().is_empty(), "sent during the burst");
+    drop(burst);
+    smtp.wait_for_total(1).await;
+    drop(running);
+
+    // A burst that goes on: the email waits no longer than the worker's limit.
+    enqueue(&ids[1]);
+    let _burst = Burst::start(&pools, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let from = pools.load.reading();
+    let started = std::time::Instant::now();
+    let limited = convene::config::WorkerSettings {
+        yield_to_requests: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let _running = convene::email::worker::spawn(worker_on(&pools, smtp.port, limited)).unwrap();
+    smtp.wait_for_total(2).await;
+    // Well past the limit of half a second, but far short of forever (or of the other
+    // worker's minute).
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let mean = db::RequestLoad::mean(&from, &pools.load.reading());
+    assert!(
+        mean >= 2.0,
+        "sent while the database was full: {mean:.2} calls in flight"
     );
 }
