@@ -256,6 +256,13 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
+impl AppError {
+    /// An error of a call through `db::DirectPg` (a lost connection is handled there).
+    pub fn from_postgres(error: tokio_postgres::Error) -> Self {
+        Self::Unexpected(error.into())
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         tracing::warn!(error.cause = %error, "no database connection available");

@@ -5,6 +5,7 @@
 
 mod checkpointer;
 mod connect;
+mod direct;
 mod json_call;
 mod load;
 mod pools;
@@ -12,6 +13,7 @@ mod stream;
 mod writer;
 
 pub use connect::{connect, connection_lost, ConnectionManager, DatabaseUrl, DbPool, PooledConn};
+pub use direct::DirectPg;
 pub use json_call::JsonCall;
 pub use load::{Reading, RequestLoad};
 pub use pools::Pools;

@@ -38,6 +38,8 @@ pub struct Pools {
     /// Requests' calls in flight (`read`, `write`, `erase`; not the background ones), for
     /// background work to stand aside while they fill the database.
     pub load: Arc<RequestLoad>,
+    /// PostgreSQL's one-statement calls from the request's own thread, on plain connections.
+    pub direct: Option<Arc<super::DirectPg>>,
 }
 
 impl Pools {
@@ -73,11 +75,15 @@ impl Pools {
                     write_queue: Arc::new(Semaphore::new(WRITE_GROUP)),
                     background_lane: Arc::new(Semaphore::new(1)),
                     load: Arc::default(),
+                    direct: None,
                 })
             }
-            DatabaseUrl::Postgres(_) => {
+            DatabaseUrl::Postgres(raw) => {
                 let size = max_connections.max(2);
                 let pool = build(size)?;
+                // As many again, shared among the request threads (one a core).
+                let cores = std::thread::available_parallelism().map_or(2, usize::from);
+                let direct = super::DirectPg::for_url(raw, (size as usize).div_ceil(cores));
                 // One pool, one queue: reads and writes share the connections.
                 let queue = Arc::new(Semaphore::new(size as usize));
                 Ok(Self {
@@ -89,6 +95,7 @@ impl Pools {
                     background_lane: Arc::new(Semaphore::new((size as usize / 2).max(1))),
                     writer: None,
                     load: Arc::default(),
+                    direct: direct.map(Arc::new),
                 })
             }
         }

@@ -106,9 +106,8 @@ pub(crate) async fn register(
         NewRegistration::parse_with_travel(&form, questionnaire, &travel)?.sealed_by(&state.sealer);
     let to = store::Destination::of(meeting, questionnaire, new.category.as_ref(), now())?;
     let client = ClientGuard::new(state.client_address(&req), state.registrations_per_client());
-    state
-        .write_unseen(move |conn| store::register(conn, &to, &new, &client, now()))
-        .await?;
+    // Changes nothing a public read shows (pending until confirmed, it holds no seat).
+    store::register_from_request(&state.pools, to, new, client).await?;
     state.wake_mailer();
     // The same answer whether or not the address was registered before.
     Ok(HttpResponse::Accepted().json(Accepted {

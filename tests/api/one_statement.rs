@@ -303,3 +303,57 @@ async fn postgres_registration_goes_through_convene_register() {
     let body = TestApp::registration_body("luis@example.org");
     assert_eq!(app.register(&slug, body).await.status, 500);
 }
+
+/// On PostgreSQL over a plain connection, the API's registration is sent from the request's
+/// own thread, on connections of its own (`db::DirectPg`). When the server ends them, the next
+/// registrations open new ones; none answered 202 is lost.
+#[actix_web::test]
+async fn postgres_registration_is_sent_on_the_request_threads_own_connections() {
+    if postgres_admin_url().is_none() {
+        return;
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let direct = |conn: &mut DbConn, what: &str| {
+        diesel::sql_query(format!(
+            "SELECT count({what}) AS n FROM pg_stat_activity \
+             WHERE datname = current_database() AND application_name = 'convene-direct'"
+        ))
+        .get_result::<Count>(conn)
+        .unwrap()
+        .n
+    };
+    let app = spawn_app(Backend::Postgres).await;
+    let organizer = app.organizer().await;
+    let slug = app.meeting(&organizer, json!({"capacity": null})).await;
+    let body = TestApp::registration_body("ana@example.org");
+    assert_eq!(app.register(&slug, body).await.status, 202);
+    let mut conn = app.db.connect();
+    assert_eq!(
+        direct(&mut conn, "*"),
+        1,
+        "one connection of a request thread"
+    );
+
+    assert_eq!(direct(&mut conn, "pg_terminate_backend(pid)"), 1);
+    while direct(&mut conn, "*") > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Time for the request thread to see its connection end (a call sent on it before then
+    // would answer 503, having stored nothing).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for i in 0..4 {
+        let body = TestApp::registration_body(&format!("after{i}@example.org"));
+        assert_eq!(
+            app.register(&slug, body).await.status,
+            202,
+            "registration {i}"
+        );
+    }
+    assert!(direct(&mut conn, "*") >= 1, "a new connection");
+    let stats = app.stats(&organizer, &slug).await;
+    assert_eq!(stats["by_status"]["pending_email"], 5);
+}

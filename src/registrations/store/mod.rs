@@ -35,10 +35,11 @@ mod search;
 mod seats;
 mod signup;
 mod signup_pg;
+mod signup_request;
 
 pub use self::{
     affiliations::*, erasure::*, lists::*, search::refold_search_text, seats::*, signup::*,
-    signup_pg::postgres_argument,
+    signup_pg::postgres_argument, signup_request::register_from_request,
 };
 
 fn invalid_transition(status: Status) -> AppError {

@@ -11,6 +11,7 @@
 use super::*;
 use crate::checkin::CheckinCode;
 use crate::db::timestamp_text as text;
+use crate::db::DirectPg;
 use crate::webhooks::store::{Change, Planned};
 use diesel::sql_types::{Nullable, Text, Timestamp};
 
@@ -164,11 +165,31 @@ impl<'a> Call<'a> {
         };
         let argument = serde_json::to_string(self).map_err(anyhow::Error::from)?;
         let answer: Answer = crate::db::JsonCall {
-            head: "SELECT outcome, oldest_attempt FROM convene_register(",
+            head: HEAD,
             argument,
         }
         .get_result(pg)?;
-        match (answer.outcome.as_str(), answer.oldest_attempt) {
+        answer.outcome(now)
+    }
+
+    /// `run` from the request's own thread (`DirectPg`).
+    async fn run_direct(&self, direct: &DirectPg, now: NaiveDateTime) -> AppResult<Outcome> {
+        let argument = serde_json::to_string(self).map_err(anyhow::Error::from)?;
+        let row = direct.call_json(HEAD, &argument).await?;
+        let answer = Answer {
+            outcome: row.try_get(0).map_err(AppError::from_postgres)?,
+            oldest_attempt: row.try_get(1).map_err(AppError::from_postgres)?,
+        };
+        answer.outcome(now)
+    }
+}
+
+/// The statement before its argument, the same for diesel, `DirectPg` and `pgbench`.
+const HEAD: &str = "SELECT outcome, oldest_attempt FROM convene_register(";
+
+impl Answer {
+    fn outcome(self, now: NaiveDateTime) -> AppResult<Outcome> {
+        match (self.outcome.as_str(), self.oldest_attempt) {
             ("registered", _) => Ok(Outcome::Registered),
             ("known", _) => Ok(Outcome::Known),
             ("rate_limited", Some(oldest)) => Err(AppError::RateLimited {
@@ -188,6 +209,25 @@ pub fn postgres_argument(
     now: NaiveDateTime,
 ) -> AppResult<String> {
     Ok(serde_json::to_string(&Call::new(to, new, client, now)?).map_err(anyhow::Error::from)?)
+}
+
+/// `signup::register` on PostgreSQL, from the request's own thread: for a registration
+/// without travel, which is one statement.
+pub(super) async fn register_direct(
+    direct: &DirectPg,
+    to: &Destination,
+    new: &NewRegistration,
+    client: &ClientGuard,
+    now: NaiveDateTime,
+) -> AppResult<()> {
+    debug_assert!(
+        new.travel.is_none(),
+        "travel seals in a transaction of ours"
+    );
+    Call::new(to, new, client, now)?
+        .run_direct(direct, now)
+        .await
+        .map(drop)
 }
 
 /// `signup::register` on PostgreSQL.
