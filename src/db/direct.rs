@@ -146,15 +146,14 @@ impl DirectPg {
 
     /// Opens a connection counted in `opening`, and tells the calls waiting for one.
     async fn open(&self) -> AppResult<Rc<Connection>> {
+        let _opening = Opening(self);
         let opened = self.connect().await;
-        CONNECTIONS.with_borrow_mut(|all| {
-            let mine = all.entry(self.url.clone()).or_default();
-            mine.opening -= 1;
-            if let Ok(connection) = &opened {
+        if let Ok(connection) = &opened {
+            CONNECTIONS.with_borrow_mut(|all| {
+                let mine = all.entry(self.url.clone()).or_default();
                 mine.open.push(connection.clone());
-            }
-            mine.changed.notify_waiters();
-        });
+            });
+        }
         opened
     }
 
@@ -184,6 +183,22 @@ impl DirectPg {
         CONNECTIONS.with_borrow_mut(|all| {
             if let Some(mine) = all.get_mut(&self.url) {
                 mine.open.retain(|c| !Rc::ptr_eq(c, lost));
+            }
+        });
+    }
+}
+
+/// A connection being opened: no longer counted once opened, failed, or given up (a request
+/// whose client went away drops its future mid-connect), and the calls waiting are told.
+struct Opening<'a>(&'a DirectPg);
+
+impl Drop for Opening<'_> {
+    fn drop(&mut self) {
+        // The thread's set is gone only when the thread ends.
+        let _ = CONNECTIONS.try_with(|all| {
+            if let Some(mine) = all.borrow_mut().get_mut(&self.0.url) {
+                mine.opening -= 1;
+                mine.changed.notify_waiters();
             }
         });
     }
@@ -219,5 +234,26 @@ mod tests {
         assert!(DirectPg::for_url("postgres://u@h/db", 4).is_none());
         assert!(DirectPg::for_url("postgres://u@h/db?sslmode=require", 4).is_none());
         assert_eq!(DirectPg::for_url(plain, 0).unwrap().per_thread, 1);
+    }
+
+    #[actix_web::test]
+    async fn a_call_given_up_while_connecting_leaves_the_threads_share_whole() {
+        // A server that takes the connection and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "postgres://u@{}/db?sslmode=disable",
+            silent.local_addr().unwrap()
+        );
+        let direct = DirectPg::for_url(&url, 1).unwrap();
+        let opening = || CONNECTIONS.with_borrow(|all| all.get(&url).map(|set| set.opening));
+        for _ in 0..2 {
+            let call = direct.call_json("SELECT 1 FROM f(", "{}");
+            assert!(tokio::time::timeout(Duration::from_millis(100), call)
+                .await
+                .is_err());
+            // Without this, the share of one would be spent, and every later call would wait
+            // for a connection that is never opened.
+            assert_eq!(opening(), Some(0));
+        }
     }
 }
