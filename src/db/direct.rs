@@ -2,8 +2,8 @@
 //! own thread, on connections of that thread, without a blocking thread between.
 //!
 //! Through diesel a call hops from the request's thread to a blocking thread, which then sleeps
-//! in libpq until PostgreSQL answers, and hops back: under a burst, each registration cost the
-//! server about a third of its CPU in the kernel, switching threads. Here the request's thread
+//! in libpq until PostgreSQL answers, and hops back: under a burst, over a quarter of the
+//! server's CPU went to the kernel switching threads. Here the request's thread
 //! sends the statement and serves other requests until the answer comes (tokio-postgres, whose
 //! connections pipeline). Diesel stays the driver for everything else; this is for the hot
 //! path's single statement, which needs no transaction of ours.
@@ -19,7 +19,7 @@ use std::time::Duration;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, Row, Statement};
 
-/// How long a request waits for a new connection before it answers 503.
+/// How long a request waits for a connection (opened, or opening) before it answers 503.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Where the connections go, and how many each thread may open.
@@ -89,6 +89,11 @@ impl DirectPg {
             .query_pairs()
             .any(|(key, value)| key == "sslmode" && value == "disable");
         let mut config: tokio_postgres::Config = url.parse().ok()?;
+        // tokio-postgres takes the host, user and password from the URL alone (no socket
+        // default, no PGHOST, PGPASSWORD or .pgpass, as libpq has): without a host, diesel.
+        if config.get_hosts().is_empty() {
+            return None;
+        }
         config.application_name(APPLICATION_NAME);
         plain.then(|| Self {
             url: url.to_owned(),
@@ -101,7 +106,11 @@ impl DirectPg {
     /// the statement before the argument, as `db::JsonCall` takes it. Must run on a thread
     /// with a local task set (the request threads' runtime).
     pub async fn call_json(&self, head: &'static str, argument: &str) -> AppResult<Row> {
-        let sent = Sent::on(self.connection().await?);
+        // As long as a pooled call waits for its turn; then 503, rather than a queue without end.
+        let connection = tokio::time::timeout(CONNECT_TIMEOUT, self.connection())
+            .await
+            .map_err(|_| AppError::Unavailable)??;
+        let sent = Sent::on(connection);
         let outcome = async {
             let statement = prepared(&sent.0, head).await?;
             sent.0.client.query_one(&statement, &[&argument]).await
@@ -233,6 +242,7 @@ mod tests {
         assert!(DirectPg::for_url(plain, 4).is_some());
         assert!(DirectPg::for_url("postgres://u@h/db", 4).is_none());
         assert!(DirectPg::for_url("postgres://u@h/db?sslmode=require", 4).is_none());
+        assert!(DirectPg::for_url("postgres:///db?sslmode=disable", 4).is_none());
         assert_eq!(DirectPg::for_url(plain, 0).unwrap().per_thread, 1);
     }
 
