@@ -81,7 +81,7 @@ impl Pools {
             DatabaseUrl::Postgres(raw) => {
                 let size = max_connections.max(2);
                 let pool = build(size)?;
-                // As many again, shared among the request threads (one a core).
+                // Each request thread (one a core) may open its share of as many again.
                 let cores = std::thread::available_parallelism().map_or(2, usize::from);
                 let direct = super::DirectPg::for_url(raw, (size as usize).div_ceil(cores));
                 // One pool, one queue: reads and writes share the connections.

@@ -415,31 +415,13 @@ async fn the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_l
     backend: Backend,
 ) {
     use convene::accounts::tokens::{self, Presented, TokenKind};
-    use convene::email::outbox::{self, ParticipantMail};
     let db = TestDb::new(backend);
-    let mut conn = db.connect();
-    db::migrate(&mut conn).unwrap();
-    convene::demo::seed(&mut conn, db::now()).unwrap();
-    sql(
-        &mut conn,
-        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
-    );
+    let mut conn = demo_with_no_email_pending(&db);
     let (ids, meeting) = demo_registrations(&mut conn, 2);
     // Queued at one moment, so one claim takes them in this order (then by id).
     let now = db::now();
     for id in [&ids[0], &ids[1], &ids[0]] {
-        let email = convene::registrations::store::contact(&mut conn, id)
-            .unwrap()
-            .email;
-        outbox::enqueue(
-            &mut conn,
-            &meeting,
-            id,
-            &email,
-            &ParticipantMail::NewLink,
-            now,
-        )
-        .unwrap();
+        enqueue_new_link(&mut conn, &meeting, id, now);
     }
     // (row, registration) in the claim's order.
     let queued: Vec<(String, String)> = {
@@ -492,6 +474,27 @@ async fn the_worker_sends_a_claim_whose_later_email_to_one_person_has_the_live_l
         2,
         "two emails to the first person"
     );
+}
+
+/// The demo on `db`, its emails all sent: a connection to it.
+fn demo_with_no_email_pending(db: &TestDb) -> DbConn {
+    let mut conn = db.connect();
+    db::migrate(&mut conn).unwrap();
+    convene::demo::seed(&mut conn, db::now()).unwrap();
+    sql(
+        &mut conn,
+        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
+    );
+    conn
+}
+
+/// Queues a new-link email to registration `id` of `meeting`.
+fn enqueue_new_link(conn: &mut DbConn, meeting: &str, id: &str, now: chrono::NaiveDateTime) {
+    use convene::email::outbox::{self, ParticipantMail};
+    let email = convene::registrations::store::contact(conn, id)
+        .unwrap()
+        .email;
+    outbox::enqueue(conn, meeting, id, &email, &ParticipantMail::NewLink, now).unwrap();
 }
 
 fn pools_of(db: &TestDb) -> db::Pools {
@@ -549,31 +552,10 @@ impl Drop for Burst {
 
 on_both_backends!(the_email_worker_waits_out_a_burst_of_requests_but_not_forever);
 async fn the_email_worker_waits_out_a_burst_of_requests_but_not_forever(backend: Backend) {
-    use convene::email::outbox::{self, ParticipantMail};
     let db = TestDb::new(backend);
-    let mut conn = db.connect();
-    db::migrate(&mut conn).unwrap();
-    convene::demo::seed(&mut conn, db::now()).unwrap();
-    sql(
-        &mut conn,
-        "UPDATE outbox SET status = 'sent' WHERE status = 'pending'",
-    );
+    let mut conn = demo_with_no_email_pending(&db);
     let (ids, meeting) = demo_registrations(&mut conn, 2);
-    let mut enqueue = |id: &String| {
-        let email = convene::registrations::store::contact(&mut conn, id)
-            .unwrap()
-            .email;
-        outbox::enqueue(
-            &mut conn,
-            &meeting,
-            id,
-            &email,
-            &ParticipantMail::NewLink,
-            db::now(),
-        )
-        .unwrap();
-    };
-    enqueue(&ids[0]);
+    enqueue_new_link(&mut conn, &meeting, &ids[0], db::now());
     let smtp = crate::support::SmtpSink::start();
     let mut pools = pools_of(&db);
     // Full at two calls in flight, whatever this machine's cores; three leave the worker a
@@ -593,7 +575,7 @@ async fn the_email_worker_waits_out_a_burst_of_requests_but_not_forever(backend:
     drop(running);
 
     // A burst that goes on: the email waits no longer than the worker's limit.
-    enqueue(&ids[1]);
+    enqueue_new_link(&mut conn, &meeting, &ids[1], db::now());
     let _burst = Burst::start(&pools, 3);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let from = pools.load.reading();
