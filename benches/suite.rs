@@ -778,64 +778,7 @@ fn pgbench(db: &Database, concurrency: u32, seconds: u64, work: &Path) -> Option
     let argument =
         convene::registrations::store::postgres_argument(&to, &new, &Default::default(), db::now())
             .unwrap();
-    // `ms` is the clock in milliseconds, 12 hex digits; each id is
-    // ms[0..8]-ms[8..12]-7kkk-8ccc-nnnnnnnnnnnn (key, client, the call's random number).
-    let id = |key: usize| {
-        format!(
-            "substr(ms, 1, 8) || '-' || substr(ms, 9, 4) || '-7{key:03}-8' \
-             || lpad(to_hex(:client_id::int), 3, '0') || '-' || lpad(to_hex(:n::bigint), 12, '0')"
-        )
-    };
-    // Addresses and check-in codes are scattered, as people's are; the clock keeps them unique
-    // (the random number alone repeats within a long run, and a repeat is not a registration).
-    let unique = "|| :n::bigint || '-' || ms || '-' || :client_id::int";
-    let address = format!("'pgb-' {unique} || '@example.org'");
-    let mut varying: Vec<(&str, String)> = ["id", "attempt_id", "org_id", "outbox_id", "audit_id"]
-        .into_iter()
-        .enumerate()
-        .map(|(key, name)| (name, id(key)))
-        .collect();
-    varying.extend([
-        ("checkin_code", format!("'checkin-' {unique}")),
-        ("email", address.clone()),
-        ("email_key", address),
-        ("now", "localtimestamp::text".to_owned()),
-    ]);
-    let mut fixed: serde_json::Map<String, Value> = serde_json::from_str(&argument).unwrap();
-    for (name, _) in &varying {
-        assert!(
-            fixed.remove(*name).is_some(),
-            "{name} is not in the argument"
-        );
-    }
-    // A space after each colon (pgbench reads `:null` as its variable), none elsewhere: the
-    // pretty form with its line breaks and indents taken out (strings hold no raw line break).
-    let fixed = serde_json::to_string_pretty(&fixed)
-        .unwrap()
-        .lines()
-        .map(str::trim_start)
-        .collect::<String>()
-        .replace('\'', "''");
-    // One `format` call fills the varying values into the fixed text: the least work in SQL
-    // for a text the server makes in Rust.
-    let template: String = varying
-        .iter()
-        .map(|(name, _)| format!(",\"{name}\": \"%s\""))
-        .collect();
-    let values: Vec<&str> = varying.iter().map(|(_, value)| value.as_str()).collect();
-    std::fs::write(
-        &script,
-        format!(
-            r#"\set n random(1, 1000000000)
-SELECT outcome, oldest_attempt
-FROM (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') AS ms) clock,
-  convene_register(format('%s{template}}}', '{fixed}', {values})::jsonb);
-"#,
-            fixed = fixed.strip_suffix('}').unwrap(),
-            values = values.join(", "),
-        ),
-    )
-    .unwrap();
+    std::fs::write(&script, pgbench_script(&argument)).unwrap();
     let registered = |conn: &mut DbConn| -> i64 {
         use convene::schema::registrations;
         use diesel::prelude::*;
@@ -899,6 +842,65 @@ FROM (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint)
         cpu: Some(cpu),
         ..Load::default()
     })
+}
+
+/// The pgbench script for one registration a call: `argument` (the JSON `postgres_argument`
+/// makes) with its varying values made in SQL.
+fn pgbench_script(argument: &str) -> String {
+    // `ms` is the clock in milliseconds, 12 hex digits; each id is
+    // ms[0..8]-ms[8..12]-7kkk-8ccc-nnnnnnnnnnnn (key, client, the call's random number).
+    let id = |key: usize| {
+        format!(
+            "substr(ms, 1, 8) || '-' || substr(ms, 9, 4) || '-7{key:03}-8' \
+             || lpad(to_hex(:client_id::int), 3, '0') || '-' || lpad(to_hex(:n::bigint), 12, '0')"
+        )
+    };
+    // Addresses and check-in codes are scattered, as people's are; the clock keeps them unique
+    // (the random number alone repeats within a long run, and a repeat is not a registration).
+    let unique = "|| :n::bigint || '-' || ms || '-' || :client_id::int";
+    let address = format!("'pgb-' {unique} || '@example.org'");
+    let mut varying: Vec<(&str, String)> = ["id", "attempt_id", "org_id", "outbox_id", "audit_id"]
+        .into_iter()
+        .enumerate()
+        .map(|(key, name)| (name, id(key)))
+        .collect();
+    varying.extend([
+        ("checkin_code", format!("'checkin-' {unique}")),
+        ("email", address.clone()),
+        ("email_key", address),
+        ("now", "localtimestamp::text".to_owned()),
+    ]);
+    let mut fixed: serde_json::Map<String, Value> = serde_json::from_str(argument).unwrap();
+    for (name, _) in &varying {
+        assert!(
+            fixed.remove(*name).is_some(),
+            "{name} is not in the argument"
+        );
+    }
+    // A space after each colon (pgbench reads `:null` as its variable), none elsewhere: the
+    // pretty form with its line breaks and indents taken out (strings hold no raw line break).
+    let fixed = serde_json::to_string_pretty(&fixed)
+        .unwrap()
+        .lines()
+        .map(str::trim_start)
+        .collect::<String>()
+        .replace('\'', "''");
+    // One `format` call fills the varying values into the fixed text: the least work in SQL
+    // for a text the server makes in Rust.
+    let template: String = varying
+        .iter()
+        .map(|(name, _)| format!(",\"{name}\": \"%s\""))
+        .collect();
+    let values: Vec<&str> = varying.iter().map(|(_, value)| value.as_str()).collect();
+    format!(
+        r#"\set n random(1, 1000000000)
+SELECT outcome, oldest_attempt
+FROM (SELECT lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') AS ms) clock,
+  convene_register(format('%s{template}}}', '{fixed}', {values})::jsonb);
+"#,
+        fixed = fixed.strip_suffix('}').unwrap(),
+        values = values.join(", "),
+    )
 }
 
 /// A download: time to first byte, total time, bytes, and the server's memory while it ran.
