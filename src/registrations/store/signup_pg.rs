@@ -184,7 +184,8 @@ impl<'a> Call<'a> {
     }
 }
 
-/// The statement before its argument, the same for diesel, `DirectPg` and `pgbench`.
+/// The statement before its argument, the same for diesel and `DirectPg` (the bench's
+/// `pgbench` script writes it out, around a clock it reads first).
 const HEAD: &str = "SELECT outcome, oldest_attempt FROM convene_register(";
 
 impl Answer {
